@@ -1,0 +1,24 @@
+#!/bin/sh
+# make demo: evaluates SPF for example.com, served offline from the zone
+# files in examples/zones, for a sender the record allows and a forged one.
+set -eu
+emauth=${1:-build/emauth}
+here=$(cd "$(dirname "$0")" && pwd)
+dns="zone:$here/zones/example.com.zone,$here/zones/mailplatform.example.zone"
+
+run() {
+	echo "\$ emauth spf $*"
+	"$emauth" spf "$@" --dns "$dns"
+	echo
+}
+
+echo "== SPF for example.com (v=spf1 ip4:198.51.100.0/26 mx include:_spf.mailplatform.example -all)"
+echo
+echo "-- 1. The sending platform, sending for example.com: allowed"
+run --ip 203.0.113.140 --mail-from newsletter@example.com --helo out7.mailplatform.example
+echo "-- 2. A forger on another network claiming example.com: rejected"
+run --ip 192.0.2.199 --mail-from ceo@example.com --helo mail.forger.example
+echo "-- 3. The same forgery as JSON, for scripts"
+run --ip 192.0.2.199 --mail-from ceo@example.com --json
+echo "-- 4. A bounce (null reverse-path) from the company's MX over IPv6"
+run --ip 2001:db8:25::26 --mail-from '' --helo example.com

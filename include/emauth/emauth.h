@@ -1,0 +1,137 @@
+/*
+ * emauth.h: the core of libemauth's public API.
+ *
+ * It holds what every protocol shares: the library context (allocator,
+ * logging, clock and resolver), the status codes, the length-carrying span
+ * used for all input, the verdict values of RFC 8601, and the diagnostic
+ * structure that says what was wrong with an input and where.
+ *
+ * Status, verdict and diagnostic are kept apart: a call returns 0 or a
+ * negative EMAUTH_E* status; the verdict a message gets (pass, fail, ...) is
+ * data in the result structure; a diagnostic explains a bad input.
+ */
+#ifndef EMAUTH_EMAUTH_H
+#define EMAUTH_EMAUTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(EMAUTH_BUILDING) && defined(__GNUC__)
+#define EMAUTH_API __attribute__((visibility("default")))
+#else
+#define EMAUTH_API
+#endif
+
+/* Status codes: 0 or one of these negative values. */
+enum emauth_status {
+#define EMAUTH_ERR(name, value, text) EMAUTH_E##name = (value),
+#include <emauth/errors.def>
+#undef EMAUTH_ERR
+};
+
+/** A borrowed, length-carrying view of bytes; never NUL-terminated. */
+struct emauth_span {
+	const uint8_t *p;
+	size_t len;
+};
+
+/* Verdicts, in the words of RFC 8601 (and RFC 7208 for SPF). */
+enum emauth_result {
+	EMAUTH_RES_NONE = 0,
+	EMAUTH_RES_PASS,
+	EMAUTH_RES_FAIL,
+	EMAUTH_RES_SOFTFAIL,
+	EMAUTH_RES_NEUTRAL,
+	EMAUTH_RES_TEMPERROR,
+	EMAUTH_RES_PERMERROR,
+	EMAUTH_RES_POLICY
+};
+
+/** A diagnostic: what was wrong with an input, and where. */
+struct emauth_diag {
+	int code;	    /* an EMAUTH_E* status */
+	size_t offset;	    /* byte offset in the input named by @where */
+	char where[48];	    /* the field, tag or term, e.g. "ip4" */
+	const char *msg;    /* static text */
+	char excerpt[260];  /* escaped excerpt of at most 64 input bytes */
+};
+
+struct emauth_ctx;
+
+/**
+ * Performs process-wide setup once; safe to call again.
+ * @return 0.
+ */
+EMAUTH_API int emauth_global_init(void);
+
+/**
+ * Creates a library context with the system resolver not yet opened; the
+ * first DNS use opens it, unless emauth_ctx_set_dns() chose another.
+ * @param out OUT: the context; free with emauth_ctx_free().
+ * @return 0, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_ctx_new(struct emauth_ctx **out);
+
+/** Frees a context and its resolver. NULL does nothing. */
+EMAUTH_API void emauth_ctx_free(struct emauth_ctx *ctx);
+
+/**
+ * Chooses the DNS back end from a specification:
+ *   "system"                 libunbound, forwarding to /etc/resolv.conf;
+ *   "server:IP[@PORT]"       libunbound, forwarding to that server;
+ *   "zone:FILE[,FILE...]"    offline, from RFC 1035 master files.
+ * @param diag OUT, may be NULL: what was wrong with @spec.
+ * @return 0, EMAUTH_EINVAL (bad spec), EMAUTH_EZONE (a zone file could not
+ *         be read or parsed), EMAUTH_EDNS (resolver set-up failed),
+ *         EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_ctx_set_dns(struct emauth_ctx *ctx, const char *spec,
+    struct emauth_diag *diag);
+
+/**
+ * Sets the per-query timeout and the total time budget, in milliseconds, of
+ * one evaluation (for example one SPF check_host() with all its recursion).
+ * Defaults: 5000 and 20000 (RFC 7208 §4.6.4 suggests at least 20 seconds).
+ */
+EMAUTH_API void emauth_ctx_set_dns_timeouts(struct emauth_ctx *ctx,
+    unsigned query_ms, unsigned total_ms);
+
+/**
+ * Sets the clock used for time-dependent checks and macros; NULL restores
+ * the system clock. The function returns seconds since the epoch.
+ */
+EMAUTH_API void emauth_ctx_set_clock(struct emauth_ctx *ctx,
+    int64_t (*now)(void *arg), void *arg);
+
+/** Sets a log callback for library messages; NULL silences them. */
+EMAUTH_API void emauth_ctx_set_log(struct emauth_ctx *ctx,
+    void (*log)(void *arg, int level, const char *msg), void *arg);
+
+/** The text for a status code; never NULL. */
+EMAUTH_API const char *emauth_strerror(int status);
+
+/** The name of a status code ("EMAUTH_EINVAL"); never NULL. */
+EMAUTH_API const char *emauth_errname(int status);
+
+/** The lower-case word for a verdict ("pass", "permerror"); never NULL. */
+EMAUTH_API const char *emauth_result_name(enum emauth_result r);
+
+/**
+ * Formats a diagnostic as "where:offset: message: \"excerpt\"" into @buf.
+ * @return @buf.
+ */
+EMAUTH_API const char *emauth_diag_format(const struct emauth_diag *d,
+    char *buf, size_t size);
+
+/** The library version string. */
+EMAUTH_API const char *emauth_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

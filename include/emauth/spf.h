@@ -1,0 +1,78 @@
+/*
+ * spf.h: Sender Policy Framework (RFC 7208).
+ *
+ * emauth_spf_check_host() runs check_host() for the MAIL FROM identity (or,
+ * for the null reverse-path, the HELO identity as postmaster@HELO), with
+ * every limit of RFC 7208 §4.6.4 enforced, and reports the result with the
+ * term that decided it or the problem that made it an error.
+ */
+#ifndef EMAUTH_SPF_H
+#define EMAUTH_SPF_H
+
+#include <emauth/emauth.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum emauth_spf_identity {
+	EMAUTH_SPF_MAILFROM = 0, /* MAIL FROM; HELO when it is null */
+	EMAUTH_SPF_HELO		 /* the HELO identity only */
+};
+
+struct emauth_spf_query {
+	const char *ip;	       /* client address, IPv4 or IPv6 text */
+	const char *mail_from; /* MAIL FROM; NULL, "" or "<>" is null */
+	const char *helo;      /* HELO/EHLO name; may be NULL */
+	const char *receiver;  /* for %{r}; NULL gives "unknown" */
+	enum emauth_spf_identity identity;
+	/* Explanation on fail when the record gives none; NULL for none. */
+	const char *default_explanation;
+};
+
+#define EMAUTH_SPF_TEXT_MAX 1024
+
+struct emauth_spf_result {
+	enum emauth_result result; /* none/neutral/pass/fail/softfail/
+				      temperror/permerror */
+	enum emauth_spf_identity identity; /* the identity checked */
+	char sender[EMAUTH_SPF_TEXT_MAX];  /* <sender> as evaluated */
+	char domain[256];		   /* <domain> checked */
+	/* The term that decided, as written ("include:_spf.example.net"),
+	 * and the domain whose record holds it; "" when none matched. */
+	char mechanism[EMAUTH_SPF_TEXT_MAX];
+	char mechanism_domain[256];
+	/* On fail: the expanded explanation, or the default; else "". */
+	char explanation[EMAUTH_SPF_TEXT_MAX];
+	/* For temperror and permerror: what went wrong, and where. */
+	char problem[EMAUTH_SPF_TEXT_MAX];
+	unsigned dns_lookups;  /* DNS-querying terms evaluated */
+	unsigned void_lookups; /* queries that returned no records */
+	unsigned dns_queries;  /* every query made, for information */
+};
+
+/**
+ * Evaluates SPF for one message.
+ * @param q the query; its strings are borrowed for the call.
+ * @param out OUT: the result (all of it written, whatever the verdict).
+ * @return 0 (the verdict is in @out, errors of the sender's DNS included),
+ *         EMAUTH_EINVAL (q->ip is not an IP address, or no identity can be
+ *         checked: null MAIL FROM and no HELO), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_spf_check_host(struct emauth_ctx *ctx,
+    const struct emauth_spf_query *q, struct emauth_spf_result *out);
+
+/**
+ * Checks the syntax of an SPF record (RFC 7208 §12), without DNS.
+ * @param diag OUT, may be NULL: the first error, with its term and offset.
+ * @return 0 (valid), EMAUTH_ESYNTAX, EMAUTH_ENOTFOUND (not an SPF record:
+ *         no "v=spf1" version), EMAUTH_ETOOBIG, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_spf_record_check(struct emauth_span record,
+    struct emauth_diag *diag);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,124 @@
+/*
+ * ctx.c: the library context.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "alloc.h"
+#include "ctx.h"
+#include "limits.h"
+
+int
+emauth_global_init(void)
+{
+	return 0;
+}
+
+int
+emauth_ctx_new(struct emauth_ctx **out)
+{
+	struct emauth_ctx *c = ea_calloc(1, sizeof(*c));
+	if (c == NULL)
+		return EMAUTH_ENOMEM;
+	c->query_ms = EA_DNS_QUERY_TIMEOUT_MS;
+	c->total_ms = EA_DNS_TOTAL_TIMEOUT_MS;
+	*out = c;
+	return 0;
+}
+
+void
+emauth_ctx_free(struct emauth_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	if (ctx->res_open)
+		ea_resolver_release(&ctx->res);
+	ea_free(ctx);
+}
+
+void
+ea_ctx_set_resolver(struct emauth_ctx *ctx, struct ea_resolver *r)
+{
+	if (ctx->res_open)
+		ea_resolver_release(&ctx->res);
+	ctx->res = *r;
+	ctx->res.query_ms = ctx->query_ms;
+	ctx->res.total_ms = ctx->total_ms;
+	ctx->res_open = true;
+}
+
+int
+emauth_ctx_set_dns(struct emauth_ctx *ctx, const char *spec,
+    struct emauth_diag *diag)
+{
+	struct ea_resolver r;
+	int rc = ea_dns_from_spec(spec, &r, diag);
+	if (rc)
+		return rc;
+	ea_ctx_set_resolver(ctx, &r);
+	return 0;
+}
+
+void
+emauth_ctx_set_dns_timeouts(struct emauth_ctx *ctx, unsigned query_ms,
+    unsigned total_ms)
+{
+	ctx->query_ms = query_ms;
+	ctx->total_ms = total_ms;
+	ctx->res.query_ms = query_ms;
+	ctx->res.total_ms = total_ms;
+}
+
+struct ea_resolver *
+ea_ctx_resolver(struct emauth_ctx *ctx)
+{
+	if (!ctx->res_open) {
+		struct ea_resolver r;
+		if (ea_dns_from_spec("system", &r, NULL) != 0)
+			return NULL;
+		ea_ctx_set_resolver(ctx, &r);
+	}
+	return &ctx->res;
+}
+
+void
+emauth_ctx_set_clock(struct emauth_ctx *ctx, int64_t (*now)(void *arg),
+    void *arg)
+{
+	ctx->now = now;
+	ctx->now_arg = arg;
+}
+
+int64_t
+ea_ctx_now(struct emauth_ctx *ctx)
+{
+	if (ctx->now)
+		return ctx->now(ctx->now_arg);
+	return (int64_t)time(NULL);
+}
+
+void
+emauth_ctx_set_log(struct emauth_ctx *ctx,
+    void (*log)(void *arg, int level, const char *msg), void *arg)
+{
+	ctx->log = log;
+	ctx->log_arg = arg;
+}
+
+void
+ea_ctx_log(struct emauth_ctx *ctx, int level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	if (ctx->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ctx->log(ctx->log_arg, level, msg);
+}

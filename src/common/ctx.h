@@ -1,0 +1,30 @@
+/*
+ * ctx.h: the library context as the protocols see it: the resolver, the
+ * clock and the log callback.
+ */
+#ifndef EA_CTX_H
+#define EA_CTX_H
+
+#include "internal.h"
+#include "../dns/resolver.h"
+
+struct emauth_ctx {
+	struct ea_resolver res;
+	bool res_open;
+	unsigned query_ms, total_ms;
+	int64_t (*now)(void *arg);
+	void *now_arg;
+	void (*log)(void *arg, int level, const char *msg);
+	void *log_arg;
+};
+
+/* The context's resolver, opening the system one on first use.
+ * @return NULL when it cannot be opened. */
+struct ea_resolver *ea_ctx_resolver(struct emauth_ctx *ctx);
+/* Replaces the resolver (the context takes ownership). */
+void ea_ctx_set_resolver(struct emauth_ctx *ctx, struct ea_resolver *r);
+int64_t ea_ctx_now(struct emauth_ctx *ctx);
+void ea_ctx_log(struct emauth_ctx *ctx, int level, const char *fmt, ...)
+    EA_PRINTF(3, 4);
+
+#endif

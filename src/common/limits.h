@@ -1,0 +1,49 @@
+/*
+ * limits.h: every limit the library enforces, with its source. Limits set by
+ * an RFC are exact; our own defensive limits are marked "ours".
+ */
+#ifndef EA_LIMITS_H
+#define EA_LIMITS_H
+
+/* RFC 1035 §2.3.4: names are at most 255 octets on the wire, which leaves
+ * 253 characters in presentation form without the final dot; labels are at
+ * most 63 octets. */
+#define EA_DNS_NAME_MAX 253
+#define EA_DNS_LABEL_MAX 63
+
+/* RFC 7208 §4.6.4: at most 10 DNS-querying terms, at most 2 void lookups,
+ * at most 10 names from one MX answer and 10 from one PTR answer. */
+#define EA_SPF_DNS_TERMS_MAX 10
+#define EA_SPF_VOID_MAX 2
+#define EA_SPF_MX_NAMES_MAX 10
+#define EA_SPF_PTR_NAMES_MAX 10
+
+/* Ours: the largest SPF record we accept (joined TXT strings). A record must
+ * fit a DNS message; 4096 is twice the common EDNS buffer. */
+#define EA_SPF_RECORD_MAX 4096
+/* Ours: terms in one record (a 4096-byte record holds at most ~2048). */
+#define EA_SPF_TERMS_MAX 1024
+/* Ours: the length of one macro expansion before domain truncation. */
+#define EA_SPF_EXPAND_MAX 8192
+/* Ours: an explanation string after expansion. */
+#define EA_SPF_EXPLANATION_MAX 1024
+/* Ours: include/redirect nesting. The 10-term limit already bounds it;
+ * this is a second guard, counted in the evaluation context. */
+#define EA_SPF_DEPTH_MAX 12
+/* Ours: the macro digit transformer is clamped to this many parts
+ * (a name has at most 127 labels). */
+#define EA_SPF_MACRO_PARTS_MAX 128
+
+/* Ours: total bytes of one TXT RRset after joining, and records per RRset. */
+#define EA_DNS_TXT_MAX 65535
+#define EA_DNS_RRS_MAX 512
+/* Ours: CNAME chain length followed by the zone back end (unbound applies
+ * its own, similar bound). */
+#define EA_DNS_CNAME_MAX 8
+/* Ours: DNS queries issued for one evaluation, and default timeouts. The
+ * 20-second total follows RFC 7208 §4.6.4 ("at least 20 seconds"). */
+#define EA_DNS_QUERIES_MAX 160
+#define EA_DNS_QUERY_TIMEOUT_MS 5000
+#define EA_DNS_TOTAL_TIMEOUT_MS 20000
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * span.c: comparisons, bounded number parsing and escaping over spans.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+
+#include "span.h"
+
+bool
+ea_span_ieq(struct emauth_span a, struct emauth_span b)
+{
+	if (a.len != b.len)
+		return false;
+	for (size_t i = 0; i < a.len; i++)
+		if (ea_lower(a.p[i]) != ea_lower(b.p[i]))
+			return false;
+	return true;
+}
+
+bool
+ea_span_ieq_str(struct emauth_span a, const char *s)
+{
+	return ea_span_ieq(a, ea_span_str(s));
+}
+
+bool
+ea_span_istarts(struct emauth_span a, const char *prefix)
+{
+	struct emauth_span p = ea_span_str(prefix);
+	if (a.len < p.len)
+		return false;
+	return ea_span_ieq(ea_span(a.p, p.len), p);
+}
+
+int
+ea_span_uint(struct emauth_span s, size_t *pos, unsigned max_digits,
+    uint32_t *out)
+{
+	size_t i = *pos;
+	uint64_t v = 0;
+	unsigned n = 0;
+
+	while (i < s.len && ea_is_digit(s.p[i])) {
+		if (++n > max_digits || n > 9)
+			return EMAUTH_ESYNTAX;
+		v = v * 10 + (uint64_t)(s.p[i] - '0');
+		i++;
+	}
+	if (n == 0)
+		return EMAUTH_ESYNTAX;
+	*out = (uint32_t)v;
+	*pos = i;
+	return 0;
+}
+
+void
+ea_escape(struct emauth_span s, size_t max, char *out, size_t size)
+{
+	size_t o = 0;
+
+	if (size == 0)
+		return;
+	for (size_t i = 0; i < s.len; i++) {
+		uint8_t c = s.p[i];
+		if (i >= max) {
+			if (o + 4 <= size)
+				memcpy(out + o, "...", 3), o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
+			if (o + 2 > size)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 5 > size)
+				break;
+			snprintf(out + o, 5, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	out[o] = '\0';
+}

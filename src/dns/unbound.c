@@ -1,0 +1,228 @@
+/*
+ * unbound.c: the system back end, on libunbound. It forwards either to the
+ * nameservers of /etc/resolv.conf or to one named server, caches answers for
+ * the life of the resolver, and enforces a per-query timeout by running every
+ * query asynchronously and cancelling it at the deadline. This file is the
+ * only one that includes <unbound.h>.
+ */
+#include "../common/internal.h"
+
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <unbound.h>
+
+#include "../common/alloc.h"
+#include "../common/diag.h"
+#include "../common/span.h"
+#include "resolver.h"
+
+struct ubres {
+	struct ub_ctx *ctx;
+};
+
+/* Turns a ub_result into an answer; @err is libunbound's error code. */
+static void
+convert(int err, struct ub_result *res, struct ea_dns_answer *out)
+{
+	ea_dns_answer_init(out);
+	if (err != 0 || res == NULL) {
+		ea_dns_answer_fail(out, "resolver error");
+		return;
+	}
+	out->rcode = res->rcode;
+	out->secure = res->secure != 0;
+	out->bogus = res->bogus != 0;
+	if (res->canonname)
+		snprintf(out->canon, sizeof(out->canon), "%s", res->canonname);
+	if (res->bogus) {
+		ea_dns_answer_fail(out, "DNSSEC validation failed (bogus)");
+		return;
+	}
+	switch (res->rcode) {
+	case 0:
+		break;
+	case 3:
+		out->status = EA_DNS_NXDOMAIN;
+		return;
+	case 2:
+		ea_dns_answer_fail(out, "SERVFAIL");
+		return;
+	case 5:
+		ea_dns_answer_fail(out, "REFUSED");
+		return;
+	default:
+		ea_dns_answer_fail(out, "DNS error");
+		return;
+	}
+	if (!res->havedata) {
+		out->status = EA_DNS_NODATA;
+		return;
+	}
+	for (int i = 0; res->data[i] != NULL; i++) {
+		if (res->len[i] < 0)
+			continue;
+		if (ea_dns_answer_add(out, (uint16_t)res->qtype,
+			(uint32_t)(res->ttl < 0 ? 0 : res->ttl),
+			ea_span(res->data[i], (size_t)res->len[i])) != 0) {
+			ea_dns_answer_release(out);
+			ea_dns_answer_fail(out, "out of memory");
+			return;
+		}
+	}
+	if (out->n == 0)
+		out->status = EA_DNS_NODATA;
+}
+
+struct waiter {
+	bool done;
+	struct ea_dns_answer *out;
+};
+
+static void
+sync_cb(void *arg, int err, struct ub_result *res)
+{
+	struct waiter *w = arg;
+	convert(err, res, w->out);
+	w->done = true;
+	if (res)
+		ub_resolve_free(res);
+}
+
+static int
+u_query(void *impl, const char *name, uint16_t type, unsigned timeout_ms,
+    struct ea_dns_answer *out)
+{
+	struct ubres *u = impl;
+	char q[EA_DNS_PRES_MAX];
+	struct waiter w = {false, out};
+	int id;
+
+	ea_dns_answer_init(out);
+	if (ea_dns_name_escape(ea_span_str(name), false, q, sizeof(q)) != 0) {
+		out->status = EA_DNS_NXDOMAIN;
+		out->rcode = 3;
+		return 0;
+	}
+	if (ub_resolve_async(u->ctx, q, type, 1, &w, sync_cb, &id) != 0) {
+		ea_dns_answer_fail(out, "resolver error");
+		return 0;
+	}
+	uint64_t deadline = ea_dns_now_ms() + timeout_ms;
+	while (!w.done) {
+		uint64_t now = ea_dns_now_ms();
+		if (now >= deadline) {
+			ub_cancel(u->ctx, id);
+			ea_dns_answer_fail(out, "timeout");
+			return 0;
+		}
+		struct pollfd pfd = {ub_fd(u->ctx), POLLIN, 0};
+		int n = poll(&pfd, 1, (int)(deadline - now));
+		if (n > 0 && ub_process(u->ctx) != 0) {
+			ub_cancel(u->ctx, id);
+			ea_dns_answer_fail(out, "resolver error");
+			return 0;
+		}
+	}
+	return 0;
+}
+
+struct async {
+	ea_dns_cb cb;
+	void *arg;
+};
+
+static void
+async_cb(void *arg, int err, struct ub_result *res)
+{
+	struct async a = *(struct async *)arg;
+	struct ea_dns_answer ans;
+	ea_free(arg);
+	convert(err, res, &ans);
+	if (res)
+		ub_resolve_free(res);
+	a.cb(a.arg, &ans);
+}
+
+static int
+u_submit(void *impl, const char *name, uint16_t type, ea_dns_cb cb, void *arg)
+{
+	struct ubres *u = impl;
+	char q[EA_DNS_PRES_MAX];
+	int id;
+
+	if (ea_dns_name_escape(ea_span_str(name), false, q, sizeof(q)) != 0)
+		return EMAUTH_EINVAL;
+	struct async *a = ea_malloc(sizeof(*a));
+	if (a == NULL)
+		return EMAUTH_ENOMEM;
+	a->cb = cb;
+	a->arg = arg;
+	if (ub_resolve_async(u->ctx, q, type, 1, a, async_cb, &id) != 0) {
+		ea_free(a);
+		return EMAUTH_EDNS;
+	}
+	return 0;
+}
+
+static int
+u_fd(void *impl)
+{
+	return ub_fd(((struct ubres *)impl)->ctx);
+}
+
+static int
+u_process(void *impl)
+{
+	return ub_process(((struct ubres *)impl)->ctx) == 0 ? 0 : EMAUTH_EDNS;
+}
+
+static void
+u_free(void *impl)
+{
+	struct ubres *u = impl;
+	if (u == NULL)
+		return;
+	ub_ctx_delete(u->ctx);
+	ea_free(u);
+}
+
+static const struct ea_resolver_ops unbound_ops = {
+    "system", u_query, u_submit, u_fd, u_process, u_free};
+
+int
+ea_dns_unbound_new(const char *server, struct ea_resolver *out,
+    struct emauth_diag *diag)
+{
+	struct ubres *u = ea_calloc(1, sizeof(*u));
+	int err;
+
+	if (u == NULL)
+		return EMAUTH_ENOMEM;
+	u->ctx = ub_ctx_create();
+	if (u->ctx == NULL) {
+		ea_free(u);
+		return EMAUTH_ENOMEM;
+	}
+	/* Threads, not a forked process: the milter runs many lookups. */
+	ub_ctx_async(u->ctx, 1);
+	/* Local resolvers (127.0.0.53, a test server on loopback) are
+	 * legitimate forwarders here. */
+	ub_ctx_set_option(u->ctx, "do-not-query-localhost:", "no");
+	if (server)
+		err = ub_ctx_set_fwd(u->ctx, server);
+	else
+		err = ub_ctx_resolvconf(u->ctx, NULL);
+	if (err != 0) {
+		ea_diag_set(diag, EMAUTH_EDNS, server ? "dns server" : "resolv.conf",
+		    ea_span_str(server), 0, ub_strerror(err));
+		ub_ctx_delete(u->ctx);
+		ea_free(u);
+		return EMAUTH_EDNS;
+	}
+	memset(out, 0, sizeof(*out));
+	out->ops = &unbound_ops;
+	out->impl = u;
+	return 0;
+}

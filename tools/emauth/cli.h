@@ -1,0 +1,20 @@
+/*
+ * cli.h: what the emauth subcommands share: usage errors (exit 2) and the
+ * DNS option. The CLI uses the public API only.
+ */
+#ifndef EMAUTH_CLI_H
+#define EMAUTH_CLI_H
+
+#include <emauth/emauth.h>
+
+#define EXIT_USAGE 2
+
+/* Prints "emauth CMD: message" to stderr and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Applies --dns SPEC to @ctx; on error prints why and returns EXIT_USAGE. */
+int cli_set_dns(const char *cmd, struct emauth_ctx *ctx, const char *spec);
+
+int cmd_spf(int argc, char **argv);
+
+#endif

@@ -1,0 +1,72 @@
+/*
+ * main.c: the emauth command line: dispatch to one cmd_<verb>.c per
+ * subcommand.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: emauth COMMAND [OPTIONS]\n"
+    "\n"
+    "Commands:\n"
+    "  spf      evaluate SPF (RFC 7208) for a client IP and sender\n"
+    "\n"
+    "Run 'emauth COMMAND --help' for a command's options.\n"
+    "Exit status: 2 for bad usage or unreadable input; otherwise see each\n"
+    "command.\n";
+
+int
+cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "emauth %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'emauth %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+int
+cli_set_dns(const char *cmd, struct emauth_ctx *ctx, const char *spec)
+{
+	struct emauth_diag d;
+	char msg[512];
+
+	memset(&d, 0, sizeof(d));
+	if (emauth_ctx_set_dns(ctx, spec, &d) == 0)
+		return 0;
+	fprintf(stderr, "emauth %s: --dns %s: %s\n", cmd, spec,
+	    emauth_diag_format(&d, msg, sizeof(msg)));
+	return EXIT_USAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage, stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("emauth %s\n", emauth_version());
+		return 0;
+	}
+	emauth_global_init();
+	if (strcmp(cmd, "spf") == 0)
+		return cmd_spf(argc - 1, argv + 1);
+	fprintf(stderr, "emauth: unknown command '%s'\n\n%s", cmd, usage);
+	return EXIT_USAGE;
+}
