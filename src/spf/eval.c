@@ -417,7 +417,10 @@ eval_mx(struct eval *ev, const struct spf_term *t, const char *target,
 			m = term_error(lv, EMAUTH_RES_PERMERROR, t);
 			break;
 		}
-		switch (has_ip(ev, name, bits, t)) {
+		/* §4.6.4 limits "terms for which DNS queries return" no
+		 * records: the MX query counts, not the address lookups of
+		 * its hosts (an IPv4-only MX host has no AAAA). */
+		switch (has_ip(ev, name, bits, NULL)) {
 		case ADDR_HIT:
 			m = MATCH;
 			break;
