@@ -839,11 +839,11 @@ emauth_spf_check_host(struct emauth_ctx *ctx, const struct emauth_spf_query *q,
 		split_sender(from, &ev.local, &ev.sender_domain);
 		out->identity = EMAUTH_SPF_MAILFROM;
 	}
-	snprintf(out->sender, sizeof(out->sender), "%.*s@%.*s",
-	    (int)(ev.local.len > 700 ? 700 : ev.local.len),
-	    (const char *)ev.local.p,
-	    (int)(ev.sender_domain.len > 300 ? 300 : ev.sender_domain.len),
-	    (const char *)ev.sender_domain.p);
+	/* Shown to people and maybe put into SMTP replies: escaped. */
+	char local[EMAUTH_SPF_TEXT_MAX], dom[EMAUTH_SPF_TEXT_MAX];
+	ea_escape(ev.local, 200, local, sizeof(local));
+	ea_escape(ev.sender_domain, 250, dom, sizeof(dom));
+	snprintf(out->sender, sizeof(out->sender), "%.250s@%.700s", local, dom);
 	ea_escape(ev.sender_domain, 250, out->domain, sizeof(out->domain));
 
 	ev.res = ea_ctx_resolver(ctx);
@@ -869,9 +869,11 @@ emauth_spf_check_host(struct emauth_ctx *ctx, const struct emauth_spf_query *q,
 	snprintf(out->mechanism_domain, sizeof(out->mechanism_domain), "%s",
 	    lv.domain);
 	if (out->result == EMAUTH_RES_FAIL) {
+		/* %{l} and friends can carry any byte of the sender's into
+		 * the text an MTA may put into its reply: escape them. */
 		if (expl.len)
-			snprintf(out->explanation, sizeof(out->explanation),
-			    "%s", ea_buf_str(&expl));
+			ea_escape(ea_span(expl.p, expl.len), 300,
+			    out->explanation, sizeof(out->explanation));
 		else if (q->default_explanation)
 			snprintf(out->explanation, sizeof(out->explanation),
 			    "%s", q->default_explanation);
