@@ -53,11 +53,11 @@ enum emauth_result {
 
 /** A diagnostic: what was wrong with an input, and where. */
 struct emauth_diag {
-	int code;	    /* an EMAUTH_E* status */
-	size_t offset;	    /* byte offset in the input named by @where */
-	char where[48];	    /* the field, tag or term, e.g. "ip4" */
-	const char *msg;    /* static text */
-	char excerpt[260];  /* escaped excerpt of at most 64 input bytes */
+	int code;          /* an EMAUTH_E* status */
+	size_t offset;     /* byte offset in the input named by @where */
+	char where[48];    /* the field, tag or term, e.g. "ip4" */
+	const char *msg;   /* static text */
+	char excerpt[260]; /* escaped excerpt of at most 64 input bytes */
 };
 
 struct emauth_ctx;
@@ -89,23 +89,23 @@ EMAUTH_API void emauth_ctx_free(struct emauth_ctx *ctx);
  *         be read or parsed), EMAUTH_EDNS (resolver set-up failed),
  *         EMAUTH_ENOMEM.
  */
-EMAUTH_API int emauth_ctx_set_dns(struct emauth_ctx *ctx, const char *spec,
-    struct emauth_diag *diag);
+EMAUTH_API int emauth_ctx_set_dns(
+    struct emauth_ctx *ctx, const char *spec, struct emauth_diag *diag);
 
 /**
  * Sets the per-query timeout and the total time budget, in milliseconds, of
  * one evaluation (for example one SPF check_host() with all its recursion).
  * Defaults: 5000 and 20000 (RFC 7208 §4.6.4 suggests at least 20 seconds).
  */
-EMAUTH_API void emauth_ctx_set_dns_timeouts(struct emauth_ctx *ctx,
-    unsigned query_ms, unsigned total_ms);
+EMAUTH_API void emauth_ctx_set_dns_timeouts(
+    struct emauth_ctx *ctx, unsigned query_ms, unsigned total_ms);
 
 /**
  * Sets the clock used for time-dependent checks and macros; NULL restores
  * the system clock. The function returns seconds since the epoch.
  */
-EMAUTH_API void emauth_ctx_set_clock(struct emauth_ctx *ctx,
-    int64_t (*now)(void *arg), void *arg);
+EMAUTH_API void emauth_ctx_set_clock(
+    struct emauth_ctx *ctx, int64_t (*now)(void *arg), void *arg);
 
 /** Sets a log callback for library messages; NULL silences them. */
 EMAUTH_API void emauth_ctx_set_log(struct emauth_ctx *ctx,
@@ -124,8 +124,8 @@ EMAUTH_API const char *emauth_result_name(enum emauth_result r);
  * Formats a diagnostic as "where:offset: message: \"excerpt\"" into @buf.
  * @return @buf.
  */
-EMAUTH_API const char *emauth_diag_format(const struct emauth_diag *d,
-    char *buf, size_t size);
+EMAUTH_API const char *emauth_diag_format(
+    const struct emauth_diag *d, char *buf, size_t size);
 
 /** The library version string. */
 EMAUTH_API const char *emauth_version(void);

@@ -17,11 +17,11 @@ extern "C" {
 
 enum emauth_spf_identity {
 	EMAUTH_SPF_MAILFROM = 0, /* MAIL FROM; HELO when it is null */
-	EMAUTH_SPF_HELO		 /* the HELO identity only */
+	EMAUTH_SPF_HELO          /* the HELO identity only */
 };
 
 struct emauth_spf_query {
-	const char *ip;	       /* client address, IPv4 or IPv6 text */
+	const char *ip;        /* client address, IPv4 or IPv6 text */
 	const char *mail_from; /* MAIL FROM; NULL, "" or "<>" is null */
 	const char *helo;      /* HELO/EHLO name; may be NULL */
 	const char *receiver;  /* for %{r}; NULL gives "unknown" */
@@ -33,11 +33,11 @@ struct emauth_spf_query {
 #define EMAUTH_SPF_TEXT_MAX 1024
 
 struct emauth_spf_result {
-	enum emauth_result result; /* none/neutral/pass/fail/softfail/
-				      temperror/permerror */
+	enum emauth_result result;         /* none/neutral/pass/fail/softfail/
+	                                      temperror/permerror */
 	enum emauth_spf_identity identity; /* the identity checked */
 	char sender[EMAUTH_SPF_TEXT_MAX];  /* <sender> as evaluated */
-	char domain[256];		   /* <domain> checked */
+	char domain[256];                  /* <domain> checked */
 	/* The term that decided, as written ("include:_spf.example.net"),
 	 * and the domain whose record holds it; "" when none matched. */
 	char mechanism[EMAUTH_SPF_TEXT_MAX];
@@ -68,8 +68,8 @@ EMAUTH_API int emauth_spf_check_host(struct emauth_ctx *ctx,
  * @return 0 (valid), EMAUTH_ESYNTAX, EMAUTH_ENOTFOUND (not an SPF record:
  *         no "v=spf1" version), EMAUTH_ETOOBIG, EMAUTH_ENOMEM.
  */
-EMAUTH_API int emauth_spf_record_check(struct emauth_span record,
-    struct emauth_diag *diag);
+EMAUTH_API int emauth_spf_record_check(
+    struct emauth_span record, struct emauth_diag *diag);
 
 #ifdef __cplusplus
 }

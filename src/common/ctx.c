@@ -52,8 +52,8 @@ ea_ctx_set_resolver(struct emauth_ctx *ctx, struct ea_resolver *r)
 }
 
 int
-emauth_ctx_set_dns(struct emauth_ctx *ctx, const char *spec,
-    struct emauth_diag *diag)
+emauth_ctx_set_dns(
+    struct emauth_ctx *ctx, const char *spec, struct emauth_diag *diag)
 {
 	struct ea_resolver r;
 	int rc = ea_dns_from_spec(spec, &r, diag);
@@ -64,8 +64,8 @@ emauth_ctx_set_dns(struct emauth_ctx *ctx, const char *spec,
 }
 
 void
-emauth_ctx_set_dns_timeouts(struct emauth_ctx *ctx, unsigned query_ms,
-    unsigned total_ms)
+emauth_ctx_set_dns_timeouts(
+    struct emauth_ctx *ctx, unsigned query_ms, unsigned total_ms)
 {
 	ctx->query_ms = query_ms;
 	ctx->total_ms = total_ms;
@@ -86,8 +86,8 @@ ea_ctx_resolver(struct emauth_ctx *ctx)
 }
 
 void
-emauth_ctx_set_clock(struct emauth_ctx *ctx, int64_t (*now)(void *arg),
-    void *arg)
+emauth_ctx_set_clock(
+    struct emauth_ctx *ctx, int64_t (*now)(void *arg), void *arg)
 {
 	ctx->now = now;
 	ctx->now_arg = arg;

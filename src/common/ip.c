@@ -47,8 +47,9 @@ ea_ip6_parse(struct emauth_span s, struct ea_ip *out)
 		return EMAUTH_ESYNTAX;
 	for (size_t i = 0; i < s.len; i++) {
 		uint8_t c = s.p[i];
-		if (!(ea_is_digit(c) || (ea_lower(c) >= 'a' && ea_lower(c) <= 'f') ||
-			c == ':' || c == '.'))
+		if (!(ea_is_digit(c) ||
+		        (ea_lower(c) >= 'a' && ea_lower(c) <= 'f') ||
+		        c == ':' || c == '.'))
 			return EMAUTH_ESYNTAX;
 	}
 	memcpy(tmp, s.p, s.len);
@@ -67,8 +68,8 @@ ea_ip_parse(struct emauth_span s, bool fold_mapped, struct ea_ip *out)
 		return 0;
 	if (ea_ip6_parse(s, out) != 0)
 		return EMAUTH_ESYNTAX;
-	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
-	    0xff};
+	static const uint8_t mapped[12] = {
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	if (fold_mapped && memcmp(out->a, mapped, 12) == 0) {
 		uint8_t v4[4];
 		memcpy(v4, out->a + 12, 4);

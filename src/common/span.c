@@ -34,8 +34,8 @@ ea_span_istarts(struct emauth_span a, const char *prefix)
 }
 
 int
-ea_span_uint(struct emauth_span s, size_t *pos, unsigned max_digits,
-    uint32_t *out)
+ea_span_uint(
+    struct emauth_span s, size_t *pos, unsigned max_digits, uint32_t *out)
 {
 	size_t i = *pos;
 	uint64_t v = 0;

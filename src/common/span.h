@@ -54,8 +54,8 @@ ea_is_digit(uint8_t c)
  * @s at *@pos; stores it in @out, advances *@pos.
  * @return 0, EMAUTH_ESYNTAX (no digit, too many digits).
  */
-int ea_span_uint(struct emauth_span s, size_t *pos, unsigned max_digits,
-    uint32_t *out);
+int ea_span_uint(
+    struct emauth_span s, size_t *pos, unsigned max_digits, uint32_t *out);
 
 /*
  * Writes @s escaped for display into @out (at most @size bytes with the NUL),

@@ -38,8 +38,8 @@ ea_dns_fake_txt(struct ea_store *s, const char *name,
 		memcpy(rd + o, strings[i].p, strings[i].len);
 		o += strings[i].len;
 	}
-	return ea_store_add(s, ea_span_str(name), EA_DNS_T_TXT, 300,
-	    ea_span(rd, o));
+	return ea_store_add(
+	    s, ea_span_str(name), EA_DNS_T_TXT, 300, ea_span(rd, o));
 }
 
 int
@@ -55,28 +55,28 @@ ea_dns_fake_addr(struct ea_store *s, const char *name, const char *ip)
 }
 
 int
-ea_dns_fake_mx(struct ea_store *s, const char *name, uint16_t pref,
-    const char *exchange)
+ea_dns_fake_mx(
+    struct ea_store *s, const char *name, uint16_t pref, const char *exchange)
 {
 	uint8_t rd[2 + 256];
 	rd[0] = (uint8_t)(pref >> 8);
 	rd[1] = (uint8_t)pref;
-	int n = ea_dns_name_to_wire(ea_span_str(exchange), rd + 2,
-	    sizeof(rd) - 2);
+	int n =
+	    ea_dns_name_to_wire(ea_span_str(exchange), rd + 2, sizeof(rd) - 2);
 	if (n < 0)
 		return n;
-	return ea_store_add(s, ea_span_str(name), EA_DNS_T_MX, 300,
-	    ea_span(rd, 2 + (size_t)n));
+	return ea_store_add(
+	    s, ea_span_str(name), EA_DNS_T_MX, 300, ea_span(rd, 2 + (size_t)n));
 }
 
 int
-ea_dns_fake_name(struct ea_store *s, const char *name, uint16_t type,
-    const char *target)
+ea_dns_fake_name(
+    struct ea_store *s, const char *name, uint16_t type, const char *target)
 {
 	uint8_t rd[256];
 	int n = ea_dns_name_to_wire(ea_span_str(target), rd, sizeof(rd));
 	if (n < 0)
 		return n;
-	return ea_store_add(s, ea_span_str(name), type, 300,
-	    ea_span(rd, (size_t)n));
+	return ea_store_add(
+	    s, ea_span_str(name), type, 300, ea_span(rd, (size_t)n));
 }

@@ -16,10 +16,10 @@ int ea_dns_fake_new(struct ea_resolver *out, struct ea_store **store);
 int ea_dns_fake_txt(struct ea_store *s, const char *name,
     const struct emauth_span *strings, size_t n);
 int ea_dns_fake_addr(struct ea_store *s, const char *name, const char *ip);
-int ea_dns_fake_mx(struct ea_store *s, const char *name, uint16_t pref,
-    const char *exchange);
+int ea_dns_fake_mx(
+    struct ea_store *s, const char *name, uint16_t pref, const char *exchange);
 /* PTR, CNAME or NS with a target name. */
-int ea_dns_fake_name(struct ea_store *s, const char *name, uint16_t type,
-    const char *target);
+int ea_dns_fake_name(
+    struct ea_store *s, const char *name, uint16_t type, const char *target);
 
 #endif

@@ -14,12 +14,12 @@ static bool
 plain(uint8_t c)
 {
 	return ea_is_alpha(c) || ea_is_digit(c) || c == '-' || c == '_' ||
-	    c == '*';
+	       c == '*';
 }
 
 static int
-put_label(const uint8_t *p, size_t n, bool lower, char *out, size_t size,
-    size_t *o)
+put_label(
+    const uint8_t *p, size_t n, bool lower, char *out, size_t size, size_t *o)
 {
 	for (size_t i = 0; i < n; i++) {
 		uint8_t c = lower ? ea_lower(p[i]) : p[i];
@@ -144,8 +144,8 @@ from_wire(struct emauth_span rd, size_t *pos, bool key, char *out, size_t size)
 }
 
 int
-ea_dns_name_from_wire(struct emauth_span rd, size_t *pos, char *out,
-    size_t size)
+ea_dns_name_from_wire(
+    struct emauth_span rd, size_t *pos, char *out, size_t size)
 {
 	return from_wire(rd, pos, false, out, size);
 }

@@ -29,7 +29,8 @@ ea_dns_budget_start(struct ea_dns_budget *b, const struct ea_resolver *r)
 	b->queries = 0;
 	if (b->max_queries == 0)
 		b->max_queries = EA_DNS_QUERIES_MAX;
-	b->deadline_ms = ea_dns_now_ms() +
+	b->deadline_ms =
+	    ea_dns_now_ms() +
 	    (r && r->total_ms ? r->total_ms : EA_DNS_TOTAL_TIMEOUT_MS);
 }
 
@@ -121,8 +122,8 @@ ea_dns_status_name(enum ea_dns_status s)
 }
 
 int
-ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b,
-    const char *name, uint16_t type, struct ea_dns_answer *out)
+ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b, const char *name,
+    uint16_t type, struct ea_dns_answer *out)
 {
 	ea_dns_answer_init(out);
 	if (b) {
@@ -137,9 +138,10 @@ ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b,
 		}
 		b->queries++;
 		unsigned left = (unsigned)(b->deadline_ms - now);
-		unsigned t = r->query_ms ? r->query_ms : EA_DNS_QUERY_TIMEOUT_MS;
-		return r->ops->query(r->impl, name, type, t < left ? t : left,
-		    out);
+		unsigned t =
+		    r->query_ms ? r->query_ms : EA_DNS_QUERY_TIMEOUT_MS;
+		return r->ops->query(
+		    r->impl, name, type, t < left ? t : left, out);
 	}
 	return r->ops->query(r->impl, name, type,
 	    r->query_ms ? r->query_ms : EA_DNS_QUERY_TIMEOUT_MS, out);
@@ -184,8 +186,8 @@ check_server(const char *s, struct emauth_diag *diag)
 }
 
 int
-ea_dns_from_spec(const char *spec, struct ea_resolver *out,
-    struct emauth_diag *diag)
+ea_dns_from_spec(
+    const char *spec, struct ea_resolver *out, struct emauth_diag *diag)
 {
 	memset(out, 0, sizeof(*out));
 	if (spec == NULL || strcmp(spec, "system") == 0)
@@ -198,8 +200,9 @@ ea_dns_from_spec(const char *spec, struct ea_resolver *out,
 	}
 	if (strncmp(spec, "zone:", 5) == 0) {
 		if (spec[5] == '\0') {
-			ea_diag_set(diag, EMAUTH_EINVAL, "dns", ea_span_str(spec),
-			    5, "zone: needs at least one file");
+			ea_diag_set(diag, EMAUTH_EINVAL, "dns",
+			    ea_span_str(spec), 5,
+			    "zone: needs at least one file");
 			return EMAUTH_EINVAL;
 		}
 		return ea_dns_zone_new(spec + 5, out, diag);

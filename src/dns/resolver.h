@@ -29,8 +29,8 @@ enum {
 enum ea_dns_status {
 	EA_DNS_ANSWER = 0, /* records of the asked type */
 	EA_DNS_NXDOMAIN,   /* the name does not exist (RCODE 3) */
-	EA_DNS_NODATA,	   /* the name exists, no records of that type */
-	EA_DNS_TEMPFAIL	   /* timeout, SERVFAIL, REFUSED, budget, ... */
+	EA_DNS_NODATA,     /* the name exists, no records of that type */
+	EA_DNS_TEMPFAIL    /* timeout, SERVFAIL, REFUSED, budget, ... */
 };
 
 struct ea_dns_rr {
@@ -48,7 +48,7 @@ struct ea_dns_answer {
 	size_t n, cap;
 	struct ea_dns_rr *rr; /* inl, or a heap array when n > 8 */
 	const char *why;      /* static text for TEMPFAIL, else NULL */
-	bool borrowed;	      /* rdata points into the back end's store */
+	bool borrowed;        /* rdata points into the back end's store */
 	struct ea_dns_rr inl[8];
 	char canon[EA_DNS_PRES_MAX];
 };
@@ -69,8 +69,8 @@ struct ea_resolver_ops {
 	    unsigned timeout_ms, struct ea_dns_answer *out);
 	/* Asynchronous query: @cb runs from process() with an answer it
 	 * must release. Returns 0 or a negative status. */
-	int (*submit)(void *impl, const char *name, uint16_t type,
-	    ea_dns_cb cb, void *arg);
+	int (*submit)(void *impl, const char *name, uint16_t type, ea_dns_cb cb,
+	    void *arg);
 	/* The descriptor to poll for readability, or -1 when process()
 	 * should simply be called. */
 	int (*fd)(void *impl);
@@ -108,14 +108,14 @@ void ea_dns_answer_fail(struct ea_dns_answer *a, const char *why);
 const char *ea_dns_status_name(enum ea_dns_status s);
 
 /* Back ends. Each returns 0 or a negative status and fills @out. */
-int ea_dns_unbound_new(const char *server, struct ea_resolver *out,
-    struct emauth_diag *diag);
-int ea_dns_zone_new(const char *files, struct ea_resolver *out,
-    struct emauth_diag *diag);
+int ea_dns_unbound_new(
+    const char *server, struct ea_resolver *out, struct emauth_diag *diag);
+int ea_dns_zone_new(
+    const char *files, struct ea_resolver *out, struct emauth_diag *diag);
 
 /* Builds a resolver from a "system" / "server:" / "zone:" spec. */
-int ea_dns_from_spec(const char *spec, struct ea_resolver *out,
-    struct emauth_diag *diag);
+int ea_dns_from_spec(
+    const char *spec, struct ea_resolver *out, struct emauth_diag *diag);
 void ea_resolver_release(struct ea_resolver *r);
 
 #endif

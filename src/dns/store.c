@@ -296,7 +296,7 @@ ea_store_lookup(struct ea_store *s, const char *name, uint16_t type,
 		}
 		size_t pos = 0;
 		if (ea_dns_wire_to_key(ea_span(cname->rdata, cname->len), &pos,
-			key, sizeof(key)) != 0) {
+		        key, sizeof(key)) != 0) {
 			ea_dns_answer_fail(out, "malformed CNAME");
 			return 0;
 		}

@@ -64,8 +64,8 @@ convert(int err, struct ub_result *res, struct ea_dns_answer *out)
 		if (res->len[i] < 0)
 			continue;
 		if (ea_dns_answer_add(out, (uint16_t)res->qtype,
-			(uint32_t)(res->ttl < 0 ? 0 : res->ttl),
-			ea_span(res->data[i], (size_t)res->len[i])) != 0) {
+		        (uint32_t)(res->ttl < 0 ? 0 : res->ttl),
+		        ea_span(res->data[i], (size_t)res->len[i])) != 0) {
 			ea_dns_answer_release(out);
 			ea_dns_answer_fail(out, "out of memory");
 			return;
@@ -192,8 +192,8 @@ static const struct ea_resolver_ops unbound_ops = {
     "system", u_query, u_submit, u_fd, u_process, u_free};
 
 int
-ea_dns_unbound_new(const char *server, struct ea_resolver *out,
-    struct emauth_diag *diag)
+ea_dns_unbound_new(
+    const char *server, struct ea_resolver *out, struct emauth_diag *diag)
 {
 	struct ubres *u = ea_calloc(1, sizeof(*u));
 	int err;
@@ -215,8 +215,9 @@ ea_dns_unbound_new(const char *server, struct ea_resolver *out,
 	else
 		err = ub_ctx_resolvconf(u->ctx, NULL);
 	if (err != 0) {
-		ea_diag_set(diag, EMAUTH_EDNS, server ? "dns server" : "resolv.conf",
-		    ea_span_str(server), 0, ub_strerror(err));
+		ea_diag_set(diag, EMAUTH_EDNS,
+		    server ? "dns server" : "resolv.conf", ea_span_str(server),
+		    0, ub_strerror(err));
 		ub_ctx_delete(u->ctx);
 		ea_free(u);
 		return EMAUTH_EDNS;

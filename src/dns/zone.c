@@ -20,8 +20,8 @@
 
 /* Marks the ancestors of @owner strictly below or at @origin as existing. */
 static int
-touch_ancestors(struct ea_store *s, const ldns_rdf *owner,
-    const ldns_rdf *origin)
+touch_ancestors(
+    struct ea_store *s, const ldns_rdf *owner, const ldns_rdf *origin)
 {
 	const uint8_t *w = ldns_rdf_data(owner);
 	size_t len = ldns_rdf_size(owner);
@@ -36,17 +36,17 @@ touch_ancestors(struct ea_store *s, const ldns_rdf *owner,
 		pos += (size_t)w[pos] + 1;
 		if (pos >= len || len - pos < olen)
 			break;
-		ldns_rdf *anc = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_DNAME,
-		    len - pos, w + pos);
+		ldns_rdf *anc = ldns_rdf_new_frm_data(
+		    LDNS_RDF_TYPE_DNAME, len - pos, w + pos);
 		if (anc == NULL)
 			return EMAUTH_ENOMEM;
 		bool inside = ldns_dname_is_subdomain(anc, origin) ||
-		    ldns_dname_compare(anc, origin) == 0;
+		              ldns_dname_compare(anc, origin) == 0;
 		if (inside) {
 			char key[EA_DNS_PRES_MAX];
 			size_t p = 0;
-			rc = ea_dns_wire_to_key(ea_span(w + pos, len - pos), &p,
-			    key, sizeof(key));
+			rc = ea_dns_wire_to_key(
+			    ea_span(w + pos, len - pos), &p, key, sizeof(key));
 			if (rc == 0)
 				rc = ea_store_touch(s, ea_span_str(key));
 			if (rc) {
@@ -73,8 +73,8 @@ load_file(struct ea_store *s, const char *path, struct emauth_diag *diag)
 		    strerror(errno));
 		return EMAUTH_EZONE;
 	}
-	ldns_status st = ldns_zone_new_frm_fp_l(&z, f, NULL, 3600,
-	    LDNS_RR_CLASS_IN, &line);
+	ldns_status st =
+	    ldns_zone_new_frm_fp_l(&z, f, NULL, 3600, LDNS_RR_CLASS_IN, &line);
 	fclose(f);
 	if (st != LDNS_STATUS_OK) {
 		char where[48];
@@ -95,8 +95,8 @@ load_file(struct ea_store *s, const char *path, struct emauth_diag *diag)
 		origin = ldns_rr_owner(ldns_zone_soa(z));
 	for (size_t i = 0; i < total && rc == 0; i++) {
 		ldns_rr *rr = i < ldns_rr_list_rr_count(rrs)
-		    ? ldns_rr_list_rr(rrs, i)
-		    : ldns_zone_soa(z);
+		                  ? ldns_rr_list_rr(rrs, i)
+		                  : ldns_zone_soa(z);
 		const ldns_rdf *owner = ldns_rr_owner(rr);
 		ldns_buffer_clear(buf);
 		if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK) {
@@ -120,8 +120,8 @@ out_free_zone:
 }
 
 int
-ea_dns_zone_new(const char *files, struct ea_resolver *out,
-    struct emauth_diag *diag)
+ea_dns_zone_new(
+    const char *files, struct ea_resolver *out, struct emauth_diag *diag)
 {
 	struct ea_store *s = ea_store_new();
 	int rc = 0;
@@ -138,8 +138,9 @@ ea_dns_zone_new(const char *files, struct ea_resolver *out,
 			break;
 		}
 		if (n == 0) {
-			ea_diag_set(diag, EMAUTH_EINVAL, "dns", ea_span_str(files),
-			    (size_t)(p - files), "empty zone file name");
+			ea_diag_set(diag, EMAUTH_EINVAL, "dns",
+			    ea_span_str(files), (size_t)(p - files),
+			    "empty zone file name");
 			rc = EMAUTH_EINVAL;
 		} else {
 			rc = load_file(s, path, diag);

@@ -38,7 +38,7 @@ struct eval {
 struct level {
 	enum emauth_result result;
 	char term[EMAUTH_SPF_TEXT_MAX]; /* the deciding term, or "" */
-	char domain[256];		/* whose record holds it */
+	char domain[256];               /* whose record holds it */
 };
 
 static void
@@ -66,8 +66,8 @@ term_text(const struct spf_term *t, char *buf, size_t size)
 }
 
 static int
-query(struct eval *ev, const char *name, uint16_t type,
-    struct ea_dns_answer *ans)
+query(
+    struct eval *ev, const char *name, uint16_t type, struct ea_dns_answer *ans)
 {
 	int rc = ea_dns_query(ev->res, &ev->budget, name, type, ans);
 	ev->out->dns_queries++;
@@ -78,8 +78,8 @@ query(struct eval *ev, const char *name, uint16_t type,
 
 /* Counts a void lookup; returns false when the limit is now exceeded. */
 static bool
-count_void(struct eval *ev, const struct ea_dns_answer *ans,
-    const struct spf_term *t)
+count_void(
+    struct eval *ev, const struct ea_dns_answer *ans, const struct spf_term *t)
 {
 	if (ans->status != EA_DNS_NXDOMAIN && ans->status != EA_DNS_NODATA)
 		return true;
@@ -153,14 +153,14 @@ enum addr_hit { ADDR_MISS, ADDR_HIT, ADDR_TEMP, ADDR_VOIDLIMIT };
  * compares them with the client under @bits. With @t, an empty answer
  * counts as a void lookup of that term. */
 static enum addr_hit
-has_ip(struct eval *ev, const char *name, unsigned bits,
-    const struct spf_term *t)
+has_ip(
+    struct eval *ev, const char *name, unsigned bits, const struct spf_term *t)
 {
 	struct ea_dns_answer ans;
 	enum addr_hit hit = ADDR_MISS;
 
 	if (query(ev, name, ev->ip.family == 4 ? EA_DNS_T_A : EA_DNS_T_AAAA,
-		&ans) != 0)
+	        &ans) != 0)
 		return ADDR_TEMP;
 	if (ans.status == EA_DNS_TEMPFAIL)
 		hit = ADDR_TEMP;
@@ -220,7 +220,8 @@ name_under(const char *name, struct emauth_span target)
 	if (n.len <= target.len + 1)
 		return false;
 	return n.p[n.len - target.len - 1] == '.' &&
-	    ea_span_ieq(ea_span(n.p + n.len - target.len, target.len), target);
+	       ea_span_ieq(
+	           ea_span(n.p + n.len - target.len, target.len), target);
 }
 
 struct pctx {
@@ -283,8 +284,8 @@ target_name(struct eval *ev, const struct spf_term *t,
 	char tt[256];
 
 	if (t->domain.len == 0) {
-		snprintf(out, size, "%.*s", (int)domain.len,
-		    (const char *)domain.p);
+		snprintf(
+		    out, size, "%.*s", (int)domain.len, (const char *)domain.p);
 		return true;
 	}
 	ea_buf_init(&b, EA_SPF_EXPAND_MAX);
@@ -303,8 +304,9 @@ target_name(struct eval *ev, const struct spf_term *t,
 		size_t k = 0;
 		while (k < name.len && name.p[k] != '.')
 			k++;
-		name = k == name.len ? ea_span(name.p, 0)
-				     : ea_span(name.p + k + 1, name.len - k - 1);
+		name = k == name.len
+		           ? ea_span(name.p, 0)
+		           : ea_span(name.p + k + 1, name.len - k - 1);
 	}
 	bool ok = rc == 0 && name.len < size;
 	if (ok) {
@@ -341,9 +343,8 @@ name_void(struct eval *ev, const char *target, const struct spf_term *t,
 	return count_void(ev, &nx, t);
 }
 
-static enum emauth_result check_host(struct eval *ev,
-    struct emauth_span domain, struct level *lv, bool top,
-    struct ea_buf *expl);
+static enum emauth_result check_host(struct eval *ev, struct emauth_span domain,
+    struct level *lv, bool top, struct ea_buf *expl);
 
 enum match { NO_MATCH, MATCH, ERROR };
 
@@ -428,8 +429,9 @@ eval_mx(struct eval *ev, const struct spf_term *t, const char *target,
 			break;
 		case ADDR_TEMP:
 			term_text(t, tt, sizeof(tt));
-			problem(ev, "DNS error for the address of MX host %s "
-				    "(term %u \"%s\")",
+			problem(ev,
+			    "DNS error for the address of MX host %s "
+			    "(term %u \"%s\")",
 			    name, t->index, tt);
 			m = term_error(lv, EMAUTH_RES_TEMPERROR, t);
 			break;
@@ -486,13 +488,15 @@ eval_term(struct eval *ev, const struct spf_term *t, struct emauth_span domain,
 	case SPF_ALL:
 		return MATCH;
 	case SPF_IP4:
-		return ev->ip.family == 4 && ea_ip_match(&t->ip, &ev->ip, t->cidr4)
-		    ? MATCH
-		    : NO_MATCH;
+		return ev->ip.family == 4 &&
+		               ea_ip_match(&t->ip, &ev->ip, t->cidr4)
+		           ? MATCH
+		           : NO_MATCH;
 	case SPF_IP6:
-		return ev->ip.family == 6 && ea_ip_match(&t->ip, &ev->ip, t->cidr6)
-		    ? MATCH
-		    : NO_MATCH;
+		return ev->ip.family == 6 &&
+		               ea_ip_match(&t->ip, &ev->ip, t->cidr6)
+		           ? MATCH
+		           : NO_MATCH;
 	default:
 		break;
 	}
@@ -542,8 +546,8 @@ eval_term(struct eval *ev, const struct spf_term *t, struct emauth_span domain,
 		struct level sub;
 		struct ea_buf ignored;
 		ea_buf_init(&ignored, EA_SPF_EXPLANATION_MAX);
-		enum emauth_result r = check_host(ev, ea_span_str(target), &sub,
-		    false, &ignored);
+		enum emauth_result r =
+		    check_host(ev, ea_span_str(target), &sub, false, &ignored);
 		ea_buf_release(&ignored);
 		term_text(t, tt, sizeof(tt));
 		/* §5.2: the include table. */
@@ -604,12 +608,12 @@ explain(struct eval *ev, const struct spf_term *exp, struct emauth_span domain,
 	ea_buf_init(&txt, EA_SPF_EXPLANATION_MAX);
 	size_t bad;
 	if (ea_dns_txt_join(ans.rr[0].rdata, &txt) == 0 &&
-	    ea_spf_macro_check(ea_span(txt.p, txt.len), EA_SPF_MACRO_EXP,
-		&bad) == 0) {
+	    ea_spf_macro_check(
+	        ea_span(txt.p, txt.len), EA_SPF_MACRO_EXP, &bad) == 0) {
 		macro_env(ev, domain, &pc, &env);
 		ea_buf_reset(expl);
 		if (ea_spf_macro_expand(ea_span(txt.p, txt.len),
-			EA_SPF_MACRO_EXP, &env, expl) != 0)
+		        EA_SPF_MACRO_EXP, &env, expl) != 0)
 			ea_buf_reset(expl);
 	}
 	ea_buf_release(&txt);
@@ -662,8 +666,9 @@ fetch_record(struct eval *ev, const char *name, struct ea_buf *rec)
 	if (found > 1) {
 		/* §4.5: "If the resultant record set includes more than one
 		 * record, check_host() produces the "permerror" result." */
-		problem(ev, "%s has %zu SPF records; exactly one is allowed "
-			    "(RFC 7208 §4.5)",
+		problem(ev,
+		    "%s has %zu SPF records; exactly one is allowed "
+		    "(RFC 7208 §4.5)",
 		    name, found);
 		return EMAUTH_RES_PERMERROR;
 	}
@@ -733,16 +738,16 @@ check_host(struct eval *ev, struct emauth_span domain, struct level *lv,
 		/* §6.1: redirect applies when no mechanism matched. */
 		const struct spf_term *rt = &r.terms[r.redirect];
 		char target[256];
-		if (!count_term(ev, rt) ||
-		    !target_name(ev, rt, domain, &ptrs, target, sizeof(target))) {
+		if (!count_term(ev, rt) || !target_name(ev, rt, domain, &ptrs,
+		                               target, sizeof(target))) {
 			lv->result = EMAUTH_RES_PERMERROR;
 			set_term(lv, rt, name);
 		} else {
 			/* "an exp= modifier from the original domain MUST NOT
 			 * be used": the target's own explanation applies. */
 			ea_buf_reset(expl);
-			enum emauth_result sr = check_host(ev,
-			    ea_span_str(target), lv, false, expl);
+			enum emauth_result sr = check_host(
+			    ev, ea_span_str(target), lv, false, expl);
 			if (sr == EMAUTH_RES_NONE) {
 				/* §6.1: "if no SPF record is found, or if the
 				 * <target-name> is malformed, the result is a
@@ -774,8 +779,8 @@ check_host(struct eval *ev, struct emauth_span domain, struct level *lv,
 /* Splits MAIL FROM into local part and domain (§4.3): the domain follows
  * the last '@'; an empty local part, or no '@' at all, is "postmaster". */
 static void
-split_sender(struct emauth_span s, struct emauth_span *local,
-    struct emauth_span *domain)
+split_sender(
+    struct emauth_span s, struct emauth_span *local, struct emauth_span *domain)
 {
 	size_t at = s.len;
 
@@ -813,8 +818,7 @@ emauth_spf_check_host(struct emauth_ctx *ctx, const struct emauth_spf_query *q,
 	memset(out, 0, sizeof(*out));
 	memset(&ev, 0, sizeof(ev));
 	out->result = EMAUTH_RES_NONE;
-	if (q->ip == NULL ||
-	    ea_ip_parse(ea_span_str(q->ip), true, &ev.ip) != 0)
+	if (q->ip == NULL || ea_ip_parse(ea_span_str(q->ip), true, &ev.ip) != 0)
 		return EMAUTH_EINVAL;
 	/* RFC 7208 does not say in which case %{i} prints IPv6 nibbles; we
 	 * keep the case the address was given in (the suite's v-macro-ip6). */

@@ -24,7 +24,7 @@ static bool
 is_delim(uint8_t c)
 {
 	return c == '.' || c == '-' || c == '+' || c == ',' || c == '/' ||
-	    c == '_' || c == '=';
+	       c == '_' || c == '=';
 }
 
 static bool
@@ -89,7 +89,7 @@ read_expand(struct emauth_span s, size_t i, enum ea_spf_macro_ctx mc,
 			return EMAUTH_ESYNTAX;
 		}
 		e->digits = v > EA_SPF_MACRO_PARTS_MAX ? EA_SPF_MACRO_PARTS_MAX
-						       : (unsigned)v;
+		                                       : (unsigned)v;
 	}
 	if (j < s.len && ea_lower(s.p[j]) == 'r') {
 		e->reverse = true;
@@ -154,8 +154,7 @@ scan(struct emauth_span s, enum ea_spf_macro_ctx mc, size_t *bad,
 }
 
 int
-ea_spf_macro_check(struct emauth_span s, enum ea_spf_macro_ctx mc,
-    size_t *bad)
+ea_spf_macro_check(struct emauth_span s, enum ea_spf_macro_ctx mc, size_t *bad)
 {
 	size_t b = 0;
 	int rc = scan(s, mc, &b, NULL);
@@ -359,8 +358,8 @@ transform(const struct expand *e, struct emauth_span v, struct ea_buf *out)
 		if (i > first)
 			rc = ea_buf_addc(&joined, '.');
 		if (rc == 0)
-			rc = ea_buf_add(&joined, v.p + parts[i].off,
-			    parts[i].len);
+			rc = ea_buf_add(
+			    &joined, v.p + parts[i].off, parts[i].len);
 	}
 	if (rc == 0) {
 		struct emauth_span j = ea_span(joined.p, joined.len);

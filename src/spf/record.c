@@ -45,12 +45,12 @@ fail(struct parser *ps, const struct spf_term *t, size_t at, const char *msg)
 	size_t name_len = 0;
 
 	while (name_len < n && name_len < 20 && t->text.p[name_len] != ':' &&
-	    t->text.p[name_len] != '=' && t->text.p[name_len] != '/')
+	       t->text.p[name_len] != '=' && t->text.p[name_len] != '/')
 		name_len++;
 	snprintf(where, sizeof(where), "term %u (%.*s)", t->index,
 	    (int)name_len, (const char *)t->text.p);
-	ea_diag_set(ps->diag, EMAUTH_ESYNTAX, where, ps->rec, t->offset + at,
-	    msg);
+	ea_diag_set(
+	    ps->diag, EMAUTH_ESYNTAX, where, ps->rec, t->offset + at, msg);
 	return EMAUTH_ESYNTAX;
 }
 
@@ -88,21 +88,23 @@ parse_dual_cidr(struct parser *ps, struct spf_term *t, struct emauth_span *arg,
 	if (i >= 2 && a.p[i - 2] == '/') {
 		/* "//N": the IPv6 length; maybe "/M" before it. */
 		if (!cidr_ok(last, 128, &t->cidr6))
-			return fail(ps, t, arg_off + i, "invalid IPv6 CIDR length");
+			return fail(
+			    ps, t, arg_off + i, "invalid IPv6 CIDR length");
 		a.len = i - 2;
 		size_t k = a.len;
 		while (k > 0 && ea_is_digit(a.p[k - 1]))
 			k--;
 		if (k > 0 && a.p[k - 1] == '/' && k < a.len) {
-			if (!cidr_ok(ea_span(a.p + k, a.len - k), 32,
-				&t->cidr4))
+			if (!cidr_ok(
+			        ea_span(a.p + k, a.len - k), 32, &t->cidr4))
 				return fail(ps, t, arg_off + k,
 				    "invalid IPv4 CIDR length");
 			a.len = k - 1;
 		}
 	} else {
 		if (!cidr_ok(last, 32, &t->cidr4))
-			return fail(ps, t, arg_off + i, "invalid IPv4 CIDR length");
+			return fail(
+			    ps, t, arg_off + i, "invalid IPv4 CIDR length");
 		a.len = i - 1;
 	}
 	*arg = a;
@@ -128,8 +130,8 @@ parse_domain_spec(struct parser *ps, struct spf_term *t, struct emauth_span d,
 }
 
 static int
-parse_ip(struct parser *ps, struct spf_term *t, struct emauth_span arg,
-    size_t off)
+parse_ip(
+    struct parser *ps, struct spf_term *t, struct emauth_span arg, size_t off)
 {
 	size_t slash = arg.len;
 	int rc;
@@ -147,14 +149,14 @@ parse_ip(struct parser *ps, struct spf_term *t, struct emauth_span arg,
 	if (rc)
 		return fail(ps, t, off,
 		    t->kind == SPF_IP4 ? "not an IPv4 address"
-				       : "not an IPv6 address");
+		                       : "not an IPv6 address");
 	if (slash < arg.len) {
 		struct emauth_span len =
 		    ea_span(arg.p + slash + 1, arg.len - slash - 1);
 		uint8_t *dst = t->kind == SPF_IP4 ? &t->cidr4 : &t->cidr6;
 		if (!cidr_ok(len, t->kind == SPF_IP4 ? 32 : 128, dst))
-			return fail(ps, t, off + slash + 1,
-			    "invalid CIDR length");
+			return fail(
+			    ps, t, off + slash + 1, "invalid CIDR length");
 	}
 	return 0;
 }
@@ -179,12 +181,12 @@ static bool
 name_char(uint8_t c)
 {
 	return ea_is_alpha(c) || ea_is_digit(c) || c == '-' || c == '_' ||
-	    c == '.';
+	       c == '.';
 }
 
 static int
-parse_modifier(struct parser *ps, struct spf_term *t, size_t eq,
-    struct ea_spf_record *r)
+parse_modifier(
+    struct parser *ps, struct spf_term *t, size_t eq, struct ea_spf_record *r)
 {
 	struct emauth_span name = ea_span(t->text.p, eq);
 	struct emauth_span val =
@@ -192,10 +194,12 @@ parse_modifier(struct parser *ps, struct spf_term *t, size_t eq,
 	size_t bad = 0;
 
 	if (name.len == 0 || !ea_is_alpha(name.p[0]))
-		return fail(ps, t, 0, "a modifier name must start with a letter");
+		return fail(
+		    ps, t, 0, "a modifier name must start with a letter");
 	for (size_t i = 0; i < name.len; i++)
 		if (!name_char(name.p[i]))
-			return fail(ps, t, i, "invalid character in modifier name");
+			return fail(
+			    ps, t, i, "invalid character in modifier name");
 	if (ea_span_ieq_str(name, "redirect") || ea_span_ieq_str(name, "exp")) {
 		bool redirect = name.len == 8;
 		int *slot = redirect ? &r->redirect : &r->exp;
@@ -206,7 +210,7 @@ parse_modifier(struct parser *ps, struct spf_term *t, size_t eq,
 		if (*slot >= 0)
 			return fail(ps, t, 0,
 			    redirect ? "redirect= appears more than once"
-				     : "exp= appears more than once");
+			             : "exp= appears more than once");
 		*slot = (int)(t->index - 1);
 		return parse_domain_spec(ps, t, val, eq + 1, true);
 	}
@@ -278,7 +282,8 @@ parse_term(struct parser *ps, struct spf_term *t, struct ea_spf_record *r)
 	case SPF_INCLUDE:
 	case SPF_EXISTS:
 		if (!has_arg)
-			return fail(ps, t, i, "\":\" and a domain are required");
+			return fail(
+			    ps, t, i, "\":\" and a domain are required");
 		return parse_domain_spec(ps, t, arg, arg_off, true);
 	case SPF_PTR:
 		if (rest.len && !has_arg)
@@ -302,7 +307,8 @@ parse_term(struct parser *ps, struct spf_term *t, struct ea_spf_record *r)
 	case SPF_IP4:
 	case SPF_IP6:
 		if (!has_arg)
-			return fail(ps, t, i, "\":\" and an address are required");
+			return fail(
+			    ps, t, i, "\":\" and an address are required");
 		return parse_ip(ps, t, arg, arg_off);
 	default:
 		return fail(ps, t, 0, "unknown term");
@@ -310,8 +316,8 @@ parse_term(struct parser *ps, struct spf_term *t, struct ea_spf_record *r)
 }
 
 int
-ea_spf_record_parse(struct emauth_span txt, struct ea_spf_record *out,
-    struct emauth_diag *diag)
+ea_spf_record_parse(
+    struct emauth_span txt, struct ea_spf_record *out, struct emauth_diag *diag)
 {
 	struct parser ps = {txt, diag};
 	size_t count = 0;

@@ -30,11 +30,11 @@ struct spf_term {
 	enum emauth_result qualifier; /* pass, fail, softfail, neutral */
 	struct emauth_span text;      /* the whole term as written */
 	struct emauth_span domain;    /* domain-spec or macro-string; may
-					 be empty (use <domain>) */
-	uint8_t cidr4, cidr6;	      /* prefix lengths (32/128 when absent) */
-	struct ea_ip ip;	      /* ip4/ip6 network */
-	size_t offset;		      /* of the term in the record */
-	unsigned index;		      /* 1-based position */
+	                                 be empty (use <domain>) */
+	uint8_t cidr4, cidr6;         /* prefix lengths (32/128 when absent) */
+	struct ea_ip ip;              /* ip4/ip6 network */
+	size_t offset;                /* of the term in the record */
+	unsigned index;               /* 1-based position */
 };
 
 struct ea_spf_record {
@@ -59,12 +59,13 @@ void ea_spf_record_release(struct ea_spf_record *r);
 /* The values the macro letters expand to (§7.3). */
 struct ea_spf_macro_env {
 	struct emauth_span sender_local, sender_domain; /* l, o; s = l@o */
-	struct emauth_span domain;			/* d */
-	struct emauth_span helo;			/* h */
-	struct emauth_span receiver;			/* r */
-	const struct ea_ip *ip;				/* i, c, v */
-	bool ip_upper; /* %{i} nibbles in upper case, as the address was given */
-	int64_t now;					/* t */
+	struct emauth_span domain;                      /* d */
+	struct emauth_span helo;                        /* h */
+	struct emauth_span receiver;                    /* r */
+	const struct ea_ip *ip;                         /* i, c, v */
+	bool
+	    ip_upper; /* %{i} nibbles in upper case, as the address was given */
+	int64_t now;  /* t */
 	/* p: called only when the macro uses it; writes the validated
 	 * name into @out. */
 	int (*ptr_name)(void *arg, char *out, size_t size);
@@ -77,8 +78,8 @@ enum ea_spf_macro_ctx {
 };
 
 /* Validates macro syntax; @return 0 or EMAUTH_ESYNTAX, *bad = offset. */
-int ea_spf_macro_check(struct emauth_span s, enum ea_spf_macro_ctx mc,
-    size_t *bad);
+int ea_spf_macro_check(
+    struct emauth_span s, enum ea_spf_macro_ctx mc, size_t *bad);
 /* Expands @s (already validated) into @out. */
 int ea_spf_macro_expand(struct emauth_span s, enum ea_spf_macro_ctx mc,
     const struct ea_spf_macro_env *env, struct ea_buf *out);

@@ -24,8 +24,7 @@
 #include <emauth/spf.h>
 
 static int
-add_strings(struct ea_store *s, const char *name, uint16_t type,
-    json_object *v)
+add_strings(struct ea_store *s, const char *name, uint16_t type, json_object *v)
 {
 	struct emauth_span parts[64];
 	size_t n = 0;
@@ -53,8 +52,8 @@ add_strings(struct ea_store *s, const char *name, uint16_t type,
 		memcpy(rd + o, parts[i].p, parts[i].len);
 		o += parts[i].len;
 	}
-	return ea_store_add(s, ea_span_str(name), EA_DNS_T_SPF, 300,
-	    ea_span(rd, o));
+	return ea_store_add(
+	    s, ea_span_str(name), EA_DNS_T_SPF, 300, ea_span(rd, o));
 }
 
 static int
@@ -74,7 +73,7 @@ load_zone(struct ea_store *s, json_object *zone)
 			json_object *it = json_object_array_get_idx(items, i);
 			if (json_object_is_type(it, json_type_string)) {
 				if (strcmp(json_object_get_string(it),
-					"TIMEOUT") == 0)
+				        "TIMEOUT") == 0)
 					timeout = true;
 				continue;
 			}
@@ -82,25 +81,26 @@ load_zone(struct ea_store *s, json_object *zone)
 			{
 				int rc = 0;
 				if (strcmp(type, "TXT") == 0)
-					rc = add_strings(s, name, EA_DNS_T_TXT,
-					    v);
+					rc = add_strings(
+					    s, name, EA_DNS_T_TXT, v);
 				else if (strcmp(type, "SPF") == 0) {
-					rc = add_strings(s, name, EA_DNS_T_SPF,
-					    v);
+					rc = add_strings(
+					    s, name, EA_DNS_T_SPF, v);
 					if (rc == 0 && !has_txt)
-						rc = add_strings(s, name,
-						    EA_DNS_T_TXT, v);
+						rc = add_strings(
+						    s, name, EA_DNS_T_TXT, v);
 				} else if (strcmp(type, "A") == 0 ||
-				    strcmp(type, "AAAA") == 0)
-					rc = ea_dns_fake_addr(s, name,
-					    json_object_get_string(v));
+				           strcmp(type, "AAAA") == 0)
+					rc = ea_dns_fake_addr(
+					    s, name, json_object_get_string(v));
 				else if (strcmp(type, "MX") == 0)
 					rc = ea_dns_fake_mx(s, name,
 					    (uint16_t)json_object_get_int(
-						json_object_array_get_idx(v, 0)),
+					        json_object_array_get_idx(
+					            v, 0)),
 					    json_object_get_string(
-						json_object_array_get_idx(v,
-						    1)));
+					        json_object_array_get_idx(
+					            v, 1)));
 				else if (strcmp(type, "PTR") == 0)
 					rc = ea_dns_fake_name(s, name,
 					    EA_DNS_T_PTR,
@@ -110,8 +110,8 @@ load_zone(struct ea_store *s, json_object *zone)
 					    EA_DNS_T_CNAME,
 					    json_object_get_string(v));
 				else {
-					fprintf(stderr, "unknown type %s\n",
-					    type);
+					fprintf(
+					    stderr, "unknown type %s\n", type);
 					rc = -1;
 				}
 				if (rc) {
@@ -122,7 +122,8 @@ load_zone(struct ea_store *s, json_object *zone)
 			}
 		}
 		if (timeout)
-			ea_store_fail(s, ea_span_str(name), 0, EA_STORE_TIMEOUT);
+			ea_store_fail(
+			    s, ea_span_str(name), 0, EA_STORE_TIMEOUT);
 	}
 	return 0;
 }
@@ -134,8 +135,8 @@ result_ok(json_object *want, const char *got)
 		return strcmp(json_object_get_string(want), got) == 0;
 	for (size_t i = 0; i < json_object_array_length(want); i++)
 		if (strcmp(json_object_get_string(
-			       json_object_array_get_idx(want, i)),
-			got) == 0)
+		               json_object_array_get_idx(want, i)),
+		        got) == 0)
 			return true;
 	return false;
 }
@@ -197,12 +198,12 @@ main(int argc, char **argv)
 				T_FAILF("status %s", emauth_strerror(rc));
 			else if (!result_ok(want, got))
 				T_FAILF("result %s, expected %s (problem: %s; "
-					"mechanism: %s)",
+				        "mechanism: %s)",
 				    got, json_object_to_json_string(want),
 				    res.problem, res.mechanism);
-			else if (json_object_object_get_ex(tc, "explanation",
-				     &wexp) &&
-			    strcmp(got, "fail") == 0)
+			else if (json_object_object_get_ex(
+			             tc, "explanation", &wexp) &&
+			         strcmp(got, "fail") == 0)
 				T_EQ_STR(res.explanation,
 				    json_object_get_string(wexp));
 			t_end(label);

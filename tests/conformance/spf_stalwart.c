@@ -86,7 +86,7 @@ trim(char *s)
 {
 	size_t n = strlen(s);
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' ||
-		       s[n - 1] == '\r'))
+	                s[n - 1] == '\r'))
 		s[--n] = '\0';
 	size_t i = 0;
 	while (s[i] == ' ' || s[i] == '\t')
@@ -141,15 +141,17 @@ mark_errors(struct ea_store *s, const char *text)
 	for (const char *p = strstr(text, "_dns_error."); p;
 	     p = strstr(p + 1, "_dns_error.")) {
 		const char *b = p, *e = p;
-		while (b > text && (ea_is_alpha((uint8_t)b[-1]) ||
-				       ea_is_digit((uint8_t)b[-1]) ||
-				       b[-1] == '.' || b[-1] == '-' || b[-1] == '_'))
+		while (b > text &&
+		       (ea_is_alpha((uint8_t)b[-1]) ||
+		           ea_is_digit((uint8_t)b[-1]) || b[-1] == '.' ||
+		           b[-1] == '-' || b[-1] == '_'))
 			b--;
-		while (*e && (ea_is_alpha((uint8_t)*e) || ea_is_digit((uint8_t)*e) ||
-				 *e == '.' || *e == '-' || *e == '_'))
+		while (*e &&
+		       (ea_is_alpha((uint8_t)*e) || ea_is_digit((uint8_t)*e) ||
+		           *e == '.' || *e == '-' || *e == '_'))
 			e++;
-		ea_store_fail(s, ea_span(b, (size_t)(e - b)), 0,
-		    EA_STORE_SERVFAIL);
+		ea_store_fail(
+		    s, ea_span(b, (size_t)(e - b)), 0, EA_STORE_SERVFAIL);
 	}
 }
 
@@ -168,7 +170,7 @@ build_zone(struct ea_store *s, const char *alltext)
 				    len - o > 255 ? 255 : len - o);
 			ea_dns_fake_txt(s, r->name, parts, n);
 		} else if (strcmp(r->kind, "a") == 0 ||
-		    strcmp(r->kind, "aaaa") == 0) {
+		           strcmp(r->kind, "aaaa") == 0) {
 			size_t n = split_list(v, items, 64);
 			for (size_t k = 0; k < n; k++)
 				ea_dns_fake_addr(s, r->name, items[k]);
@@ -178,8 +180,8 @@ build_zone(struct ea_store *s, const char *alltext)
 				char host[128];
 				snprintf(host, sizeof(host), "mx.%s.%zu",
 				    items[k], k);
-				ea_dns_fake_mx(s, r->name, (uint16_t)(k + 1),
-				    host);
+				ea_dns_fake_mx(
+				    s, r->name, (uint16_t)(k + 1), host);
 				ea_dns_fake_addr(s, host, items[k]);
 			}
 		} else if (strcmp(r->kind, "ptr") == 0) {
@@ -190,8 +192,8 @@ build_zone(struct ea_store *s, const char *alltext)
 			ea_ip_reverse_name(&ip, rname, sizeof(rname));
 			size_t n = split_list(v, items, 64);
 			for (size_t k = 0; k < n; k++)
-				ea_dns_fake_name(s, rname, EA_DNS_T_PTR,
-				    items[k]);
+				ea_dns_fake_name(
+				    s, rname, EA_DNS_T_PTR, items[k]);
 		}
 	}
 	mark_errors(s, alltext);
@@ -230,7 +232,7 @@ run_file(const char *path)
 	rewind(f);
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	char line[4096], section[256] = "", helo[300] = "", sender[600] = "",
-	    ip[64] = "127.0.0.1";
+	                 ip[64] = "127.0.0.1";
 	int nexp = 0;
 	nrecs = 0;
 	while (fgets(line, sizeof(line), f)) {
@@ -259,7 +261,7 @@ run_file(const char *path)
 			trim(rest);
 			put_rec("aaaa", rest);
 		} else if (!strncmp(l, "a:", 2) || !strncmp(l, "mx:", 3) ||
-		    !strncmp(l, "ptr:", 4)) {
+		           !strncmp(l, "ptr:", 4)) {
 			char kind[8];
 			size_t k = (size_t)(strchr(l, ':') - l);
 			snprintf(kind, sizeof(kind), "%.*s", (int)k, l);
@@ -298,9 +300,8 @@ run_file(const char *path)
 			char expl[1024] = "", why[1024] = "";
 			enum emauth_result res = EMAUTH_RES_NONE;
 			if (helo[0])
-				res = check(ctx, ip, helo, "",
-				    EMAUTH_SPF_HELO, expl, sizeof(expl), why,
-				    sizeof(why));
+				res = check(ctx, ip, helo, "", EMAUTH_SPF_HELO,
+				    expl, sizeof(expl), why, sizeof(why));
 			if (res == EMAUTH_RES_PASS) {
 				/* A sender without "@" is a local part at
 				 * the HELO domain in Stalwart's harness. */
@@ -310,9 +311,9 @@ run_file(const char *path)
 					    helo);
 				else
 					snprintf(s, sizeof(s), "%s", sender);
-				res = check(ctx, ip, helo, s,
-				    EMAUTH_SPF_MAILFROM, expl, sizeof(expl),
-				    why, sizeof(why));
+				res =
+				    check(ctx, ip, helo, s, EMAUTH_SPF_MAILFROM,
+				        expl, sizeof(expl), why, sizeof(why));
 			}
 			want = (char *)(uintptr_t)rfc_result(label, want);
 			if (strcmp(emauth_result_name(res), want) != 0)

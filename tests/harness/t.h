@@ -63,8 +63,8 @@ void t_mem_fail(const char *file, int line, const void *a, size_t alen,
 	do {                                                                   \
 		if ((size_t)(alen) != (size_t)(blen) ||                        \
 		    memcmp((a), (b), (size_t)(alen)) != 0)                     \
-			t_mem_fail(__FILE__, __LINE__, (a), (alen), (b),       \
-			    (blen));                                           \
+			t_mem_fail(                                            \
+			    __FILE__, __LINE__, (a), (alen), (b), (blen));     \
 	} while (0)
 
 #endif

@@ -47,23 +47,23 @@ static json_object *
 to_json(const struct emauth_spf_result *r)
 {
 	json_object *o = json_object_new_object();
-	json_object_object_add(o, "result",
-	    json_object_new_string(emauth_result_name(r->result)));
+	json_object_object_add(
+	    o, "result", json_object_new_string(emauth_result_name(r->result)));
 	json_object_object_add(o, "identity",
 	    json_object_new_string(
-		r->identity == EMAUTH_SPF_HELO ? "helo" : "mailfrom"));
+	        r->identity == EMAUTH_SPF_HELO ? "helo" : "mailfrom"));
 	json_object_object_add(o, "sender", json_object_new_string(r->sender));
 	json_object_object_add(o, "domain", json_object_new_string(r->domain));
 	json_object_object_add(o, "mechanism", jstr_or_null(r->mechanism));
-	json_object_object_add(o, "mechanism_domain",
-	    jstr_or_null(r->mechanism_domain));
+	json_object_object_add(
+	    o, "mechanism_domain", jstr_or_null(r->mechanism_domain));
 	json_object_object_add(o, "explanation", jstr_or_null(r->explanation));
-	json_object_object_add(o, "dns_lookups",
-	    json_object_new_int((int)r->dns_lookups));
-	json_object_object_add(o, "void_lookups",
-	    json_object_new_int((int)r->void_lookups));
-	json_object_object_add(o, "dns_queries",
-	    json_object_new_int((int)r->dns_queries));
+	json_object_object_add(
+	    o, "dns_lookups", json_object_new_int((int)r->dns_lookups));
+	json_object_object_add(
+	    o, "void_lookups", json_object_new_int((int)r->void_lookups));
+	json_object_object_add(
+	    o, "dns_queries", json_object_new_int((int)r->dns_queries));
 	json_object_object_add(o, "problem", jstr_or_null(r->problem));
 	return o;
 }
@@ -132,16 +132,16 @@ cmd_spf(int argc, char **argv)
 			fputs(help, stdout);
 			return 0;
 		case ':':
-			return cli_usage_error("spf", "%s needs a value",
-			    argv[optind - 1]);
+			return cli_usage_error(
+			    "spf", "%s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error("spf", "unknown option '%s'",
-			    argv[optind - 1]);
+			return cli_usage_error(
+			    "spf", "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error("spf", "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(
+		    "spf", "unexpected argument '%s'", argv[optind]);
 	if (ip == NULL)
 		return cli_usage_error("spf", "--ip is required");
 	if (from == NULL)
@@ -172,8 +172,8 @@ cmd_spf(int argc, char **argv)
 	rc = emauth_spf_check_host(ctx, &q, &r);
 	if (rc == EMAUTH_EINVAL) {
 		emauth_ctx_free(ctx);
-		return cli_usage_error("spf", "--ip: not an IP address: '%s'",
-		    ip);
+		return cli_usage_error(
+		    "spf", "--ip: not an IP address: '%s'", ip);
 	}
 	if (rc != 0) {
 		fprintf(stderr, "emauth spf: %s\n", emauth_strerror(rc));

@@ -62,8 +62,7 @@ test_zone_empty_non_terminal(void)
 	struct ea_dns_answer a;
 	open_zone(&r);
 	/* RFC 8020: a name with children exists (NODATA, not NXDOMAIN). */
-	r.ops->query(r.impl, "_domainkey.unit.example", EA_DNS_T_TXT, 1000,
-	    &a);
+	r.ops->query(r.impl, "_domainkey.unit.example", EA_DNS_T_TXT, 1000, &a);
 	T_EQ_INT(a.status, EA_DNS_NODATA);
 	ea_dns_answer_release(&a);
 	ea_resolver_release(&r);
@@ -86,7 +85,8 @@ test_zone_txt_strings_apart(void)
 			ea_buf_reset(&b);
 			T_EQ_INT(ea_dns_txt_join(a.rr[i].rdata, &b), 0);
 			/* Joined without a separator (RFC 7208 §3.3). */
-			T_EQ_STR(ea_buf_str(&b), "v=spf1 ip4:192.0.2.0/24 -all");
+			T_EQ_STR(
+			    ea_buf_str(&b), "v=spf1 ip4:192.0.2.0/24 -all");
 		}
 	}
 	T_EQ_INT(two, 1);
@@ -151,8 +151,8 @@ test_zone_errors_named(void)
 	char path[600], msg[600];
 
 	memset(&d, 0, sizeof(d));
-	T_EQ_INT(ea_dns_zone_new("/nonexistent/zone.file", &r, &d),
-	    EMAUTH_EZONE);
+	T_EQ_INT(
+	    ea_dns_zone_new("/nonexistent/zone.file", &r, &d), EMAUTH_EZONE);
 	T_TRUE(strstr(d.where, "/nonexistent/zone.file") != NULL);
 	snprintf(path, sizeof(path), "%s/bad.zone", zone_dir);
 	memset(&d, 0, sizeof(d));
@@ -163,8 +163,8 @@ test_zone_errors_named(void)
 	/* Specs. */
 	T_EQ_INT(ea_dns_from_spec("zone:", &r, &d), EMAUTH_EINVAL);
 	T_EQ_INT(ea_dns_from_spec("server:not-an-ip", &r, &d), EMAUTH_EINVAL);
-	T_EQ_INT(ea_dns_from_spec("server:127.0.0.1@99999", &r, &d),
-	    EMAUTH_EINVAL);
+	T_EQ_INT(
+	    ea_dns_from_spec("server:127.0.0.1@99999", &r, &d), EMAUTH_EINVAL);
 	T_EQ_INT(ea_dns_from_spec("server:127.0.0.1@", &r, &d), EMAUTH_EINVAL);
 	T_EQ_INT(ea_dns_from_spec("bogus", &r, &d), EMAUTH_EINVAL);
 	T_EQ_INT(ea_dns_from_spec("server:127.0.0.1@5353", &r, &d), 0);
@@ -185,8 +185,8 @@ test_fake_failures(void)
 	ea_dns_fake_txt(s, "t.example", &txt, 1);
 	/* TIMEOUT for every type without records there. */
 	ea_store_fail(s, ea_span_str("t.example"), 0, EA_STORE_TIMEOUT);
-	ea_store_fail(s, ea_span_str("sf.example"), EA_DNS_T_A,
-	    EA_STORE_SERVFAIL);
+	ea_store_fail(
+	    s, ea_span_str("sf.example"), EA_DNS_T_A, EA_STORE_SERVFAIL);
 	r.ops->query(r.impl, "t.example", EA_DNS_T_TXT, 1000, &a);
 	T_EQ_INT(a.status, EA_DNS_ANSWER);
 	ea_dns_answer_release(&a);
@@ -255,11 +255,11 @@ test_async(void)
 	struct ea_resolver r;
 	struct got g = {0, EA_DNS_ANSWER};
 	open_zone(&r);
-	T_EQ_INT(r.ops->submit(r.impl, "mx.unit.example", EA_DNS_T_A,
-		     on_answer, &g),
+	T_EQ_INT(
+	    r.ops->submit(r.impl, "mx.unit.example", EA_DNS_T_A, on_answer, &g),
 	    0);
-	T_EQ_INT(r.ops->submit(r.impl, "zz.unit.example", EA_DNS_T_A,
-		     on_answer, &g),
+	T_EQ_INT(
+	    r.ops->submit(r.impl, "zz.unit.example", EA_DNS_T_A, on_answer, &g),
 	    0);
 	/* Nothing runs before process(). */
 	T_EQ_INT(g.n, 0);
@@ -277,20 +277,20 @@ test_names(void)
 	uint8_t wire[300];
 	char label64[70];
 
-	T_EQ_INT(ea_dns_name_escape(ea_span_str("A b.Example."), true, out,
-		     sizeof(out)),
+	T_EQ_INT(ea_dns_name_escape(
+	             ea_span_str("A b.Example."), true, out, sizeof(out)),
 	    0);
 	T_EQ_STR(out, "a\\032b.example");
-	T_EQ_INT(ea_dns_name_escape(ea_span_str("a..b"), true, out,
-		     sizeof(out)),
+	T_EQ_INT(
+	    ea_dns_name_escape(ea_span_str("a..b"), true, out, sizeof(out)),
 	    EMAUTH_ESYNTAX);
 	memset(label64, 'a', 64);
 	memcpy(label64 + 64, ".com", 5);
-	T_EQ_INT(ea_dns_name_escape(ea_span_str(label64), true, out,
-		     sizeof(out)),
+	T_EQ_INT(
+	    ea_dns_name_escape(ea_span_str(label64), true, out, sizeof(out)),
 	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_dns_name_to_wire(ea_span_str("ab.c"), wire, sizeof(wire)),
-	    6);
+	T_EQ_INT(
+	    ea_dns_name_to_wire(ea_span_str("ab.c"), wire, sizeof(wire)), 6);
 	T_EQ_MEM(wire, 6, "\002ab\001c\000", 6);
 	/* A compression pointer is refused in RDATA. */
 	static const uint8_t ptr[] = {0xc0, 0x0c};
@@ -300,8 +300,8 @@ test_names(void)
 	/* A label running past the end. */
 	static const uint8_t trunc[] = {5, 'a', 'b'};
 	pos = 0;
-	T_EQ_INT(ea_dns_name_from_wire(ea_span(trunc, 3), &pos, out,
-		     sizeof(out)),
+	T_EQ_INT(
+	    ea_dns_name_from_wire(ea_span(trunc, 3), &pos, out, sizeof(out)),
 	    EMAUTH_ESYNTAX);
 }
 

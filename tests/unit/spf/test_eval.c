@@ -77,7 +77,8 @@ test_pass_reports_term(void)
 {
 	struct emauth_spf_result r;
 	setup();
-	txt("example.com", "v=spf1 ip4:198.51.100.0/24 include:_spf.plat.example -all");
+	txt("example.com",
+	    "v=spf1 ip4:198.51.100.0/24 include:_spf.plat.example -all");
 	txt("_spf.plat.example", "v=spf1 ip4:203.0.113.0/24 ~all");
 	expect("198.51.100.7", "a@example.com", EMAUTH_RES_PASS, &r);
 	T_EQ_STR(r.mechanism, "ip4:198.51.100.0/24");
@@ -148,7 +149,8 @@ test_void_limit(void)
 {
 	struct emauth_spf_result r;
 	setup();
-	txt("two.example", "v=spf1 a:n1.example a:n2.example ip4:192.0.2.1 -all");
+	txt("two.example",
+	    "v=spf1 a:n1.example a:n2.example ip4:192.0.2.1 -all");
 	txt("three.example",
 	    "v=spf1 a:n1.example a:n2.example a:n3.example ip4:192.0.2.1 -all");
 	expect("192.0.2.1", "a@two.example", EMAUTH_RES_PASS, &r);
@@ -206,8 +208,8 @@ test_dns_errors(void)
 {
 	struct emauth_spf_result r;
 	setup();
-	ea_store_fail(zone, ea_span_str("sf.example"), EA_DNS_T_TXT,
-	    EA_STORE_SERVFAIL);
+	ea_store_fail(
+	    zone, ea_span_str("sf.example"), EA_DNS_T_TXT, EA_STORE_SERVFAIL);
 	expect("192.0.2.1", "a@sf.example", EMAUTH_RES_TEMPERROR, &r);
 	T_TRUE(strstr(r.problem, "SERVFAIL") != NULL);
 	txt("inc.example", "v=spf1 include:to.example -all");
@@ -217,10 +219,10 @@ test_dns_errors(void)
 	txt("incnone.example", "v=spf1 include:nothing.example -all");
 	expect("192.0.2.1", "a@incnone.example", EMAUTH_RES_PERMERROR, &r);
 	T_TRUE(strstr(r.problem, "include:nothing.example has no SPF record") !=
-	    NULL);
+	       NULL);
 	txt("a.example", "v=spf1 a:tf.example -all");
-	ea_store_fail(zone, ea_span_str("tf.example"), EA_DNS_T_A,
-	    EA_STORE_TIMEOUT);
+	ea_store_fail(
+	    zone, ea_span_str("tf.example"), EA_DNS_T_A, EA_STORE_TIMEOUT);
 	expect("192.0.2.1", "a@a.example", EMAUTH_RES_TEMPERROR, &r);
 	teardown();
 }
@@ -255,7 +257,7 @@ test_redirect_and_exp(void)
 	expect("198.51.100.5", "a@r.example", EMAUTH_RES_FAIL, &r);
 	/* The target's exp, never the original's. */
 	T_EQ_STR(r.explanation, "198.51.100.5 is not one of _spf.r.example's "
-				"servers; see 198.51.100.5");
+	                        "servers; see 198.51.100.5");
 	T_EQ_STR(r.mechanism, "-all");
 	txt("rnone.example", "v=spf1 redirect=nothing.example");
 	expect("192.0.2.5", "a@rnone.example", EMAUTH_RES_PERMERROR, &r);
@@ -288,7 +290,7 @@ test_identities(void)
 	/* No local part: postmaster. */
 	T_EQ_INT(check("192.0.2.9", "@from.example", "helo.example", &r), 0);
 	T_EQ_STR(r.explanation, "postmaster@from.example postmaster "
-				"from.example");
+	                        "from.example");
 	T_EQ_INT(check("not-an-ip", "a@from.example", "h.example", &r),
 	    EMAUTH_EINVAL);
 	T_EQ_INT(check("192.0.2.9", "", NULL, &r), EMAUTH_EINVAL);
@@ -303,10 +305,10 @@ test_ipv4_mapped_and_ptr(void)
 	txt("m.example", "v=spf1 ip4:192.0.2.0/24 -all");
 	expect("::ffff:192.0.2.7", "a@m.example", EMAUTH_RES_PASS, &r);
 	txt("p.example", "v=spf1 ptr:p.example -all");
-	ea_dns_fake_name(zone, "7.2.0.192.in-addr.arpa", EA_DNS_T_PTR,
-	    "host.p.example");
-	ea_dns_fake_name(zone, "8.2.0.192.in-addr.arpa", EA_DNS_T_PTR,
-	    "forged.p.example");
+	ea_dns_fake_name(
+	    zone, "7.2.0.192.in-addr.arpa", EA_DNS_T_PTR, "host.p.example");
+	ea_dns_fake_name(
+	    zone, "8.2.0.192.in-addr.arpa", EA_DNS_T_PTR, "forged.p.example");
 	addr("host.p.example", "192.0.2.7");
 	addr("forged.p.example", "198.51.100.1");
 	expect("192.0.2.7", "a@p.example", EMAUTH_RES_PASS, &r);
@@ -323,8 +325,9 @@ test_allocation_failures(void)
 	for (size_t n = 1; n < 400; n++) {
 		struct emauth_spf_result r;
 		setup();
-		txt("o.example", "v=spf1 mx a include:i.example "
-				 "exists:%{l}.e.o.example -all exp=x.o.example");
+		txt("o.example",
+		    "v=spf1 mx a include:i.example "
+		    "exists:%{l}.e.o.example -all exp=x.o.example");
 		txt("i.example", "v=spf1 ip4:203.0.113.0/24 ~all");
 		txt("x.o.example", "%{s} is not allowed");
 		ea_dns_fake_mx(zone, "o.example", 10, "mx.o.example");

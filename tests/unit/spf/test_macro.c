@@ -13,8 +13,8 @@
 #include "spf/spf.h"
 
 static struct ea_ip ip4 = {4, {192, 0, 2, 3}};
-static struct ea_ip ip6 = {6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
-				  0, 0, 0xcb, 0x01}};
+static struct ea_ip ip6 = {
+    6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0x01}};
 
 static int
 ptr_name(void *arg, char *out, size_t size)
@@ -78,7 +78,8 @@ test_rfc7208_7_4(void)
 	expands("%{l1r-}", &ip4, D, "strong");
 	expands("%{ir}.%{v}._spf.%{d2}", &ip4, D,
 	    "3.2.0.192.in-addr._spf.example.com");
-	expands("%{lr-}.lp._spf.%{d2}", &ip4, D, "bad.strong.lp._spf.example.com");
+	expands(
+	    "%{lr-}.lp._spf.%{d2}", &ip4, D, "bad.strong.lp._spf.example.com");
 	expands("%{lr-}.lp.%{ir}.%{v}._spf.%{d2}", &ip4, D,
 	    "bad.strong.lp.3.2.0.192.in-addr._spf.example.com");
 	expands("%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}", &ip4, D,
@@ -122,29 +123,29 @@ static void
 test_context_rules(void)
 {
 	size_t bad;
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{c}"), D, &bad),
-	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{r}"), D, &bad),
-	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{t}"), D, &bad),
-	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("a b"), D, &bad),
-	    EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("%{c}"), D, &bad), EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("%{r}"), D, &bad), EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("%{t}"), D, &bad), EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("a b"), D, &bad), EMAUTH_ESYNTAX);
 	T_EQ_INT(bad, 1);
 	T_EQ_INT(ea_spf_macro_check(ea_span_str("a b"), X, &bad), 0);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{d0}"), D, &bad),
-	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{x}"), D, &bad),
-	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{d"), D, &bad),
-	    EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("%{d0}"), D, &bad), EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("%{x}"), D, &bad), EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("%{d"), D, &bad), EMAUTH_ESYNTAX);
 	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{d2r+}"), D, &bad), 0);
 	T_EQ_INT(ea_spf_macro_check(ea_span_str("%{d2r*}"), D, &bad),
 	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("50%"), D, &bad),
-	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_macro_check(ea_span_str("%x"), D, &bad),
-	    EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("50%"), D, &bad), EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_macro_check(ea_span_str("%x"), D, &bad), EMAUTH_ESYNTAX);
 }
 
 static void
@@ -162,10 +163,10 @@ test_domain_spec(void)
 	    EMAUTH_ESYNTAX);
 	T_EQ_INT(ea_spf_domain_spec_check(ea_span_str("a.b-"), &bad),
 	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_domain_spec_check(ea_span_str("."), &bad),
-	    EMAUTH_ESYNTAX);
-	T_EQ_INT(ea_spf_domain_spec_check(ea_span_str(""), &bad),
-	    EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_domain_spec_check(ea_span_str("."), &bad), EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_spf_domain_spec_check(ea_span_str(""), &bad), EMAUTH_ESYNTAX);
 }
 
 static void

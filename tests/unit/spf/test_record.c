@@ -97,8 +97,8 @@ test_invalid_records(void)
 	invalid("v=spf1 ip6:zz::1", "term 1", 11);
 	invalid("v=spf1 a/33", "term 1", 9);
 	invalid("v=spf1 mx//129", "term 1", 11);
-	invalid("v=spf1 a:foo", "term 1", 9);	       /* no toplabel */
-	invalid("v=spf1 a:foo.123", "term 1", 13);     /* numeric toplabel */
+	invalid("v=spf1 a:foo", "term 1", 9);      /* no toplabel */
+	invalid("v=spf1 a:foo.123", "term 1", 13); /* numeric toplabel */
 	invalid("v=spf1 include:", "term 1", 15);
 	invalid("v=spf1 include", "term 1", 14);
 	invalid("v=spf1 exists", "term 1", 13);
@@ -120,8 +120,8 @@ test_non_ascii_and_size(void)
 {
 	struct ea_spf_record r;
 	struct emauth_diag d;
-	T_EQ_INT(parse("v=spf1 a:\xc3\xa9.example -all", &r, &d),
-	    EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    parse("v=spf1 a:\xc3\xa9.example -all", &r, &d), EMAUTH_ESYNTAX);
 	T_EQ_INT(d.offset, 9);
 	T_TRUE(strstr(d.excerpt, "\\xc3") != NULL);
 	T_EQ_INT(parse("not spf", &r, &d), EMAUTH_ENOTFOUND);
@@ -139,16 +139,16 @@ test_term_details(void)
 	struct ea_spf_record r;
 	struct emauth_diag d;
 	T_EQ_INT(parse("v=spf1 ~a:mail.example.com/24//64 ?mx "
-		       "-ip4:192.0.2.1 redirect=x.example exp=e.example",
-		     &r, &d),
+	               "-ip4:192.0.2.1 redirect=x.example exp=e.example",
+	             &r, &d),
 	    0);
 	T_EQ_INT(r.n, 5);
 	T_EQ_INT(r.terms[0].kind, SPF_A);
 	T_EQ_INT(r.terms[0].qualifier, EMAUTH_RES_SOFTFAIL);
 	T_EQ_INT(r.terms[0].cidr4, 24);
 	T_EQ_INT(r.terms[0].cidr6, 64);
-	T_EQ_MEM(r.terms[0].domain.p, r.terms[0].domain.len,
-	    "mail.example.com", 16);
+	T_EQ_MEM(
+	    r.terms[0].domain.p, r.terms[0].domain.len, "mail.example.com", 16);
 	T_EQ_INT(r.terms[1].qualifier, EMAUTH_RES_NEUTRAL);
 	T_EQ_INT(r.terms[1].cidr4, 32);
 	T_EQ_INT(r.terms[1].cidr6, 128);
