@@ -22,7 +22,7 @@ deps-build:
 	@$(SUDO_DEPS) build
 
 deps:
-	@$(SUDO_DEPS) all
+	@$(SUDO_DEPS) test
 
 test: deps all
 	tests/run $(BUILD)
@@ -37,7 +37,8 @@ test-sanitize: deps
 demo: all
 	examples/demo.sh $(BUILD)/emauth
 
-fuzz: deps
+fuzz:
+	@$(SUDO_DEPS) fuzz
 	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) \
 	    -Dfuzzing=true -Db_lundef=false >/dev/null
 	ninja -C $(FUZZ)
