@@ -61,6 +61,14 @@ touch_ancestors(
 	return 0;
 }
 
+/* The end of a long path: the file name is what the reader needs. */
+static const char *
+short_path(const char *path)
+{
+	size_t n = strlen(path);
+	return n > 36 ? path + n - 36 : path;
+}
+
 static int
 load_file(struct ea_store *s, const char *path, struct emauth_diag *diag)
 {
@@ -69,8 +77,8 @@ load_file(struct ea_store *s, const char *path, struct emauth_diag *diag)
 	int line = 0, rc = 0;
 
 	if (f == NULL) {
-		ea_diag_set(diag, EMAUTH_EZONE, path, ea_span(NULL, 0), 0,
-		    strerror(errno));
+		ea_diag_set(diag, EMAUTH_EZONE, short_path(path),
+		    ea_span(NULL, 0), 0, strerror(errno));
 		return EMAUTH_EZONE;
 	}
 	ldns_status st =
@@ -78,7 +86,7 @@ load_file(struct ea_store *s, const char *path, struct emauth_diag *diag)
 	fclose(f);
 	if (st != LDNS_STATUS_OK) {
 		char where[48];
-		snprintf(where, sizeof(where), "%.36s:%d", path, line);
+		snprintf(where, sizeof(where), "%s:%d", short_path(path), line);
 		ea_diag_set(diag, EMAUTH_EZONE, where, ea_span(NULL, 0), 0,
 		    ldns_get_errorstr_by_id(st));
 		return EMAUTH_EZONE;
