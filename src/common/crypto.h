@@ -1,0 +1,18 @@
+/*
+ * crypto.h: the few primitives shared across protocols, on OpenSSL 3:
+ * base64 (RFC 4648, as DKIM and ARC carry keys and signatures) and SHA-256.
+ */
+#ifndef EA_CRYPTO_H
+#define EA_CRYPTO_H
+
+#include "internal.h"
+
+/* Decodes base64 (no whitespace; padding required) into @out.
+ * @return the length, or EMAUTH_ESYNTAX, EMAUTH_ETOOBIG. */
+int ea_base64_decode(struct emauth_span in, uint8_t *out, size_t size);
+/* Encodes @in into @out with a NUL. @return the length or EMAUTH_ETOOBIG. */
+int ea_base64_encode(const uint8_t *in, size_t n, char *out, size_t size);
+/* SHA-256 of @in into @out (32 bytes). */
+void ea_sha256(const void *in, size_t n, uint8_t out[32]);
+
+#endif

@@ -1,0 +1,196 @@
+/*
+ * canon.c: DKIM canonicalization (RFC 6376 §3.4).
+ */
+#include "../common/internal.h"
+
+#include <string.h>
+
+#include "../common/span.h"
+#include "canon.h"
+
+static bool
+is_wsp(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+int
+ea_canon_header(
+    enum ea_canon c, struct emauth_span f, bool crlf, struct ea_buf *out)
+{
+	int rc = 0;
+
+	if (c == EA_CANON_SIMPLE) {
+		/* §3.4.1: "The "simple" header canonicalization algorithm
+		 * does not change header fields in any way." */
+		rc = ea_buf_add(out, f.p, f.len);
+		return rc ? rc : crlf ? ea_buf_add(out, "\r\n", 2) : 0;
+	}
+	/* §3.4.2: lower-case the name; unfold; reduce WSP runs to one SP;
+	 * delete WSP at the end of the value and around the colon. */
+	size_t colon = 0;
+	while (colon < f.len && f.p[colon] != ':')
+		colon++;
+	size_t name_end = colon;
+	while (name_end > 0 && is_wsp(f.p[name_end - 1]))
+		name_end--;
+	for (size_t i = 0; i < name_end && rc == 0; i++)
+		rc = ea_buf_addc(out, (char)ea_lower(f.p[i]));
+	if (rc == 0)
+		rc = ea_buf_addc(out, ':');
+	bool pending = false, started = false;
+	for (size_t i = colon + 1; i < f.len && rc == 0; i++) {
+		uint8_t ch = f.p[i];
+		if (ch == '\r' || ch == '\n')
+			continue; /* unfold */
+		if (is_wsp(ch)) {
+			pending = started;
+			continue;
+		}
+		if (pending)
+			rc = ea_buf_addc(out, ' ');
+		pending = false;
+		started = true;
+		if (rc == 0)
+			rc = ea_buf_addc(out, (char)ch);
+	}
+	if (rc == 0 && crlf)
+		rc = ea_buf_add(out, "\r\n", 2);
+	return rc;
+}
+
+void
+ea_body_canon_init(
+    struct ea_body_canon *b, enum ea_canon c, ea_canon_sink sink, void *arg)
+{
+	memset(b, 0, sizeof(*b));
+	b->c = c;
+	b->sink = sink;
+	b->arg = arg;
+}
+
+static void
+emit(struct ea_body_canon *b, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return;
+	b->total += n;
+	b->sink(b->arg, p, n);
+}
+
+static void
+emit_empty_lines(struct ea_body_canon *b)
+{
+	static const uint8_t crlfs[] = "\r\n\r\n\r\n\r\n\r\n\r\n\r\n\r\n";
+	while (b->empty_lines > 0) {
+		uint64_t k = b->empty_lines > 8 ? 8 : b->empty_lines;
+		emit(b, crlfs, (size_t)k * 2);
+		b->empty_lines -= k;
+	}
+}
+
+/* Starts (or continues) the content of a line. */
+static void
+content(struct ea_body_canon *b)
+{
+	if (!b->in_line) {
+		emit_empty_lines(b);
+		b->in_line = true;
+	}
+}
+
+static void
+end_line(struct ea_body_canon *b)
+{
+	if (b->in_line)
+		emit(b, (const uint8_t *)"\r\n", 2);
+	else
+		b->empty_lines++;
+	b->in_line = false;
+	b->wsp = false;
+}
+
+void
+ea_body_canon_feed(struct ea_body_canon *b, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint8_t c = p[i];
+		if (b->cr) {
+			b->cr = false;
+			if (c == '\n') {
+				end_line(b);
+				i++;
+				continue;
+			}
+			/* A CR without LF is an ordinary byte of the line. */
+			content(b);
+			if (b->c == EA_CANON_RELAXED && b->wsp)
+				emit(b, (const uint8_t *)" ", 1);
+			b->wsp = false;
+			emit(b, (const uint8_t *)"\r", 1);
+			continue; /* look at c again */
+		}
+		if (c == '\r') {
+			b->cr = true;
+			i++;
+			continue;
+		}
+		if (b->c == EA_CANON_RELAXED) {
+			if (is_wsp(c)) {
+				/* §3.4.4: "Reduce all sequences of WSP within
+				 * a line to a single SP character" and "Ignore
+				 * all whitespace at the end of lines". */
+				b->wsp = true;
+				i++;
+				continue;
+			}
+			content(b);
+			if (b->wsp)
+				emit(b, (const uint8_t *)" ", 1);
+			b->wsp = false;
+			/* Emit the run of ordinary bytes at once. */
+			size_t j = i;
+			while (j < n && !is_wsp(p[j]) && p[j] != '\r')
+				j++;
+			emit(b, p + i, j - i);
+			i = j;
+			continue;
+		}
+		/* simple: every byte of a line is content. */
+		content(b);
+		size_t j = i;
+		while (j < n && p[j] != '\r')
+			j++;
+		emit(b, p + i, j - i);
+		i = j;
+	}
+}
+
+void
+ea_body_canon_finish(struct ea_body_canon *b)
+{
+	if (b->cr) {
+		/* A final lone CR is content. */
+		b->cr = false;
+		content(b);
+		if (b->c == EA_CANON_RELAXED && b->wsp)
+			emit(b, (const uint8_t *)" ", 1);
+		b->wsp = false;
+		emit(b, (const uint8_t *)"\r", 1);
+	}
+	if (b->in_line) {
+		/* A body that does not end with CRLF gets one (§3.4.3,
+		 * §3.4.4). */
+		emit(b, (const uint8_t *)"\r\n", 2);
+		b->in_line = false;
+	} else if (b->c == EA_CANON_SIMPLE && b->total == 0) {
+		/* §3.4.3: "If there is no body or no trailing CRLF on the
+		 * message body, a CRLF is added." An empty body is CRLF;
+		 * relaxed leaves it empty (§3.4.4, errata 1384). */
+		emit(b, (const uint8_t *)"\r\n", 2);
+	}
+	/* Trailing empty lines (held in empty_lines) are dropped. */
+	b->empty_lines = 0;
+}

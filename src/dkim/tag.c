@@ -1,0 +1,145 @@
+/*
+ * tag.c: the DKIM tag-list parser (RFC 6376 §3.2).
+ *
+ *   tag-list  =  tag-spec *( ";" tag-spec ) [ ";" ]
+ *   tag-spec  =  [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]
+ *   tag-name  =  ALPHA *ALNUMPUNC
+ *   tag-value =  [ tval *( 1*(WSP / FWS) tval ) ]
+ *   tval      =  1*VALCHAR
+ *   VALCHAR   =  %x21-3A / %x3C-7E
+ *   ALNUMPUNC =  ALPHA / DIGIT / "_"
+ */
+#include "../common/internal.h"
+
+#include <string.h>
+
+#include "../common/diag.h"
+#include "../common/span.h"
+#include "tag.h"
+
+static bool
+is_wsp(uint8_t c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* FWS = [*WSP CRLF] 1*WSP; we accept any run of WSP and CRLF-followed-
+ * by-WSP. A CRLF not followed by WSP is not FWS. */
+static size_t
+skip_fws(struct emauth_span s, size_t i)
+{
+	for (;;) {
+		if (i < s.len && is_wsp(s.p[i])) {
+			i++;
+			continue;
+		}
+		if (i + 2 < s.len && s.p[i] == '\r' && s.p[i + 1] == '\n' &&
+		    is_wsp(s.p[i + 2])) {
+			i += 3;
+			continue;
+		}
+		return i;
+	}
+}
+
+static int
+fail(struct emauth_diag *d, const char *where, struct emauth_span in, size_t at,
+    const char *msg)
+{
+	ea_diag_set(d, EMAUTH_ESYNTAX, where, in, at, msg);
+	return EMAUTH_ESYNTAX;
+}
+
+int
+ea_tag_list_parse(struct emauth_span in, const char *where,
+    struct ea_tag_list *out, struct emauth_diag *diag)
+{
+	size_t i = 0;
+
+	out->n = 0;
+	for (;;) {
+		i = skip_fws(in, i);
+		if (i >= in.len)
+			break; /* empty list, or a trailing ";" */
+		size_t n0 = i;
+		if (!ea_is_alpha(in.p[i]))
+			return fail(diag, where, in, i,
+			    "a tag name must start with a letter");
+		while (
+		    i < in.len && (ea_is_alpha(in.p[i]) ||
+		                      ea_is_digit(in.p[i]) || in.p[i] == '_'))
+			i++;
+		struct emauth_span name = ea_span(in.p + n0, i - n0);
+		i = skip_fws(in, i);
+		if (i >= in.len || in.p[i] != '=')
+			return fail(diag, where, in, i,
+			    "expected \"=\" after "
+			    "the tag name");
+		i = skip_fws(in, i + 1);
+		size_t v0 = i, vend = i;
+		while (i < in.len && in.p[i] != ';') {
+			uint8_t c = in.p[i];
+			if (c >= 0x21 && c <= 0x7e) {
+				i++;
+				vend = i;
+				continue;
+			}
+			size_t j = skip_fws(in, i);
+			if (j == i)
+				return fail(diag, where, in, i,
+				    "character not allowed in a tag value");
+			i = j;
+		}
+		for (size_t k = 0; k < out->n; k++)
+			if (out->tags[k].name.len == name.len &&
+			    memcmp(out->tags[k].name.p, name.p, name.len) == 0)
+				/* RFC 6376 §3.2: "Tags with duplicate names
+				 * MUST NOT occur within a single tag-list; if a
+				 * tag name does occur more than once, the
+				 * entire tag-list is invalid." */
+				return fail(
+				    diag, where, in, n0, "duplicate tag");
+		if (out->n == EA_DKIM_TAGS_MAX) {
+			ea_diag_set(diag, EMAUTH_ELIMIT, where, in, n0,
+			    "more than 64 tags");
+			return EMAUTH_ELIMIT;
+		}
+		out->tags[out->n++] =
+		    (struct ea_tag){name, ea_span(in.p + v0, vend - v0), n0};
+		if (i >= in.len)
+			break;
+		i++; /* ";" */
+	}
+	return 0;
+}
+
+const struct ea_tag *
+ea_tag_get(const struct ea_tag_list *l, const char *name)
+{
+	size_t n = strlen(name);
+	/* Tag names are case-sensitive (RFC 6376 §3.2: "Tags MUST be
+	 * interpreted in a case-sensitive manner"). */
+	for (size_t i = 0; i < l->n; i++)
+		if (l->tags[i].name.len == n &&
+		    memcmp(l->tags[i].name.p, name, n) == 0)
+			return &l->tags[i];
+	return NULL;
+}
+
+int
+ea_tag_value_nows(struct emauth_span value, char *out, size_t size, size_t *len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < value.len; i++) {
+		uint8_t c = value.p[i];
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+			continue;
+		if (o + 1 >= size)
+			return EMAUTH_ETOOBIG;
+		out[o++] = (char)c;
+	}
+	if (size)
+		out[o] = '\0';
+	*len = o;
+	return 0;
+}

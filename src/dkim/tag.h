@@ -1,0 +1,41 @@
+/*
+ * tag.h: the DKIM tag=value list (RFC 6376 §3.2), shared by the
+ * DKIM-Signature header field and the key record (and, later, ARC).
+ * The whole list is validated against the ABNF before it is used; a
+ * duplicate tag makes it invalid.
+ */
+#ifndef EA_DKIM_TAG_H
+#define EA_DKIM_TAG_H
+
+#include "../common/internal.h"
+
+/* Ours: a tag list holds at most this many tags. */
+#define EA_DKIM_TAGS_MAX 64
+
+struct ea_tag {
+	struct emauth_span name;
+	struct emauth_span value; /* FWS around it removed; inner FWS kept */
+	size_t offset;            /* of the name in the input */
+};
+
+struct ea_tag_list {
+	struct ea_tag tags[EA_DKIM_TAGS_MAX];
+	size_t n;
+};
+
+/*
+ * Parses @in. @where names the input in diagnostics ("dkim-signature").
+ * @return 0, EMAUTH_ESYNTAX (with @diag), EMAUTH_ELIMIT (too many tags).
+ */
+int ea_tag_list_parse(struct emauth_span in, const char *where,
+    struct ea_tag_list *out, struct emauth_diag *diag);
+
+/* The tag named @name, or NULL. */
+const struct ea_tag *ea_tag_get(const struct ea_tag_list *l, const char *name);
+
+/* Copies @value without any whitespace (FWS inside b=, bh=, p=, h=) into
+ * @out (capped). @return 0, EMAUTH_ETOOBIG. */
+int ea_tag_value_nows(
+    struct emauth_span value, char *out, size_t size, size_t *len);
+
+#endif

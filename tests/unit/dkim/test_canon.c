@@ -1,0 +1,253 @@
+/*
+ * test_canon.c: DKIM tag lists and canonicalization: RFC 6376's examples and
+ * empty-body hashes, and the corpus of cases that well-known
+ * implementations got wrong (whitespace-only lines, a body of blank lines,
+ * an empty body, CR without LF and LF without CR inside lines), each fed
+ * whole, split at every position, and one byte at a time.
+ */
+#include "common/internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/crypto.h"
+#include "common/span.h"
+#include "dkim/canon.h"
+#include "dkim/tag.h"
+#include "harness/t.h"
+
+struct collect {
+	struct ea_buf b;
+};
+
+static void
+sink(void *arg, const uint8_t *p, size_t n)
+{
+	ea_buf_add(&((struct collect *)arg)->b, p, n);
+}
+
+/* Canonicalizes @body fed in pieces of @step bytes (0: whole). */
+static void
+canon_body(enum ea_canon c, const char *body, size_t len, size_t step,
+    struct ea_buf *out)
+{
+	struct collect col;
+	struct ea_body_canon bc;
+	ea_buf_init(&col.b, 1 << 20);
+	ea_body_canon_init(&bc, c, sink, &col);
+	if (step == 0)
+		step = len ? len : 1;
+	for (size_t i = 0; i < len; i += step)
+		ea_body_canon_feed(&bc, (const uint8_t *)body + i,
+		    len - i < step ? len - i : step);
+	ea_body_canon_finish(&bc);
+	T_EQ_INT(bc.total, col.b.len);
+	*out = col.b;
+}
+
+static void
+body_is(enum ea_canon c, const char *in, const char *want)
+{
+	size_t len = strlen(in);
+	struct ea_buf whole;
+	canon_body(c, in, len, 0, &whole);
+	T_EQ_MEM(whole.p ? whole.p : "", whole.len, want, strlen(want));
+	/* Every chunking gives the same bytes. */
+	for (size_t step = 1; step <= len; step++) {
+		struct ea_buf part;
+		canon_body(c, in, len, step, &part);
+		T_EQ_MEM(part.p ? part.p : "", part.len, want, strlen(want));
+		ea_buf_release(&part);
+	}
+	/* And every split into two pieces at any position. */
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct collect col;
+		struct ea_body_canon bc;
+		ea_buf_init(&col.b, 1 << 20);
+		ea_body_canon_init(&bc, c, sink, &col);
+		ea_body_canon_feed(&bc, (const uint8_t *)in, cut);
+		ea_body_canon_feed(&bc, (const uint8_t *)in + cut, len - cut);
+		ea_body_canon_finish(&bc);
+		T_EQ_MEM(col.b.p ? col.b.p : "", col.b.len, want, strlen(want));
+		ea_buf_release(&col.b);
+	}
+	ea_buf_release(&whole);
+}
+
+static void
+header_is(enum ea_canon c, const char *in, const char *want)
+{
+	struct ea_buf b;
+	ea_buf_init(&b, 4096);
+	T_EQ_INT(ea_canon_header(c, ea_span_str(in), true, &b), 0);
+	T_EQ_STR(ea_buf_str(&b), want);
+	ea_buf_release(&b);
+}
+
+static void
+test_rfc6376_3_4_5_example(void)
+{
+	/* RFC 6376 §3.4.5. */
+	header_is(EA_CANON_RELAXED, "A: X", "a:X\r\n");
+	header_is(EA_CANON_RELAXED, "B : Y\t\r\n\tZ  ", "b:Y Z\r\n");
+	header_is(EA_CANON_SIMPLE, "B : Y\t\r\n\tZ  ", "B : Y\t\r\n\tZ  \r\n");
+	body_is(EA_CANON_RELAXED, " C \r\nD \t E\r\n\r\n\r\n", " C\r\nD E\r\n");
+	body_is(
+	    EA_CANON_SIMPLE, " C \r\nD \t E\r\n\r\n\r\n", " C \r\nD \t E\r\n");
+}
+
+static void
+test_empty_body_hashes(void)
+{
+	/* RFC 6376 §3.4.3 and §3.4.4 with errata 1384: the SHA-256 of an
+	 * empty body is frXgRB... (simple: CRLF) and 47DEQp... (relaxed:
+	 * nothing). */
+	static const struct {
+		enum ea_canon c;
+		const char *body, *hash;
+	} cases[] = {
+	    {EA_CANON_SIMPLE, "",
+	        "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY="},
+	    {EA_CANON_RELAXED, "",
+	        "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
+	    {EA_CANON_SIMPLE, "\r\n\r\n",
+	        "frcCV1k9oG9oKj3dpUqdJg1PxRT2RSN/XKdLCPjaYaY="},
+	    {EA_CANON_RELAXED, " \r\n\t\r\n",
+	        "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
+	};
+	for (size_t i = 0; i < EA_ARRAY_LEN(cases); i++) {
+		struct ea_buf b;
+		uint8_t h[32];
+		char b64[64];
+		canon_body(
+		    cases[i].c, cases[i].body, strlen(cases[i].body), 0, &b);
+		ea_sha256(b.p ? b.p : "", b.len, h);
+		ea_base64_encode(h, 32, b64, sizeof(b64));
+		T_EQ_STR(b64, cases[i].hash);
+		ea_buf_release(&b);
+	}
+}
+
+static void
+test_hard_bodies(void)
+{
+	/* Whitespace-only lines inside the body. */
+	body_is(EA_CANON_RELAXED, "a\r\n \t \r\nb\r\n", "a\r\n\r\nb\r\n");
+	body_is(EA_CANON_SIMPLE, "a\r\n \t \r\nb\r\n", "a\r\n \t \r\nb\r\n");
+	/* A body that is only blank lines. */
+	body_is(EA_CANON_SIMPLE, "\r\n\r\n\r\n", "\r\n");
+	body_is(EA_CANON_RELAXED, "\r\n  \r\n\r\n", "");
+	/* No final CRLF. */
+	body_is(EA_CANON_SIMPLE, "abc", "abc\r\n");
+	body_is(EA_CANON_RELAXED, "abc  ", "abc\r\n");
+	/* CR without LF, LF without CR, inside lines. */
+	body_is(EA_CANON_SIMPLE, "a\rb\r\nc\nd\r\n", "a\rb\r\nc\nd\r\n");
+	body_is(EA_CANON_RELAXED, "a \rb\r\nc \n d\r\n", "a \rb\r\nc \n d\r\n");
+	/* A lone CR at the very end. */
+	body_is(EA_CANON_SIMPLE, "a\r", "a\r\r\n");
+	body_is(EA_CANON_RELAXED, "a \r", "a \r\r\n");
+	/* Trailing whitespace before CRLF, runs inside lines. */
+	body_is(EA_CANON_RELAXED, "a  b\t\tc \t\r\n", "a b c\r\n");
+	/* Blank lines in the middle are kept, at the end dropped. */
+	body_is(
+	    EA_CANON_SIMPLE, "a\r\n\r\n\r\nb\r\n\r\n", "a\r\n\r\n\r\nb\r\n");
+	body_is(EA_CANON_RELAXED, "\r\n\r\na\r\n", "\r\n\r\na\r\n");
+	/* Many trailing blank lines: held as a count, not bytes. */
+	{
+		size_t n = 20000;
+		char *big = malloc(n * 2 + 4);
+		memcpy(big, "x\r\n", 3);
+		for (size_t i = 0; i < n; i++)
+			memcpy(big + 3 + 2 * i, "\r\n", 2);
+		big[3 + 2 * n] = '\0';
+		struct ea_buf b;
+		canon_body(EA_CANON_SIMPLE, big, 3 + 2 * n, 0, &b);
+		T_EQ_MEM(b.p, b.len, "x\r\n", 3);
+		ea_buf_release(&b);
+		free(big);
+	}
+}
+
+static void
+test_tag_list(void)
+{
+	struct ea_tag_list l;
+	struct emauth_diag d;
+	const char *sig = "v=1; a=rsa-sha256; d=example.net; s=brisbane;\r\n"
+	                  "  c=simple; q=dns/txt; i=@eng.example.net;\r\n"
+	                  "  h=from:to:subject; bh=MTIz\r\n  NDU2; b= ";
+	T_EQ_INT(ea_tag_list_parse(ea_span_str(sig), "sig", &l, &d), 0);
+	T_EQ_INT(l.n, 10);
+	const struct ea_tag *t = ea_tag_get(&l, "bh");
+	T_TRUE(t != NULL);
+	char v[64];
+	size_t n;
+	T_EQ_INT(ea_tag_value_nows(t->value, v, sizeof(v), &n), 0);
+	T_EQ_STR(v, "MTIzNDU2");
+	t = ea_tag_get(&l, "b");
+	T_EQ_INT(t->value.len, 0);
+	T_TRUE(ea_tag_get(&l, "B") == NULL); /* case-sensitive */
+	/* Trailing ";" and empty list. */
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("k=rsa;"), "k", &l, &d), 0);
+	T_EQ_INT(l.n, 1);
+	T_EQ_INT(ea_tag_list_parse(ea_span_str(""), "k", &l, &d), 0);
+	T_EQ_INT(l.n, 0);
+	/* Errors, with offsets. */
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("a=1; a=2"), "x", &l, &d),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(d.offset, 5);
+	T_EQ_STR(d.msg, "duplicate tag");
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("1a=1"), "x", &l, &d),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_tag_list_parse(ea_span_str("a 1"), "x", &l, &d), EMAUTH_ESYNTAX);
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("a=\xc3\xa9"), "x", &l, &d),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(d.offset, 2);
+	/* A bare CRLF (not folding) is not FWS. */
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("a=1\r\nb=2"), "x", &l, &d),
+	    EMAUTH_ESYNTAX);
+	/* Values with inner whitespace are one value. */
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("n=a b  c ;"), "x", &l, &d), 0);
+	T_EQ_MEM(l.tags[0].value.p, l.tags[0].value.len, "a b  c", 6);
+	/* The tag cap. */
+	char many[1000] = "";
+	for (int i = 0; i < 65; i++) {
+		char t1[16];
+		snprintf(t1, sizeof(t1), "t%d=1;", i);
+		strcat(many, t1);
+	}
+	T_EQ_INT(
+	    ea_tag_list_parse(ea_span_str(many), "x", &l, &d), EMAUTH_ELIMIT);
+}
+
+static void
+test_base64(void)
+{
+	uint8_t out[16];
+	T_EQ_INT(
+	    ea_base64_decode(ea_span_str("aGVsbG8="), out, sizeof(out)), 5);
+	T_EQ_MEM(out, 5, "hello", 5);
+	T_EQ_INT(
+	    ea_base64_decode(ea_span_str("aGVsbG8h"), out, sizeof(out)), 6);
+	T_EQ_INT(ea_base64_decode(ea_span_str("aGVsbG8"), out, sizeof(out)),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(ea_base64_decode(ea_span_str("aG=sbG8="), out, sizeof(out)),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(ea_base64_decode(ea_span_str("aGVs*G8="), out, sizeof(out)),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(
+	    ea_base64_decode(ea_span_str("aGVsbG8h"), out, 5), EMAUTH_ETOOBIG);
+	T_EQ_INT(ea_base64_decode(ea_span_str(""), out, sizeof(out)), 0);
+}
+
+int
+main(void)
+{
+	T_RUN(test_rfc6376_3_4_5_example);
+	T_RUN(test_empty_body_hashes);
+	T_RUN(test_hard_bodies);
+	T_RUN(test_tag_list);
+	T_RUN(test_base64);
+	return t_summary();
+}
