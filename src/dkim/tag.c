@@ -75,6 +75,7 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 			return fail(diag, where, in, i,
 			    "expected \"=\" after "
 			    "the tag name");
+		size_t raw0 = i + 1;
 		i = skip_fws(in, i + 1);
 		size_t v0 = i, vend = i;
 		while (i < in.len && in.p[i] != ';') {
@@ -104,8 +105,8 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 			    "more than 64 tags");
 			return EMAUTH_ELIMIT;
 		}
-		out->tags[out->n++] =
-		    (struct ea_tag){name, ea_span(in.p + v0, vend - v0), n0};
+		out->tags[out->n++] = (struct ea_tag){
+		    name, ea_span(in.p + v0, vend - v0), n0, raw0, i};
 		if (i >= in.len)
 			break;
 		i++; /* ";" */

@@ -14,8 +14,9 @@
 
 struct ea_tag {
 	struct emauth_span name;
-	struct emauth_span value; /* FWS around it removed; inner FWS kept */
-	size_t offset;            /* of the name in the input */
+	struct emauth_span value;  /* FWS around it removed; inner FWS kept */
+	size_t offset;             /* of the name in the input */
+	size_t raw_start, raw_end; /* after "=" up to ";" or the end, raw */
 };
 
 struct ea_tag_list {

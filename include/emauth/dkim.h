@@ -1,0 +1,121 @@
+/*
+ * dkim.h: DomainKeys Identified Mail (RFC 6376, RFC 8301, RFC 8463).
+ *
+ * Verification streams: a verifier takes one header field at a time, then
+ * body chunks, then finishes; it holds the header block (bounded) and never
+ * the body. Each DKIM-Signature gets a result in RFC 8601 words with a
+ * precise reason.
+ */
+#ifndef EMAUTH_DKIM_H
+#define EMAUTH_DKIM_H
+
+#include <emauth/emauth.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Why a signature got its result. */
+enum emauth_dkim_reason {
+	EMAUTH_DKIM_OK = 0,
+	EMAUTH_DKIM_SYNTAX,        /* the DKIM-Signature does not parse */
+	EMAUTH_DKIM_MISSING_TAG,   /* a required tag is missing */
+	EMAUTH_DKIM_VERSION,       /* v= is not 1 */
+	EMAUTH_DKIM_SHA1,          /* rsa-sha1, refused (RFC 8301) */
+	EMAUTH_DKIM_ALGORITHM,     /* unknown a= */
+	EMAUTH_DKIM_NO_FROM,       /* h= does not include From */
+	EMAUTH_DKIM_IDENTITY,      /* i= is not d= or under it */
+	EMAUTH_DKIM_EXPIRED,       /* x= is in the past */
+	EMAUTH_DKIM_QUERY,         /* q= does not offer dns/txt */
+	EMAUTH_DKIM_NO_KEY,        /* no key record at the selector */
+	EMAUTH_DKIM_KEY_SYNTAX,    /* the key record does not parse */
+	EMAUTH_DKIM_KEY_REVOKED,   /* empty p= */
+	EMAUTH_DKIM_KEY_TOO_SHORT, /* RSA under 1024 bits (RFC 8301) */
+	EMAUTH_DKIM_KEY_MISMATCH,  /* k=, h= or s= of the key does not fit */
+	EMAUTH_DKIM_KEY_STRICT,    /* t=s key and i= domain differs from d= */
+	EMAUTH_DKIM_DNS,           /* temporary DNS failure fetching the key */
+	EMAUTH_DKIM_BODY_HASH,     /* the body hash does not match */
+	EMAUTH_DKIM_SIGNATURE,     /* the signature does not verify */
+	EMAUTH_DKIM_PARTIAL_BODY,  /* l= leaves body bytes unsigned (policy) */
+	EMAUTH_DKIM_NOT_CHECKED    /* over the per-message signature cap */
+};
+
+/** The words for a reason, e.g. "body hash mismatch"; never NULL. */
+EMAUTH_API const char *emauth_dkim_reason_text(enum emauth_dkim_reason r);
+
+struct emauth_dkim_result {
+	enum emauth_result result; /* pass, fail, neutral, temperror,
+	                              permerror, policy */
+	enum emauth_dkim_reason reason;
+	char detail[512];        /* the reason with specifics, for people */
+	char domain[256];        /* d= */
+	char selector[256];      /* s= */
+	char algorithm[32];      /* a=, as written when known */
+	char identity[512];      /* i=, or "" */
+	char b_prefix[16];       /* the first 8 characters of b= (RFC 8601) */
+	char canon[32];          /* "relaxed/simple" */
+	int has_length;          /* l= present */
+	uint64_t length;         /* l= */
+	uint64_t unsigned_bytes; /* canonical body bytes after l= */
+	int testing;             /* key t=y */
+	unsigned key_bits;
+};
+
+struct emauth_dkim_verify_opts {
+	/* RFC 6376 reading of l=: a signature that leaves appended body
+	 * bytes unsigned can pass. Default 0: such a signature is "policy". */
+	int allow_partial_body;
+	unsigned max_signatures;    /* default 10 */
+	size_t max_header_bytes;    /* default 1 MiB */
+	unsigned max_header_fields; /* default 1000 */
+};
+
+struct emauth_dkim_verifier;
+
+/**
+ * Creates a verifier for one message.
+ * @param opts NULL for the defaults.
+ * @param out OUT: free with emauth_dkim_verifier_free().
+ * @return 0, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_verifier_new(struct emauth_ctx *ctx,
+    const struct emauth_dkim_verify_opts *opts,
+    struct emauth_dkim_verifier **out);
+
+/**
+ * Adds one header field, "Name: value" with its folding, without the CRLF
+ * that ends it. The span is copied.
+ * @return 0, EMAUTH_ETOOBIG (header caps exceeded: the verifier then gives
+ *         every signature permerror), EMAUTH_ESTATE, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_verifier_header(
+    struct emauth_dkim_verifier *v, struct emauth_span field);
+
+/** Ends the header block. @return 0, EMAUTH_ESTATE, EMAUTH_ENOMEM. */
+EMAUTH_API int emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v);
+
+/** Adds a body chunk (CRLF line endings), any size, split anywhere.
+ * @return 0, EMAUTH_ESTATE. */
+EMAUTH_API int emauth_dkim_verifier_body(
+    struct emauth_dkim_verifier *v, struct emauth_span chunk);
+
+/** Ends the body, fetches keys and verifies. @return 0, EMAUTH_ESTATE,
+ * EMAUTH_ENOMEM. */
+EMAUTH_API int emauth_dkim_verifier_finish(struct emauth_dkim_verifier *v);
+
+/** The number of DKIM-Signature fields seen (evaluated or not). */
+EMAUTH_API size_t emauth_dkim_verifier_count(
+    const struct emauth_dkim_verifier *v);
+
+/** Copies the result of signature @i (in header order) into @out.
+ * @return 0, EMAUTH_EINVAL (no such signature), EMAUTH_ESTATE. */
+EMAUTH_API int emauth_dkim_verifier_result(const struct emauth_dkim_verifier *v,
+    size_t i, struct emauth_dkim_result *out);
+
+EMAUTH_API void emauth_dkim_verifier_free(struct emauth_dkim_verifier *v);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

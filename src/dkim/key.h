@@ -1,0 +1,51 @@
+/*
+ * key.h: DKIM keys. Public keys come from key records (RFC 6376 §3.6.1):
+ * RSA as SubjectPublicKeyInfo or PKCS#1 RSAPublicKey, Ed25519 as the raw
+ * 32 bytes (RFC 8463 §4). Private keys come from PEM files (PKCS#8, which
+ * openssl genpkey writes; PKCS#1, which opendkim-genkey writes) or a
+ * base64 Ed25519 seed. Keys are EVP_PKEY objects.
+ */
+#ifndef EA_DKIM_KEY_H
+#define EA_DKIM_KEY_H
+
+#include "../common/internal.h"
+
+#include <openssl/evp.h>
+
+enum ea_key_type { EA_KEY_RSA = 1, EA_KEY_ED25519 = 2 };
+
+/* Why a key record cannot be used. */
+enum ea_key_error {
+	EA_KEY_OK = 0,
+	EA_KEY_SYNTAX,    /* not a valid tag list, or a bad tag value */
+	EA_KEY_VERSION,   /* v= present and not DKIM1 (or not first) */
+	EA_KEY_REVOKED,   /* empty p= */
+	EA_KEY_UNKNOWN_K, /* k= names a type we do not know */
+	EA_KEY_BAD_DATA,  /* p= does not decode to a key of type k= */
+	EA_KEY_SERVICE,   /* s= excludes email */
+	EA_KEY_TOO_SHORT  /* RSA under 1024 bits (RFC 8301 §3.2) */
+};
+
+struct ea_dkim_pubkey {
+	enum ea_key_type type;
+	EVP_PKEY *pkey; /* NULL unless usable */
+	unsigned bits;
+	bool testing;   /* t=y */
+	bool strict;    /* t=s: i= domain must equal d= */
+	bool sha256_ok; /* h= absent or lists sha256 */
+	enum ea_key_error error;
+	const char *why; /* static text for error */
+};
+
+/* Parses a key record (TXT strings already joined). Always fills @out;
+ * out->error says whether it is usable. @return 0 or EMAUTH_ENOMEM. */
+int ea_dkim_pubkey_parse(struct emauth_span rec, struct ea_dkim_pubkey *out,
+    struct emauth_diag *diag);
+void ea_dkim_pubkey_release(struct ea_dkim_pubkey *k);
+
+/* Loads a private key from PEM bytes or a base64 Ed25519 seed.
+ * @return 0, EMAUTH_ESYNTAX (not a key we can use), EMAUTH_ENOMEM. */
+int ea_dkim_privkey_load(struct emauth_span data, EVP_PKEY **out,
+    enum ea_key_type *type, struct emauth_diag *diag);
+
+#endif

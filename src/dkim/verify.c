@@ -1,0 +1,605 @@
+/*
+ * verify.c: the streaming DKIM verifier (RFC 6376 §6). Header fields are
+ * kept (bounded); at the end of the header block every DKIM-Signature is
+ * parsed and each distinct body canonicalization gets one hasher; body
+ * chunks go through the canonicalizers into SHA-256 as they arrive; at the
+ * end the keys are fetched through the resolver and each signature is
+ * checked. Results use RFC 8601 words; see docs/internals/dkim.md for the
+ * mapping from reasons to results.
+ */
+#include "../common/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "../common/alloc.h"
+#include "../common/buf.h"
+#include "../common/crypto.h"
+#include "../common/ctx.h"
+#include "../common/span.h"
+#include "../dns/rdata.h"
+#include "canon.h"
+#include "key.h"
+#include "sig.h"
+
+#include <emauth/dkim.h>
+
+struct bodyhash {
+	struct emauth_dkim_verifier *v;
+	enum ea_canon c;
+	bool has_l;
+	uint64_t l;
+	EVP_MD_CTX *md;
+	struct ea_body_canon bc;
+	uint64_t hashed;
+	uint8_t digest[32];
+};
+
+struct sigstate {
+	struct ea_dkim_sig sig;
+	struct emauth_dkim_result res;
+	bool ok;      /* parsed and still to be checked */
+	size_t field; /* index of its header field */
+	int body;     /* index into bodies */
+};
+
+enum state { HEADERS, BODY, DONE };
+
+struct field {
+	size_t off, len;
+};
+
+struct emauth_dkim_verifier {
+	struct emauth_ctx *ctx;
+	struct emauth_dkim_verify_opts o;
+	enum state st;
+	struct ea_buf hdr; /* all header fields, back to back */
+	struct field *fields;
+	size_t nfields, capfields;
+	bool overflow;
+	struct sigstate *sigs;
+	size_t nsigs, total_sigs;
+	struct bodyhash *bodies;
+	size_t nbodies;
+};
+
+int
+emauth_dkim_verifier_new(struct emauth_ctx *ctx,
+    const struct emauth_dkim_verify_opts *opts,
+    struct emauth_dkim_verifier **out)
+{
+	struct emauth_dkim_verifier *v = ea_calloc(1, sizeof(*v));
+	if (v == NULL)
+		return EMAUTH_ENOMEM;
+	v->ctx = ctx;
+	if (opts)
+		v->o = *opts;
+	if (v->o.max_signatures == 0)
+		v->o.max_signatures = 10;
+	if (v->o.max_header_bytes == 0)
+		v->o.max_header_bytes = 1 << 20;
+	if (v->o.max_header_fields == 0)
+		v->o.max_header_fields = 1000;
+	ea_buf_init(&v->hdr, v->o.max_header_bytes);
+	*out = v;
+	return 0;
+}
+
+void
+emauth_dkim_verifier_free(struct emauth_dkim_verifier *v)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < v->nbodies; i++)
+		EVP_MD_CTX_free(v->bodies[i].md);
+	ea_free(v->bodies);
+	ea_free(v->sigs);
+	ea_free(v->fields);
+	ea_buf_release(&v->hdr);
+	ea_free(v);
+}
+
+static struct emauth_span
+field_span(const struct emauth_dkim_verifier *v, size_t i)
+{
+	return ea_span(v->hdr.p + v->fields[i].off, v->fields[i].len);
+}
+
+int
+emauth_dkim_verifier_header(
+    struct emauth_dkim_verifier *v, struct emauth_span field)
+{
+	if (v->st != HEADERS)
+		return EMAUTH_ESTATE;
+	if (v->overflow)
+		return EMAUTH_ETOOBIG;
+	if (v->nfields >= v->o.max_header_fields ||
+	    v->hdr.len + field.len > v->o.max_header_bytes) {
+		v->overflow = true;
+		return EMAUTH_ETOOBIG;
+	}
+	if (v->nfields == v->capfields) {
+		size_t cap = v->capfields ? v->capfields * 2 : 32;
+		struct field *f = ea_realloc(v->fields, cap * sizeof(*f));
+		if (f == NULL)
+			return EMAUTH_ENOMEM;
+		v->fields = f;
+		v->capfields = cap;
+	}
+	size_t off = v->hdr.len;
+	int rc = ea_buf_add(&v->hdr, field.p, field.len);
+	if (rc)
+		return rc;
+	v->fields[v->nfields++] = (struct field){off, field.len};
+	return 0;
+}
+
+static bool
+is_dkim_signature(struct emauth_span f)
+{
+	static const char name[] = "dkim-signature";
+	size_t n = sizeof(name) - 1;
+	if (f.len <= n || !ea_span_ieq(ea_span(f.p, n), ea_span_str(name)))
+		return false;
+	size_t i = n;
+	while (i < f.len && (f.p[i] == ' ' || f.p[i] == '\t'))
+		i++;
+	return i < f.len && f.p[i] == ':';
+}
+
+static void
+set_result(struct sigstate *s, enum emauth_result r,
+    enum emauth_dkim_reason why, const char *detail)
+{
+	s->res.result = r;
+	s->res.reason = why;
+	snprintf(s->res.detail, sizeof(s->res.detail), "%s",
+	    detail ? detail : emauth_dkim_reason_text(why));
+	s->ok = false;
+}
+
+/* The verdict each refusal gets (see docs/internals/dkim.md). */
+static enum emauth_result
+refusal_result(enum emauth_dkim_reason r)
+{
+	switch (r) {
+	case EMAUTH_DKIM_SHA1:
+	case EMAUTH_DKIM_KEY_TOO_SHORT:
+	case EMAUTH_DKIM_BODY_HASH:
+	case EMAUTH_DKIM_SIGNATURE:
+		return EMAUTH_RES_FAIL;
+	case EMAUTH_DKIM_DNS:
+		return EMAUTH_RES_TEMPERROR;
+	case EMAUTH_DKIM_PARTIAL_BODY:
+		return EMAUTH_RES_POLICY;
+	case EMAUTH_DKIM_NOT_CHECKED:
+		return EMAUTH_RES_NEUTRAL;
+	default:
+		return EMAUTH_RES_PERMERROR;
+	}
+}
+
+static void
+refuse(struct sigstate *s, enum emauth_dkim_reason r, const char *detail)
+{
+	set_result(s, refusal_result(r), r, detail);
+}
+
+static void
+body_sink(void *arg, const uint8_t *p, size_t n)
+{
+	struct bodyhash *b = arg;
+	if (b->has_l) {
+		if (b->hashed >= b->l)
+			return;
+		if (n > b->l - b->hashed)
+			n = (size_t)(b->l - b->hashed);
+	}
+	EVP_DigestUpdate(b->md, p, n);
+	b->hashed += n;
+}
+
+static int
+add_body(struct emauth_dkim_verifier *v, const struct ea_dkim_sig *sig)
+{
+	for (size_t i = 0; i < v->nbodies; i++) {
+		struct bodyhash *b = &v->bodies[i];
+		if (b->c == sig->bc && b->has_l == sig->has_l &&
+		    (!b->has_l || b->l == sig->l))
+			return (int)i;
+	}
+	struct bodyhash *b = &v->bodies[v->nbodies];
+	memset(b, 0, sizeof(*b));
+	b->v = v;
+	b->c = sig->bc;
+	b->has_l = sig->has_l;
+	b->l = sig->l;
+	b->md = EVP_MD_CTX_new();
+	if (b->md == NULL || EVP_DigestInit_ex(b->md, EVP_sha256(), NULL) != 1)
+		return EMAUTH_ENOMEM;
+	ea_body_canon_init(&b->bc, b->c, body_sink, b);
+	return (int)v->nbodies++;
+}
+
+static void
+fill_ids(struct sigstate *s)
+{
+	const struct ea_dkim_sig *g = &s->sig;
+	snprintf(s->res.domain, sizeof(s->res.domain), "%s", g->d);
+	snprintf(s->res.selector, sizeof(s->res.selector), "%s", g->s);
+	snprintf(s->res.identity, sizeof(s->res.identity), "%s", g->i);
+	snprintf(s->res.algorithm, sizeof(s->res.algorithm), "%s",
+	    g->alg == EA_ALG_ED25519_SHA256 ? "ed25519-sha256" : "rsa-sha256");
+	snprintf(s->res.canon, sizeof(s->res.canon), "%s/%s",
+	    g->hc == EA_CANON_RELAXED ? "relaxed" : "simple",
+	    g->bc == EA_CANON_RELAXED ? "relaxed" : "simple");
+	char b64[EA_DKIM_B_MAX * 2];
+	if (ea_base64_encode(g->b, g->blen, b64, sizeof(b64)) > 0)
+		snprintf(s->res.b_prefix, sizeof(s->res.b_prefix), "%.8s", b64);
+	s->res.has_length = g->has_l;
+	s->res.length = g->l;
+}
+
+/* Best-effort identifiers of a signature that did not parse. */
+static void
+fill_partial_ids(struct sigstate *s, struct emauth_span f)
+{
+	static const char *const names[] = {"d", "s", "a"};
+	char *dst[] = {s->res.domain, s->res.selector, s->res.algorithm};
+	size_t sizes[] = {sizeof(s->res.domain), sizeof(s->res.selector),
+	    sizeof(s->res.algorithm)};
+	for (size_t k = 0; k < 3; k++) {
+		char pat[8];
+		snprintf(pat, sizeof(pat), "%s=", names[k]);
+		for (size_t i = 0; i + 2 < f.len; i++) {
+			bool start = i == 0 || f.p[i - 1] == ';' ||
+			             f.p[i - 1] == ' ' || f.p[i - 1] == '\t' ||
+			             f.p[i - 1] == ':' || f.p[i - 1] == '\n';
+			if (!start || f.p[i] != (uint8_t)pat[0] ||
+			    f.p[i + 1] != '=')
+				continue;
+			size_t j = i + 2;
+			while (j < f.len && f.p[j] != ';')
+				j++;
+			struct emauth_span val =
+			    ea_span(f.p + i + 2, j - i - 2);
+			ea_escape(val, 60, dst[k], sizes[k]);
+			break;
+		}
+	}
+}
+
+int
+emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
+{
+	if (v->st != HEADERS)
+		return EMAUTH_ESTATE;
+	v->st = BODY;
+	for (size_t i = 0; i < v->nfields; i++)
+		if (is_dkim_signature(field_span(v, i)))
+			v->total_sigs++;
+	if (v->total_sigs == 0)
+		return 0;
+	v->sigs = ea_calloc(v->total_sigs, sizeof(*v->sigs));
+	v->bodies = ea_calloc(v->total_sigs, sizeof(*v->bodies));
+	if (v->sigs == NULL || v->bodies == NULL)
+		return EMAUTH_ENOMEM;
+	for (size_t i = 0; i < v->nfields; i++) {
+		struct emauth_span f = field_span(v, i);
+		if (!is_dkim_signature(f))
+			continue;
+		struct sigstate *s = &v->sigs[v->nsigs++];
+		s->field = i;
+		if (v->overflow) {
+			fill_partial_ids(s, f);
+			refuse(s, EMAUTH_DKIM_SYNTAX,
+			    "header block over the size limit");
+			continue;
+		}
+		if (v->nsigs > v->o.max_signatures) {
+			fill_partial_ids(s, f);
+			refuse(s, EMAUTH_DKIM_NOT_CHECKED, NULL);
+			continue;
+		}
+		enum emauth_dkim_reason why;
+		struct emauth_diag d;
+		if (ea_dkim_sig_parse(f, &s->sig, &why, &d) != 0) {
+			char msg[400];
+			fill_partial_ids(s, f);
+			snprintf(msg, sizeof(msg), "%s: %s",
+			    emauth_dkim_reason_text(why),
+			    emauth_diag_format(&d, (char[300]){0}, 300));
+			refuse(s, why, msg);
+			continue;
+		}
+		fill_ids(s);
+		s->ok = true;
+		int b = add_body(v, &s->sig);
+		if (b < 0)
+			return b;
+		s->body = b;
+	}
+	return 0;
+}
+
+int
+emauth_dkim_verifier_body(
+    struct emauth_dkim_verifier *v, struct emauth_span chunk)
+{
+	if (v->st != BODY)
+		return EMAUTH_ESTATE;
+	for (size_t i = 0; i < v->nbodies; i++)
+		ea_body_canon_feed(&v->bodies[i].bc, chunk.p, chunk.len);
+	return 0;
+}
+
+/* Fetches and parses the key for @s; on failure sets its result. */
+static bool
+fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
+    struct ea_dkim_pubkey *key)
+{
+	struct ea_resolver *r = ea_ctx_resolver(v->ctx);
+	struct ea_dns_budget budget = {0};
+	struct ea_dns_answer ans;
+	char name[600], msg[400];
+
+	if (r == NULL) {
+		refuse(s, EMAUTH_DKIM_DNS, "the DNS resolver could not start");
+		return false;
+	}
+	snprintf(name, sizeof(name), "%s._domainkey.%s", s->sig.s, s->sig.d);
+	if (strlen(name) > 253) {
+		refuse(s, EMAUTH_DKIM_NO_KEY, "key name longer than 253");
+		return false;
+	}
+	budget.max_queries = 4;
+	ea_dns_budget_start(&budget, r);
+	if (ea_dns_query(r, &budget, name, EA_DNS_T_TXT, &ans) != 0) {
+		refuse(s, EMAUTH_DKIM_DNS, "out of memory");
+		return false;
+	}
+	if (ans.status == EA_DNS_TEMPFAIL) {
+		snprintf(msg, sizeof(msg), "DNS %s for %s", ans.why, name);
+		refuse(s, EMAUTH_DKIM_DNS, msg);
+		ea_dns_answer_release(&ans);
+		return false;
+	}
+	if (ans.status != EA_DNS_ANSWER) {
+		snprintf(msg, sizeof(msg), "no key record at %s (%s)", name,
+		    ea_dns_status_name(ans.status));
+		refuse(s, EMAUTH_DKIM_NO_KEY, msg);
+		ea_dns_answer_release(&ans);
+		return false;
+	}
+	/* RFC 6376 §3.6.2.2: strings of one record are joined without
+	 * separator. Use the first record that is a usable key, or report
+	 * the first record's problem. */
+	struct ea_buf txt;
+	ea_buf_init(&txt, 16384);
+	bool have = false;
+	for (size_t i = 0; i < ans.n && !have; i++) {
+		struct ea_dkim_pubkey k;
+		ea_buf_reset(&txt);
+		if (ea_dns_txt_join(ans.rr[i].rdata, &txt) != 0)
+			continue;
+		if (ea_dkim_pubkey_parse(ea_span(txt.p, txt.len), &k, NULL) !=
+		    0)
+			continue;
+		if (k.error == EA_KEY_OK) {
+			*key = k;
+			have = true;
+		} else if (i == 0) {
+			*key = k;
+		} else {
+			ea_dkim_pubkey_release(&k);
+		}
+	}
+	ea_buf_release(&txt);
+	ea_dns_answer_release(&ans);
+	if (have)
+		return true;
+	if (ans.n == 0) {
+		refuse(s, EMAUTH_DKIM_NO_KEY, NULL);
+		return false;
+	}
+	snprintf(msg, sizeof(msg), "%s at %s", key->why ? key->why : "bad key",
+	    name);
+	switch (key->error) {
+	case EA_KEY_REVOKED:
+		refuse(s, EMAUTH_DKIM_KEY_REVOKED, msg);
+		break;
+	case EA_KEY_TOO_SHORT:
+		refuse(s, EMAUTH_DKIM_KEY_TOO_SHORT, msg);
+		break;
+	case EA_KEY_SERVICE:
+	case EA_KEY_UNKNOWN_K:
+		refuse(s, EMAUTH_DKIM_KEY_MISMATCH, msg);
+		break;
+	default:
+		refuse(s, EMAUTH_DKIM_KEY_SYNTAX, msg);
+		break;
+	}
+	ea_dkim_pubkey_release(key);
+	return false;
+}
+
+/* The data of §3.7: the selected header fields, then the signature field
+ * with b= emptied, without its final CRLF. */
+static int
+header_data(const struct emauth_dkim_verifier *v, const struct sigstate *s,
+    struct ea_buf *out)
+{
+	bool used[1024] = {false};
+	const struct ea_dkim_sig *g = &s->sig;
+	int rc = 0;
+
+	for (size_t k = 0; k < g->nh && rc == 0; k++) {
+		/* §5.4.2: fields of the same name are taken from the bottom
+		 * up; a name listed once more than it occurs selects
+		 * nothing. */
+		for (size_t i = v->nfields; i > 0; i--) {
+			size_t fi = i - 1;
+			if (fi < EA_ARRAY_LEN(used) && used[fi])
+				continue;
+			struct emauth_span f = field_span(v, fi);
+			size_t n = g->h[k].len;
+			if (f.len < n || !ea_span_ieq(ea_span(f.p, n), g->h[k]))
+				continue;
+			size_t j = n;
+			while (j < f.len && (f.p[j] == ' ' || f.p[j] == '\t'))
+				j++;
+			if (j >= f.len || f.p[j] != ':')
+				continue;
+			if (fi < EA_ARRAY_LEN(used))
+				used[fi] = true;
+			rc = ea_canon_header(g->hc, f, true, out);
+			break;
+		}
+	}
+	if (rc)
+		return rc;
+	struct ea_buf self;
+	ea_buf_init(&self, g->field.len + 1);
+	rc = ea_buf_add(&self, g->field.p, g->b_start);
+	if (rc == 0)
+		rc = ea_buf_add(
+		    &self, g->field.p + g->b_end, g->field.len - g->b_end);
+	if (rc == 0)
+		rc = ea_canon_header(
+		    g->hc, ea_span(self.p, self.len), false, out);
+	ea_buf_release(&self);
+	return rc;
+}
+
+static bool
+check_signature(
+    const struct sigstate *s, EVP_PKEY *pkey, const struct ea_buf *data)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = false;
+
+	if (md == NULL)
+		return false;
+	if (s->sig.alg == EA_ALG_RSA_SHA256) {
+		ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) ==
+		         1 &&
+		     EVP_DigestVerify(md, s->sig.b, s->sig.blen,
+		         (const uint8_t *)data->p, data->len) == 1;
+	} else {
+		/* RFC 8463 §3: Ed25519 (PureEdDSA) over the SHA-256 hash of
+		 * the data. */
+		uint8_t h[32];
+		ea_sha256(data->p ? data->p : "", data->len, h);
+		ok = EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) == 1 &&
+		     EVP_DigestVerify(md, s->sig.b, s->sig.blen, h, 32) == 1;
+	}
+	EVP_MD_CTX_free(md);
+	return ok;
+}
+
+static void
+verify_one(struct emauth_dkim_verifier *v, struct sigstate *s)
+{
+	const struct ea_dkim_sig *g = &s->sig;
+	struct bodyhash *b = &v->bodies[s->body];
+	struct ea_dkim_pubkey key;
+	int64_t now = ea_ctx_now(v->ctx);
+	char msg[300];
+
+	if (g->has_x && g->x < now) {
+		snprintf(msg, sizeof(msg), "signature expired at x=%lld",
+		    (long long)g->x);
+		refuse(s, EMAUTH_DKIM_EXPIRED, msg);
+		return;
+	}
+	if (!fetch_key(v, s, &key))
+		return;
+	s->res.testing = key.testing;
+	s->res.key_bits = key.bits;
+	if ((key.type == EA_KEY_RSA) != (g->alg == EA_ALG_RSA_SHA256)) {
+		refuse(s, EMAUTH_DKIM_KEY_MISMATCH,
+		    "key type (k=) does not match a=");
+		goto out;
+	}
+	if (!key.sha256_ok) {
+		refuse(s, EMAUTH_DKIM_KEY_MISMATCH,
+		    "key h= does not allow sha256");
+		goto out;
+	}
+	/* §3.6.1 t=s: "the "i=" domain MUST NOT be a subdomain of "d="". */
+	if (key.strict && !ea_span_ieq_str(ea_span_str(g->i_domain), g->d)) {
+		refuse(s, EMAUTH_DKIM_KEY_STRICT, NULL);
+		goto out;
+	}
+	uint64_t total = b->bc.total;
+	if (g->has_l && g->l > total) {
+		snprintf(msg, sizeof(msg),
+		    "l=%llu is longer than the body (%llu bytes)",
+		    (unsigned long long)g->l, (unsigned long long)total);
+		refuse(s, EMAUTH_DKIM_BODY_HASH, msg);
+		goto out;
+	}
+	if (g->bhlen != 32 || memcmp(g->bh, b->digest, 32) != 0) {
+		refuse(s, EMAUTH_DKIM_BODY_HASH, NULL);
+		goto out;
+	}
+	struct ea_buf data;
+	ea_buf_init(&data, v->o.max_header_bytes * 2 + 65536);
+	int rc = header_data(v, s, &data);
+	bool good = rc == 0 && check_signature(s, key.pkey, &data);
+	ea_buf_release(&data);
+	if (!good) {
+		refuse(s, EMAUTH_DKIM_SIGNATURE, NULL);
+		goto out;
+	}
+	s->res.unsigned_bytes = g->has_l ? total - g->l : 0;
+	if (s->res.unsigned_bytes > 0 && !v->o.allow_partial_body) {
+		snprintf(msg, sizeof(msg),
+		    "l= leaves %llu body bytes unsigned (content added after "
+		    "signing is not covered)",
+		    (unsigned long long)s->res.unsigned_bytes);
+		refuse(s, EMAUTH_DKIM_PARTIAL_BODY, msg);
+		goto out;
+	}
+	set_result(s, EMAUTH_RES_PASS, EMAUTH_DKIM_OK, "signature verified");
+out:
+	ea_dkim_pubkey_release(&key);
+}
+
+int
+emauth_dkim_verifier_finish(struct emauth_dkim_verifier *v)
+{
+	if (v->st != BODY)
+		return EMAUTH_ESTATE;
+	v->st = DONE;
+	for (size_t i = 0; i < v->nbodies; i++) {
+		struct bodyhash *b = &v->bodies[i];
+		unsigned int len = 32;
+		ea_body_canon_finish(&b->bc);
+		EVP_DigestFinal_ex(b->md, b->digest, &len);
+	}
+	for (size_t i = 0; i < v->nsigs; i++)
+		if (v->sigs[i].ok)
+			verify_one(v, &v->sigs[i]);
+	return 0;
+}
+
+size_t
+emauth_dkim_verifier_count(const struct emauth_dkim_verifier *v)
+{
+	return v->nsigs;
+}
+
+int
+emauth_dkim_verifier_result(const struct emauth_dkim_verifier *v, size_t i,
+    struct emauth_dkim_result *out)
+{
+	if (v->st != DONE)
+		return EMAUTH_ESTATE;
+	if (i >= v->nsigs)
+		return EMAUTH_EINVAL;
+	*out = v->sigs[i].res;
+	return 0;
+}

@@ -1,0 +1,222 @@
+/*
+ * reader.c: the streaming message reader (see include/emauth/msg.h).
+ */
+#include "../common/internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../common/alloc.h"
+#include "../common/buf.h"
+#include "../common/diag.h"
+#include "../common/span.h"
+
+#include <emauth/msg.h>
+
+enum rstate { LINE_START, IN_HEADER, IN_BODY };
+
+struct emauth_msg_reader {
+	struct emauth_msg_handler h;
+	void *arg;
+	enum rstate st;
+	struct ea_buf field; /* the field being collected */
+	struct ea_buf line;  /* the current header line */
+	bool cr;             /* last byte was CR (header phase) */
+	bool body_cr;        /* last body byte was CR */
+	bool first_line;
+	unsigned lineno;
+	uint8_t out[8192]; /* body chunk after LF -> CRLF */
+};
+
+int
+emauth_msg_reader_new(const struct emauth_msg_handler *h, void *arg,
+    size_t max_field, struct emauth_msg_reader **out)
+{
+	struct emauth_msg_reader *r = ea_calloc(1, sizeof(*r));
+	if (r == NULL)
+		return EMAUTH_ENOMEM;
+	r->h = *h;
+	r->arg = arg;
+	if (max_field == 0)
+		max_field = 64 * 1024;
+	ea_buf_init(&r->field, max_field);
+	ea_buf_init(&r->line, max_field);
+	r->first_line = true;
+	*out = r;
+	return 0;
+}
+
+void
+emauth_msg_reader_free(struct emauth_msg_reader *r)
+{
+	if (r == NULL)
+		return;
+	ea_buf_release(&r->field);
+	ea_buf_release(&r->line);
+	ea_free(r);
+}
+
+static int
+flush_field(struct emauth_msg_reader *r)
+{
+	if (r->field.len == 0)
+		return 0;
+	int rc = r->h.header
+	             ? r->h.header(r->arg, ea_span(r->field.p, r->field.len))
+	             : 0;
+	ea_buf_reset(&r->field);
+	return rc;
+}
+
+/* One complete header line (without its line ending). */
+static int
+header_line(struct emauth_msg_reader *r, struct emauth_diag *diag)
+{
+	struct emauth_span l = ea_span(r->line.p, r->line.len);
+	int rc;
+
+	r->lineno++;
+	if (r->first_line) {
+		r->first_line = false;
+		/* An mbox separator line. */
+		if (l.len >= 5 && memcmp(l.p, "From ", 5) == 0)
+			return 0;
+	}
+	if (l.len == 0) {
+		rc = flush_field(r);
+		if (rc)
+			return rc;
+		r->st = IN_BODY;
+		return r->h.eoh ? r->h.eoh(r->arg) : 0;
+	}
+	if (l.p[0] == ' ' || l.p[0] == '\t') {
+		/* A continuation line: RFC 5322 §2.2.3 folding. */
+		if (r->field.len == 0) {
+			ea_diag_set(diag, EMAUTH_ESYNTAX, "message", l, 0,
+			    "continuation line before any header field");
+			return EMAUTH_ESYNTAX;
+		}
+		rc = ea_buf_add(&r->field, "\r\n", 2);
+		if (rc == 0)
+			rc = ea_buf_add(&r->field, l.p, l.len);
+		goto check;
+	}
+	size_t i = 0;
+	while (i < l.len && l.p[i] != ':' && l.p[i] > 0x20 && l.p[i] < 0x7f)
+		i++;
+	/* RFC 5322 §3.6.8: field-name = 1*ftext; WSP before the colon is
+	 * obsolete syntax (§4.5) that we accept. */
+	size_t k = i;
+	while (k < l.len && (l.p[k] == ' ' || l.p[k] == '\t'))
+		k++;
+	if (i == 0 || k >= l.len || l.p[k] != ':') {
+		char where[32];
+		snprintf(where, sizeof(where), "message line %u", r->lineno);
+		ea_diag_set(diag, EMAUTH_ESYNTAX, where, l, i,
+		    "header line without a field name and colon");
+		return EMAUTH_ESYNTAX;
+	}
+	rc = flush_field(r);
+	if (rc)
+		return rc;
+	rc = ea_buf_add(&r->field, l.p, l.len);
+check:
+	if (rc == EMAUTH_ETOOBIG) {
+		char where[32];
+		snprintf(where, sizeof(where), "message line %u", r->lineno);
+		ea_diag_set(
+		    diag, EMAUTH_ETOOBIG, where, l, 0, "header field too long");
+	}
+	return rc;
+}
+
+static int
+body_bytes(struct emauth_msg_reader *r, const uint8_t *p, size_t n)
+{
+	size_t o = 0;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		if (o + 2 > sizeof(r->out)) {
+			rc = r->h.body ? r->h.body(r->arg, ea_span(r->out, o))
+			               : 0;
+			if (rc)
+				return rc;
+			o = 0;
+		}
+		if (p[i] == '\n' && !r->body_cr)
+			r->out[o++] = '\r';
+		r->out[o++] = p[i];
+		r->body_cr = p[i] == '\r';
+	}
+	if (o == 0 || r->h.body == NULL)
+		return 0;
+	return r->h.body(r->arg, ea_span(r->out, o));
+}
+
+int
+emauth_msg_reader_feed(
+    struct emauth_msg_reader *r, struct emauth_span d, struct emauth_diag *diag)
+{
+	size_t i = 0;
+	int rc;
+
+	while (i < d.len) {
+		if (r->st == IN_BODY)
+			return body_bytes(r, d.p + i, d.len - i);
+		uint8_t c = d.p[i++];
+		if (c == '\n') {
+			/* CRLF or a bare LF both end the line. */
+			r->cr = false;
+			rc = header_line(r, diag);
+			ea_buf_reset(&r->line);
+			if (rc)
+				return rc;
+			continue;
+		}
+		if (r->cr) {
+			/* A CR not followed by LF stays in the line. */
+			r->cr = false;
+			rc = ea_buf_addc(&r->line, '\r');
+			if (rc)
+				goto toobig;
+		}
+		if (c == '\r') {
+			r->cr = true;
+			continue;
+		}
+		rc = ea_buf_addc(&r->line, (char)c);
+		if (rc)
+			goto toobig;
+	}
+	return 0;
+toobig:
+	ea_diag_set(
+	    diag, rc, "message", ea_span(NULL, 0), 0, "header line too long");
+	return rc;
+}
+
+int
+emauth_msg_reader_finish(struct emauth_msg_reader *r, struct emauth_diag *diag)
+{
+	int rc;
+
+	if (r->st == IN_BODY)
+		return 0;
+	/* The input ended inside the header block. */
+	if (r->cr)
+		ea_buf_addc(&r->line, '\r');
+	if (r->line.len) {
+		rc = header_line(r, diag);
+		ea_buf_reset(&r->line);
+		if (rc)
+			return rc;
+	}
+	if (r->st == IN_BODY)
+		return 0;
+	rc = flush_field(r);
+	if (rc)
+		return rc;
+	r->st = IN_BODY;
+	return r->h.eoh ? r->h.eoh(r->arg) : 0;
+}
