@@ -21,21 +21,11 @@
 #include "../common/span.h"
 #include "../dns/rdata.h"
 #include "canon.h"
+#include "hash.h"
 #include "key.h"
 #include "sig.h"
 
 #include <emauth/dkim.h>
-
-struct bodyhash {
-	struct emauth_dkim_verifier *v;
-	enum ea_canon c;
-	bool has_l;
-	uint64_t l;
-	EVP_MD_CTX *md;
-	struct ea_body_canon bc;
-	uint64_t hashed;
-	uint8_t digest[32];
-};
 
 struct sigstate {
 	struct ea_dkim_sig sig;
@@ -47,22 +37,14 @@ struct sigstate {
 
 enum state { HEADERS, BODY, DONE };
 
-struct field {
-	size_t off, len;
-};
-
 struct emauth_dkim_verifier {
 	struct emauth_ctx *ctx;
 	struct emauth_dkim_verify_opts o;
 	enum state st;
-	struct ea_buf hdr; /* all header fields, back to back */
-	struct field *fields;
-	size_t nfields, capfields;
-	bool overflow;
+	struct ea_hdrs hdrs;
 	struct sigstate *sigs;
 	size_t nsigs, total_sigs;
-	struct bodyhash *bodies;
-	size_t nbodies;
+	struct ea_bodies bodies;
 };
 
 int
@@ -82,7 +64,7 @@ emauth_dkim_verifier_new(struct emauth_ctx *ctx,
 		v->o.max_header_bytes = 1 << 20;
 	if (v->o.max_header_fields == 0)
 		v->o.max_header_fields = 1000;
-	ea_buf_init(&v->hdr, v->o.max_header_bytes);
+	ea_hdrs_init(&v->hdrs, v->o.max_header_bytes, v->o.max_header_fields);
 	*out = v;
 	return 0;
 }
@@ -92,19 +74,10 @@ emauth_dkim_verifier_free(struct emauth_dkim_verifier *v)
 {
 	if (v == NULL)
 		return;
-	for (size_t i = 0; i < v->nbodies; i++)
-		EVP_MD_CTX_free(v->bodies[i].md);
-	ea_free(v->bodies);
+	ea_bodies_release(&v->bodies);
 	ea_free(v->sigs);
-	ea_free(v->fields);
-	ea_buf_release(&v->hdr);
+	ea_hdrs_release(&v->hdrs);
 	ea_free(v);
-}
-
-static struct emauth_span
-field_span(const struct emauth_dkim_verifier *v, size_t i)
-{
-	return ea_span(v->hdr.p + v->fields[i].off, v->fields[i].len);
 }
 
 int
@@ -113,40 +86,13 @@ emauth_dkim_verifier_header(
 {
 	if (v->st != HEADERS)
 		return EMAUTH_ESTATE;
-	if (v->overflow)
-		return EMAUTH_ETOOBIG;
-	if (v->nfields >= v->o.max_header_fields ||
-	    v->hdr.len + field.len > v->o.max_header_bytes) {
-		v->overflow = true;
-		return EMAUTH_ETOOBIG;
-	}
-	if (v->nfields == v->capfields) {
-		size_t cap = v->capfields ? v->capfields * 2 : 32;
-		struct field *f = ea_realloc(v->fields, cap * sizeof(*f));
-		if (f == NULL)
-			return EMAUTH_ENOMEM;
-		v->fields = f;
-		v->capfields = cap;
-	}
-	size_t off = v->hdr.len;
-	int rc = ea_buf_add(&v->hdr, field.p, field.len);
-	if (rc)
-		return rc;
-	v->fields[v->nfields++] = (struct field){off, field.len};
-	return 0;
+	return ea_hdrs_add(&v->hdrs, field);
 }
 
 static bool
 is_dkim_signature(struct emauth_span f)
 {
-	static const char name[] = "dkim-signature";
-	size_t n = sizeof(name) - 1;
-	if (f.len <= n || !ea_span_ieq(ea_span(f.p, n), ea_span_str(name)))
-		return false;
-	size_t i = n;
-	while (i < f.len && (f.p[i] == ' ' || f.p[i] == '\t'))
-		i++;
-	return i < f.len && f.p[i] == ':';
+	return ea_field_is(f, ea_span_str("dkim-signature"));
 }
 
 static void
@@ -185,42 +131,6 @@ static void
 refuse(struct sigstate *s, enum emauth_dkim_reason r, const char *detail)
 {
 	set_result(s, refusal_result(r), r, detail);
-}
-
-static void
-body_sink(void *arg, const uint8_t *p, size_t n)
-{
-	struct bodyhash *b = arg;
-	if (b->has_l) {
-		if (b->hashed >= b->l)
-			return;
-		if (n > b->l - b->hashed)
-			n = (size_t)(b->l - b->hashed);
-	}
-	EVP_DigestUpdate(b->md, p, n);
-	b->hashed += n;
-}
-
-static int
-add_body(struct emauth_dkim_verifier *v, const struct ea_dkim_sig *sig)
-{
-	for (size_t i = 0; i < v->nbodies; i++) {
-		struct bodyhash *b = &v->bodies[i];
-		if (b->c == sig->bc && b->has_l == sig->has_l &&
-		    (!b->has_l || b->l == sig->l))
-			return (int)i;
-	}
-	struct bodyhash *b = &v->bodies[v->nbodies];
-	memset(b, 0, sizeof(*b));
-	b->v = v;
-	b->c = sig->bc;
-	b->has_l = sig->has_l;
-	b->l = sig->l;
-	b->md = EVP_MD_CTX_new();
-	if (b->md == NULL || EVP_DigestInit_ex(b->md, EVP_sha256(), NULL) != 1)
-		return EMAUTH_ENOMEM;
-	ea_body_canon_init(&b->bc, b->c, body_sink, b);
-	return (int)v->nbodies++;
 }
 
 static void
@@ -277,22 +187,21 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 	if (v->st != HEADERS)
 		return EMAUTH_ESTATE;
 	v->st = BODY;
-	for (size_t i = 0; i < v->nfields; i++)
-		if (is_dkim_signature(field_span(v, i)))
+	for (size_t i = 0; i < v->hdrs.n; i++)
+		if (is_dkim_signature(ea_hdrs_get(&v->hdrs, i)))
 			v->total_sigs++;
 	if (v->total_sigs == 0)
 		return 0;
 	v->sigs = ea_calloc(v->total_sigs, sizeof(*v->sigs));
-	v->bodies = ea_calloc(v->total_sigs, sizeof(*v->bodies));
-	if (v->sigs == NULL || v->bodies == NULL)
+	if (v->sigs == NULL)
 		return EMAUTH_ENOMEM;
-	for (size_t i = 0; i < v->nfields; i++) {
-		struct emauth_span f = field_span(v, i);
+	for (size_t i = 0; i < v->hdrs.n; i++) {
+		struct emauth_span f = ea_hdrs_get(&v->hdrs, i);
 		if (!is_dkim_signature(f))
 			continue;
 		struct sigstate *s = &v->sigs[v->nsigs++];
 		s->field = i;
-		if (v->overflow) {
+		if (v->hdrs.overflow) {
 			fill_partial_ids(s, f);
 			refuse(s, EMAUTH_DKIM_SYNTAX,
 			    "header block over the size limit");
@@ -316,7 +225,8 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 		}
 		fill_ids(s);
 		s->ok = true;
-		int b = add_body(v, &s->sig);
+		int b = ea_bodies_get(
+		    &v->bodies, s->sig.bc, s->sig.has_l, s->sig.l);
 		if (b < 0)
 			return b;
 		s->body = b;
@@ -330,8 +240,7 @@ emauth_dkim_verifier_body(
 {
 	if (v->st != BODY)
 		return EMAUTH_ESTATE;
-	for (size_t i = 0; i < v->nbodies; i++)
-		ea_body_canon_feed(&v->bodies[i].bc, chunk.p, chunk.len);
+	ea_bodies_feed(&v->bodies, chunk.p, chunk.len);
 	return 0;
 }
 
@@ -425,85 +334,32 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 	return false;
 }
 
-/* The data of §3.7: the selected header fields, then the signature field
- * with b= emptied, without its final CRLF. */
+/* The data of §3.7 for signature @s. */
 static int
 header_data(const struct emauth_dkim_verifier *v, const struct sigstate *s,
     struct ea_buf *out)
 {
-	bool used[1024] = {false};
 	const struct ea_dkim_sig *g = &s->sig;
-	int rc = 0;
-
-	for (size_t k = 0; k < g->nh && rc == 0; k++) {
-		/* §5.4.2: fields of the same name are taken from the bottom
-		 * up; a name listed once more than it occurs selects
-		 * nothing. */
-		for (size_t i = v->nfields; i > 0; i--) {
-			size_t fi = i - 1;
-			if (fi < EA_ARRAY_LEN(used) && used[fi])
-				continue;
-			struct emauth_span f = field_span(v, fi);
-			size_t n = g->h[k].len;
-			if (f.len < n || !ea_span_ieq(ea_span(f.p, n), g->h[k]))
-				continue;
-			size_t j = n;
-			while (j < f.len && (f.p[j] == ' ' || f.p[j] == '\t'))
-				j++;
-			if (j >= f.len || f.p[j] != ':')
-				continue;
-			if (fi < EA_ARRAY_LEN(used))
-				used[fi] = true;
-			rc = ea_canon_header(g->hc, f, true, out);
-			break;
-		}
-	}
-	if (rc)
-		return rc;
 	struct ea_buf self;
+	int rc;
+
 	ea_buf_init(&self, g->field.len + 1);
 	rc = ea_buf_add(&self, g->field.p, g->b_start);
 	if (rc == 0)
 		rc = ea_buf_add(
 		    &self, g->field.p + g->b_end, g->field.len - g->b_end);
 	if (rc == 0)
-		rc = ea_canon_header(
-		    g->hc, ea_span(self.p, self.len), false, out);
+		rc = ea_dkim_header_data(&v->hdrs, g->h, g->nh, g->hc,
+		    ea_span(self.p, self.len), out);
 	ea_buf_release(&self);
 	return rc;
-}
-
-static bool
-check_signature(
-    const struct sigstate *s, EVP_PKEY *pkey, const struct ea_buf *data)
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	bool ok = false;
-
-	if (md == NULL)
-		return false;
-	if (s->sig.alg == EA_ALG_RSA_SHA256) {
-		ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pkey) ==
-		         1 &&
-		     EVP_DigestVerify(md, s->sig.b, s->sig.blen,
-		         (const uint8_t *)data->p, data->len) == 1;
-	} else {
-		/* RFC 8463 §3: Ed25519 (PureEdDSA) over the SHA-256 hash of
-		 * the data. */
-		uint8_t h[32];
-		ea_sha256(data->p ? data->p : "", data->len, h);
-		ok = EVP_DigestVerifyInit(md, NULL, NULL, NULL, pkey) == 1 &&
-		     EVP_DigestVerify(md, s->sig.b, s->sig.blen, h, 32) == 1;
-	}
-	EVP_MD_CTX_free(md);
-	return ok;
 }
 
 static void
 verify_one(struct emauth_dkim_verifier *v, struct sigstate *s)
 {
 	const struct ea_dkim_sig *g = &s->sig;
-	struct bodyhash *b = &v->bodies[s->body];
+	struct ea_bodyhash *b = &v->bodies.b[s->body];
 	struct ea_dkim_pubkey key;
 	int64_t now = ea_ctx_now(v->ctx);
 	char msg[300];
@@ -548,7 +404,8 @@ verify_one(struct emauth_dkim_verifier *v, struct sigstate *s)
 	struct ea_buf data;
 	ea_buf_init(&data, v->o.max_header_bytes * 2 + 65536);
 	int rc = header_data(v, s, &data);
-	bool good = rc == 0 && check_signature(s, key.pkey, &data);
+	bool good =
+	    rc == 0 && ea_dkim_verify(key.pkey, g->alg, &data, g->b, g->blen);
 	ea_buf_release(&data);
 	if (!good) {
 		refuse(s, EMAUTH_DKIM_SIGNATURE, NULL);
@@ -574,12 +431,7 @@ emauth_dkim_verifier_finish(struct emauth_dkim_verifier *v)
 	if (v->st != BODY)
 		return EMAUTH_ESTATE;
 	v->st = DONE;
-	for (size_t i = 0; i < v->nbodies; i++) {
-		struct bodyhash *b = &v->bodies[i];
-		unsigned int len = 32;
-		ea_body_canon_finish(&b->bc);
-		EVP_DigestFinal_ex(b->md, b->digest, &len);
-	}
+	ea_bodies_finish(&v->bodies);
 	for (size_t i = 0; i < v->nsigs; i++)
 		if (v->sigs[i].ok)
 			verify_one(v, &v->sigs[i]);

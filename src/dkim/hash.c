@@ -1,0 +1,236 @@
+/*
+ * hash.c: header selection, signed data, body hashers and the signature
+ * primitives shared by the DKIM signer and verifier (see hash.h).
+ */
+#include "../common/internal.h"
+
+#include <string.h>
+
+#include "../common/alloc.h"
+#include "../common/crypto.h"
+#include "../common/span.h"
+#include "hash.h"
+
+void
+ea_hdrs_init(struct ea_hdrs *h, size_t max_bytes, size_t max_fields)
+{
+	memset(h, 0, sizeof(*h));
+	ea_buf_init(&h->buf, max_bytes);
+	h->max_fields = max_fields;
+}
+
+void
+ea_hdrs_release(struct ea_hdrs *h)
+{
+	ea_buf_release(&h->buf);
+	ea_free(h->f);
+	h->f = NULL;
+	h->n = h->cap = 0;
+}
+
+int
+ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field)
+{
+	if (h->overflow)
+		return EMAUTH_ETOOBIG;
+	if (h->n >= h->max_fields || h->buf.len + field.len > h->buf.max) {
+		h->overflow = true;
+		return EMAUTH_ETOOBIG;
+	}
+	if (h->n == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 32;
+		struct ea_hfield *f = ea_realloc(h->f, cap * sizeof(*f));
+		if (f == NULL)
+			return EMAUTH_ENOMEM;
+		h->f = f;
+		h->cap = cap;
+	}
+	size_t off = h->buf.len;
+	int rc = ea_buf_add(&h->buf, field.p, field.len);
+	if (rc)
+		return rc;
+	h->f[h->n++] = (struct ea_hfield){off, field.len};
+	return 0;
+}
+
+struct emauth_span
+ea_hdrs_get(const struct ea_hdrs *h, size_t i)
+{
+	return ea_span(h->buf.p + h->f[i].off, h->f[i].len);
+}
+
+bool
+ea_field_is(struct emauth_span f, struct emauth_span name)
+{
+	if (f.len < name.len || !ea_span_ieq(ea_span(f.p, name.len), name))
+		return false;
+	size_t j = name.len;
+	while (j < f.len && (f.p[j] == ' ' || f.p[j] == '\t'))
+		j++;
+	return j < f.len && f.p[j] == ':';
+}
+
+size_t
+ea_hdrs_count(const struct ea_hdrs *h, struct emauth_span name)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < h->n; i++)
+		if (ea_field_is(ea_hdrs_get(h, i), name))
+			n++;
+	return n;
+}
+
+int
+ea_dkim_header_data(const struct ea_hdrs *h, const struct emauth_span *names,
+    size_t n, enum ea_canon c, struct emauth_span self, struct ea_buf *out)
+{
+	bool *used = ea_calloc(h->n ? h->n : 1, sizeof(*used));
+	int rc = 0;
+
+	if (used == NULL)
+		return EMAUTH_ENOMEM;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		/* §5.4.2: fields of the same name are taken from the bottom
+		 * up; a name listed once more than it occurs selects
+		 * nothing. */
+		for (size_t i = h->n; i > 0; i--) {
+			if (used[i - 1])
+				continue;
+			struct emauth_span f = ea_hdrs_get(h, i - 1);
+			if (!ea_field_is(f, names[k]))
+				continue;
+			used[i - 1] = true;
+			rc = ea_canon_header(c, f, true, out);
+			break;
+		}
+	}
+	ea_free(used);
+	if (rc == 0)
+		rc = ea_canon_header(c, self, false, out);
+	return rc;
+}
+
+static void
+body_sink(void *arg, const uint8_t *p, size_t n)
+{
+	struct ea_bodyhash *b = arg;
+	if (b->has_l) {
+		if (b->hashed >= b->l)
+			return;
+		if (n > b->l - b->hashed)
+			n = (size_t)(b->l - b->hashed);
+	}
+	EVP_DigestUpdate(b->md, p, n);
+	b->hashed += n;
+}
+
+int
+ea_bodies_get(struct ea_bodies *s, enum ea_canon c, bool has_l, uint64_t l)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct ea_bodyhash *b = &s->b[i];
+		if (b->c == c && b->has_l == has_l && (!has_l || b->l == l))
+			return (int)i;
+	}
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		struct ea_bodyhash *nb = ea_realloc(s->b, cap * sizeof(*nb));
+		if (nb == NULL)
+			return EMAUTH_ENOMEM;
+		/* The canonicalizers point at their hasher: re-aim them. */
+		for (size_t i = 0; i < s->n; i++)
+			nb[i].bc.arg = &nb[i];
+		s->b = nb;
+		s->cap = cap;
+	}
+	struct ea_bodyhash *b = &s->b[s->n];
+	memset(b, 0, sizeof(*b));
+	b->c = c;
+	b->has_l = has_l;
+	b->l = l;
+	b->md = EVP_MD_CTX_new();
+	if (b->md == NULL ||
+	    EVP_DigestInit_ex(b->md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(b->md);
+		return EMAUTH_ENOMEM;
+	}
+	ea_body_canon_init(&b->bc, c, body_sink, b);
+	return (int)s->n++;
+}
+
+void
+ea_bodies_feed(struct ea_bodies *s, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < s->n; i++)
+		ea_body_canon_feed(&s->b[i].bc, p, n);
+}
+
+void
+ea_bodies_finish(struct ea_bodies *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		unsigned int len = 32;
+		ea_body_canon_finish(&s->b[i].bc);
+		EVP_DigestFinal_ex(s->b[i].md, s->b[i].digest, &len);
+	}
+}
+
+void
+ea_bodies_release(struct ea_bodies *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		EVP_MD_CTX_free(s->b[i].md);
+	ea_free(s->b);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+ea_dkim_sign(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
+    uint8_t *sig, size_t size)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	size_t len = size;
+	int ok = 0;
+
+	if (md == NULL)
+		return EMAUTH_ENOMEM;
+	if (alg == EA_ALG_RSA_SHA256) {
+		ok = EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) ==
+		         1 &&
+		     EVP_DigestSign(md, sig, &len, (const uint8_t *)data->p,
+		         data->len) == 1;
+	} else {
+		uint8_t h[32];
+		ea_sha256(data->p ? data->p : "", data->len, h);
+		ok = EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
+		     EVP_DigestSign(md, sig, &len, h, 32) == 1;
+	}
+	EVP_MD_CTX_free(md);
+	return ok ? (int)len : EMAUTH_EINVAL;
+}
+
+bool
+ea_dkim_verify(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
+    const uint8_t *sig, size_t siglen)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = false;
+
+	if (md == NULL)
+		return false;
+	if (alg == EA_ALG_RSA_SHA256) {
+		ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) ==
+		         1 &&
+		     EVP_DigestVerify(md, sig, siglen, (const uint8_t *)data->p,
+		         data->len) == 1;
+	} else {
+		/* RFC 8463 §3: Ed25519 (PureEdDSA) over the SHA-256 hash of
+		 * the data. */
+		uint8_t h[32];
+		ea_sha256(data->p ? data->p : "", data->len, h);
+		ok = EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) == 1 &&
+		     EVP_DigestVerify(md, sig, siglen, h, 32) == 1;
+	}
+	EVP_MD_CTX_free(md);
+	return ok;
+}
