@@ -114,6 +114,107 @@ EMAUTH_API int emauth_dkim_verifier_result(const struct emauth_dkim_verifier *v,
 
 EMAUTH_API void emauth_dkim_verifier_free(struct emauth_dkim_verifier *v);
 
+/* Signing. */
+
+enum emauth_dkim_alg {
+	EMAUTH_DKIM_ALG_DEFAULT = 0, /* from the key: RSA or Ed25519 */
+	EMAUTH_DKIM_RSA_SHA256 = 1,
+	EMAUTH_DKIM_ED25519_SHA256 = 2
+};
+
+enum emauth_dkim_canon { EMAUTH_DKIM_SIMPLE = 0, EMAUTH_DKIM_RELAXED = 1 };
+
+struct emauth_dkim_key;
+
+/**
+ * Loads a private key: PEM PKCS#8 (openssl genpkey), PEM PKCS#1 RSA
+ * (opendkim-genkey), or a base64 Ed25519 seed. The bytes are borrowed.
+ * @param out OUT: free with emauth_dkim_key_free().
+ * @return 0, EMAUTH_ESYNTAX (with @diag), EMAUTH_ETOOBIG, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_key_load(struct emauth_span pem,
+    struct emauth_dkim_key **out, struct emauth_diag *diag);
+/** The key's algorithm and size in bits. */
+EMAUTH_API enum emauth_dkim_alg emauth_dkim_key_alg(
+    const struct emauth_dkim_key *k);
+EMAUTH_API unsigned emauth_dkim_key_bits(const struct emauth_dkim_key *k);
+EMAUTH_API void emauth_dkim_key_free(struct emauth_dkim_key *k);
+
+/**
+ * Generates a key: RSA of @bits (1024 to 4096; 0 means 2048) or Ed25519.
+ * @return 0, EMAUTH_EINVAL (bits out of range), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_key_generate(
+    enum emauth_dkim_alg alg, unsigned bits, struct emauth_dkim_key **out);
+
+/**
+ * Writes the private key as PKCS#8 PEM into @out (NUL-terminated).
+ * @return the length, EMAUTH_ETOOBIG.
+ */
+EMAUTH_API int emauth_dkim_key_pem(
+    const struct emauth_dkim_key *k, char *out, size_t size);
+
+/**
+ * Writes the public key record for @k, "v=DKIM1; k=rsa; p=...", into
+ * @out (NUL-terminated), with "t=y; " when @testing.
+ * @return the length, EMAUTH_ETOOBIG, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_key_record(
+    const struct emauth_dkim_key *k, int testing, char *out, size_t size);
+
+struct emauth_dkim_sign_spec {
+	const char *domain;   /* d= */
+	const char *selector; /* s= */
+	const struct emauth_dkim_key *key;
+	enum emauth_dkim_alg alg;
+	enum emauth_dkim_canon header_canon, body_canon; /* default relaxed
+	                                                    with the _init */
+	/* Colon-separated header names to sign, each as many times as it
+	 * should be listed; NULL for the default: RFC 6376 §5.4.1's set as
+	 * present, with From, To, Subject, Date, Reply-To, Cc, Message-ID
+	 * and Content-Type over-signed. */
+	const char *headers;
+	int body_length;      /* add l= */
+	int64_t expire;       /* seconds until x=, 0 for none */
+	const char *identity; /* i=, or NULL */
+	int no_timestamp;     /* leave t= out */
+};
+
+/** Fills @s with the defaults (relaxed/relaxed, t=). */
+EMAUTH_API void emauth_dkim_sign_spec_init(struct emauth_dkim_sign_spec *s);
+
+struct emauth_dkim_signer;
+
+/**
+ * Creates a signer adding @n signatures in one pass.
+ * @return 0, EMAUTH_EINVAL (a spec without domain, selector or key, a
+ *         domain or selector that is not a name, an algorithm that does not
+ *         fit the key), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_signer_new(struct emauth_ctx *ctx,
+    const struct emauth_dkim_sign_spec *specs, size_t n,
+    struct emauth_dkim_signer **out, struct emauth_diag *diag);
+EMAUTH_API int emauth_dkim_signer_header(
+    struct emauth_dkim_signer *s, struct emauth_span field);
+EMAUTH_API int emauth_dkim_signer_eoh(struct emauth_dkim_signer *s);
+EMAUTH_API int emauth_dkim_signer_body(
+    struct emauth_dkim_signer *s, struct emauth_span chunk);
+/**
+ * Computes the signatures.
+ * @return 0, EMAUTH_EINVAL (the message has no From: RFC 6376 §5.4 says it
+ *         MUST be signed), EMAUTH_ESTATE, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_signer_finish(
+    struct emauth_dkim_signer *s, struct emauth_diag *diag);
+/**
+ * The DKIM-Signature field of signature @i, folded, with CRLF line breaks
+ * inside and none at the end; valid until emauth_dkim_signer_free().
+ * Prepend the fields to the message in order i = n-1 ... 0 or any order.
+ */
+EMAUTH_API const char *emauth_dkim_signer_field(
+    const struct emauth_dkim_signer *s, size_t i);
+EMAUTH_API void emauth_dkim_signer_free(struct emauth_dkim_signer *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -16,5 +16,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 int cli_set_dns(const char *cmd, struct emauth_ctx *ctx, const char *spec);
 
 int cmd_spf(int argc, char **argv);
+int cmd_dkim(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
 
 #endif

@@ -15,6 +15,8 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  spf      evaluate SPF (RFC 7208) for a client IP and sender\n"
+    "  dkim     sign or verify messages with DKIM (RFC 6376, 8463)\n"
+    "  keygen   generate a DKIM key pair and its DNS record\n"
     "\n"
     "Run 'emauth COMMAND --help' for a command's options.\n"
     "Exit status: 2 for bad usage or unreadable input; otherwise see each\n"
@@ -67,6 +69,10 @@ main(int argc, char **argv)
 	emauth_global_init();
 	if (strcmp(cmd, "spf") == 0)
 		return cmd_spf(argc - 1, argv + 1);
+	if (strcmp(cmd, "dkim") == 0)
+		return cmd_dkim(argc - 1, argv + 1);
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
 	fprintf(stderr, "emauth: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }
