@@ -305,11 +305,12 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 			ea_dkim_pubkey_release(&k);
 		}
 	}
+	size_t nrecords = ans.n;
 	ea_buf_release(&txt);
 	ea_dns_answer_release(&ans);
 	if (have)
 		return true;
-	if (ans.n == 0) {
+	if (nrecords == 0) {
 		refuse(s, EMAUTH_DKIM_NO_KEY, NULL);
 		return false;
 	}

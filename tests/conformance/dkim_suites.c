@@ -22,6 +22,11 @@
 
 #include "common/ctx.h"
 #include "common/span.h"
+#include "common/buf.h"
+#include "common/crypto.h"
+#include "dkim/hash.h"
+#include "dkim/key.h"
+#include "dkim/sig.h"
 #include "dns/fake.h"
 #include "harness/t.h"
 
@@ -29,6 +34,7 @@
 #include <emauth/msg.h>
 
 static int64_t fixed_now;
+static void dkimpy_round_trips(const char *dir);
 
 static int64_t
 clock_fn(void *arg)
@@ -191,6 +197,104 @@ expect_all(const char *label, struct emauth_ctx *ctx, const char *msg,
 	emauth_dkim_verifier_free(v);
 }
 
+struct collect {
+	struct ea_hdrs h;
+	struct ea_bodies b;
+};
+
+static int
+c_header(void *arg, struct emauth_span f)
+{
+	return ea_hdrs_add(&((struct collect *)arg)->h, f);
+}
+
+static int
+c_eoh(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+static int
+c_body(void *arg, struct emauth_span c)
+{
+	ea_bodies_feed(&((struct collect *)arg)->b, c.p, c.len);
+	return 0;
+}
+
+/* Re-signs unsigned.eml with the header text of signature @which of
+ * signed.eml: the body hash and b= must come out byte for byte. */
+static void
+reproduce(const char *dir, const char *signed_msg, size_t slen, int which,
+    const char *keyfile)
+{
+	char path[1024], label[96];
+	size_t ulen, klen;
+	snprintf(label, sizeof(label), "dkim-rfc8463/sign-reproduces-b-%s",
+	    which == 0 ? "ed25519" : "rsa");
+	t_begin(label);
+	snprintf(path, sizeof(path), "%s/unsigned.eml", dir);
+	char *unsigned_msg = slurp(path, &ulen);
+	snprintf(path, sizeof(path), "%s/%s", dir, keyfile);
+	char *pem = slurp(path, &klen);
+	struct collect sc, uc;
+	ea_hdrs_init(&sc.h, 1 << 20, 1000);
+	ea_hdrs_init(&uc.h, 1 << 20, 1000);
+	memset(&sc.b, 0, sizeof(sc.b));
+	memset(&uc.b, 0, sizeof(uc.b));
+	static const struct emauth_msg_handler h = {c_header, c_eoh, c_body};
+	struct emauth_msg_reader *r;
+	emauth_msg_reader_new(&h, &sc, 0, &r);
+	emauth_msg_reader_feed(r, ea_span(signed_msg, slen), NULL);
+	emauth_msg_reader_finish(r, NULL);
+	emauth_msg_reader_free(r);
+	/* The signature field, in header order. */
+	struct emauth_span field = {NULL, 0};
+	int seen = 0;
+	for (size_t i = 0; i < sc.h.n; i++)
+		if (ea_field_is(
+		        ea_hdrs_get(&sc.h, i), ea_span_str("dkim-signature")) &&
+		    seen++ == which)
+			field = ea_hdrs_get(&sc.h, i);
+	struct ea_dkim_sig sig;
+	enum emauth_dkim_reason why;
+	EVP_PKEY *key = NULL;
+	enum ea_key_type kt;
+	if (!unsigned_msg || !pem || field.len == 0 ||
+	    ea_dkim_sig_parse(field, &sig, &why, NULL) != 0 ||
+	    ea_dkim_privkey_load(ea_span(pem, klen), &key, &kt, NULL) != 0) {
+		T_FAILF("cannot set up the reproduction");
+	} else {
+		int bi = ea_bodies_get(&uc.b, sig.bc, sig.has_l, sig.l);
+		emauth_msg_reader_new(&h, &uc, 0, &r);
+		emauth_msg_reader_feed(r, ea_span(unsigned_msg, ulen), NULL);
+		emauth_msg_reader_finish(r, NULL);
+		emauth_msg_reader_free(r);
+		ea_bodies_finish(&uc.b);
+		T_EQ_MEM(uc.b.b[bi].digest, 32, sig.bh, sig.bhlen);
+		struct ea_buf self, data;
+		ea_buf_init(&self, 1 << 16);
+		ea_buf_init(&data, 1 << 20);
+		ea_buf_add(&self, field.p, sig.b_start);
+		ea_buf_add(&self, field.p + sig.b_end, field.len - sig.b_end);
+		ea_dkim_header_data(&uc.h, sig.h, sig.nh, sig.hc,
+		    ea_span(self.p, self.len), &data);
+		uint8_t out[EA_DKIM_B_MAX];
+		int n = ea_dkim_sign(key, sig.alg, &data, out, sizeof(out));
+		T_EQ_MEM(out, n > 0 ? (size_t)n : 0, sig.b, sig.blen);
+		ea_buf_release(&self);
+		ea_buf_release(&data);
+	}
+	t_end(label);
+	EVP_PKEY_free(key);
+	ea_hdrs_release(&sc.h);
+	ea_hdrs_release(&uc.h);
+	ea_bodies_release(&sc.b);
+	ea_bodies_release(&uc.b);
+	free(unsigned_msg);
+	free(pem);
+}
+
 static void
 suite_rfc8463(const char *dir)
 {
@@ -226,6 +330,8 @@ suite_rfc8463(const char *dir)
 		    2, EMAUTH_RES_PASS);
 	}
 	emauth_ctx_free(ctx);
+	reproduce(dir, msg, mlen, 0, "ed25519.pem");
+	reproduce(dir, msg, mlen, 1, "rsa.pem");
 	free(dns);
 	free(msg);
 }
@@ -298,6 +404,186 @@ suite_dkimpy(const char *dir)
 		free(msg);
 	}
 	free(dns);
+	dkimpy_round_trips(dir);
+}
+
+/* Signs @msg with @keyfile as d=@d s=@s (c=@hc/@bc), publishes @record at
+ * s._domainkey.d and verifies; appends @append to the body first. */
+static enum emauth_result
+sign_verify(const char *dir, const char *msgfile, const char *keyfile,
+    const char *d, const char *sel, const char *record, int hc, int bc,
+    int body_length, const char *prepend, const char *append,
+    enum emauth_dkim_reason *reason, int *sign_status)
+{
+	char path[1024];
+	size_t mlen, klen;
+	snprintf(path, sizeof(path), "%s/%s", dir, msgfile);
+	char *msg = slurp(path, &mlen);
+	snprintf(path, sizeof(path), "%s/%s", dir, keyfile);
+	char *pem = slurp(path, &klen);
+	struct emauth_dkim_key *key = NULL;
+	struct emauth_dkim_signer *sg = NULL;
+	struct emauth_dkim_sign_spec sp;
+	enum emauth_result res = EMAUTH_RES_NONE;
+	struct ea_store *st;
+	struct emauth_ctx *ctx = fake_ctx(&st);
+	*sign_status = -1;
+	if (!msg || !pem ||
+	    emauth_dkim_key_load(ea_span(pem, klen), &key, NULL) != 0)
+		goto out;
+	emauth_dkim_sign_spec_init(&sp);
+	sp.domain = d;
+	sp.selector = sel;
+	sp.key = key;
+	sp.header_canon = hc;
+	sp.body_canon = bc;
+	sp.body_length = body_length;
+	static const struct emauth_msg_handler sh = {
+	    (int (*)(void *, struct emauth_span))emauth_dkim_signer_header,
+	    (int (*)(void *))emauth_dkim_signer_eoh,
+	    (int (*)(void *, struct emauth_span))emauth_dkim_signer_body};
+	*sign_status = emauth_dkim_signer_new(ctx, &sp, 1, &sg, NULL);
+	struct emauth_msg_reader *r;
+	if (*sign_status == 0) {
+		emauth_msg_reader_new(&sh, sg, 0, &r);
+		*sign_status =
+		    emauth_msg_reader_feed(r, ea_span(msg, mlen), NULL);
+		if (*sign_status == 0)
+			*sign_status = emauth_msg_reader_finish(r, NULL);
+		emauth_msg_reader_free(r);
+	}
+	if (*sign_status == 0)
+		*sign_status = emauth_dkim_signer_finish(sg, NULL);
+	if (*sign_status != 0)
+		goto out;
+	char name[600];
+	snprintf(name, sizeof(name), "%s._domainkey.%s", sel, d);
+	char line[4096];
+	snprintf(line, sizeof(line), "%s %s", name, record);
+	add_dns_line(st, line, strlen(line));
+	const char *field = emauth_dkim_signer_field(sg, 0);
+	size_t total =
+	    strlen(field) + mlen + strlen(prepend) + strlen(append) + 8;
+	char *full = malloc(total);
+	snprintf(full, total, "%s%s\r\n%.*s%s", prepend, field, (int)mlen, msg,
+	    append);
+	struct emauth_dkim_verifier *v;
+	if (verify(ctx, full, strlen(full), &v) == 0 &&
+	    emauth_dkim_verifier_count(v) >= 1) {
+		struct emauth_dkim_result rr;
+		emauth_dkim_verifier_result(v, 0, &rr);
+		res = rr.result;
+		*reason = rr.reason;
+	}
+	emauth_dkim_verifier_free(v);
+	free(full);
+out:
+	emauth_dkim_signer_free(sg);
+	emauth_dkim_key_free(key);
+	emauth_ctx_free(ctx);
+	free(msg);
+	free(pem);
+	return res;
+}
+
+static char *
+record_of(const char *dir, const char *file)
+{
+	char path[1024];
+	size_t n;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	char *r = slurp(path, &n);
+	while (r && n && (r[n - 1] == '\n' || r[n - 1] == '\r'))
+		r[--n] = '\0';
+	return r;
+}
+
+static void
+dkimpy_round_trips(const char *dir)
+{
+	char *test = record_of(dir, "test.txt");
+	char *test2 = record_of(dir, "test2.txt");
+	char *badv = record_of(dir, "badversion.txt");
+	char *badk = record_of(dir, "badk.txt");
+	char *bad = record_of(dir, "test_bad.txt");
+	char *tls = record_of(dir, "test_tlsrpt.txt");
+	char *edrec = record_of(dir, "ed25519test.dns");
+	enum emauth_dkim_reason why;
+	int st;
+	char label[128];
+	for (int hc = 0; hc < 2; hc++)
+		for (int bc = 0; bc < 2; bc++) {
+			snprintf(label, sizeof(label),
+			    "dkim-dkimpy/sign-verify-test.message-c%d%d", hc,
+			    bc);
+			t_begin(label);
+			T_EQ_INT(sign_verify(dir, "test.message",
+			             "test.private", "example.com", "test",
+			             test, hc, bc, 0, "", "", &why, &st),
+			    EMAUTH_RES_PASS);
+			t_end(label);
+		}
+	const struct {
+		const char *name;
+		char **rec;
+		int bl;
+		const char *prepend, *append;
+		enum emauth_result want;
+		enum emauth_dkim_reason why;
+	} cases[] = {
+	    {"no-k-implies-rsa", &test2, 0, "", "", EMAUTH_RES_PASS,
+	        EMAUTH_DKIM_OK},
+	    {"bad-version", &badv, 0, "", "", EMAUTH_RES_PERMERROR,
+	        EMAUTH_DKIM_KEY_SYNTAX},
+	    {"bad-k", &badk, 0, "", "", EMAUTH_RES_PERMERROR,
+	        EMAUTH_DKIM_KEY_MISMATCH},
+	    {"damaged-modulus", &bad, 0, "", "", EMAUTH_RES_PERMERROR,
+	        EMAUTH_DKIM_KEY_SYNTAX},
+	    {"service-tlsrpt-only", &tls, 0, "", "", EMAUTH_RES_PERMERROR,
+	        EMAUTH_DKIM_KEY_MISMATCH},
+	    {"appended-body", &test, 0, "", "foo\r\n", EMAUTH_RES_FAIL,
+	        EMAUTH_DKIM_BODY_HASH},
+	    {"l-then-appended", &test, 1, "", "foo\r\n", EMAUTH_RES_POLICY,
+	        EMAUTH_DKIM_PARTIAL_BODY},
+	    {"l-whole-body", &test, 1, "", "", EMAUTH_RES_PASS, EMAUTH_DKIM_OK},
+	    {"second-from-above", &test, 0, "From: evil@attacker.example\r\n",
+	        "", EMAUTH_RES_FAIL, EMAUTH_DKIM_SIGNATURE},
+	    {"unsigned-x-foo-added", &test, 0, "X-Foo: bar\r\n", "",
+	        EMAUTH_RES_PASS, EMAUTH_DKIM_OK},
+	};
+	for (size_t i = 0; i < EA_ARRAY_LEN(cases); i++) {
+		snprintf(label, sizeof(label), "dkim-dkimpy/%s", cases[i].name);
+		t_begin(label);
+		enum emauth_result r = sign_verify(dir, "test.message",
+		    "test.private", "example.com", "test", *cases[i].rec, 1, 1,
+		    cases[i].bl, cases[i].prepend, cases[i].append, &why, &st);
+		T_EQ_INT(st, 0);
+		T_EQ_INT(r, cases[i].want);
+		T_EQ_INT(why, cases[i].why);
+		t_end(label);
+	}
+	t_begin("dkim-dkimpy/ed25519-seed-key");
+	T_EQ_INT(sign_verify(dir, "ed25519test.msg", "ed25519test.key",
+	             "example.net", "test", edrec, 1, 1, 0, "", "", &why, &st),
+	    EMAUTH_RES_PASS);
+	t_end("dkim-dkimpy/ed25519-seed-key");
+	t_begin("dkim-dkimpy/mbox-with-received-headers");
+	T_EQ_INT(sign_verify(dir, "message.mbox", "test.private", "example.com",
+	             "test", test, 1, 1, 0, "", "", &why, &st),
+	    EMAUTH_RES_PASS);
+	t_end("dkim-dkimpy/mbox-with-received-headers");
+	t_begin("dkim-dkimpy/no-from-refused");
+	sign_verify(dir, "test_nofrom.message", "test.private", "example.com",
+	    "test", test, 1, 1, 0, "", "", &why, &st);
+	T_EQ_INT(st, EMAUTH_EINVAL);
+	t_end("dkim-dkimpy/no-from-refused");
+	t_begin("dkim-dkimpy/non-ascii-domain-refused");
+	sign_verify(dir, "test.message", "test.private", "example.com\xe9",
+	    "test", test, 1, 1, 0, "", "", &why, &st);
+	T_EQ_INT(st, EMAUTH_EINVAL);
+	t_end("dkim-dkimpy/non-ascii-domain-refused");
+	free(test), free(test2), free(badv), free(badk), free(bad), free(tls);
+	free(edrec);
 }
 
 /* Mail::DKIM's overall rule: pass if any passes, else fail if any fails,
