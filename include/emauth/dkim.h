@@ -209,7 +209,7 @@ EMAUTH_API int emauth_dkim_signer_finish(
 /**
  * The DKIM-Signature field of signature @i, folded, with CRLF line breaks
  * inside and none at the end; valid until emauth_dkim_signer_free().
- * Prepend the fields to the message in order i = n-1 ... 0 or any order.
+ * Put the fields above the message, in any order.
  */
 EMAUTH_API const char *emauth_dkim_signer_field(
     const struct emauth_dkim_signer *s, size_t i);

@@ -429,12 +429,14 @@ sign_one(struct emauth_dkim_signer *s, struct one *o, struct emauth_diag *diag)
 	bool from = false;
 	for (size_t i = 0; i < nn; i++)
 		from |= ea_span_ieq_str(names[i], "from");
-	if (rc == 0 &&
-	    (!from || ea_hdrs_count(&s->hdrs, ea_span_str("from")) == 0)) {
-		/* RFC 6376 §5.4: "The From header field MUST be signed". */
+	/* RFC 6376 §5.4: "The From header field MUST be signed". */
+	if (rc == 0 && ea_hdrs_count(&s->hdrs, ea_span_str("from")) == 0) {
 		ea_diag_set(diag, EMAUTH_EINVAL, "message", ea_span(NULL, 0), 0,
-		    from ? "the message has no From header field"
-		         : "the header list does not include From");
+		    "the message has no From header field");
+		rc = EMAUTH_EINVAL;
+	} else if (rc == 0 && !from) {
+		ea_diag_set(diag, EMAUTH_EINVAL, "headers", ea_span(NULL, 0), 0,
+		    "the header list does not include From");
 		rc = EMAUTH_EINVAL;
 	}
 	if (rc)

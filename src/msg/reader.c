@@ -102,10 +102,12 @@ header_line(struct emauth_msg_reader *r, struct emauth_diag *diag)
 		goto check;
 	}
 	size_t i = 0;
-	while (i < l.len && l.p[i] != ':' && l.p[i] > 0x20 && l.p[i] < 0x7f)
+	/* RFC 5322 §3.6.8: field-name = 1*ftext (printable ASCII but ":").
+	 * Bytes over 0x7f are not ftext, but MTAs pass such fields on, so
+	 * they are accepted here rather than losing the message; WSP before
+	 * the colon is obsolete syntax (§4.5) that we accept too. */
+	while (i < l.len && l.p[i] != ':' && l.p[i] > 0x20 && l.p[i] != 0x7f)
 		i++;
-	/* RFC 5322 §3.6.8: field-name = 1*ftext; WSP before the colon is
-	 * obsolete syntax (§4.5) that we accept. */
 	size_t k = i;
 	while (k < l.len && (l.p[k] == ' ' || l.p[k] == '\t'))
 		k++;

@@ -511,8 +511,9 @@ cmd_sign(int argc, char **argv)
 		/* Match the message's line ending: LF-only files stay so. */
 		const uint8_t *nl = memchr(buf, '\n', n);
 		bool lf = nl && (nl == buf || nl[-1] != '\r');
-		for (size_t i = ng; i > 0; i--)
-			put_field(emauth_dkim_signer_field(s, i - 1), lf);
+		/* In the order given: the first signature on top. */
+		for (size_t i = 0; i < ng; i++)
+			put_field(emauth_dkim_signer_field(s, i), lf);
 		do
 			fwrite(buf, 1, n, stdout);
 		while ((n = fread(buf, 1, sizeof(buf), src)) > 0);

@@ -1,0 +1,108 @@
+#!/bin/bash
+# CLI tests for "emauth keygen", "emauth dkim sign" and "emauth dkim
+# verify": files and modes, exit status, JSON fields, several files, and
+# clear errors. Offline: the keys are served from a zone file.
+# usage: tests/cli/cli_dkim.sh BUILD-DIR
+set -u
+build=${1:?build dir}
+emauth=$(cd "$build" && pwd)/emauth
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+ok() { echo "ok cli/dkim/$1"; }
+no() {
+	echo "not ok cli/dkim/$1"
+	shift
+	echo "  $*"
+	fails=$((fails + 1))
+}
+# check NAME COMMAND...
+check() {
+	local name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then ok "$name"; else no "$name" "failed: $*"; fi
+}
+jq_() {
+	/usr/bin/python3 -c 'import json,sys
+for line in open(sys.argv[1]):
+    o=json.loads(line)
+    print(eval(sys.argv[2]))' "$@"
+}
+
+cd "$tmp" || exit 1
+check keygen-rsa "$emauth" keygen --domain example.com --selector r1
+check keygen-ed25519 "$emauth" keygen --domain example.com --selector e1 --algorithm ed25519 --testing
+check keygen-files test -f r1.private -a -f r1.txt -a -f e1.private -a -f e1.txt
+check keygen-mode [ "$(stat -c %a r1.private)" = 600 ]
+check keygen-strings-255 /usr/bin/python3 -c 'import re,sys
+s=open("r1.txt").read()
+parts=re.findall(r"\"([^\"]*)\"",s)
+sys.exit(0 if parts and max(map(len,parts))<=255 and "".join(parts).startswith("v=DKIM1; k=rsa; p=") else 1)'
+check keygen-testing grep -q 't=y' e1.txt
+"$emauth" keygen --domain example.com --selector r1 >out 2>err
+check keygen-no-overwrite test $? -eq 2
+check keygen-no-overwrite-msg grep -q 'use --force' err
+check keygen-force "$emauth" keygen --domain example.com --selector r1 --force
+"$emauth" keygen --domain example.com --selector r9 --bits 512 >out 2>err
+check keygen-bits-range test $? -eq 2
+check keygen-bits-msg grep -q 'not 1024 to 4096' err
+"$emauth" keygen --domain 'bad domain' --selector x >out 2>err
+check keygen-bad-domain test $? -eq 2
+
+{
+	printf '$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns h 1 1 1 1 1\n'
+	cat r1.txt e1.txt
+} >keys.zone
+printf 'From: a@example.com\nTo: b@example.net\nSubject: s\n\nbody\n' >m.eml
+"$emauth" dkim sign --domain example.com --selector r1 --key r1.private \
+	--selector e1 --key e1.private m.eml >s.eml
+check sign-exit test $? -eq 0
+check sign-two-fields [ "$(grep -c '^DKIM-Signature:' s.eml)" = 2 ]
+check sign-rsa-first-line grep -q '^DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;' s.eml
+check sign-keeps-lf-endings sh -c '! grep -q "$(printf "\r")" s.eml'
+check sign-body-unchanged sh -c 'tail -n 5 s.eml | cmp -s - m.eml'
+"$emauth" dkim verify --dns zone:keys.zone s.eml >out 2>err
+check verify-pass-exit test $? -eq 0
+check verify-text grep -q 'dkim=pass d=example.com s=e1 a=ed25519-sha256 c=relaxed/relaxed (key in testing, t=y)' out
+"$emauth" dkim verify --dns zone:keys.zone --json s.eml >out
+check verify-json-fields test "$(jq_ out '[(s["domain"],s["selector"],s["algorithm"],s["result"],s["body_length"],s["testing"]) for s in o["signatures"]]')" = "[('example.com', 'r1', 'rsa-sha256', 'pass', None, False), ('example.com', 'e1', 'ed25519-sha256', 'pass', None, True)]"
+check verify-json-file test "$(jq_ out 'o["file"]')" = "s.eml"
+sed 's/^body$/bodY/' s.eml >t.eml
+"$emauth" dkim verify --dns zone:keys.zone --json t.eml >out
+check verify-tampered-exit test $? -eq 1
+check verify-tampered-reason test "$(jq_ out 'o["signatures"][0]["reason"]')" = "body hash mismatch"
+"$emauth" dkim verify --dns zone:keys.zone --json s.eml t.eml m.eml >out
+check verify-several-exit test $? -eq 1
+check verify-several-lines [ "$(wc -l <out)" = 3 ]
+check verify-several-files test "$(jq_ out 'o["file"]' | tr '\n' ' ')" = "s.eml t.eml m.eml "
+"$emauth" dkim sign --domain example.com --selector r1 --key r1.private --body-length --expire 3600 m.eml >l.eml
+check sign-l-and-x grep -q 'l=6;' l.eml
+check sign-x grep -q ' x=' l.eml
+printf 'appended\n' >>l.eml
+"$emauth" dkim verify --dns zone:keys.zone --json l.eml >out
+check verify-l-policy test "$(jq_ out '(o["signatures"][0]["result"],o["signatures"][0]["body_length"],o["signatures"][0]["unsigned_bytes"])')" = "('policy', 6, 10)"
+"$emauth" dkim verify --dns zone:keys.zone --allow-partial-body l.eml >/dev/null
+check verify-l-allow test $? -eq 0
+# Errors: exit 2 with a message that says what is wrong.
+"$emauth" dkim verify --dns zone:keys.zone nonexistent.eml >out 2>err
+check verify-missing-file test $? -eq 2
+check verify-missing-file-msg grep -q 'nonexistent.eml: No such file' err
+printf 'To: b@example.net\n\nx\n' >nofrom.eml
+"$emauth" dkim sign --domain example.com --selector r1 --key r1.private nofrom.eml >out 2>err
+check sign-no-from test $? -eq 2
+check sign-no-from-msg grep -q 'no From header field' err
+printf 'not a key\n' >bad.key
+"$emauth" dkim sign --domain example.com --selector r1 --key bad.key m.eml >out 2>err
+check sign-bad-key test $? -eq 2
+check sign-bad-key-msg grep -q 'bad.key: not a PEM private key' err
+"$emauth" dkim sign --selector r1 --key r1.private m.eml >out 2>err
+check sign-key-needs-domain grep -q 'needs a --domain and a --selector' err
+"$emauth" dkim sign --domain example.com --selector r1 --key r1.private --canon fancy m.eml >out 2>err
+check sign-bad-canon grep -q "'fancy' is not HEADER/BODY" err
+"$emauth" dkim sign --domain example.com --selector r1 --key e1.private --algorithm rsa-sha256 m.eml >out 2>err
+check sign-alg-mismatch grep -q 'does not fit the key' err
+printf 'garbage line\n\nx\n' >bad.eml
+"$emauth" dkim verify --dns zone:keys.zone bad.eml >out 2>err
+check verify-malformed-message test $? -eq 2
+check verify-malformed-msg grep -q 'message line 1' err
+[ "$fails" -eq 0 ]
