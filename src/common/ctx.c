@@ -37,6 +37,8 @@ emauth_ctx_free(struct emauth_ctx *ctx)
 		return;
 	if (ctx->res_open)
 		ea_resolver_release(&ctx->res);
+	if (ctx->dkim_keys_free)
+		ctx->dkim_keys_free(ctx->dkim_keys);
 	ea_free(ctx);
 }
 

@@ -16,6 +16,10 @@ struct emauth_ctx {
 	void *now_arg;
 	void (*log)(void *arg, int level, const char *msg);
 	void *log_arg;
+	/* Protocol caches that live as long as the context (DKIM keys),
+	 * opaque here; each protocol owns its slot and its free function. */
+	void *dkim_keys;
+	void (*dkim_keys_free)(void *);
 };
 
 /* The context's resolver, opening the system one on first use.

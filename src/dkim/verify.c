@@ -23,6 +23,7 @@
 #include "canon.h"
 #include "hash.h"
 #include "key.h"
+#include "keycache.h"
 #include "sig.h"
 
 #include <emauth/dkim.h>
@@ -263,6 +264,8 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 		refuse(s, EMAUTH_DKIM_NO_KEY, "key name longer than 253");
 		return false;
 	}
+	if (ea_keycache_get(v->ctx, name, key))
+		return true;
 	budget.max_queries = 4;
 	ea_dns_budget_start(&budget, r);
 	if (ea_dns_query(r, &budget, name, EA_DNS_T_TXT, &ans) != 0) {
@@ -306,10 +309,13 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 		}
 	}
 	size_t nrecords = ans.n;
+	uint32_t ttl = ans.ttl;
 	ea_buf_release(&txt);
 	ea_dns_answer_release(&ans);
-	if (have)
+	if (have) {
+		ea_keycache_put(v->ctx, name, key, ttl);
 		return true;
+	}
 	if (nrecords == 0) {
 		refuse(s, EMAUTH_DKIM_NO_KEY, NULL);
 		return false;

@@ -464,6 +464,42 @@ test_key_formats(void)
 	}
 }
 
+static void
+test_key_cache(void)
+{
+	struct emauth_ctx *ctx;
+	struct ea_resolver r;
+	struct ea_store *s;
+	struct emauth_dkim_result res;
+	emauth_ctx_new(&ctx);
+	ea_dns_fake_new(&r, &s);
+	publish(s, "rsa._domainkey.example.com", rsa, 0);
+	ea_ctx_set_resolver(ctx, &r);
+	emauth_ctx_set_clock(ctx, clock_fn, NULL);
+	struct emauth_dkim_sign_spec sp = spec("rsa", rsa);
+	int st;
+	char *m = sign(ctx, corpus[0], &sp, 1, &st);
+	struct emauth_dkim_verifier *v = verify(ctx, m, 0, NULL);
+	T_EQ_INT(result_of(v, 0, &res), EMAUTH_RES_PASS);
+	emauth_dkim_verifier_free(v);
+	/* The record now fails; the parsed key is still cached. */
+	ea_store_fail(s, ea_span_str("rsa._domainkey.example.com"),
+	    EA_DNS_T_TXT, EA_STORE_SERVFAIL);
+	v = verify(ctx, m, 0, NULL);
+	T_EQ_INT(result_of(v, 0, &res), EMAUTH_RES_PASS);
+	emauth_dkim_verifier_free(v);
+	/* Past the TTL (300 s, raised to the 60 s floor at most), DNS is
+	 * asked again. */
+	now += 301;
+	v = verify(ctx, m, 0, NULL);
+	T_EQ_INT(result_of(v, 0, &res), EMAUTH_RES_TEMPERROR);
+	T_EQ_INT(res.reason, EMAUTH_DKIM_DNS);
+	emauth_dkim_verifier_free(v);
+	now -= 301;
+	free(m);
+	emauth_ctx_free(ctx);
+}
+
 int
 main(void)
 {
@@ -476,6 +512,7 @@ main(void)
 	T_RUN(test_expiry_and_keys);
 	T_RUN(test_signer_refusals);
 	T_RUN(test_key_formats);
+	T_RUN(test_key_cache);
 	emauth_dkim_key_free(rsa);
 	emauth_dkim_key_free(ed);
 	return t_summary();

@@ -1,0 +1,20 @@
+/*
+ * keycache.h: parsed DKIM public keys, kept in the library context for the
+ * TTL of their DNS record (bounded to 1 minute .. 1 hour), so that a
+ * selector seen again is not fetched and decoded again: on this class of
+ * machine decoding an RSA key costs more than verifying with it.
+ */
+#ifndef EA_DKIM_KEYCACHE_H
+#define EA_DKIM_KEYCACHE_H
+
+#include "../common/internal.h"
+#include "key.h"
+
+/* Looks up @name; on a hit fills @out with its own reference to the key. */
+bool ea_keycache_get(
+    struct emauth_ctx *ctx, const char *name, struct ea_dkim_pubkey *out);
+/* Stores a usable key under @name for @ttl seconds. */
+void ea_keycache_put(struct emauth_ctx *ctx, const char *name,
+    const struct ea_dkim_pubkey *k, uint32_t ttl);
+
+#endif
