@@ -1,6 +1,8 @@
 #!/bin/sh
 # make demo: evaluates SPF for example.com, served offline from the zone
-# files in examples/zones, for a sender the record allows and a forged one.
+# files in examples/zones, for a sender the record allows and a forged one;
+# then signs a message with DKIM (RSA and Ed25519) and verifies it, intact
+# and tampered.
 set -eu
 emauth=${1:-build/emauth}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,3 +24,24 @@ echo "-- 3. The same forgery as JSON, for scripts"
 run --ip 192.0.2.199 --mail-from ceo@example.com --json
 echo "-- 4. A bounce (null reverse-path) from the company's MX over IPv6"
 run --ip 2001:db8:25::26 --mail-from '' --helo example.com
+
+echo "== DKIM for example.com: sign with RSA and Ed25519 together, verify offline"
+echo
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "\$ emauth dkim sign --domain example.com --selector demo2026 --key rsa.private --selector demo2026e --key ed25519.private newsletter.eml"
+"$emauth" dkim sign --domain example.com \
+	--selector demo2026 --key "$here/keys/demo2026.private" \
+	--selector demo2026e --key "$here/keys/demo2026e.private" \
+	"$here/messages/newsletter.eml" >"$tmp/signed.eml"
+sed -n '1,/^Subject:/p' "$tmp/signed.eml"
+echo "..."
+echo
+echo "-- 5. The signed message verifies"
+echo "\$ emauth dkim verify signed.eml"
+"$emauth" dkim verify --dns "$dns" "$tmp/signed.eml" || true
+echo
+echo "-- 6. Someone changes the body on the way: both signatures fail"
+sed 's/never ask/sometimes ask/' "$tmp/signed.eml" >"$tmp/tampered.eml"
+echo "\$ emauth dkim verify tampered.eml"
+"$emauth" dkim verify --dns "$dns" "$tmp/tampered.eml" || true

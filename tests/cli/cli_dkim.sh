@@ -83,6 +83,13 @@ printf 'appended\n' >>l.eml
 check verify-l-policy test "$(jq_ out '(o["signatures"][0]["result"],o["signatures"][0]["body_length"],o["signatures"][0]["unsigned_bytes"])')" = "('policy', 6, 10)"
 "$emauth" dkim verify --dns zone:keys.zone --allow-partial-body l.eml >/dev/null
 check verify-l-allow test $? -eq 0
+# A folder: each regular file in it, in name order.
+mkdir -p box
+cp s.eml box/1.eml
+cp t.eml box/2.eml
+"$emauth" dkim verify --dns zone:keys.zone --json box >out
+check verify-folder-exit test $? -eq 1
+check verify-folder-files test "$(jq_ out 'o["file"]' | tr '\n' ' ')" = "box/1.eml box/2.eml "
 # Errors: exit 2 with a message that says what is wrong.
 "$emauth" dkim verify --dns zone:keys.zone nonexistent.eml >out 2>err
 check verify-missing-file test $? -eq 2

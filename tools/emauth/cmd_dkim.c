@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 #include <json-c/json.h>
 
@@ -48,6 +50,7 @@ static const char verify_help[] =
     "                          [FILE...|-]\n"
     "\n"
     "Verifies every DKIM-Signature of each message (up to 10 per message)\n"
+    "(a FILE that is a folder means each regular file in it)\n"
     "and prints domain, selector, algorithm, result and reason for each.\n"
     "Files with LF line endings are read as CRLF. Several files share one\n"
     "DNS cache.\n"
@@ -209,6 +212,44 @@ verify_one(struct emauth_ctx *ctx, const char *path, bool json,
 }
 
 static int
+by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* A file, or every regular file of a folder (a maildir's cur/, saved
+ * messages), in name order. */
+static int
+verify_path(struct emauth_ctx *ctx, const char *path, bool json,
+    const struct emauth_dkim_verify_opts *opts)
+{
+	struct stat st;
+	if (strcmp(path, "-") == 0 || stat(path, &st) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return verify_one(ctx, path, json, opts);
+	struct dirent **ents;
+	int n = scandir(path, &ents, NULL, by_name), worst = 0;
+	if (n < 0) {
+		fprintf(stderr, "emauth dkim verify: %s: %s\n", path,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		char full[4096];
+		snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
+		if (ents[i]->d_name[0] != '.' && stat(full, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			int r = verify_one(ctx, full, json, opts);
+			if (r > worst)
+				worst = r;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return worst;
+}
+
+static int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -257,7 +298,7 @@ cmd_verify(int argc, char **argv)
 		char **files = optind < argc ? argv + optind : stdin_only;
 		int nf = optind < argc ? argc - optind : 1;
 		for (int i = 0; i < nf; i++) {
-			int r = verify_one(ctx, files[i], json, &vo);
+			int r = verify_path(ctx, files[i], json, &vo);
 			if (r > worst)
 				worst = r;
 		}

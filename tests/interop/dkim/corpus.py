@@ -28,7 +28,7 @@ CASES = {
 EXTRA_HEADERS = {
     "folded-headers": b"X-Folded: first part\r\n\tsecond part\r\n  third  \r\n",
     "trailing-ws-header": b"X-Trailing: value   \t\r\n",
-    "eight-bit-header": b"X-Caf\xc3\xa9: \xe2\x82\xac 8-bit value\r\n",
+    "eight-bit-header": b"X-Eight-Bit: caf\xc3\xa9 \xe2\x82\xac 8-bit value\r\n",
     "duplicate-headers": b"Received: from a\r\nReceived: from b\r\n"
                          b"X-Dup: 1\r\nX-Dup: 2\r\n",
 }
