@@ -1,5 +1,6 @@
 #!/usr/bin/perl
-# Mail::DKIM verifies each signature of each file; prints "FILE IDX RESULT".
+# Mail::DKIM verifies each signature of each file; prints
+# "FILE IDX RESULT ALGORITHM".
 # DNS comes from /etc/resolv.conf (the test's private namespace).
 use strict;
 use warnings;
@@ -16,7 +17,7 @@ for my $path (@ARGV) {
 	close($fh);
 	my $i = 0;
 	for my $sig ($dkim->signatures) {
-		print "$path $i ", $sig->result, "\n";
+		print "$path $i ", $sig->result, " ", ($sig->algorithm // "-"), "\n";
 		$i++;
 	}
 }
