@@ -16,10 +16,12 @@
 #include "../common/alloc.h"
 #include "../common/diag.h"
 #include "../common/span.h"
+#include "cache.h"
 #include "resolver.h"
 
 struct ubres {
 	struct ub_ctx *ctx;
+	struct ea_dns_cache *cache;
 };
 
 /* Turns a ub_result into an answer; @err is libunbound's error code. */
@@ -32,6 +34,7 @@ convert(int err, struct ub_result *res, struct ea_dns_answer *out)
 		return;
 	}
 	out->rcode = res->rcode;
+	out->ttl = res->ttl > 0 ? (uint32_t)res->ttl : 0;
 	out->secure = res->secure != 0;
 	out->bogus = res->bogus != 0;
 	if (res->canonname)
@@ -105,6 +108,11 @@ u_query(void *impl, const char *name, uint16_t type, unsigned timeout_ms,
 		out->rcode = 3;
 		return 0;
 	}
+	/* The cache key is the name in lower case. */
+	char key[EA_DNS_PRES_MAX];
+	ea_dns_name_escape(ea_span_str(name), true, key, sizeof(key));
+	if (u->cache && ea_dns_cache_get(u->cache, key, type, out))
+		return 0;
 	if (ub_resolve_async(u->ctx, q, type, 1, &w, sync_cb, &id) != 0) {
 		ea_dns_answer_fail(out, "resolver error");
 		return 0;
@@ -125,6 +133,8 @@ u_query(void *impl, const char *name, uint16_t type, unsigned timeout_ms,
 			return 0;
 		}
 	}
+	if (u->cache)
+		ea_dns_cache_put(u->cache, key, type, out);
 	return 0;
 }
 
@@ -185,6 +195,7 @@ u_free(void *impl)
 	if (u == NULL)
 		return;
 	ub_ctx_delete(u->ctx);
+	ea_dns_cache_free(u->cache);
 	ea_free(u);
 }
 
@@ -222,6 +233,8 @@ ea_dns_unbound_new(
 		ea_free(u);
 		return EMAUTH_EDNS;
 	}
+	/* Without memory for the cache, queries simply go to libunbound. */
+	u->cache = ea_dns_cache_new();
 	memset(out, 0, sizeof(*out));
 	out->ops = &unbound_ops;
 	out->impl = u;

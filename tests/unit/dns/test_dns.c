@@ -8,10 +8,12 @@
 #include "common/internal.h"
 
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/span.h"
+#include "dns/cache.h"
 #include "dns/fake.h"
 #include "dns/rdata.h"
 #include "harness/t.h"
@@ -333,6 +335,54 @@ test_rdata_malformed(void)
 	ea_buf_release(&b);
 }
 
+static void
+test_answer_cache(void)
+{
+	struct ea_dns_cache *c = ea_dns_cache_new();
+	struct ea_dns_answer a, got;
+	static const uint8_t ip[4] = {192, 0, 2, 1};
+
+	ea_dns_answer_init(&a);
+	ea_dns_answer_add(&a, EA_DNS_T_A, 300, ea_span(ip, 4));
+	snprintf(a.canon, sizeof(a.canon), "www.example.com");
+	ea_dns_cache_put(c, "www.example.com", EA_DNS_T_A, &a);
+	T_TRUE(ea_dns_cache_get(c, "www.example.com", EA_DNS_T_A, &got));
+	T_EQ_INT(got.status, EA_DNS_ANSWER);
+	T_EQ_INT(got.n, 1);
+	T_EQ_MEM(got.rr[0].rdata.p, got.rr[0].rdata.len, ip, 4);
+	T_EQ_STR(got.canon, "www.example.com");
+	T_TRUE(got.ttl <= 300 && got.ttl >= 299);
+	ea_dns_answer_release(&got);
+	/* Another type is another question. */
+	T_TRUE(!ea_dns_cache_get(c, "www.example.com", EA_DNS_T_AAAA, &got));
+	ea_dns_answer_release(&a);
+	/* Negative answers with a TTL are kept; temporary failures and
+	 * TTL 0 are not. */
+	ea_dns_answer_init(&a);
+	a.status = EA_DNS_NXDOMAIN;
+	a.ttl = 60;
+	ea_dns_cache_put(c, "nx.example.com", EA_DNS_T_TXT, &a);
+	T_TRUE(ea_dns_cache_get(c, "nx.example.com", EA_DNS_T_TXT, &got));
+	T_EQ_INT(got.status, EA_DNS_NXDOMAIN);
+	ea_dns_answer_release(&got);
+	a.status = EA_DNS_TEMPFAIL;
+	ea_dns_cache_put(c, "tf.example.com", EA_DNS_T_TXT, &a);
+	T_TRUE(!ea_dns_cache_get(c, "tf.example.com", EA_DNS_T_TXT, &got));
+	a.status = EA_DNS_NODATA;
+	a.ttl = 0;
+	ea_dns_cache_put(c, "zero.example.com", EA_DNS_T_TXT, &a);
+	T_TRUE(!ea_dns_cache_get(c, "zero.example.com", EA_DNS_T_TXT, &got));
+	/* Entries expire with their TTL. */
+	a.ttl = 1;
+	ea_dns_cache_put(c, "short.example.com", EA_DNS_T_TXT, &a);
+	T_TRUE(ea_dns_cache_get(c, "short.example.com", EA_DNS_T_TXT, &got));
+	ea_dns_answer_release(&got);
+	struct timespec ts = {1, 100000000};
+	nanosleep(&ts, NULL);
+	T_TRUE(!ea_dns_cache_get(c, "short.example.com", EA_DNS_T_TXT, &got));
+	ea_dns_cache_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -349,5 +399,6 @@ main(int argc, char **argv)
 	T_RUN(test_async);
 	T_RUN(test_names);
 	T_RUN(test_rdata_malformed);
+	T_RUN(test_answer_cache);
 	return t_summary();
 }
