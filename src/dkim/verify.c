@@ -380,6 +380,7 @@ verify_one(struct emauth_dkim_verifier *v, struct sigstate *s)
 	if (!fetch_key(v, s, &key))
 		return;
 	s->res.testing = key.testing;
+	s->res.strict = key.strict;
 	s->res.key_bits = key.bits;
 	if ((key.type == EA_KEY_RSA) != (g->alg == EA_ALG_RSA_SHA256)) {
 		refuse(s, EMAUTH_DKIM_KEY_MISMATCH,

@@ -465,6 +465,36 @@ test_key_formats(void)
 }
 
 static void
+test_selector_cname(void)
+{
+	/* A platform signs for a customer whose selector is a CNAME to the
+	 * platform's own key: s1._domainkey.customer.example CNAME
+	 * s1.dkim.platform.example. */
+	struct emauth_ctx *ctx;
+	struct ea_resolver r;
+	struct ea_store *s;
+	struct emauth_dkim_result res;
+	emauth_ctx_new(&ctx);
+	ea_dns_fake_new(&r, &s);
+	publish(s, "s1.dkim.platform.example", rsa, 0);
+	ea_dns_fake_name(s, "s1._domainkey.customer.example", EA_DNS_T_CNAME,
+	    "s1.dkim.platform.example");
+	ea_ctx_set_resolver(ctx, &r);
+	struct emauth_dkim_sign_spec sp = spec("s1", rsa);
+	sp.domain = "customer.example";
+	int st;
+	char *m = sign(ctx,
+	    "From: news@customer.example\r\nTo: b@example.net\r\n\r\nHi\r\n",
+	    &sp, 1, &st);
+	struct emauth_dkim_verifier *v = verify(ctx, m, 0, NULL);
+	T_EQ_INT(result_of(v, 0, &res), EMAUTH_RES_PASS);
+	T_EQ_STR(res.domain, "customer.example");
+	emauth_dkim_verifier_free(v);
+	free(m);
+	emauth_ctx_free(ctx);
+}
+
+static void
 test_key_cache(void)
 {
 	struct emauth_ctx *ctx;
@@ -513,6 +543,7 @@ main(void)
 	T_RUN(test_signer_refusals);
 	T_RUN(test_key_formats);
 	T_RUN(test_key_cache);
+	T_RUN(test_selector_cname);
 	emauth_dkim_key_free(rsa);
 	emauth_dkim_key_free(ed);
 	return t_summary();
