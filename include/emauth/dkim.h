@@ -58,6 +58,7 @@ struct emauth_dkim_result {
 	uint64_t length;         /* l= */
 	uint64_t unsigned_bytes; /* canonical body bytes after l= */
 	int testing;             /* key t=y */
+	int strict;              /* key t=s: i= may not be a subdomain */
 	unsigned key_bits;
 };
 
