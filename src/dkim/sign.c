@@ -258,6 +258,14 @@ emauth_dkim_signer_new(struct emauth_ctx *ctx,
 				break;
 			}
 		}
+		if (specs[i].headers &&
+		    strlen(specs[i].headers) >= sizeof(o->headers)) {
+			ea_diag_set(diag, EMAUTH_EINVAL, "headers",
+			    ea_span_str(specs[i].headers), 0,
+			    "the header list is longer than 2047 bytes");
+			rc = EMAUTH_EINVAL;
+			break;
+		}
 		if (specs[i].headers)
 			snprintf(o->headers, sizeof(o->headers), "%s",
 			    specs[i].headers);

@@ -414,6 +414,13 @@ test_signer_refusals(void)
 	sp.identity = "user@mail.example.com";
 	T_EQ_INT(emauth_dkim_signer_new(ctx, &sp, 1, &s, NULL), 0);
 	emauth_dkim_signer_free(s);
+	char longlist[3000];
+	memset(longlist, 'a', sizeof(longlist) - 1);
+	longlist[sizeof(longlist) - 1] = '\0';
+	memcpy(longlist, "from:", 5);
+	sp = spec("rsa", rsa);
+	sp.headers = longlist;
+	T_EQ_INT(emauth_dkim_signer_new(ctx, &sp, 1, &s, NULL), EMAUTH_EINVAL);
 	sp = spec("bad selector", rsa);
 	T_EQ_INT(emauth_dkim_signer_new(ctx, &sp, 1, &s, NULL), EMAUTH_EINVAL);
 	sp = spec("rsa", rsa);
