@@ -40,9 +40,11 @@ demo: all
 fuzz:
 	@$(SUDO_DEPS) fuzz
 	@test -f $(FUZZ)/build.ninja || CC=clang meson setup $(FUZZ) \
-	    -Dfuzzing=true -Db_lundef=false >/dev/null
+	    -Dfuzzing=true -Db_lundef=false -Db_sanitize=address,undefined \
+	    -Dc_args='-fsanitize=fuzzer-no-link -fno-sanitize-recover=all' \
+	    >/dev/null
 	ninja -C $(FUZZ)
-	@echo "targets: $(FUZZ)/fuzz/fuzz_*; run e.g. $(FUZZ)/fuzz/fuzz_spf_record fuzz/corpus/spf_record"
+	@echo "targets: $(FUZZ)/fuzz/fuzz_*; see fuzz/README.md"
 
 lint:
 	scripts/lint

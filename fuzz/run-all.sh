@@ -1,0 +1,42 @@
+#!/bin/bash
+# Runs libFuzzer targets for a time each, two at a time (one per core), and
+# merges what they found into fuzz/corpus/<target> (minimised).
+# usage: fuzz/run-all.sh SECONDS TARGET...     (after make fuzz)
+# Logs and the final stats go to build-fuzz/fuzz-logs/<target>.log.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+secs=${1:?seconds}
+shift
+bin=$top/build-fuzz/fuzz
+logs=$top/build-fuzz/fuzz-logs
+mkdir -p "$logs"
+
+run_one() {
+	local t=$1 work
+	work=$(mktemp -d)
+	cp "$top/fuzz/corpus/$t"/* "$work"/ 2>/dev/null
+	"$bin/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 \
+		-max_len=4096 -timeout=10 -print_final_stats=1 \
+		-artifact_prefix="$logs/$t-" "$work" >"$logs/$t.log" 2>&1
+	echo "exit status $?" >>"$logs/$t.log"
+	local merged
+	merged=$(mktemp -d)
+	"$bin/fuzz_$t" -merge=1 -max_len=4096 "$merged" "$work" \
+		>>"$logs/$t.merge.log" 2>&1
+	rm -f "$top/fuzz/corpus/$t"/*
+	cp "$merged"/* "$top/fuzz/corpus/$t/"
+	rm -rf "$work" "$merged"
+}
+
+while [ $# -gt 0 ]; do
+	run_one "$1" &
+	a=$!
+	b=
+	if [ $# -gt 1 ]; then
+		run_one "$2" &
+		b=$!
+		shift
+	fi
+	shift
+	wait $a ${b:+$b}
+done
