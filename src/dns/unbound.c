@@ -221,6 +221,14 @@ ea_dns_unbound_new(
 	/* Local resolvers (127.0.0.53, a test server on loopback) are
 	 * legitimate forwarders here. */
 	ub_ctx_set_option(u->ctx, "do-not-query-localhost:", "no");
+	/* We are a stub in front of the resolver the operator chose, which
+	 * applies RFC 6303 itself and may serve the private and documentation
+	 * reverse zones for real (the PTRs of an internal relay on 10/8, for
+	 * iprev); libunbound would otherwise answer them NXDOMAIN locally
+	 * without asking. (Setting those zones to "nodefault" one by one does
+	 * not take through ub_ctx_set_option on libunbound 1.17.) */
+	ub_ctx_set_option(u->ctx, "unblock-lan-zones:", "yes");
+	ub_ctx_set_option(u->ctx, "insecure-lan-zones:", "yes");
 	if (server)
 		err = ub_ctx_set_fwd(u->ctx, server);
 	else
