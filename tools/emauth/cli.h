@@ -12,6 +12,8 @@
 /* Prints "emauth CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The getopt_long error cases (':' missing value, '?' unknown option). */
+int cli_bad_option(const char *cmd, int c, char **argv);
 /* Applies --dns SPEC to @ctx; on error prints why and returns EXIT_USAGE. */
 int cli_set_dns(const char *cmd, struct emauth_ctx *ctx, const char *spec);
 

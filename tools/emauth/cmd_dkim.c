@@ -280,12 +280,8 @@ cmd_verify(int argc, char **argv)
 		case 'h':
 			fputs(verify_help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error("dkim verify",
-			    "%s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error("dkim verify",
-			    "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("dkim verify", c, argv);
 		}
 	}
 	struct emauth_ctx *ctx;
@@ -471,12 +467,8 @@ cmd_sign(int argc, char **argv)
 		case 'h':
 			fputs(sign_help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error(
-			    "dkim sign", "%s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error("dkim sign",
-			    "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("dkim sign", c, argv);
 		}
 	}
 	if (ng == 0)

@@ -148,12 +148,8 @@ cmd_keygen(int argc, char **argv)
 		case 'h':
 			fputs(help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error(
-			    "keygen", "%s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(
-			    "keygen", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("keygen", c, argv);
 		}
 	}
 	if (optind < argc)

@@ -131,12 +131,8 @@ cmd_spf(int argc, char **argv)
 		case 'h':
 			fputs(help, stdout);
 			return 0;
-		case ':':
-			return cli_usage_error(
-			    "spf", "%s needs a value", argv[optind - 1]);
 		default:
-			return cli_usage_error(
-			    "spf", "unknown option '%s'", argv[optind - 1]);
+			return cli_bad_option("spf", c, argv);
 		}
 	}
 	if (optind < argc)
