@@ -344,7 +344,7 @@ name_void(struct eval *ev, const char *target, const struct spf_term *t,
 }
 
 static enum emauth_result check_host(struct eval *ev, struct emauth_span domain,
-    struct level *lv, bool top, struct ea_buf *expl);
+    struct level *lv, struct ea_buf *expl);
 
 enum match { NO_MATCH, MATCH, ERROR };
 
@@ -547,7 +547,7 @@ eval_term(struct eval *ev, const struct spf_term *t, struct emauth_span domain,
 		struct ea_buf ignored;
 		ea_buf_init(&ignored, EA_SPF_EXPLANATION_MAX);
 		enum emauth_result r =
-		    check_host(ev, ea_span_str(target), &sub, false, &ignored);
+		    check_host(ev, ea_span_str(target), &sub, &ignored);
 		ea_buf_release(&ignored);
 		term_text(t, tt, sizeof(tt));
 		/* §5.2: the include table. */
@@ -677,7 +677,7 @@ fetch_record(struct eval *ev, const char *name, struct ea_buf *rec)
 
 static enum emauth_result
 check_host(struct eval *ev, struct emauth_span domain, struct level *lv,
-    bool top, struct ea_buf *expl)
+    struct ea_buf *expl)
 {
 	char name[256];
 	struct ea_buf rec;
@@ -746,8 +746,8 @@ check_host(struct eval *ev, struct emauth_span domain, struct level *lv,
 			/* "an exp= modifier from the original domain MUST NOT
 			 * be used": the target's own explanation applies. */
 			ea_buf_reset(expl);
-			enum emauth_result sr = check_host(
-			    ev, ea_span_str(target), lv, false, expl);
+			enum emauth_result sr =
+			    check_host(ev, ea_span_str(target), lv, expl);
 			if (sr == EMAUTH_RES_NONE) {
 				/* §6.1: "if no SPF record is found, or if the
 				 * <target-name> is malformed, the result is a
@@ -769,7 +769,6 @@ check_host(struct eval *ev, struct emauth_span domain, struct level *lv,
 		lv->result = EMAUTH_RES_NEUTRAL;
 	}
 	ev->depth--;
-	(void)top;
 	res = lv->result;
 	ea_spf_record_release(&r);
 	ea_buf_release(&rec);
@@ -863,7 +862,7 @@ emauth_spf_check_host(struct emauth_ctx *ctx, const struct emauth_spf_query *q,
 	if (ev.sender_domain.len && ev.sender_domain.p[0] == '[')
 		lv.result = EMAUTH_RES_NONE, lv.term[0] = lv.domain[0] = '\0';
 	else
-		check_host(&ev, ev.sender_domain, &lv, true, &expl);
+		check_host(&ev, ev.sender_domain, &lv, &expl);
 	if (ev.err == EMAUTH_ENOMEM) {
 		ea_buf_release(&expl);
 		return EMAUTH_ENOMEM;
