@@ -34,8 +34,11 @@ ea_canon_header(
 	size_t name_end = colon;
 	while (name_end > 0 && is_wsp(f.p[name_end - 1]))
 		name_end--;
+	/* Unfolding applies to the whole field: a CR or LF before the colon
+	 * (only possible in a malformed field) is dropped too. */
 	for (size_t i = 0; i < name_end && rc == 0; i++)
-		rc = ea_buf_addc(out, (char)ea_lower(f.p[i]));
+		if (f.p[i] != '\r' && f.p[i] != '\n')
+			rc = ea_buf_addc(out, (char)ea_lower(f.p[i]));
 	if (rc == 0)
 		rc = ea_buf_addc(out, ':');
 	bool pending = false, started = false;
