@@ -31,14 +31,16 @@ ea_canon_header(
 	size_t colon = 0;
 	while (colon < f.len && f.p[colon] != ':')
 		colon++;
-	size_t name_end = colon;
-	while (name_end > 0 && is_wsp(f.p[name_end - 1]))
-		name_end--;
 	/* Unfolding applies to the whole field: a CR or LF before the colon
-	 * (only possible in a malformed field) is dropped too. */
-	for (size_t i = 0; i < name_end && rc == 0; i++)
+	 * (only possible in a malformed field) is dropped too, and then the
+	 * whitespace before the colon. */
+	size_t start = out->len;
+	for (size_t i = 0; i < colon && rc == 0; i++)
 		if (f.p[i] != '\r' && f.p[i] != '\n')
 			rc = ea_buf_addc(out, (char)ea_lower(f.p[i]));
+	while (rc == 0 && out->len > start &&
+	    is_wsp((uint8_t)out->p[out->len - 1]))
+		out->p[--out->len] = '\0';
 	if (rc == 0)
 		rc = ea_buf_addc(out, ':');
 	bool pending = false, started = false;
