@@ -72,6 +72,12 @@ ea_buf_add(struct ea_buf *b, const void *p, size_t n)
 }
 
 int
+ea_buf_reserve(struct ea_buf *b, size_t n)
+{
+	return grow(b, b->len + n);
+}
+
+int
 ea_buf_addc(struct ea_buf *b, char c)
 {
 	return ea_buf_add(b, &c, 1);

@@ -20,6 +20,9 @@ void ea_buf_init(struct ea_buf *b, size_t max);
 void ea_buf_release(struct ea_buf *b);
 void ea_buf_reset(struct ea_buf *b);
 int ea_buf_add(struct ea_buf *b, const void *p, size_t n);
+/* Makes room for @n more bytes (and the NUL) without adding any: a caller
+ * that writes at p + len itself, then sets len and the NUL. */
+int ea_buf_reserve(struct ea_buf *b, size_t n);
 int ea_buf_addc(struct ea_buf *b, char c);
 int ea_buf_adds(struct ea_buf *b, const char *s);
 int ea_buf_printf(struct ea_buf *b, const char *fmt, ...) EA_PRINTF(2, 3);

@@ -3,6 +3,7 @@
  */
 #include "internal.h"
 
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -64,9 +65,26 @@ ea_base64_encode(const uint8_t *in, size_t n, char *out, size_t size)
 	return len;
 }
 
+static const EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void
+fetch_sha256(void)
+{
+	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	sha256_md = md ? md : EVP_sha256();
+}
+
+const EVP_MD *
+ea_md_sha256(void)
+{
+	pthread_once(&sha256_once, fetch_sha256);
+	return sha256_md;
+}
+
 void
 ea_sha256(const void *in, size_t n, uint8_t out[32])
 {
 	unsigned int len = 32;
-	EVP_Digest(in, n, out, &len, EVP_sha256(), NULL);
+	EVP_Digest(in, n, out, &len, ea_md_sha256(), NULL);
 }

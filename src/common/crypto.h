@@ -7,11 +7,17 @@
 
 #include "internal.h"
 
+#include <openssl/types.h>
+
 /* Decodes base64 (no whitespace; padding required) into @out.
  * @return the length, or EMAUTH_ESYNTAX, EMAUTH_ETOOBIG. */
 int ea_base64_decode(struct emauth_span in, uint8_t *out, size_t size);
 /* Encodes @in into @out with a NUL. @return the length or EMAUTH_ETOOBIG. */
 int ea_base64_encode(const uint8_t *in, size_t n, char *out, size_t size);
+/* SHA-256, fetched from the provider once per process: OpenSSL 3 looks
+ * EVP_sha256() up again on every use, which costs more than hashing a
+ * short header block. */
+const EVP_MD *ea_md_sha256(void);
 /* SHA-256 of @in into @out (32 bytes). */
 void ea_sha256(const void *in, size_t n, uint8_t out[32]);
 

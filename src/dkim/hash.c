@@ -120,8 +120,17 @@ body_sink(void *arg, const uint8_t *p, size_t n)
 		if (n > b->l - b->hashed)
 			n = (size_t)(b->l - b->hashed);
 	}
-	EVP_DigestUpdate(b->md, p, n);
 	b->hashed += n;
+	if (b->staged + n > sizeof(b->stage)) {
+		EVP_DigestUpdate(b->md, b->stage, b->staged);
+		b->staged = 0;
+		if (n >= sizeof(b->stage)) {
+			EVP_DigestUpdate(b->md, p, n);
+			return;
+		}
+	}
+	memcpy(b->stage + b->staged, p, n);
+	b->staged += n;
 }
 
 int
@@ -150,7 +159,7 @@ ea_bodies_get(struct ea_bodies *s, enum ea_canon c, bool has_l, uint64_t l)
 	b->l = l;
 	b->md = EVP_MD_CTX_new();
 	if (b->md == NULL ||
-	    EVP_DigestInit_ex(b->md, EVP_sha256(), NULL) != 1) {
+	    EVP_DigestInit_ex(b->md, ea_md_sha256(), NULL) != 1) {
 		EVP_MD_CTX_free(b->md);
 		return EMAUTH_ENOMEM;
 	}
@@ -171,6 +180,8 @@ ea_bodies_finish(struct ea_bodies *s)
 	for (size_t i = 0; i < s->n; i++) {
 		unsigned int len = 32;
 		ea_body_canon_finish(&s->b[i].bc);
+		EVP_DigestUpdate(s->b[i].md, s->b[i].stage, s->b[i].staged);
+		s->b[i].staged = 0;
 		EVP_DigestFinal_ex(s->b[i].md, s->b[i].digest, &len);
 	}
 }
@@ -195,7 +206,7 @@ ea_dkim_sign(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
 	if (md == NULL)
 		return EMAUTH_ENOMEM;
 	if (alg == EA_ALG_RSA_SHA256) {
-		ok = EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) ==
+		ok = EVP_DigestSignInit(md, NULL, ea_md_sha256(), NULL, key) ==
 		         1 &&
 		     EVP_DigestSign(md, sig, &len, (const uint8_t *)data->p,
 		         data->len) == 1;
@@ -219,7 +230,7 @@ ea_dkim_verify(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
 	if (md == NULL)
 		return false;
 	if (alg == EA_ALG_RSA_SHA256) {
-		ok = EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, key) ==
+		ok = EVP_DigestVerifyInit(md, NULL, ea_md_sha256(), NULL, key) ==
 		         1 &&
 		     EVP_DigestVerify(md, sig, siglen, (const uint8_t *)data->p,
 		         data->len) == 1;

@@ -54,6 +54,10 @@ struct ea_bodyhash {
 	struct ea_body_canon bc;
 	uint64_t hashed;
 	uint8_t digest[32];
+	/* The canonicalizer emits short runs (a word at a time, in relaxed);
+	 * they are gathered here and hashed in larger pieces. */
+	size_t staged;
+	uint8_t stage[2048];
 };
 
 /* A set of body hashers, shared by signatures with the same parameters. */

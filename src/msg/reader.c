@@ -132,28 +132,76 @@ check:
 	return rc;
 }
 
+/* Whether a LF in p[0..n) lacks its CR (the byte before it, or the last
+ * byte of the previous chunk). */
+static bool
+has_bare_lf(const struct emauth_msg_reader *r, const uint8_t *p, size_t n)
+{
+	const uint8_t *lf;
+	size_t pos = 0;
+
+	while (pos < n && (lf = memchr(p + pos, '\n', n - pos)) != NULL) {
+		size_t j = (size_t)(lf - p);
+		if (j > 0 ? p[j - 1] != '\r' : !r->body_cr)
+			return true;
+		pos = j + 1;
+	}
+	return false;
+}
+
+/* Appends to the body chunk in r->out, handing it on when full. */
+static int
+out_add(struct emauth_msg_reader *r, size_t *o, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		if (*o == sizeof(r->out)) {
+			int rc = r->h.body(r->arg, ea_span(r->out, *o));
+			if (rc)
+				return rc;
+			*o = 0;
+		}
+		size_t k = sizeof(r->out) - *o;
+		if (k > n)
+			k = n;
+		memcpy(r->out + *o, p, k);
+		*o += k;
+		p += k;
+		n -= k;
+	}
+	return 0;
+}
+
 static int
 body_bytes(struct emauth_msg_reader *r, const uint8_t *p, size_t n)
 {
-	size_t o = 0;
+	if (r->h.body == NULL || n == 0)
+		return 0;
+	if (!has_bare_lf(r, p, n)) {
+		/* The usual case (CRLF already): handed on as it came. */
+		r->body_cr = p[n - 1] == '\r';
+		return r->h.body(r->arg, ea_span(p, n));
+	}
+	/* Every LF without CR becomes CRLF. */
+	size_t o = 0, start = 0, pos = 0;
+	const uint8_t *lf;
 	int rc;
-
-	for (size_t i = 0; i < n; i++) {
-		if (o + 2 > sizeof(r->out)) {
-			rc = r->h.body ? r->h.body(r->arg, ea_span(r->out, o))
-			               : 0;
+	while (pos < n && (lf = memchr(p + pos, '\n', n - pos)) != NULL) {
+		size_t j = (size_t)(lf - p);
+		if (j > 0 ? p[j - 1] != '\r' : !r->body_cr) {
+			rc = out_add(r, &o, p + start, j - start);
+			if (rc == 0)
+				rc = out_add(r, &o, (const uint8_t *)"\r", 1);
 			if (rc)
 				return rc;
-			o = 0;
+			start = j; /* the LF goes with the next run */
 		}
-		if (p[i] == '\n' && !r->body_cr)
-			r->out[o++] = '\r';
-		r->out[o++] = p[i];
-		r->body_cr = p[i] == '\r';
+		pos = j + 1;
 	}
-	if (o == 0 || r->h.body == NULL)
-		return 0;
-	return r->h.body(r->arg, ea_span(r->out, o));
+	rc = out_add(r, &o, p + start, n - start);
+	if (rc)
+		return rc;
+	r->body_cr = p[n - 1] == '\r';
+	return o ? r->h.body(r->arg, ea_span(r->out, o)) : 0;
 }
 
 int
@@ -166,30 +214,33 @@ emauth_msg_reader_feed(
 	while (i < d.len) {
 		if (r->st == IN_BODY)
 			return body_bytes(r, d.p + i, d.len - i);
-		uint8_t c = d.p[i++];
-		if (c == '\n') {
-			/* CRLF or a bare LF both end the line. */
-			r->cr = false;
-			rc = header_line(r, diag);
-			ea_buf_reset(&r->line);
-			if (rc)
-				return rc;
-			continue;
-		}
-		if (r->cr) {
-			/* A CR not followed by LF stays in the line. */
-			r->cr = false;
-			rc = ea_buf_addc(&r->line, '\r');
+		/* The rest of this header line, up to its LF (CRLF or a bare
+		 * LF both end the line). */
+		const uint8_t *lf = memchr(d.p + i, '\n', d.len - i);
+		size_t end = lf ? (size_t)(lf - d.p) : d.len;
+		if (end > i) {
+			if (r->cr) {
+				/* A CR not followed by LF stays in the line. */
+				r->cr = false;
+				rc = ea_buf_addc(&r->line, '\r');
+				if (rc)
+					goto toobig;
+			}
+			/* A CR at the end may be the first half of CRLF. */
+			bool cr = d.p[end - 1] == '\r';
+			rc = ea_buf_add(&r->line, d.p + i, end - i - (cr ? 1 : 0));
 			if (rc)
 				goto toobig;
+			r->cr = cr;
 		}
-		if (c == '\r') {
-			r->cr = true;
-			continue;
-		}
-		rc = ea_buf_addc(&r->line, (char)c);
+		if (lf == NULL)
+			break;
+		i = end + 1;
+		r->cr = false;
+		rc = header_line(r, diag);
+		ea_buf_reset(&r->line);
 		if (rc)
-			goto toobig;
+			return rc;
 	}
 	return 0;
 toobig:
