@@ -47,6 +47,26 @@ EMAUTH_API int emauth_msg_reader_finish(
 
 EMAUTH_API void emauth_msg_reader_free(struct emauth_msg_reader *r);
 
+struct emauth_address {
+	char local[256];  /* the local part, quotes removed */
+	char domain[256]; /* lower-case */
+	int has_display_name;
+};
+
+/**
+ * Parses the value of a From field (after "From:") as RFC 5322's
+ * mailbox-list, strictly: a display name is a phrase, so text that looks
+ * like an address there is an error unless quoted; groups, address
+ * literals and unbalanced brackets or quotes are errors; encoded words are
+ * left encoded. The one parser for addresses in the project.
+ * @param out OUT: up to @max addresses; @n OUT: how many.
+ * @return 0, EMAUTH_ESYNTAX (with @diag: what and where), EMAUTH_ELIMIT
+ *         (more than @max addresses), EMAUTH_ETOOBIG (a value over 16 KiB).
+ */
+EMAUTH_API int emauth_msg_parse_from(struct emauth_span value,
+    struct emauth_address *out, size_t max, size_t *n,
+    struct emauth_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -46,4 +46,16 @@
 #define EA_DNS_QUERY_TIMEOUT_MS 5000
 #define EA_DNS_TOTAL_TIMEOUT_MS 20000
 
+/* Ours: the From field value the address parser reads, and the addresses
+ * it returns. */
+#define EA_FROM_MAX 16384
+#define EA_FROM_ADDRS_MAX 16
+
+/* RFC 9989: a DNS Tree Walk makes at most 8 queries. */
+#define EA_DMARC_WALK_MAX 8
+/* Ours: a DMARC record's length, its tags, and its reporting URIs. */
+#define EA_DMARC_RECORD_MAX 4096
+#define EA_DMARC_TAGS_MAX 32
+#define EA_DMARC_URIS_MAX 8
+
 #endif

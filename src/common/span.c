@@ -3,6 +3,7 @@
  */
 #include "internal.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "span.h"
@@ -80,4 +81,15 @@ ea_escape(struct emauth_span s, size_t max, char *out, size_t size)
 		}
 	}
 	out[o] = '\0';
+}
+
+void
+ea_fmt(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	if (size == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
 }

@@ -64,6 +64,11 @@ int ea_span_uint(
  */
 void ea_escape(struct emauth_span s, size_t max, char *out, size_t size);
 
+/* snprintf into a fixed buffer where truncation is acceptable (messages
+ * for people built from names that are usually short). */
+void ea_fmt(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* The read cursor. */
 struct ea_cur {
 	const uint8_t *p, *end;

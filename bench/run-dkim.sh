@@ -1,0 +1,184 @@
+#!/bin/bash
+# run-dkim.sh: DKIM sign and verify throughput, emauth beside OpenDKIM,
+# dkimpy and Mail::DKIM and beside what `openssl speed` says the machine can
+# do, in one run; prints one table.
+#
+#   bench/run-dkim.sh [-t SECONDS] [-o OUTDIR] [BUILD-DIR]
+#
+# Messages of 2 KB, 20 KB and 200 KB (bench/dkim_msgs.py), keys RSA-2048
+# and Ed25519 (examples/keys), relaxed/relaxed, one signature. Every
+# program works in process on the message held in memory, one core, and
+# takes its key record without DNS (emauth: the zone back end and its
+# caches; the peers: a key file or a replaced DNS lookup), so the figures
+# compare DKIM work, not resolvers. Verification inputs are the messages
+# signed by emauth; every program first checks that its first operation
+# succeeds (mismatches=1 in the table otherwise).
+#
+# The limit: 1 / (1 / signature operations per second + message bytes /
+# SHA-256 bytes per second), from `openssl speed` (rsa2048, ed25519, and
+# sha256 on 16 KB blocks) run in the same session. It counts the signature
+# and one pass of SHA-256 over the message and nothing else (no parsing, no
+# canonicalization, no second hash of the header block).
+#
+# Needs: a build with bench/ (buildtype=release for figures worth
+# recording), libopendkim-dev at build time for dkim_bench_opendkim,
+# python3-dkim, libmail-dkim-perl, openssl.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+py=/usr/bin/python3
+secs=3
+out=
+while getopts t:o: opt; do
+	case $opt in
+	t) secs=$OPTARG ;;
+	o) out=$OPTARG ;;
+	*)
+		sed -n '6p' "$0" >&2
+		exit 2
+		;;
+	esac
+done
+shift $((OPTIND - 1))
+build=$(cd "${1:-$top/build}" && pwd) || exit 2
+b=$build/bench
+for f in "$b/dkim_bench" "$build/emauth"; do
+	[ -x "$f" ] || {
+		echo "run-dkim.sh: $f missing; build first (meson + ninja)" >&2
+		exit 2
+	}
+done
+[ -n "$out" ] || out=$(mktemp -d /tmp/dkim-bench.XXXXXX)
+mkdir -p "$out"
+log=$out/raw.txt
+: >"$log"
+
+keys=$top/examples/keys
+zone=zone:$top/examples/zones/example.com.zone
+rsa=$keys/demo2026.private
+ed=$keys/demo2026e.private
+
+# The messages, signed copies, the key file for the peers, a PKCS#1 key for
+# Mail::DKIM's signer.
+"$py" "$top/bench/dkim_msgs.py" "$out" || exit 1
+for s in demo2026 demo2026e; do
+	printf '%s._domainkey.example.com %s\n' "$s" \
+	    "$(sed -n 's/.*"\(.*\)".*/\1/p' "$keys/$s.txt" | tr -d '\n')"
+done >"$out/keys.txt"
+openssl rsa -in "$rsa" -traditional -out "$out/rsa-pkcs1.pem" 2>/dev/null
+sizes="2k 20k 200k"
+for m in $sizes; do
+	"$build/emauth" dkim sign --domain example.com --selector demo2026 \
+	    --key "$rsa" "$out/msg-$m.eml" >"$out/msg-$m.rsa.eml" || exit 1
+	"$build/emauth" dkim sign --domain example.com --selector demo2026e \
+	    --key "$ed" "$out/msg-$m.eml" >"$out/msg-$m.ed.eml" || exit 1
+done
+
+# The machine's limit (openssl speed takes whole seconds).
+osecs=${secs%.*}
+[ "${osecs:-0}" -ge 1 ] || osecs=1
+echo "== openssl speed" | tee -a "$log"
+openssl speed -seconds "$osecs" -mr rsa2048 ed25519 2>/dev/null |
+    grep '^+F' | tee -a "$log"
+openssl speed -seconds "$osecs" -mr -bytes 16384 sha256 2>/dev/null |
+    grep '^+F' | tee -a "$log"
+
+run() { "$@" 2>&1 | grep '^bench=' | tee -a "$log"; }
+
+odk=$b/dkim_bench_opendkim
+pyb=$top/bench/dkim_bench_dkimpy.py
+plb=$top/bench/dkim_bench_maildkim.pl
+for m in $sizes; do
+	msg=$out/msg-$m.eml
+	echo "== $m" | tee -a "$log"
+	run "$b/dkim_bench" -m sign -k "$rsa" -t "$secs" -l "sign-rsa-$m" "$msg"
+	run "$b/dkim_bench" -m sign -k "$ed" -s demo2026e -t "$secs" \
+	    -l "sign-ed25519-$m" "$msg"
+	run "$b/dkim_bench" -m verify -d "$zone" -t "$secs" \
+	    -l "verify-rsa-$m" "$out/msg-$m.rsa.eml"
+	run "$b/dkim_bench" -m verify -d "$zone" -t "$secs" \
+	    -l "verify-ed25519-$m" "$out/msg-$m.ed.eml"
+	run "$b/dkim_bench" -m verify -d "$zone" -f -t "$secs" \
+	    -l "verify-rsa-fresh-$m" "$out/msg-$m.rsa.eml"
+	if [ -x "$odk" ]; then
+		run "$odk" -m sign -k "$rsa" -t "$secs" -l "sign-rsa-$m" "$msg"
+		run "$odk" -m sign -a ed25519 -k "$ed" -s demo2026e \
+		    -t "$secs" -l "sign-ed25519-$m" "$msg"
+		run "$odk" -m verify -q "$out/keys.txt" -t "$secs" \
+		    -l "verify-rsa-$m" "$out/msg-$m.rsa.eml"
+		run "$odk" -m verify -q "$out/keys.txt" -t "$secs" \
+		    -l "verify-ed25519-$m" "$out/msg-$m.ed.eml"
+	fi
+	run "$py" "$pyb" -m sign -k "$rsa" -t "$secs" -l "sign-rsa-$m" "$msg"
+	run "$py" "$pyb" -m sign -a ed25519 -k "$ed" -s demo2026e \
+	    -t "$secs" -l "sign-ed25519-$m" "$msg"
+	run "$py" "$pyb" -m verify -q "$out/keys.txt" -t "$secs" \
+	    -l "verify-rsa-$m" "$out/msg-$m.rsa.eml"
+	run "$py" "$pyb" -m verify -q "$out/keys.txt" -t "$secs" \
+	    -l "verify-ed25519-$m" "$out/msg-$m.ed.eml"
+	run perl "$plb" -m sign -k "$out/rsa-pkcs1.pem" -t "$secs" \
+	    -l "sign-rsa-$m" "$msg"
+	run perl "$plb" -m verify -q "$out/keys.txt" -t "$secs" \
+	    -l "verify-rsa-$m" "$out/msg-$m.rsa.eml"
+done
+
+# The table: one row per (operation, algorithm, size).
+"$py" - "$log" "$out" <<'EOF'
+import os, re, sys
+log, out = sys.argv[1], sys.argv[2]
+rate, bad, rss, speed = {}, {}, {}, {}
+for line in open(log):
+    m = re.match(r"bench=(\S+) evaluations=\d+ seconds=\S+ rate=(\S+) "
+                 r"maxrss_kib=(\d+) mismatches=(\d+)", line)
+    if m:
+        rate[m[1]] = float(m[2])
+        rss[m[1]] = int(m[3])
+        bad[m[1]] = int(m[4])
+    elif line.startswith("+F2:") and ":2048:" in line:
+        f = line.strip().split(":")
+        speed["sign-rsa"], speed["verify-rsa"] = float(f[3]), float(f[4])
+    elif line.startswith("+F6:") and "Ed25519" in line:
+        f = line.strip().split(":")
+        speed["sign-ed25519"], speed["verify-ed25519"] = float(f[4]), float(f[5])
+    elif line.startswith("+F:") and "sha256" in line:
+        speed["sha256"] = float(line.strip().split(":")[3])
+peers = ["opendkim", "dkimpy", "maildkim"]
+print("openssl speed: RSA-2048 sign %.0f/s verify %.0f/s; Ed25519 sign "
+      "%.0f/s verify %.0f/s; SHA-256 %.0f MB/s" % (
+          speed.get("sign-rsa", 0), speed.get("verify-rsa", 0),
+          speed.get("sign-ed25519", 0), speed.get("verify-ed25519", 0),
+          speed.get("sha256", 0) / 1e6))
+hdr = "%-22s %9s %9s %6s" % ("operation", "limit/s", "emauth/s", "%lim")
+for p in peers:
+    hdr += " %10s %7s" % (p + "/s", "x")
+print(hdr)
+for op in ("sign", "verify"):
+    for alg in ("rsa", "ed25519"):
+        for size in ("2k", "20k", "200k"):
+            key = "%s-%s-%s" % (op, alg, size)
+            nbytes = os.path.getsize(os.path.join(out, "msg-%s.eml" % size))
+            lim = 0.0
+            if speed.get(op + "-" + alg) and speed.get("sha256"):
+                lim = 1 / (1 / speed[op + "-" + alg] + nbytes / speed["sha256"])
+            e = rate.get("emauth-" + key, 0)
+            row = "%-22s %9.0f %9.0f %5.0f%%" % (
+                key, lim, e, 100 * e / lim if lim else 0)
+            if bad.get("emauth-" + key):
+                row += " (FAILED CHECK)"
+            for p in peers:
+                r = rate.get(p + "-" + key)
+                if r is None:
+                    row += " %10s %7s" % ("-", "-")
+                else:
+                    row += " %10.0f %6.1fx" % (r, e / r if r else 0)
+                    if bad.get(p + "-" + key):
+                        row += "!"
+            print(row)
+for size in ("2k", "20k", "200k"):
+    k = "emauth-verify-rsa-fresh-" + size
+    if k in rate:
+        print("verify-rsa-%s with a fresh context per message (zone load, "
+              "key fetch and parse): %.0f/s" % (size, rate[k]))
+print("max RSS, KiB: " + ", ".join(
+    "%s %d" % (n, rss[n]) for n in sorted(rss) if n.endswith("-200k")))
+print("raw output: " + log)
+EOF
