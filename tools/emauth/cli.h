@@ -20,5 +20,14 @@ int cli_set_dns(const char *cmd, struct emauth_ctx *ctx, const char *spec);
 int cmd_spf(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_dmarc(int argc, char **argv);
+
+/* DMARC helpers shared by "dmarc" and "verify". */
+#include <emauth/dmarc.h>
+#include <json-c/json.h>
+/* Parses --dmarc-mode; on error prints why and returns EXIT_USAGE. */
+int cli_dmarc_mode(const char *cmd, const char *arg, enum emauth_dmarc_mode *out);
+json_object *cli_dmarc_record_json(const struct emauth_dmarc_record *r);
+void cli_dmarc_print_notes(const struct emauth_dmarc_record *r, const char *indent);
 
 #endif

@@ -18,6 +18,7 @@ static const char usage[] =
     "  spf      evaluate SPF (RFC 7208) for a client IP and sender\n"
     "  dkim     sign or verify messages with DKIM (RFC 6376, 8463)\n"
     "  keygen   generate a DKIM key pair and its DNS record\n"
+    "  dmarc    show the DMARC policy that applies to a domain\n"
     "\n"
     "Run 'emauth COMMAND --help' for a command's options.\n"
     "Exit status: 2 for bad usage or unreadable input; otherwise see each\n"
@@ -83,6 +84,8 @@ main(int argc, char **argv)
 		return cmd_dkim(argc - 1, argv + 1);
 	if (strcmp(cmd, "keygen") == 0)
 		return cmd_keygen(argc - 1, argv + 1);
+	if (strcmp(cmd, "dmarc") == 0)
+		return cmd_dmarc(argc - 1, argv + 1);
 	fprintf(stderr, "emauth: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }
