@@ -51,6 +51,9 @@
 #define EA_FROM_MAX 16384
 #define EA_FROM_ADDRS_MAX 16
 
+/* Ours: PTR names iprev confirms (as RFC 7208 bounds its ptr mechanism). */
+#define EA_IPREV_NAMES_MAX 10
+
 /* RFC 9989: a DNS Tree Walk makes at most 8 queries. */
 #define EA_DMARC_WALK_MAX 8
 /* Ours: a DMARC record's length, its tags, and its reporting URIs. */
