@@ -5,6 +5,8 @@
 #ifndef EMAUTH_CLI_H
 #define EMAUTH_CLI_H
 
+#include <stddef.h>
+
 #include <emauth/emauth.h>
 
 #define EXIT_USAGE 2
@@ -12,6 +14,9 @@
 /* Prints "emauth CMD: message" to stderr and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* snprintf where truncating a message for people is acceptable. */
+void cli_fmt(char *out, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The getopt_long error cases (':' missing value, '?' unknown option). */
 int cli_bad_option(const char *cmd, int c, char **argv);
 /* Applies --dns SPEC to @ctx; on error prints why and returns EXIT_USAGE. */
@@ -21,12 +26,21 @@ int cmd_spf(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 
 /* DMARC helpers shared by "dmarc" and "verify". */
 #include <emauth/dmarc.h>
 #include <json-c/json.h>
 /* Parses --dmarc-mode; on error prints why and returns EXIT_USAGE. */
 int cli_dmarc_mode(const char *cmd, const char *arg, enum emauth_dmarc_mode *out);
+#include <emauth/dkim.h>
+#include <emauth/msg.h>
+#include <stdio.h>
+/* Streams @f into a message reader (and into @copy when not NULL). */
+int cli_feed_file(FILE *f, const struct emauth_msg_handler *h, void *arg,
+    FILE *copy, struct emauth_diag *d);
+/* One signature as "emauth dkim verify --json" prints it. */
+json_object *cli_dkim_result_json(const struct emauth_dkim_result *r);
 json_object *cli_dmarc_record_json(const struct emauth_dmarc_record *r);
 void cli_dmarc_print_notes(const struct emauth_dmarc_record *r, const char *indent);
 

@@ -67,8 +67,8 @@ static const char verify_help[] =
     "a file has none that passes, 2 for bad usage or unreadable input.\n";
 
 /* Streams @f into a message reader. */
-static int
-feed_file(FILE *f, const struct emauth_msg_handler *h, void *arg, FILE *copy,
+int
+cli_feed_file(FILE *f, const struct emauth_msg_handler *h, void *arg, FILE *copy,
     struct emauth_diag *d)
 {
 	struct emauth_msg_reader *r;
@@ -113,8 +113,8 @@ v_body(void *arg, struct emauth_span c)
 	return emauth_dkim_verifier_body(arg, c);
 }
 
-static json_object *
-result_json(const struct emauth_dkim_result *r)
+json_object *
+cli_dkim_result_json(const struct emauth_dkim_result *r)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "domain", json_object_new_string(r->domain));
@@ -162,7 +162,7 @@ verify_one(struct emauth_ctx *ctx, const char *path, bool json,
 	memset(&d, 0, sizeof(d));
 	int rc = emauth_dkim_verifier_new(ctx, opts, &v);
 	if (rc == 0)
-		rc = feed_file(f, &h, v, NULL, &d);
+		rc = cli_feed_file(f, &h, v, NULL, &d);
 	if (f != stdin)
 		fclose(f);
 	if (rc == 0)
@@ -186,7 +186,7 @@ verify_one(struct emauth_ctx *ctx, const char *path, bool json,
 		emauth_dkim_verifier_result(v, i, &r);
 		pass |= r.result == EMAUTH_RES_PASS;
 		if (json) {
-			json_object_array_add(arr, result_json(&r));
+			json_object_array_add(arr, cli_dkim_result_json(&r));
 			continue;
 		}
 		printf("  dkim=%s d=%s s=%s a=%s c=%s%s\n    %s\n",
@@ -250,7 +250,7 @@ verify_path(struct emauth_ctx *ctx, const char *path, bool json,
 }
 
 static int
-cmd_verify(int argc, char **argv)
+dkim_verify_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"dns", required_argument, NULL, 'd'},
@@ -367,7 +367,7 @@ put_field(const char *field, bool lf)
 }
 
 static int
-cmd_sign(int argc, char **argv)
+dkim_sign_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"domain", required_argument, NULL, 'd'},
@@ -525,7 +525,7 @@ cmd_sign(int argc, char **argv)
 		    s_header, s_eoh, s_body};
 		int r = (in == stdin && spool == NULL)
 		            ? EMAUTH_EIO
-		            : feed_file(in, &h, s, spool, &d);
+		            : cli_feed_file(in, &h, s, spool, &d);
 		if (r == 0)
 			r = emauth_dkim_signer_finish(s, &d);
 		if (r != 0) {
@@ -570,9 +570,9 @@ cmd_dkim(int argc, char **argv)
 	if (argc < 2)
 		return cli_usage_error("dkim", "expected 'sign' or 'verify'");
 	if (strcmp(argv[1], "sign") == 0)
-		return cmd_sign(argc - 1, argv + 1);
+		return dkim_sign_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
-		return cmd_verify(argc - 1, argv + 1);
+		return dkim_verify_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(sign_help, stdout);
 		fputs("\n", stdout);

@@ -19,10 +19,20 @@ static const char usage[] =
     "  dkim     sign or verify messages with DKIM (RFC 6376, 8463)\n"
     "  keygen   generate a DKIM key pair and its DNS record\n"
     "  dmarc    show the DMARC policy that applies to a domain\n"
+    "  verify   the whole verdict on a message: iprev, SPF, DKIM, DMARC\n"
     "\n"
     "Run 'emauth COMMAND --help' for a command's options.\n"
     "Exit status: 2 for bad usage or unreadable input; otherwise see each\n"
     "command.\n";
+
+void
+cli_fmt(char *out, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out, size, fmt, ap);
+	va_end(ap);
+}
 
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -86,6 +96,8 @@ main(int argc, char **argv)
 		return cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(cmd, "dmarc") == 0)
 		return cmd_dmarc(argc - 1, argv + 1);
+	if (strcmp(cmd, "verify") == 0)
+		return cmd_verify(argc - 1, argv + 1);
 	fprintf(stderr, "emauth: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }

@@ -1,0 +1,709 @@
+/*
+ * cmd_verify.c: "emauth verify": the whole verdict on one message as a
+ * receiver reaches it: iprev, SPF (MAIL FROM and HELO), DKIM, DMARC; the
+ * Authentication-Results field it would add; a diagnosis for the sender
+ * with what to change; and a score out of 10.
+ *
+ * DMARC's inputs are only this program's own SPF and DKIM results and the
+ * From field parsed by the strict address parser; Authentication-Results
+ * or Received-SPF fields already in the message are ignored. A message
+ * without exactly one From field, or with one that does not parse, is not
+ * evaluated against any domain: DMARC is permerror with disposition
+ * reject (fail safe). Several addresses with different domains are each
+ * evaluated, and the strictest outcome holds.
+ *
+ * The score: iprev pass 2, SPF pass (MAIL FROM) 2, a passing DKIM
+ * signature 2, a DMARC record with a policy for the From domain 1, DMARC
+ * pass 3.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdarg.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <emauth/authres.h>
+#include <emauth/dkim.h>
+#include <emauth/dmarc.h>
+#include <emauth/iprev.h>
+#include <emauth/msg.h>
+#include <emauth/spf.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: emauth verify --ip IP --mail-from ADDR [--helo NAME] [--dns SPEC]\n"
+    "                     [--authserv-id ID] [--dmarc-mode rfc9989|rfc7489]\n"
+    "                     [--json] [FILE|-]\n"
+    "\n"
+    "Runs iprev, SPF (MAIL FROM and HELO), DKIM and DMARC on a message as a\n"
+    "receiver would, prints the Authentication-Results field it would add,\n"
+    "then a diagnosis for the sender: what passed, what failed, why, and\n"
+    "what to change, with a score out of 10 (iprev 2, SPF 2, DKIM 2, a\n"
+    "DMARC policy 1, DMARC pass 3).\n"
+    "\n"
+    "  --ip IP            the SMTP client's address\n"
+    "  --mail-from ADDR   the SMTP MAIL FROM ('' for the null reverse-path)\n"
+    "  --helo NAME        the HELO/EHLO name\n"
+    "  --dns SPEC         system (default), server:IP[@PORT], or\n"
+    "                     zone:FILE[,FILE...] (offline, RFC 1035 files)\n"
+    "  --authserv-id ID   the receiver's name in Authentication-Results\n"
+    "                     (default: this host's name)\n"
+    "  --dmarc-mode M     rfc9989 (default) or rfc7489\n"
+    "  --json             print one JSON object\n"
+    "\n"
+    "Exit status: 0 when DMARC passes, 1 when it does not (fail, none or an\n"
+    "error), 2 for bad usage or unreadable input.\n";
+
+#define FROM_FIELDS_MAX 4
+#define FROM_DOMAINS_MAX 4
+
+struct msgstate {
+	struct emauth_dkim_verifier *v;
+	char *from[FROM_FIELDS_MAX];
+	unsigned nfrom; /* From fields seen (may exceed the kept ones) */
+};
+
+static int
+m_header(void *arg, struct emauth_span f)
+{
+	struct msgstate *m = arg;
+	if (f.len >= 5 && strncasecmp((const char *)f.p, "from", 4) == 0) {
+		size_t i = 4;
+		while (i < f.len && (f.p[i] == ' ' || f.p[i] == '\t'))
+			i++;
+		if (i < f.len && f.p[i] == ':') {
+			if (m->nfrom < FROM_FIELDS_MAX) {
+				char *v = malloc(f.len - i);
+				if (v == NULL)
+					return EMAUTH_ENOMEM;
+				memcpy(v, f.p + i + 1, f.len - i - 1);
+				v[f.len - i - 1] = '\0';
+				m->from[m->nfrom] = v;
+			}
+			m->nfrom++;
+		}
+	}
+	int rc = emauth_dkim_verifier_header(m->v, f);
+	return rc == EMAUTH_ETOOBIG ? 0 : rc;
+}
+
+static int
+m_eoh(void *arg)
+{
+	return emauth_dkim_verifier_eoh(((struct msgstate *)arg)->v);
+}
+
+static int
+m_body(void *arg, struct emauth_span c)
+{
+	return emauth_dkim_verifier_body(((struct msgstate *)arg)->v, c);
+}
+
+/* The advice list. */
+struct advice {
+	char *v[24];
+	size_t n;
+};
+
+static void
+advise(struct advice *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+advise(struct advice *a, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1200];
+	if (a->n >= sizeof(a->v) / sizeof(a->v[0]))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	a->v[a->n++] = strdup(buf);
+}
+
+static int
+strictness(enum emauth_dmarc_policy p)
+{
+	return p == EMAUTH_DMARC_REJECT ? 3 : p == EMAUTH_DMARC_QUARANTINE ? 2 : 1;
+}
+
+struct verdict {
+	struct emauth_iprev_result iprev;
+	struct emauth_spf_result spf, helo;
+	bool have_spf, have_helo;
+	struct emauth_dkim_result dkim[16];
+	size_t ndkim, dkim_total;
+	struct emauth_dmarc_result *dmarc; /* the deciding evaluation */
+	char from_domain[256];
+	const char *from_problem; /* why DMARC was not evaluated */
+	char from_detail[300];
+	int score;
+	struct advice adv;
+	char authres[8192];
+};
+
+static void
+spf_advice(struct verdict *vd, const char *ip)
+{
+	const struct emauth_spf_result *s = &vd->spf;
+	switch (s->result) {
+	case EMAUTH_RES_NONE:
+		advise(&vd->adv,
+		    "SPF: %s publishes no SPF record. Publish one listing the "
+		    "servers that send for it, e.g. \"v=spf1 ip4:%s -all\", "
+		    "or the include: your platform documents.",
+		    s->domain, ip);
+		break;
+	case EMAUTH_RES_FAIL:
+	case EMAUTH_RES_SOFTFAIL:
+	case EMAUTH_RES_NEUTRAL:
+		advise(&vd->adv,
+		    "SPF %s: %s is not authorized by the SPF record of %s "
+		    "(%s). Add it (ip4:/ip6:) or the include: of the platform "
+		    "that sends from it.",
+		    emauth_result_name(s->result), ip, s->domain,
+		    s->mechanism[0] ? s->mechanism : "no term matched");
+		break;
+	case EMAUTH_RES_PERMERROR:
+		advise(&vd->adv,
+		    "SPF permerror: the SPF record of %s is broken: %s. "
+		    "Receivers treat this like no SPF at all.",
+		    s->domain, s->problem);
+		break;
+	case EMAUTH_RES_TEMPERROR:
+		advise(&vd->adv,
+		    "SPF temperror: %s. Receivers will defer (4xx) and retry.",
+		    s->problem);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+dkim_advice(struct verdict *vd)
+{
+	bool pass = false;
+	for (size_t i = 0; i < vd->ndkim; i++)
+		pass |= vd->dkim[i].result == EMAUTH_RES_PASS;
+	if (vd->dkim_total == 0) {
+		advise(&vd->adv,
+		    "DKIM: the message is not signed. Sign it with a key for "
+		    "%s (\"emauth keygen --domain %s --selector NAME\" writes "
+		    "the key and the DNS record to publish).",
+		    vd->from_domain[0] ? vd->from_domain : "your domain",
+		    vd->from_domain[0] ? vd->from_domain : "DOMAIN");
+		return;
+	}
+	for (size_t i = 0; i < vd->ndkim; i++) {
+		const struct emauth_dkim_result *k = &vd->dkim[i];
+		if (k->result == EMAUTH_RES_PASS)
+			continue;
+		advise(&vd->adv, "DKIM %s for d=%s s=%s: %s.",
+		    emauth_result_name(k->result), k->domain, k->selector,
+		    k->detail);
+	}
+	(void)pass;
+}
+
+static void
+dmarc_advice(struct verdict *vd)
+{
+	const struct emauth_dmarc_result *d = vd->dmarc;
+	const char *from = vd->from_domain;
+	if (vd->from_problem) {
+		advise(&vd->adv,
+		    "DMARC cannot be evaluated: %s%s%s. Receivers reject such "
+		    "messages; send exactly one From field with one address.",
+		    vd->from_problem, vd->from_detail[0] ? ": " : "",
+		    vd->from_detail);
+		return;
+	}
+	if (d == NULL)
+		return;
+	for (unsigned i = 0; i < d->d.record.nnotes; i++)
+		advise(&vd->adv, "DMARC record of %s: %s", d->d.policy_domain,
+		    d->d.record.notes[i].text);
+	if (d->result == EMAUTH_RES_NONE) {
+		advise(&vd->adv,
+		    "DMARC: %s publishes no DMARC policy. Gmail and Yahoo "
+		    "require one from bulk senders: publish a TXT record at "
+		    "_dmarc.%s, e.g. \"v=DMARC1; p=none; "
+		    "rua=mailto:dmarc-reports@%s\", then move to quarantine or "
+		    "reject once the reports show only your own mail.",
+		    from, from, from);
+		return;
+	}
+	if (d->result == EMAUTH_RES_TEMPERROR) {
+		advise(&vd->adv, "DMARC temperror: %s.", d->reason);
+		return;
+	}
+	if (d->result != EMAUTH_RES_FAIL)
+		return;
+	/* The diagnosis: why neither identifier is aligned, and the fix. */
+	char spf_part[600], dkim_part[600];
+	if (vd->have_spf && vd->spf.result == EMAUTH_RES_PASS)
+		cli_fmt(spf_part, sizeof(spf_part),
+		    "SPF passes for %s, which is not aligned with the From "
+		    "domain %s",
+		    vd->spf.domain, from);
+	else
+		cli_fmt(spf_part, sizeof(spf_part), "SPF does not pass (%s)",
+		    vd->have_spf ? emauth_result_name(vd->spf.result) : "none");
+	const struct emauth_dkim_result *other = NULL;
+	unsigned passing = 0;
+	for (size_t i = 0; i < vd->ndkim; i++)
+		if (vd->dkim[i].result == EMAUTH_RES_PASS) {
+			passing++;
+			other = &vd->dkim[i];
+		}
+	if (passing == 1)
+		cli_fmt(dkim_part, sizeof(dkim_part),
+		    "the only passing DKIM signature is d=%s, also not aligned",
+		    other->domain);
+	else if (passing > 1)
+		cli_fmt(dkim_part, sizeof(dkim_part),
+		    "none of the %u passing DKIM signatures is aligned",
+		    passing);
+	else
+		cli_fmt(dkim_part, sizeof(dkim_part),
+		    "no DKIM signature passes");
+	const char *fate =
+	    d->disposition == EMAUTH_DMARC_REJECT
+	        ? "reject this: 550 5.7.26"
+	        : d->disposition == EMAUTH_DMARC_QUARANTINE
+	              ? "put this in spam (quarantine)"
+	              : "deliver this for now (the policy is none), but "
+	                "Gmail and Yahoo require DMARC to pass for bulk mail";
+	char fix[700];
+	if (other)
+		cli_fmt(fix, sizeof(fix),
+		    "publish the DKIM selector of %s for %s (usually a CNAME "
+		    "such as %s._domainkey.%s pointing to the platform), or use "
+		    "a return path under %s",
+		    other->domain, from, other->selector, from, from);
+	else
+		cli_fmt(fix, sizeof(fix),
+		    "sign with a DKIM key of %s, or send with a return path "
+		    "under %s from a server that its SPF record lists",
+		    from, from);
+	advise(&vd->adv,
+	    "DMARC fails: %s; %s. Receivers that enforce DMARC (Gmail, "
+	    "Yahoo) %s. Fix: %s.",
+	    spf_part, dkim_part, fate, fix);
+}
+
+static int
+run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
+    const char *ip, const char *mail_from, const char *helo,
+    enum emauth_dmarc_mode mode, struct verdict *vd)
+{
+	struct msgstate m;
+	struct emauth_diag d;
+	static const struct emauth_msg_handler h = {m_header, m_eoh, m_body};
+	char msg[600];
+
+	memset(&m, 0, sizeof(m));
+	memset(&d, 0, sizeof(d));
+	int rc = emauth_dkim_verifier_new(ctx, NULL, &m.v);
+	if (rc == 0)
+		rc = cli_feed_file(in, &h, &m, NULL, &d);
+	if (rc == 0)
+		rc = emauth_dkim_verifier_finish(m.v);
+	if (rc != 0) {
+		fprintf(stderr, "emauth verify: %s: %s\n", path,
+		    d.msg ? emauth_diag_format(&d, msg, sizeof(msg))
+		          : emauth_strerror(rc));
+		goto out;
+	}
+	vd->dkim_total = emauth_dkim_verifier_count(m.v);
+	for (size_t i = 0; i < vd->dkim_total && vd->ndkim < 16; i++)
+		emauth_dkim_verifier_result(m.v, i, &vd->dkim[vd->ndkim++]);
+
+	/* iprev and SPF. */
+	if ((rc = emauth_iprev_check(ctx, ip, &vd->iprev)) != 0)
+		goto out;
+	struct emauth_spf_query q;
+	memset(&q, 0, sizeof(q));
+	q.ip = ip;
+	q.mail_from = mail_from;
+	q.helo = helo;
+	bool null_sender = mail_from[0] == '\0' || strcmp(mail_from, "<>") == 0;
+	if (!null_sender || (helo && helo[0])) {
+		if ((rc = emauth_spf_check_host(ctx, &q, &vd->spf)) != 0)
+			goto out;
+		vd->have_spf = true;
+	}
+	if (!null_sender && helo && helo[0]) {
+		q.identity = EMAUTH_SPF_HELO;
+		vd->have_helo =
+		    emauth_spf_check_host(ctx, &q, &vd->helo) == 0;
+	}
+
+	/* The From domain(s). */
+	char domains[FROM_DOMAINS_MAX][256];
+	size_t nd = 0;
+	if (m.nfrom == 0) {
+		vd->from_problem = "the message has no From field";
+	} else if (m.nfrom > 1) {
+		vd->from_problem = "the message has several From fields";
+	} else {
+		struct emauth_address addr[8];
+		size_t na = 0;
+		struct emauth_diag fd;
+		memset(&fd, 0, sizeof(fd));
+		int prc = emauth_msg_parse_from(
+		    (struct emauth_span){(const uint8_t *)m.from[0],
+		        strlen(m.from[0])},
+		    addr, 8, &na, &fd);
+		if (prc != 0) {
+			vd->from_problem = "the From field cannot be parsed";
+			cli_fmt(vd->from_detail, sizeof(vd->from_detail), "%s",
+			    fd.msg ? emauth_diag_format(&fd, msg, sizeof(msg))
+			           : emauth_strerror(prc));
+		} else {
+			for (size_t i = 0; i < na && nd < FROM_DOMAINS_MAX; i++) {
+				bool dup = false;
+				for (size_t k = 0; k < nd; k++)
+					dup |= strcmp(domains[k],
+					           addr[i].domain) == 0;
+				if (!dup)
+					cli_fmt(domains[nd++], 256, "%s",
+					    addr[i].domain);
+			}
+		}
+	}
+
+	/* DMARC for each From domain; the strictest outcome holds. */
+	struct emauth_dmarc_dkim kd[16];
+	for (size_t i = 0; i < vd->ndkim; i++) {
+		kd[i].domain = vd->dkim[i].domain;
+		kd[i].result = vd->dkim[i].result;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		struct emauth_dmarc_result *r = malloc(sizeof(*r));
+		if (r == NULL) {
+			rc = EMAUTH_ENOMEM;
+			goto out;
+		}
+		struct emauth_dmarc_query dq = {domains[i],
+		    vd->have_spf ? vd->spf.domain : NULL,
+		    vd->have_spf ? vd->spf.result : EMAUTH_RES_NONE, kd,
+		    vd->ndkim, mode, -1};
+		if (emauth_dmarc_evaluate(ctx, &dq, r) != 0) {
+			/* Not a domain name: treated as a bad From. */
+			free(r);
+			vd->from_problem = "the From domain is not a domain name";
+			cli_fmt(vd->from_detail, sizeof(vd->from_detail), "%s",
+			    domains[i]);
+			break;
+		}
+		bool worse = vd->dmarc == NULL ||
+		    (vd->dmarc->result == EMAUTH_RES_PASS &&
+		        r->result != EMAUTH_RES_PASS) ||
+		    (r->result == EMAUTH_RES_FAIL &&
+		        strictness(r->disposition) >
+		            strictness(vd->dmarc->disposition));
+		if (worse) {
+			free(vd->dmarc);
+			vd->dmarc = r;
+			cli_fmt(vd->from_domain, sizeof(vd->from_domain), "%s",
+			    domains[i]);
+		} else {
+			free(r);
+		}
+	}
+	if (vd->from_problem) {
+		free(vd->dmarc);
+		vd->dmarc = NULL;
+	}
+out:
+	for (unsigned i = 0; i < m.nfrom && i < FROM_FIELDS_MAX; i++)
+		free(m.from[i]);
+	emauth_dkim_verifier_free(m.v);
+	return rc;
+}
+
+static enum emauth_result
+dmarc_result(const struct verdict *vd)
+{
+	if (vd->from_problem)
+		return EMAUTH_RES_PERMERROR;
+	return vd->dmarc ? vd->dmarc->result : EMAUTH_RES_NONE;
+}
+
+static json_object *
+jstr(const char *s)
+{
+	return s && s[0] ? json_object_new_string(s) : NULL;
+}
+
+static json_object *
+spf_json(const struct emauth_spf_result *s)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "result", json_object_new_string(emauth_result_name(s->result)));
+	json_object_object_add(o, "domain", json_object_new_string(s->domain));
+	json_object_object_add(o, "mechanism", jstr(s->mechanism));
+	json_object_object_add(o, "problem", jstr(s->problem));
+	return o;
+}
+
+static void
+print_json(const struct verdict *vd)
+{
+	json_object *o = json_object_new_object();
+	json_object *ip = json_object_new_object();
+	json_object_object_add(ip, "result",
+	    json_object_new_string(emauth_result_name(vd->iprev.result)));
+	json_object_object_add(ip, "name", jstr(vd->iprev.name));
+	json_object_object_add(ip, "reason", jstr(vd->iprev.reason));
+	json_object_object_add(o, "iprev", ip);
+	json_object_object_add(
+	    o, "spf", vd->have_spf ? spf_json(&vd->spf) : NULL);
+	json_object_object_add(
+	    o, "spf_helo", vd->have_helo ? spf_json(&vd->helo) : NULL);
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < vd->ndkim; i++)
+		json_object_array_add(arr, cli_dkim_result_json(&vd->dkim[i]));
+	json_object_object_add(o, "dkim", arr);
+	json_object *dm = json_object_new_object();
+	const struct emauth_dmarc_result *d = vd->dmarc;
+	json_object_object_add(dm, "result",
+	    json_object_new_string(emauth_result_name(dmarc_result(vd))));
+	json_object_object_add(dm, "policy",
+	    d && d->d.policy_tag
+	        ? json_object_new_string(emauth_dmarc_policy_name(d->d.policy))
+	        : NULL);
+	json_object_object_add(dm, "disposition",
+	    json_object_new_string(
+	        vd->from_problem ? "reject"
+	        : d && d->disposition
+	            ? emauth_dmarc_policy_name(d->disposition)
+	            : "none"));
+	json_object_object_add(dm, "from_domain", jstr(vd->from_domain));
+	json_object_object_add(
+	    dm, "policy_domain", d ? jstr(d->d.policy_domain) : NULL);
+	json_object_object_add(
+	    dm, "organizational_domain", d ? jstr(d->d.org_domain) : NULL);
+	json_object_object_add(dm, "spf_aligned",
+	    json_object_new_boolean(d && d->spf_aligned));
+	json_object_object_add(dm, "dkim_aligned",
+	    json_object_new_boolean(d && d->dkim_aligned));
+	char reason[900];
+	if (vd->from_problem)
+		cli_fmt(reason, sizeof(reason), "%s%s%s", vd->from_problem,
+		    vd->from_detail[0] ? ": " : "", vd->from_detail);
+	json_object_object_add(dm, "reason",
+	    json_object_new_string(vd->from_problem ? reason
+	                           : d              ? d->reason
+	                                            : ""));
+	json_object_object_add(o, "dmarc", dm);
+	json_object_object_add(o, "authentication_results",
+	    json_object_new_string(vd->authres));
+	json_object_object_add(o, "score", json_object_new_int(vd->score));
+	json_object *adv = json_object_new_array();
+	for (size_t i = 0; i < vd->adv.n; i++)
+		json_object_array_add(adv, json_object_new_string(vd->adv.v[i]));
+	json_object_object_add(o, "advice", adv);
+	puts(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+}
+
+static void
+print_text(const struct verdict *vd)
+{
+	printf("%s\n\n", vd->authres);
+	enum emauth_result dr = dmarc_result(vd);
+	printf("verdict: DMARC %s", emauth_result_name(dr));
+	if (vd->from_problem)
+		printf(", disposition reject");
+	else if (vd->dmarc && vd->dmarc->d.policy_tag)
+		printf(", disposition %s (policy %s=%s of %s)",
+		    vd->dmarc->disposition
+		        ? emauth_dmarc_policy_name(vd->dmarc->disposition)
+		        : "none",
+		    vd->dmarc->d.policy_tag,
+		    emauth_dmarc_policy_name(vd->dmarc->d.policy),
+		    vd->dmarc->d.policy_domain);
+	printf("\nscore: %d/10\n", vd->score);
+	if (vd->adv.n == 0) {
+		printf("\nEverything is in order: iprev, SPF, DKIM and DMARC "
+		       "pass.\n");
+		return;
+	}
+	printf("\nwhat to change:\n");
+	for (size_t i = 0; i < vd->adv.n; i++)
+		printf("- %s\n", vd->adv.v[i]);
+}
+
+int
+cmd_verify(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"ip", required_argument, NULL, 'i'},
+	    {"mail-from", required_argument, NULL, 'm'},
+	    {"helo", required_argument, NULL, 'H'},
+	    {"dns", required_argument, NULL, 'd'},
+	    {"authserv-id", required_argument, NULL, 'a'},
+	    {"dmarc-mode", required_argument, NULL, 'M'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *ip = NULL, *from = NULL, *helo = NULL, *dns = NULL;
+	const char *authserv = NULL;
+	enum emauth_dmarc_mode mode = EMAUTH_DMARC_RFC9989;
+	int json = 0, c, rc;
+	char host[256];
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			ip = optarg;
+			break;
+		case 'm':
+			from = optarg;
+			break;
+		case 'H':
+			helo = optarg;
+			break;
+		case 'd':
+			dns = optarg;
+			break;
+		case 'a':
+			authserv = optarg;
+			break;
+		case 'M':
+			if ((rc = cli_dmarc_mode("verify", optarg, &mode)) != 0)
+				return rc;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("verify", c, argv);
+		}
+	}
+	if (ip == NULL)
+		return cli_usage_error("verify", "--ip is required");
+	if (from == NULL)
+		return cli_usage_error("verify",
+		    "--mail-from is required ('' for the null reverse-path)");
+	if ((from[0] == '\0' || strcmp(from, "<>") == 0) &&
+	    (helo == NULL || helo[0] == '\0'))
+		return cli_usage_error(
+		    "verify", "the null reverse-path needs --helo");
+	if (argc - optind > 1)
+		return cli_usage_error("verify", "one message at a time");
+	if (authserv == NULL) {
+		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+			cli_fmt(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		authserv = host;
+	}
+	const char *path = optind < argc ? argv[optind] : "-";
+	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (in == NULL) {
+		fprintf(stderr, "emauth verify: %s: %s\n", path,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+
+	struct emauth_ctx *ctx;
+	if (emauth_ctx_new(&ctx) != 0) {
+		if (in != stdin)
+			fclose(in);
+		return EXIT_USAGE;
+	}
+	if (dns && (rc = cli_set_dns("verify", ctx, dns)) != 0) {
+		if (in != stdin)
+			fclose(in);
+		emauth_ctx_free(ctx);
+		return rc;
+	}
+	struct verdict *vd = calloc(1, sizeof(*vd));
+	if (vd == NULL) {
+		emauth_ctx_free(ctx);
+		return EXIT_USAGE;
+	}
+	rc = run_verify(ctx, in, path, ip, from, helo, mode, vd);
+	if (in != stdin)
+		fclose(in);
+	if (rc == EMAUTH_EINVAL) {
+		rc = cli_usage_error("verify", "--ip: not an IP address: '%s'",
+		    ip);
+		goto out;
+	}
+	if (rc != 0) {
+		rc = EXIT_USAGE;
+		goto out;
+	}
+
+	struct emauth_authres_input ar = {authserv, ip, &vd->iprev,
+	    vd->have_spf ? &vd->spf : NULL, vd->have_helo ? &vd->helo : NULL,
+	    vd->dkim, vd->ndkim, vd->dmarc,
+	    vd->from_domain[0] ? vd->from_domain : NULL};
+	if (emauth_authres_format(&ar, "\n", vd->authres,
+	        sizeof(vd->authres)) < 0) {
+		rc = cli_usage_error("verify",
+		    "--authserv-id: '%s' is not a host name", authserv);
+		goto out;
+	}
+	if (vd->from_problem) {
+		/* Say so in the field too: dmarc=permerror. */
+		size_t l = strlen(vd->authres);
+		cli_fmt(vd->authres + l, sizeof(vd->authres) - l,
+		    ";\n\tdmarc=permerror (%s)", vd->from_problem);
+	}
+
+	/* Score and advice. */
+	bool dkim_pass = false;
+	for (size_t i = 0; i < vd->ndkim; i++)
+		dkim_pass |= vd->dkim[i].result == EMAUTH_RES_PASS;
+	vd->score = (vd->iprev.result == EMAUTH_RES_PASS ? 2 : 0) +
+	            (vd->have_spf && vd->spf.result == EMAUTH_RES_PASS ? 2 : 0) +
+	            (dkim_pass ? 2 : 0) +
+	            (vd->dmarc && vd->dmarc->d.policy_tag ? 1 : 0) +
+	            (dmarc_result(vd) == EMAUTH_RES_PASS ? 3 : 0);
+	if (vd->iprev.result != EMAUTH_RES_PASS)
+		advise(&vd->adv,
+		    "iprev %s: %s. Ask whoever runs %s to set its PTR record "
+		    "to a name whose A/AAAA record is %s; Gmail and Yahoo "
+		    "require it.",
+		    emauth_result_name(vd->iprev.result), vd->iprev.reason, ip,
+		    ip);
+	if (vd->have_spf)
+		spf_advice(vd, ip);
+	dkim_advice(vd);
+	dmarc_advice(vd);
+
+	if (json)
+		print_json(vd);
+	else
+		print_text(vd);
+	rc = dmarc_result(vd) == EMAUTH_RES_PASS ? 0 : 1;
+out:
+	for (size_t i = 0; i < vd->adv.n; i++)
+		free(vd->adv.v[i]);
+	free(vd->dmarc);
+	free(vd);
+	emauth_ctx_free(ctx);
+	return rc;
+}
