@@ -1,12 +1,14 @@
 #!/bin/sh
 # make demo: evaluates SPF for example.com, served offline from the zone
 # files in examples/zones, for a sender the record allows and a forged one;
-# then signs a message with DKIM (RSA and Ed25519) and verifies it, intact
-# and tampered.
+# signs a message with DKIM (RSA and Ed25519) and verifies it, intact and
+# tampered; shows the DMARC policy of example.com; and gives the whole
+# receiver's verdict (iprev, SPF, DKIM, DMARC) on the newsletter sent by the
+# platform, signed and unsigned.
 set -eu
 emauth=${1:-build/emauth}
 here=$(cd "$(dirname "$0")" && pwd)
-dns="zone:$here/zones/example.com.zone,$here/zones/mailplatform.example.zone"
+dns="zone:$here/zones/example.com.zone,$here/zones/mailplatform.example.zone,$here/zones/reverse.zone"
 
 run() {
 	echo "\$ emauth spf $*"
@@ -45,3 +47,23 @@ echo "-- 6. Someone changes the body on the way: both signatures fail"
 sed 's/never ask/sometimes ask/' "$tmp/signed.eml" >"$tmp/tampered.eml"
 echo "\$ emauth dkim verify tampered.eml"
 "$emauth" dkim verify --dns "$dns" "$tmp/tampered.eml" || true
+
+echo
+echo "== DMARC for example.com"
+echo
+echo "\$ emauth dmarc example.com"
+"$emauth" dmarc --dns "$dns" example.com || true
+echo
+echo "== The receiver's verdict on the newsletter, sent by the platform"
+echo
+echo "-- 7. Signed by example.com, bounce address at example.com: all pass"
+echo "\$ emauth verify --ip 203.0.113.140 --mail-from bounce@example.com --helo out7.mailplatform.example signed.eml"
+"$emauth" verify --dns "$dns" --authserv-id mx.receiver.example \
+	--ip 203.0.113.140 --mail-from bounce@example.com \
+	--helo out7.mailplatform.example "$tmp/signed.eml" || true
+echo
+echo "-- 8. Unsigned, with the platform's bounce address: DMARC fails, and why"
+echo "\$ emauth verify --ip 203.0.113.140 --mail-from b@bounces.mailplatform.example --helo out7.mailplatform.example newsletter.eml"
+"$emauth" verify --dns "$dns" --authserv-id mx.receiver.example \
+	--ip 203.0.113.140 --mail-from b@bounces.mailplatform.example \
+	--helo out7.mailplatform.example "$here/messages/newsletter.eml" || true
