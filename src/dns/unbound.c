@@ -241,6 +241,12 @@ ea_dns_unbound_new(
 		ea_free(u);
 		return EMAUTH_EDNS;
 	}
+	/* Likewise the special-use names of RFC 6761 that libunbound answers
+	 * NXDOMAIN itself: "test." is where test and staging setups live,
+	 * and the server we forward to decides. (Adding a zone finalizes
+	 * the context, so this comes after the forwarders.) */
+	ub_ctx_zone_add(u->ctx, "test.", "transparent");
+	ub_ctx_zone_add(u->ctx, "invalid.", "transparent");
 	/* Without memory for the cache, queries simply go to libunbound. */
 	u->cache = ea_dns_cache_new();
 	memset(out, 0, sizeof(*out));
