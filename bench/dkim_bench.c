@@ -129,8 +129,8 @@ feed(struct state *st, const struct emauth_msg_handler *h, void *arg)
 		bench_die("dkim_bench: out of memory");
 	if (emauth_msg_reader_feed(r, all, NULL) != 0 ||
 	    emauth_msg_reader_finish(r, NULL) != 0)
-		bench_die("dkim_bench: %s: the message cannot be read",
-		    st->label);
+		bench_die(
+		    "dkim_bench: %s: the message cannot be read", st->label);
 	emauth_msg_reader_free(r);
 }
 
@@ -226,7 +226,8 @@ main(int argc, char **argv)
 			st.fresh = true;
 			break;
 		case 't':
-			opts.seconds = bench_parse_seconds("dkim_bench", optarg);
+			opts.seconds =
+			    bench_parse_seconds("dkim_bench", optarg);
 			break;
 		case 'n':
 			opts.rounds = bench_parse_count("dkim_bench", optarg);
@@ -256,9 +257,8 @@ main(int argc, char **argv)
 			goto usage;
 		pem = slurp(keyfile, &klen);
 		memset(&d, 0, sizeof(d));
-		if (emauth_dkim_key_load((struct emauth_span){(const unsigned
-		                                                    char *)pem,
-		                             klen},
+		if (emauth_dkim_key_load(
+		        (struct emauth_span){(const unsigned char *)pem, klen},
 		        &st.key, &d) != 0)
 			bench_die("dkim_bench: %s: not a private key", keyfile);
 		free(pem);

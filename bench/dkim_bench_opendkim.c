@@ -77,10 +77,10 @@ sign_round(void *arg)
 	if (d == NULL)
 		bench_die("dkim_bench_opendkim: dkim_sign: status %d", stat);
 	st->ok = dkim_chunk(d, st->msg, st->len) == DKIM_STAT_OK &&
-	    dkim_chunk(d, NULL, 0) == DKIM_STAT_OK &&
-	    dkim_eom(d, NULL) == DKIM_STAT_OK &&
-	    dkim_getsighdr(d, hdr, sizeof(hdr), strlen("DKIM-Signature: ")) ==
-		DKIM_STAT_OK;
+	         dkim_chunk(d, NULL, 0) == DKIM_STAT_OK &&
+	         dkim_eom(d, NULL) == DKIM_STAT_OK &&
+	         dkim_getsighdr(d, hdr, sizeof(hdr),
+	             strlen("DKIM-Signature: ")) == DKIM_STAT_OK;
 	dkim_free(d);
 	return 1;
 }
@@ -90,14 +90,14 @@ verify_round(void *arg)
 {
 	struct state *st = arg;
 	DKIM_STAT stat;
-	DKIM *d = dkim_verify(st->lib, (const unsigned char *)"bench", NULL,
-	    &stat);
+	DKIM *d =
+	    dkim_verify(st->lib, (const unsigned char *)"bench", NULL, &stat);
 
 	if (d == NULL)
 		bench_die("dkim_bench_opendkim: dkim_verify: status %d", stat);
 	st->ok = dkim_chunk(d, st->msg, st->len) == DKIM_STAT_OK &&
-	    dkim_chunk(d, NULL, 0) == DKIM_STAT_OK &&
-	    dkim_eom(d, NULL) == DKIM_STAT_OK;
+	         dkim_chunk(d, NULL, 0) == DKIM_STAT_OK &&
+	         dkim_eom(d, NULL) == DKIM_STAT_OK;
 	dkim_free(d);
 	return 1;
 }
@@ -124,8 +124,8 @@ main(int argc, char **argv)
 			break;
 		case 'a':
 			st.alg = strcmp(optarg, "ed25519") == 0
-			    ? DKIM_SIGN_ED25519SHA256
-			    : DKIM_SIGN_RSASHA256;
+			             ? DKIM_SIGN_ED25519SHA256
+			             : DKIM_SIGN_RSASHA256;
 			break;
 		case 's':
 			st.selector = optarg;
@@ -172,7 +172,8 @@ main(int argc, char **argv)
 		        &method, sizeof(method)) != DKIM_STAT_OK ||
 		    dkim_options(st.lib, DKIM_OP_SETOPT, DKIM_OPTS_QUERYINFO,
 		        path, strlen(path)) != DKIM_STAT_OK)
-			bench_die("dkim_bench_opendkim: cannot set the key file");
+			bench_die(
+			    "dkim_bench_opendkim: cannot set the key file");
 		round = verify_round;
 	} else {
 		goto usage;
@@ -181,8 +182,9 @@ main(int argc, char **argv)
 	round(&st);
 	unsigned bad = !st.ok;
 	if (bad)
-		fprintf(stderr, "dkim_bench_opendkim: %s: the first %s failed\n",
-		    st.label, mode);
+		fprintf(stderr,
+		    "dkim_bench_opendkim: %s: the first %s failed\n", st.label,
+		    mode);
 	double secs;
 	unsigned long n = bench_run(&opts, round, &st, &secs);
 	char name[96];

@@ -45,8 +45,9 @@ h_header(void *arg, struct emauth_span f)
 	struct st *s = arg;
 	if (f.len > 5 && strncasecmp((const char *)f.p, "from:", 5) == 0 &&
 	    s->nfrom++ == 0) {
-		size_t n = f.len - 5 < sizeof(s->from) - 1 ? f.len - 5
-		                                            : sizeof(s->from) - 1;
+		size_t n = f.len - 5 < sizeof(s->from) - 1
+		               ? f.len - 5
+		               : sizeof(s->from) - 1;
 		memcpy(s->from, f.p + 5, n);
 		s->from[n] = '\0';
 	}
@@ -100,17 +101,17 @@ one(void *arg)
 	emauth_dkim_verifier_free(s->v);
 	if (s->nfrom != 1 ||
 	    emauth_msg_parse_from(
-	        (struct emauth_span){(const unsigned char *)s->from,
-	            strlen(s->from)},
+	        (struct emauth_span){
+	            (const unsigned char *)s->from, strlen(s->from)},
 	        a, 4, &na, NULL) != 0)
 		bench_die("verify_bench: no usable From field");
-	struct emauth_spf_query q = {s->ip, s->mail_from, NULL, NULL,
-	    EMAUTH_SPF_MAILFROM, NULL};
+	struct emauth_spf_query q = {
+	    s->ip, s->mail_from, NULL, NULL, EMAUTH_SPF_MAILFROM, NULL};
 	if (emauth_iprev_check(s->ctx, s->ip, &ipr) != 0 ||
 	    emauth_spf_check_host(s->ctx, &q, &spf) != 0)
 		bench_die("verify_bench: iprev or SPF failed to run");
-	struct emauth_dmarc_query dq = {a[0].domain, spf.domain, spf.result,
-	    kd, nk, EMAUTH_DMARC_RFC9989, -1};
+	struct emauth_dmarc_query dq = {a[0].domain, spf.domain, spf.result, kd,
+	    nk, EMAUTH_DMARC_RFC9989, -1};
 	if (emauth_dmarc_evaluate(s->ctx, &dq, &dm) != 0)
 		bench_die("verify_bench: DMARC failed to run");
 	struct emauth_authres_input in = {"mx.receiver.example", s->ip, &ipr,
@@ -138,7 +139,8 @@ main(int argc, char **argv)
 			spec = optarg;
 			break;
 		case 't':
-			opts.seconds = bench_parse_seconds("verify_bench", optarg);
+			opts.seconds =
+			    bench_parse_seconds("verify_bench", optarg);
 			break;
 		case 'n':
 			opts.rounds = bench_parse_count("verify_bench", optarg);

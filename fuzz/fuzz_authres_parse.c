@@ -20,8 +20,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(p.nresults <= EMAUTH_AUTHRES_RESULTS_MAX);
 		FUZZ_ASSERT(p.complete == (p.problem[0] == '\0'));
 		for (unsigned i = 0; i < p.nresults; i++) {
-			FUZZ_ASSERT(p.results[i].nprops <=
-			            EMAUTH_AUTHRES_PROPS_MAX);
+			FUZZ_ASSERT(
+			    p.results[i].nprops <= EMAUTH_AUTHRES_PROPS_MAX);
 			FUZZ_ASSERT(memchr(p.results[i].method, 0,
 			                sizeof(p.results[i].method)) != NULL);
 			FUZZ_ASSERT(p.results[i].method[0] != '\0');

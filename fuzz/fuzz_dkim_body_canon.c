@@ -43,14 +43,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ea_buf whole, parts, again;
 	run(c, p, n, 0, &whole);
 	run(c, p, n, step, &parts);
-	FUZZ_ASSERT(whole.len == parts.len &&
+	FUZZ_ASSERT(
+	    whole.len == parts.len &&
 	    (whole.len == 0 || memcmp(whole.p, parts.p, whole.len) == 0));
 	FUZZ_ASSERT(whole.len <= n + 2);
 	if (c == EA_CANON_RELAXED) {
 		run(c, (const uint8_t *)whole.p, whole.len, 0, &again);
 		FUZZ_ASSERT(again.len == whole.len &&
-		    (whole.len == 0 ||
-			memcmp(again.p, whole.p, whole.len) == 0));
+		            (whole.len == 0 ||
+		                memcmp(again.p, whole.p, whole.len) == 0));
 		ea_buf_release(&again);
 	}
 	ea_buf_release(&whole);

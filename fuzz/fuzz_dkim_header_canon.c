@@ -19,12 +19,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ea_buf_init(&s, size + 3);
 	ea_buf_init(&r, size + 3);
 	ea_buf_init(&r2, size + 3);
-	FUZZ_ASSERT(ea_canon_header(EA_CANON_SIMPLE, ea_span(p, size), true,
-			&s) == 0);
-	FUZZ_ASSERT(s.len == size + 2 && (size == 0 ||
-					     memcmp(s.p, p, size) == 0));
-	FUZZ_ASSERT(ea_canon_header(EA_CANON_RELAXED, ea_span(p, size), true,
-			&r) == 0);
+	FUZZ_ASSERT(
+	    ea_canon_header(EA_CANON_SIMPLE, ea_span(p, size), true, &s) == 0);
+	FUZZ_ASSERT(
+	    s.len == size + 2 && (size == 0 || memcmp(s.p, p, size) == 0));
+	FUZZ_ASSERT(
+	    ea_canon_header(EA_CANON_RELAXED, ea_span(p, size), true, &r) == 0);
 	FUZZ_ASSERT(r.len >= 3 && r.len <= size + 3);
 	for (size_t i = 0; i + 2 < r.len; i++)
 		FUZZ_ASSERT(r.p[i] != '\r' && r.p[i] != '\n');
@@ -32,7 +32,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * changes nothing, when the field had a colon. */
 	if (memchr(p, ':', size)) {
 		FUZZ_ASSERT(ea_canon_header(EA_CANON_RELAXED,
-				ea_span(r.p, r.len - 2), true, &r2) == 0);
+		                ea_span(r.p, r.len - 2), true, &r2) == 0);
 		FUZZ_ASSERT(r2.len == r.len && memcmp(r2.p, r.p, r.len) == 0);
 	}
 	ea_buf_release(&s);

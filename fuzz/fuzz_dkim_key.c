@@ -18,8 +18,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_ASSERT(ea_dkim_pubkey_parse(ea_span(p, size), &k, NULL) == 0);
 	if (k.error == EA_KEY_OK) {
 		FUZZ_ASSERT(k.pkey != NULL);
-		FUZZ_ASSERT(k.type == EA_KEY_ED25519 ? k.bits == 256
-						     : k.bits >= 1024);
+		FUZZ_ASSERT(
+		    k.type == EA_KEY_ED25519 ? k.bits == 256 : k.bits >= 1024);
 	} else {
 		FUZZ_ASSERT(k.pkey == NULL && k.why != NULL);
 	}

@@ -42,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ea_tag_list_parse(f, "x", l, NULL) == 0)
 		for (size_t i = 0; i < l->n; i++)
 			FUZZ_ASSERT(l->tags[i].raw_end <= size &&
-			    l->tags[i].raw_start <= l->tags[i].raw_end);
+			            l->tags[i].raw_start <= l->tags[i].raw_end);
 	free(l);
 	free(a);
 	free(b);

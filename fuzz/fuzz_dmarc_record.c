@@ -22,7 +22,8 @@ check(const uint8_t *p, size_t n, enum emauth_dmarc_mode mode)
 		return;
 	if (a.has_policy)
 		FUZZ_ASSERT(a.p != EMAUTH_DMARC_UNSET &&
-		    a.sp != EMAUTH_DMARC_UNSET && a.np != EMAUTH_DMARC_UNSET);
+		            a.sp != EMAUTH_DMARC_UNSET &&
+		            a.np != EMAUTH_DMARC_UNSET);
 	FUZZ_ASSERT(a.nnotes <= EMAUTH_DMARC_NOTES_MAX);
 	for (unsigned i = 0; i < a.nnotes; i++)
 		FUZZ_ASSERT(a.notes[i].text[0] != '\0');

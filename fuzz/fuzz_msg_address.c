@@ -29,12 +29,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t len = strlen(dom);
 			FUZZ_ASSERT(a[i].local[0] != '\0');
 			FUZZ_ASSERT(len > 0 && dom[0] != '.' &&
-			    dom[len - 1] != '.' && strstr(dom, "..") == NULL);
+			            dom[len - 1] != '.' &&
+			            strstr(dom, "..") == NULL);
 			for (size_t k = 0; k < len; k++) {
 				unsigned char c = (unsigned char)dom[k];
 				FUZZ_ASSERT(!(c >= 'A' && c <= 'Z'));
-				FUZZ_ASSERT(strchr("@<>[]\"() \t\r\n,;:", c) ==
-				        NULL ||
+				FUZZ_ASSERT(
+				    strchr("@<>[]\"() \t\r\n,;:", c) == NULL ||
 				    c == 0);
 			}
 		}

@@ -44,8 +44,7 @@ on_body(void *arg, struct emauth_span c)
 static int
 run(const uint8_t *p, size_t n, size_t step, struct out *o)
 {
-	static const struct emauth_msg_handler h = {on_header, on_eoh,
-	    on_body};
+	static const struct emauth_msg_handler h = {on_header, on_eoh, on_body};
 	struct emauth_msg_reader *r;
 	ea_buf_init(&o->fields, 1 << 20);
 	ea_buf_init(&o->body, 1 << 20);
@@ -55,8 +54,8 @@ run(const uint8_t *p, size_t n, size_t step, struct out *o)
 	if (step == 0)
 		step = n ? n : 1;
 	for (size_t i = 0; i < n && rc == 0; i += step)
-		rc = emauth_msg_reader_feed(r,
-		    ea_span(p + i, n - i < step ? n - i : step), NULL);
+		rc = emauth_msg_reader_feed(
+		    r, ea_span(p + i, n - i < step ? n - i : step), NULL);
 	if (rc == 0)
 		rc = emauth_msg_reader_finish(r, NULL);
 	emauth_msg_reader_free(r);
@@ -77,14 +76,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ra == 0) {
 		FUZZ_ASSERT(a.eoh == 1 && b.eoh == 1);
 		FUZZ_ASSERT(a.fields.len == b.fields.len &&
-		    (a.fields.len == 0 ||
-			memcmp(a.fields.p, b.fields.p, a.fields.len) == 0));
+		            (a.fields.len == 0 || memcmp(a.fields.p, b.fields.p,
+		                                      a.fields.len) == 0));
 		FUZZ_ASSERT(a.body.len == b.body.len &&
-		    (a.body.len == 0 ||
-			memcmp(a.body.p, b.body.p, a.body.len) == 0));
+		            (a.body.len == 0 ||
+		                memcmp(a.body.p, b.body.p, a.body.len) == 0));
 		for (size_t i = 0; i < a.body.len; i++)
 			FUZZ_ASSERT(a.body.p[i] != '\n' ||
-			    (i > 0 && a.body.p[i - 1] == '\r'));
+			            (i > 0 && a.body.p[i - 1] == '\r'));
 	}
 	ea_buf_release(&a.fields);
 	ea_buf_release(&a.body);

@@ -38,8 +38,8 @@ add_line(struct ea_store *s, char *line)
 		struct emauth_span parts[32];
 		size_t n = 0, len = strlen(value);
 		for (size_t o = 0; o < len && n < 32; o += 255)
-			parts[n++] = ea_span(value + o,
-			    len - o > 255 ? 255 : len - o);
+			parts[n++] =
+			    ea_span(value + o, len - o > 255 ? 255 : len - o);
 		ea_dns_fake_txt(s, name, parts, n);
 	} else if (strcmp(type, "A") == 0 || strcmp(type, "AAAA") == 0) {
 		ea_dns_fake_addr(s, name, value);
@@ -91,10 +91,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(res.void_lookups <= EA_SPF_VOID_MAX + 1);
 		FUZZ_ASSERT(res.dns_queries <= EA_DNS_QUERIES_MAX + 1);
 		bool error = res.result == EMAUTH_RES_TEMPERROR ||
-		    res.result == EMAUTH_RES_PERMERROR;
+		             res.result == EMAUTH_RES_PERMERROR;
 		FUZZ_ASSERT(error == (res.problem[0] != '\0'));
 		FUZZ_ASSERT(res.explanation[0] == '\0' ||
-		    res.result == EMAUTH_RES_FAIL);
+		            res.result == EMAUTH_RES_FAIL);
 	} else {
 		FUZZ_ASSERT(rc == EMAUTH_EINVAL || rc == EMAUTH_ENOMEM);
 	}

@@ -26,11 +26,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t sel = data[0];
 	uint8_t *p = fuzz_copy(data + 1, size - 1);
 	struct emauth_span s = ea_span(p, size - 1);
-	enum ea_spf_macro_ctx mc = (sel & 1) ? EA_SPF_MACRO_EXP
-					     : EA_SPF_MACRO_DOMAIN;
+	enum ea_spf_macro_ctx mc =
+	    (sel & 1) ? EA_SPF_MACRO_EXP : EA_SPF_MACRO_DOMAIN;
 	static const struct ea_ip v4 = {4, {192, 0, 2, 1}};
-	static const struct ea_ip v6 = {6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-					      0, 0, 0, 0, 0, 0, 0, 1}};
+	static const struct ea_ip v6 = {
+	    6, {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}};
 	struct ea_spf_macro_env env;
 	memset(&env, 0, sizeof(env));
 	env.sender_local = ea_span_str("strong-bad");

@@ -24,11 +24,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (size_t i = 0; i < a.n; i++) {
 			const struct spf_term *t = &a.terms[i];
 			FUZZ_ASSERT(t->kind == b.terms[i].kind);
-			FUZZ_ASSERT(t->text.p >= p && t->text.p + t->text.len <=
-				p + size);
-			FUZZ_ASSERT(t->domain.len == 0 ||
+			FUZZ_ASSERT(t->text.p >= p &&
+			            t->text.p + t->text.len <= p + size);
+			FUZZ_ASSERT(
+			    t->domain.len == 0 ||
 			    (t->domain.p >= p &&
-				t->domain.p + t->domain.len <= p + size));
+			        t->domain.p + t->domain.len <= p + size));
 			FUZZ_ASSERT(t->cidr4 <= 32 && t->cidr6 <= 128);
 		}
 		FUZZ_ASSERT(a.redirect < (int)a.n && a.exp < (int)a.n);

@@ -25,13 +25,13 @@ extern "C" {
 struct emauth_authres_input {
 	const char *authserv_id; /* this receiver's name; required */
 	const char *ip;          /* client address, for iprev */
-	const struct emauth_iprev_result *iprev;       /* or NULL */
-	const struct emauth_spf_result *spf;           /* MAIL FROM, or NULL */
-	const struct emauth_spf_result *spf_helo;      /* HELO, or NULL */
-	const struct emauth_dkim_result *dkim;         /* each signature */
+	const struct emauth_iprev_result *iprev;  /* or NULL */
+	const struct emauth_spf_result *spf;      /* MAIL FROM, or NULL */
+	const struct emauth_spf_result *spf_helo; /* HELO, or NULL */
+	const struct emauth_dkim_result *dkim;    /* each signature */
 	size_t ndkim;
-	const struct emauth_dmarc_result *dmarc;       /* or NULL */
-	const char *from_domain;                       /* header.from */
+	const struct emauth_dmarc_result *dmarc; /* or NULL */
+	const char *from_domain;                 /* header.from */
 };
 
 /**
@@ -48,8 +48,8 @@ EMAUTH_API int emauth_authres_format(const struct emauth_authres_input *in,
 #define EMAUTH_AUTHRES_PROPS_MAX 6
 
 struct emauth_authres_prop {
-	char ptype[16];     /* "smtp", "header", "body", "policy" */
-	char property[32];  /* "mailfrom", "d", ... */
+	char ptype[16];    /* "smtp", "header", "body", "policy" */
+	char property[32]; /* "mailfrom", "d", ... */
 	char value[192];
 };
 
@@ -66,8 +66,8 @@ struct emauth_authres_parsed {
 	char authserv_id[256];
 	struct emauth_authres_entry results[EMAUTH_AUTHRES_RESULTS_MAX];
 	unsigned nresults;
-	int complete;       /* read to the end */
-	char problem[128];  /* why not, for people */
+	int complete;      /* read to the end */
+	char problem[128]; /* why not, for people */
 	size_t problem_offset;
 };
 

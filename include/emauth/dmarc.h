@@ -36,28 +36,28 @@ enum emauth_dmarc_policy {
 EMAUTH_API const char *emauth_dmarc_policy_name(enum emauth_dmarc_policy p);
 
 enum emauth_dmarc_note_kind {
-	EMAUTH_DMARC_ERROR,    /* the tag is ignored (or the record is) */
-	EMAUTH_DMARC_WARNING,  /* valid but probably not what was meant */
-	EMAUTH_DMARC_OBSOLETE  /* an RFC 7489 tag that RFC 9989 removed */
+	EMAUTH_DMARC_ERROR,   /* the tag is ignored (or the record is) */
+	EMAUTH_DMARC_WARNING, /* valid but probably not what was meant */
+	EMAUTH_DMARC_OBSOLETE /* an RFC 7489 tag that RFC 9989 removed */
 };
 
 #define EMAUTH_DMARC_NOTES_MAX 16
 
 struct emauth_dmarc_note {
 	enum emauth_dmarc_note_kind kind;
-	char tag[16];     /* the tag concerned, "" for the record */
-	size_t offset;    /* byte offset in the record */
-	char text[256];   /* for people: what is wrong and how to fix it */
+	char tag[16];   /* the tag concerned, "" for the record */
+	size_t offset;  /* byte offset in the record */
+	char text[256]; /* for people: what is wrong and how to fix it */
 };
 
 /* A parsed record, with the defaults of the mode applied. */
 struct emauth_dmarc_record {
-	int valid; /* starts with v=DMARC1 (else nothing else is set) */
+	int valid;      /* starts with v=DMARC1 (else nothing else is set) */
 	int has_policy; /* a usable p=, or none implied by a valid rua */
 	enum emauth_dmarc_policy p, sp, np; /* effective: np -> sp -> p */
 	int p_given, sp_given, np_given;    /* written in the record */
-	char psd;     /* 'y', 'n' or 'u' (default) */
-	int testing;  /* t=y */
+	char psd;                           /* 'y', 'n' or 'u' (default) */
+	int testing;                        /* t=y */
 	int adkim_strict, aspf_strict;
 	char rua[1024], ruf[1024]; /* the valid URIs, comma-separated */
 	char fo[16];
@@ -87,18 +87,18 @@ struct emauth_dmarc_step {
 #define EMAUTH_DMARC_STEPS_MAX 16
 
 struct emauth_dmarc_discovery {
-	enum emauth_result result; /* none (no policy), pass (a policy was
-	                              found), temperror */
-	char domain[256];          /* the domain asked about */
-	char policy_domain[256];   /* where the record was found, or "" */
-	char org_domain[256];      /* the Organizational Domain */
-	const char *policy_tag;    /* "p", "sp" or "np": which applies */
+	enum emauth_result result;       /* none (no policy), pass (a policy was
+	                                    found), temperror */
+	char domain[256];                /* the domain asked about */
+	char policy_domain[256];         /* where the record was found, or "" */
+	char org_domain[256];            /* the Organizational Domain */
+	const char *policy_tag;          /* "p", "sp" or "np": which applies */
 	enum emauth_dmarc_policy policy; /* its value */
-	int domain_exists;         /* 0 when non-existent (RFC 9989) */
+	int domain_exists;               /* 0 when non-existent (RFC 9989) */
 	struct emauth_dmarc_record record;
 	struct emauth_dmarc_step steps[EMAUTH_DMARC_STEPS_MAX];
 	unsigned nsteps;
-	char problem[256];         /* for temperror */
+	char problem[256]; /* for temperror */
 };
 
 /**
@@ -106,9 +106,8 @@ struct emauth_dmarc_discovery {
  * @return 0 (the outcome is in @out), EMAUTH_EINVAL (not a domain name),
  *         EMAUTH_ENOMEM.
  */
-EMAUTH_API int emauth_dmarc_discover(struct emauth_ctx *ctx,
-    const char *domain, enum emauth_dmarc_mode mode,
-    struct emauth_dmarc_discovery *out);
+EMAUTH_API int emauth_dmarc_discover(struct emauth_ctx *ctx, const char *domain,
+    enum emauth_dmarc_mode mode, struct emauth_dmarc_discovery *out);
 
 /**
  * The Organizational Domain of @domain (for relaxed alignment): by the DNS

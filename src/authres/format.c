@@ -78,8 +78,8 @@ put_prop(struct ea_buf *b, const char *name, const char *value)
 }
 
 static void
-start(struct ea_buf *b, const char *eol, const char *method,
-    enum emauth_result r)
+start(
+    struct ea_buf *b, const char *eol, const char *method, enum emauth_result r)
 {
 	ea_buf_addc(b, ';');
 	ea_buf_adds(b, eol);
@@ -101,7 +101,8 @@ spf_entry(struct ea_buf *b, const char *eol, const struct emauth_spf_result *s,
 	if (helo)
 		put_prop(b, "smtp.helo", s->domain);
 	else
-		put_prop(b, "smtp.mailfrom", s->sender[0] ? s->sender : s->domain);
+		put_prop(
+		    b, "smtp.mailfrom", s->sender[0] ? s->sender : s->domain);
 }
 
 int
@@ -162,9 +163,9 @@ emauth_authres_format(const struct emauth_authres_input *in, const char *eol,
 			snprintf(tmp, sizeof(tmp), "p=%s sp=%s dis=%s",
 			    emauth_dmarc_policy_name(d->d.record.p),
 			    emauth_dmarc_policy_name(d->d.record.sp),
-			    d->disposition ? emauth_dmarc_policy_name(
-			                         d->disposition)
-			                   : "none");
+			    d->disposition
+			        ? emauth_dmarc_policy_name(d->disposition)
+			        : "none");
 			put_comment(&b, tmp);
 		}
 		const char *from =
@@ -173,9 +174,9 @@ emauth_authres_format(const struct emauth_authres_input *in, const char *eol,
 			put_prop(&b, "header.from", from);
 		if (d->d.policy_tag)
 			put_prop(&b, "policy.dmarc",
-			    d->disposition ? emauth_dmarc_policy_name(
-			                         d->disposition)
-			                   : "none");
+			    d->disposition
+			        ? emauth_dmarc_policy_name(d->disposition)
+			        : "none");
 	}
 	if (b.len == empty)
 		ea_buf_adds(&b, "; none");

@@ -182,8 +182,8 @@ resinfo(struct ar *p)
 			struct emauth_authres_prop *pr = &e.props[e.nprops++];
 			if (dot)
 				*dot = '\0';
-			ea_fmt(pr->ptype, sizeof(pr->ptype), "%s",
-			    dot ? key : "");
+			ea_fmt(
+			    pr->ptype, sizeof(pr->ptype), "%s", dot ? key : "");
 			ea_fmt(pr->property, sizeof(pr->property), "%s",
 			    dot ? dot + 1 : key);
 			ea_fmt(pr->value, sizeof(pr->value), "%s", val);
@@ -231,7 +231,8 @@ emauth_authres_parse(
 		}
 		if (!peek_is(&p, ';')) {
 			if (!p.stop && p.i < p.n)
-				stop(&p, "expected \";\" after the authserv-id");
+				stop(
+				    &p, "expected \";\" after the authserv-id");
 			return 0;
 		}
 	}

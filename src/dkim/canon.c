@@ -41,8 +41,8 @@ relaxed_run(const uint8_t *p, size_t i, size_t n)
 		uint64_t v;
 		memcpy(&v, p + j, 8);
 		uint64_t sp = zero_bytes(v ^ (ones * ' '));
-		if (zero_bytes(v ^ (ones * '\t')) | zero_bytes(v ^ (ones * '\r')) |
-		    (sp & (sp >> 8)))
+		if (zero_bytes(v ^ (ones * '\t')) |
+		    zero_bytes(v ^ (ones * '\r')) | (sp & (sp >> 8)))
 			break;
 		/* A space in the last byte: what follows decides. */
 		if ((sp >> 56) && (is_wsp(p[j + 8]) || p[j + 8] == '\r'))

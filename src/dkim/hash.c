@@ -230,8 +230,8 @@ ea_dkim_verify(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
 	if (md == NULL)
 		return false;
 	if (alg == EA_ALG_RSA_SHA256) {
-		ok = EVP_DigestVerifyInit(md, NULL, ea_md_sha256(), NULL, key) ==
-		         1 &&
+		ok = EVP_DigestVerifyInit(
+		         md, NULL, ea_md_sha256(), NULL, key) == 1 &&
 		     EVP_DigestVerify(md, sig, siglen, (const uint8_t *)data->p,
 		         data->len) == 1;
 	} else {

@@ -107,7 +107,7 @@ set_result(struct sigstate *s, enum emauth_result r,
 	s->ok = false;
 }
 
-/* The verdict each refusal gets (see docs/internals/dkim.md). */
+/* The verdict for each refusal (see docs/internals/dkim.md). */
 static enum emauth_result
 refusal_result(enum emauth_dkim_reason r)
 {

@@ -163,8 +163,8 @@ ea_dmarc_fetch(
 			ea_buf_reset(&txt);
 			if (ea_dns_txt_join(ans.rr[i].rdata, &txt) != 0)
 				continue;
-			if (emauth_dmarc_record_parse(ea_span(txt.p, txt.len),
-			        w->mode, &r) != 0 ||
+			if (emauth_dmarc_record_parse(
+			        ea_span(txt.p, txt.len), w->mode, &r) != 0 ||
 			    !r.valid)
 				continue;
 			if (valid++ == 0)
@@ -269,7 +269,7 @@ ea_dmarc_org_domain(
 		if (rec.psd == 'y') {
 			int at = 1;
 			for (const char *p = names[i]; (p = strchr(p, '.'));
-			    p++)
+			     p++)
 				at++;
 			ea_fmt(out, size, "%s",
 			    i == 0 ? d : last_labels(d, labels, at + 1));
@@ -340,8 +340,8 @@ ea_dmarc_discover_walk(struct ea_dmarc_walk *w, const char *d, int labels,
 	}
 	if (f == 1) {
 		out->record = rec;
-		ea_fmt(out->policy_domain, sizeof(out->policy_domain), "%s",
-		    at);
+		ea_fmt(
+		    out->policy_domain, sizeof(out->policy_domain), "%s", at);
 	}
 	if (f == 0 || !rec.has_policy) {
 		out->result = EMAUTH_RES_NONE;

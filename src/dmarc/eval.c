@@ -47,17 +47,16 @@ aligned(struct ea_dmarc_walk *w, const struct emauth_dmarc_discovery *d,
 	if (strcmp(idn, d->domain) == 0)
 		return 1;
 	if (strict) {
-		ea_fmt(why, size,
-		    "strict alignment needs exactly %s, not %s", d->domain, idn);
+		ea_fmt(why, size, "strict alignment needs exactly %s, not %s",
+		    d->domain, idn);
 		return 0;
 	}
 	if (ea_dmarc_org_domain(w, idn, labels, org, sizeof(org)) != 0)
 		return -1;
 	if (strcmp(org, d->org_domain) == 0)
 		return 1;
-	ea_fmt(why, size,
-	    "organizational domains differ: %s for %s, %s for %s", org, idn,
-	    d->org_domain, d->domain);
+	ea_fmt(why, size, "organizational domains differ: %s for %s, %s for %s",
+	    org, idn, d->org_domain, d->domain);
 	return 0;
 }
 
@@ -99,8 +98,8 @@ append(char *buf, size_t size, const char *fmt, const char *a, const char *b)
 }
 
 int
-emauth_dmarc_evaluate(struct emauth_ctx *ctx, const struct emauth_dmarc_query *q,
-    struct emauth_dmarc_result *out)
+emauth_dmarc_evaluate(struct emauth_ctx *ctx,
+    const struct emauth_dmarc_query *q, struct emauth_dmarc_result *out)
 {
 	struct ea_dmarc_walk w;
 	char d[256], why[300];
@@ -139,9 +138,8 @@ emauth_dmarc_evaluate(struct emauth_ctx *ctx, const struct emauth_dmarc_query *q
 	/* SPF: only a pass counts, and only when aligned. */
 	if (q->spf_domain && q->spf_domain[0]) {
 		if (q->spf_result != EMAUTH_RES_PASS) {
-			ea_fmt(spf_note, sizeof(spf_note),
-			    "SPF for %s is %s", q->spf_domain,
-			    emauth_result_name(q->spf_result));
+			ea_fmt(spf_note, sizeof(spf_note), "SPF for %s is %s",
+			    q->spf_domain, emauth_result_name(q->spf_result));
 		} else {
 			int a = aligned(&w, disc, q->spf_domain, r->aspf_strict,
 			    why, sizeof(why));
@@ -175,9 +173,9 @@ emauth_dmarc_evaluate(struct emauth_ctx *ctx, const struct emauth_dmarc_query *q
 		} else if (a == 0) {
 			append(dkim_note, sizeof(dkim_note),
 			    "%sDKIM passes for d=%s, not aligned",
-			    dkim_note[0] ? "; " : "",
-			    k->domain);
-			append(dkim_note, sizeof(dkim_note), " (%s)%s", why, "");
+			    dkim_note[0] ? "; " : "", k->domain);
+			append(
+			    dkim_note, sizeof(dkim_note), " (%s)%s", why, "");
 		}
 	}
 	if (passing == 0)
@@ -196,8 +194,8 @@ emauth_dmarc_evaluate(struct emauth_ctx *ctx, const struct emauth_dmarc_query *q
 			                     : "");
 		else
 			ea_fmt(out->reason, sizeof(out->reason),
-			    "SPF passes for %s, aligned with %s",
-			    q->spf_domain, d);
+			    "SPF passes for %s, aligned with %s", q->spf_domain,
+			    d);
 		goto done;
 	}
 	if (dns_failed) {
@@ -229,8 +227,8 @@ emauth_dmarc_evaluate(struct emauth_ctx *ctx, const struct emauth_dmarc_query *q
 		}
 	}
 	out->disposition = p;
-	ea_fmt(out->reason, sizeof(out->reason),
-	    "%s; %s; policy %s=%s%s", spf_note, dkim_note, disc->policy_tag,
+	ea_fmt(out->reason, sizeof(out->reason), "%s; %s; policy %s=%s%s",
+	    spf_note, dkim_note, disc->policy_tag,
 	    emauth_dmarc_policy_name(disc->policy), lowered);
 done:
 	ea_dmarc_walk_release(&w);

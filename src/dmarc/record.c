@@ -32,10 +32,9 @@ emauth_dmarc_policy_name(enum emauth_dmarc_policy p)
 	}
 }
 
-static void
-note(struct emauth_dmarc_record *r, enum emauth_dmarc_note_kind kind,
-    const char *tag, size_t offset, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+static void note(struct emauth_dmarc_record *r,
+    enum emauth_dmarc_note_kind kind, const char *tag, size_t offset,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 static void
 note(struct emauth_dmarc_record *r, enum emauth_dmarc_note_kind kind,
@@ -87,9 +86,8 @@ distance(struct emauth_span a, const char *b)
 		row[0] = (unsigned)i;
 		for (size_t j = 1; j <= bl; j++) {
 			unsigned cur = row[j];
-			unsigned cost = ea_lower(a.p[i - 1]) == (uint8_t)b[j - 1]
-			                    ? 0
-			                    : 1;
+			unsigned cost =
+			    ea_lower(a.p[i - 1]) == (uint8_t)b[j - 1] ? 0 : 1;
 			unsigned best = prev + cost;
 			if (row[j] + 1 < best)
 				best = row[j] + 1;
@@ -154,8 +152,8 @@ parse_policy(struct emauth_dmarc_record *r, const char *tag,
 /* One reporting URI (a mailto: URI; RFC 7489 allowed a
  * "!size" suffix, which is accepted). Appends it to @out when valid. */
 static bool
-parse_uri(struct emauth_dmarc_record *r, const char *tag,
-    struct emauth_span u, size_t off, char *out, size_t size, unsigned *n)
+parse_uri(struct emauth_dmarc_record *r, const char *tag, struct emauth_span u,
+    size_t off, char *out, size_t size, unsigned *n)
 {
 	char shown[260];
 	show(u, shown, sizeof(shown));
@@ -171,9 +169,9 @@ parse_uri(struct emauth_dmarc_record *r, const char *tag,
 		uri.len = (size_t)(bang - u.p);
 	size_t k = 0;
 	while (k < uri.len &&
-	    (ea_is_alpha(uri.p[k]) ||
-	        (k > 0 && (ea_is_digit(uri.p[k]) || uri.p[k] == '+' ||
-	                      uri.p[k] == '-' || uri.p[k] == '.'))))
+	       (ea_is_alpha(uri.p[k]) ||
+	           (k > 0 && (ea_is_digit(uri.p[k]) || uri.p[k] == '+' ||
+	                         uri.p[k] == '-' || uri.p[k] == '.'))))
 		k++;
 	if (k == 0 || k >= uri.len || uri.p[k] != ':') {
 		if (memchr(uri.p, '@', uri.len))
@@ -236,14 +234,14 @@ parse_uri(struct emauth_dmarc_record *r, const char *tag,
 }
 
 static void
-parse_uris(struct emauth_dmarc_record *r, const char *tag,
-    struct emauth_span v, size_t off, char *out, size_t size, unsigned *n)
+parse_uris(struct emauth_dmarc_record *r, const char *tag, struct emauth_span v,
+    size_t off, char *out, size_t size, unsigned *n)
 {
 	size_t i = 0;
 	out[0] = '\0';
 	while (i <= v.len) {
-		const uint8_t *c = i < v.len ? memchr(v.p + i, ',', v.len - i)
-		                             : NULL;
+		const uint8_t *c =
+		    i < v.len ? memchr(v.p + i, ',', v.len - i) : NULL;
 		size_t end = c ? (size_t)(c - v.p) : v.len;
 		size_t o = off + i;
 		struct emauth_span u = trim(ea_span(v.p + i, end - i), &o);
@@ -255,8 +253,8 @@ parse_uris(struct emauth_dmarc_record *r, const char *tag,
 }
 
 static bool
-parse_flag(struct emauth_dmarc_record *r, const char *tag,
-    struct emauth_span v, size_t off, const char *allowed, char *out)
+parse_flag(struct emauth_dmarc_record *r, const char *tag, struct emauth_span v,
+    size_t off, const char *allowed, char *out)
 {
 	if (v.len == 1 && strchr(allowed, ea_lower(v.p[0])) && v.p[0]) {
 		*out = (char)ea_lower(v.p[0]);
@@ -301,7 +299,8 @@ emauth_dmarc_record_parse(struct emauth_span rec, enum emauth_dmarc_mode mode,
 		    i < rec.len ? memchr(rec.p + i, ';', rec.len - i) : NULL;
 		size_t end = semi ? (size_t)(semi - rec.p) : rec.len;
 		size_t off = i;
-		struct emauth_span part = trim(ea_span(rec.p + i, end - i), &off);
+		struct emauth_span part =
+		    trim(ea_span(rec.p + i, end - i), &off);
 		i = end + 1;
 		if (part.len == 0) {
 			if (semi == NULL)
@@ -310,13 +309,13 @@ emauth_dmarc_record_parse(struct emauth_span rec, enum emauth_dmarc_mode mode,
 		}
 		const uint8_t *eq = memchr(part.p, '=', part.len);
 		size_t voff = off;
-		struct emauth_span name = trim(
-		    ea_span(part.p, eq ? (size_t)(eq - part.p) : part.len),
-		    &voff);
+		struct emauth_span name =
+		    trim(ea_span(part.p, eq ? (size_t)(eq - part.p) : part.len),
+		        &voff);
 		voff = eq ? off + (size_t)(eq - part.p) + 1 : off + part.len;
 		struct emauth_span v =
-		    eq ? trim(ea_span(eq + 1, part.len - (size_t)(eq - part.p) -
-		                                  1),
+		    eq ? trim(ea_span(
+		                  eq + 1, part.len - (size_t)(eq - part.p) - 1),
 		             &voff)
 		       : ea_span(NULL, 0);
 		char nm[16];
@@ -396,18 +395,19 @@ emauth_dmarc_record_parse(struct emauth_span rec, enum emauth_dmarc_mode mode,
 			if (parse_flag(r, tag, v, off, "rs", &flag))
 				r->aspf_strict = flag == 's';
 		} else if (strcmp(tag, "rua") == 0) {
-			parse_uris(r, tag, v, voff, r->rua, sizeof(r->rua),
-			    &nrua);
+			parse_uris(
+			    r, tag, v, voff, r->rua, sizeof(r->rua), &nrua);
 		} else if (strcmp(tag, "ruf") == 0) {
-			parse_uris(r, tag, v, voff, r->ruf, sizeof(r->ruf),
-			    &nruf);
+			parse_uris(
+			    r, tag, v, voff, r->ruf, sizeof(r->ruf), &nruf);
 		} else if (strcmp(tag, "fo") == 0) {
 			/* fo = 0 / 1 / d / s, colon-separated. */
 			bool ok = v.len > 0 && v.len < sizeof(r->fo);
 			for (size_t k = 0; ok && k < v.len; k++)
-				ok = k % 2 == 0 ? strchr("01ds", ea_lower(v.p[k])) &&
-				                      v.p[k]
-				                : v.p[k] == ':';
+				ok = k % 2 == 0
+				         ? strchr("01ds", ea_lower(v.p[k])) &&
+				               v.p[k]
+				         : v.p[k] == ':';
 			if (ok && v.len % 2 == 1) {
 				for (size_t k = 0; k < v.len; k++)
 					r->fo[k] = (char)ea_lower(v.p[k]);
@@ -436,12 +436,13 @@ emauth_dmarc_record_parse(struct emauth_span rec, enum emauth_dmarc_mode mode,
 					    "rf is empty or too long");
 				} else {
 					for (size_t k = 0; k < v.len; k++)
-						r->rf[k] = (char)ea_lower(v.p[k]);
+						r->rf[k] =
+						    (char)ea_lower(v.p[k]);
 					r->rf[v.len] = '\0';
 				}
 			} else if (ea_span_uint(v, &pos, 10, &n) != 0 ||
-			    pos != v.len ||
-			    (strcmp(tag, "pct") == 0 && n > 100)) {
+			           pos != v.len ||
+			           (strcmp(tag, "pct") == 0 && n > 100)) {
 				note(r, EMAUTH_DMARC_ERROR, tag, off,
 				    "%s=%s is not valid: %s (the tag is "
 				    "ignored)",

@@ -79,9 +79,11 @@ emauth_iprev_check(
 		for (size_t k = 0; k < fwd.n; k++) {
 			struct ea_ip a;
 			if (ea_dns_addr(&fwd.rr[k], &a) == 0 &&
-			    ea_ip_match(&a, &addr, addr.family == 4 ? 32 : 128)) {
+			    ea_ip_match(
+			        &a, &addr, addr.family == 4 ? 32 : 128)) {
 				out->result = EMAUTH_RES_PASS;
-				ea_fmt(out->name, sizeof(out->name), "%s", name);
+				ea_fmt(
+				    out->name, sizeof(out->name), "%s", name);
 				ea_fmt(out->reason, sizeof(out->reason),
 				    "%s is %s, which resolves back to it", text,
 				    name);

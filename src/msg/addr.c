@@ -34,8 +34,8 @@ fail(struct p *p, const char *msg)
 {
 	if (p->err == 0) {
 		p->err = EMAUTH_ESYNTAX;
-		ea_diag_set(p->diag, EMAUTH_ESYNTAX, "from", ea_span(p->s, p->n),
-		    p->i, msg);
+		ea_diag_set(p->diag, EMAUTH_ESYNTAX, "from",
+		    ea_span(p->s, p->n), p->i, msg);
 	}
 	return p->err;
 }
@@ -306,7 +306,8 @@ emauth_msg_parse_from(struct emauth_span value, struct emauth_address *out,
 		if (peek(&p) == ':' || peek(&p) == ';')
 			return fail(&p, "a group is not allowed in From");
 		if (peek(&p) != ',')
-			return fail(&p, "unexpected character after an address");
+			return fail(
+			    &p, "unexpected character after an address");
 		p.i++;
 		/* obs-mbox-list: empty elements between commas. */
 		while (cfws(&p) == 0 && peek(&p) == ',')

@@ -228,7 +228,8 @@ emauth_msg_reader_feed(
 			}
 			/* A CR at the end may be the first half of CRLF. */
 			bool cr = d.p[end - 1] == '\r';
-			rc = ea_buf_add(&r->line, d.p + i, end - i - (cr ? 1 : 0));
+			rc = ea_buf_add(
+			    &r->line, d.p + i, end - i - (cr ? 1 : 0));
 			if (rc)
 				goto toobig;
 			r->cr = cr;

@@ -32,7 +32,8 @@ int cmd_verify(int argc, char **argv);
 #include <emauth/dmarc.h>
 #include <json-c/json.h>
 /* Parses --dmarc-mode; on error prints why and returns EXIT_USAGE. */
-int cli_dmarc_mode(const char *cmd, const char *arg, enum emauth_dmarc_mode *out);
+int cli_dmarc_mode(
+    const char *cmd, const char *arg, enum emauth_dmarc_mode *out);
 #include <emauth/dkim.h>
 #include <emauth/msg.h>
 #include <stdio.h>
@@ -42,6 +43,7 @@ int cli_feed_file(FILE *f, const struct emauth_msg_handler *h, void *arg,
 /* One signature as "emauth dkim verify --json" prints it. */
 json_object *cli_dkim_result_json(const struct emauth_dkim_result *r);
 json_object *cli_dmarc_record_json(const struct emauth_dmarc_record *r);
-void cli_dmarc_print_notes(const struct emauth_dmarc_record *r, const char *indent);
+void cli_dmarc_print_notes(
+    const struct emauth_dmarc_record *r, const char *indent);
 
 #endif

@@ -68,8 +68,8 @@ static const char verify_help[] =
 
 /* Streams @f into a message reader. */
 int
-cli_feed_file(FILE *f, const struct emauth_msg_handler *h, void *arg, FILE *copy,
-    struct emauth_diag *d)
+cli_feed_file(FILE *f, const struct emauth_msg_handler *h, void *arg,
+    FILE *copy, struct emauth_diag *d)
 {
 	struct emauth_msg_reader *r;
 	uint8_t buf[65536];

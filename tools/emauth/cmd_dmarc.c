@@ -43,8 +43,8 @@ cli_dmarc_mode(const char *cmd, const char *arg, enum emauth_dmarc_mode *out)
 	else if (strcmp(arg, "rfc7489") == 0)
 		*out = EMAUTH_DMARC_RFC7489;
 	else
-		return cli_usage_error(cmd,
-		    "--dmarc-mode: '%s' is not rfc9989 or rfc7489", arg);
+		return cli_usage_error(
+		    cmd, "--dmarc-mode: '%s' is not rfc9989 or rfc7489", arg);
 	return 0;
 }
 
@@ -61,8 +61,9 @@ cli_dmarc_record_json(const struct emauth_dmarc_record *r)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "p",
-	    r->has_policy ? json_object_new_string(emauth_dmarc_policy_name(r->p))
-	                  : NULL);
+	    r->has_policy
+	        ? json_object_new_string(emauth_dmarc_policy_name(r->p))
+	        : NULL);
 	json_object_object_add(o, "sp",
 	    r->has_policy
 	        ? json_object_new_string(emauth_dmarc_policy_name(r->sp))
@@ -73,9 +74,10 @@ cli_dmarc_record_json(const struct emauth_dmarc_record *r)
 	        : NULL);
 	char psd[2] = {r->psd, 0};
 	json_object_object_add(o, "psd", json_object_new_string(psd));
-	json_object_object_add(o, "t", json_object_new_string(r->testing ? "y" : "n"));
-	json_object_object_add(o, "adkim",
-	    json_object_new_string(r->adkim_strict ? "s" : "r"));
+	json_object_object_add(
+	    o, "t", json_object_new_string(r->testing ? "y" : "n"));
+	json_object_object_add(
+	    o, "adkim", json_object_new_string(r->adkim_strict ? "s" : "r"));
 	json_object_object_add(
 	    o, "aspf", json_object_new_string(r->aspf_strict ? "s" : "r"));
 	json_object_object_add(o, "rua", json_object_new_string(r->rua));
@@ -91,8 +93,8 @@ cli_dmarc_record_json(const struct emauth_dmarc_record *r)
 		    json_object_new_string(kind_name(r->notes[i].kind)));
 		json_object_object_add(
 		    n, "tag", json_object_new_string(r->notes[i].tag));
-		json_object_object_add(n, "offset",
-		    json_object_new_int((int)r->notes[i].offset));
+		json_object_object_add(
+		    n, "offset", json_object_new_int((int)r->notes[i].offset));
 		json_object_object_add(
 		    n, "text", json_object_new_string(r->notes[i].text));
 		json_object_array_add(notes, n);
@@ -125,8 +127,9 @@ print_text(const struct emauth_dmarc_discovery *d, enum emauth_dmarc_mode mode)
 	printf("  organizational domain: %s\n", d->org_domain);
 	if (d->policy_domain[0] == '\0') {
 		printf("  policy: none: no DMARC record for %s%s\n", d->domain,
-		    mode == EMAUTH_DMARC_RFC7489 ? " or its organizational domain"
-		                                 : " or its parents");
+		    mode == EMAUTH_DMARC_RFC7489
+		        ? " or its organizational domain"
+		        : " or its parents");
 		return;
 	}
 	printf("  policy domain: %s\n", d->policy_domain);
@@ -142,14 +145,14 @@ print_text(const struct emauth_dmarc_discovery *d, enum emauth_dmarc_mode mode)
 			printf(" np=%s psd=%c t=%s",
 			    emauth_dmarc_policy_name(r->np), r->psd,
 			    r->testing ? "y" : "n");
-		printf(" adkim=%s aspf=%s fo=%s",
-		    r->adkim_strict ? "s" : "r", r->aspf_strict ? "s" : "r",
-		    r->fo);
+		printf(" adkim=%s aspf=%s fo=%s", r->adkim_strict ? "s" : "r",
+		    r->aspf_strict ? "s" : "r", r->fo);
 		if (mode == EMAUTH_DMARC_RFC7489)
 			printf(" pct=%u rf=%s ri=%lu", r->pct, r->rf, r->ri);
 		printf("\n");
-		printf("  rua: %s\n", r->rua[0] ? r->rua : "(none: no aggregate "
-		                                           "reports)");
+		printf("  rua: %s\n", r->rua[0] ? r->rua
+		                                : "(none: no aggregate "
+		                                  "reports)");
 		if (r->ruf[0])
 			printf("  ruf: %s\n", r->ruf);
 	}
@@ -223,7 +226,8 @@ cmd_dmarc(int argc, char **argv)
 	}
 	if (json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "domain", json_object_new_string(d->domain));
+		json_object_object_add(
+		    o, "domain", json_object_new_string(d->domain));
 		json_object_object_add(o, "mode",
 		    json_object_new_string(
 		        mode == EMAUTH_DMARC_RFC7489 ? "rfc7489" : "rfc9989"));
@@ -233,8 +237,9 @@ cmd_dmarc(int argc, char **argv)
 		        : d->result == EMAUTH_RES_TEMPERROR ? "temperror"
 		                                            : "none"));
 		json_object_object_add(o, "policy_domain",
-		    d->policy_domain[0] ? json_object_new_string(d->policy_domain)
-		                        : NULL);
+		    d->policy_domain[0]
+		        ? json_object_new_string(d->policy_domain)
+		        : NULL);
 		json_object_object_add(o, "organizational_domain",
 		    d->org_domain[0] ? json_object_new_string(d->org_domain)
 		                     : NULL);
@@ -243,7 +248,8 @@ cmd_dmarc(int argc, char **argv)
 		                        emauth_dmarc_policy_name(d->policy))
 		                  : NULL);
 		json_object_object_add(o, "policy_tag",
-		    d->policy_tag ? json_object_new_string(d->policy_tag) : NULL);
+		    d->policy_tag ? json_object_new_string(d->policy_tag)
+		                  : NULL);
 		json_object_object_add(o, "domain_exists",
 		    json_object_new_boolean(d->domain_exists));
 		json_object *steps = json_object_new_array();

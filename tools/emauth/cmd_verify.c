@@ -114,8 +114,7 @@ struct advice {
 	size_t n;
 };
 
-static void
-advise(struct advice *a, const char *fmt, ...)
+static void advise(struct advice *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
@@ -134,7 +133,9 @@ advise(struct advice *a, const char *fmt, ...)
 static int
 strictness(enum emauth_dmarc_policy p)
 {
-	return p == EMAUTH_DMARC_REJECT ? 3 : p == EMAUTH_DMARC_QUARANTINE ? 2 : 1;
+	return p == EMAUTH_DMARC_REJECT       ? 3
+	       : p == EMAUTH_DMARC_QUARANTINE ? 2
+	                                      : 1;
 }
 
 struct verdict {
@@ -276,20 +277,20 @@ dmarc_advice(struct verdict *vd)
 		    "none of the %u passing DKIM signatures is aligned",
 		    passing);
 	else
-		cli_fmt(dkim_part, sizeof(dkim_part),
-		    "no DKIM signature passes");
+		cli_fmt(
+		    dkim_part, sizeof(dkim_part), "no DKIM signature passes");
 	const char *fate =
-	    d->disposition == EMAUTH_DMARC_REJECT
-	        ? "reject this: 550 5.7.26"
-	        : d->disposition == EMAUTH_DMARC_QUARANTINE
-	              ? "put this in spam (quarantine)"
-	              : "deliver this for now (the policy is none), but "
-	                "Gmail and Yahoo require DMARC to pass for bulk mail";
+	    d->disposition == EMAUTH_DMARC_REJECT ? "reject this: 550 5.7.26"
+	    : d->disposition == EMAUTH_DMARC_QUARANTINE
+	        ? "put this in spam (quarantine)"
+	        : "deliver this for now (the policy is none), but "
+	          "Gmail and Yahoo require DMARC to pass for bulk mail";
 	char fix[700];
 	if (other)
 		cli_fmt(fix, sizeof(fix),
 		    "publish the DKIM selector of %s for %s (usually a CNAME "
-		    "such as %s._domainkey.%s pointing to the platform), or use "
+		    "such as %s._domainkey.%s pointing to the platform), or "
+		    "use "
 		    "a return path under %s",
 		    other->domain, from, other->selector, from, from);
 	else
@@ -304,9 +305,9 @@ dmarc_advice(struct verdict *vd)
 }
 
 static int
-run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
-    const char *ip, const char *mail_from, const char *helo,
-    enum emauth_dmarc_mode mode, struct verdict *vd)
+run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
+    const char *mail_from, const char *helo, enum emauth_dmarc_mode mode,
+    struct verdict *vd)
 {
 	struct msgstate m;
 	struct emauth_diag d;
@@ -346,8 +347,7 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
 	}
 	if (!null_sender && helo && helo[0]) {
 		q.identity = EMAUTH_SPF_HELO;
-		vd->have_helo =
-		    emauth_spf_check_host(ctx, &q, &vd->helo) == 0;
+		vd->have_helo = emauth_spf_check_host(ctx, &q, &vd->helo) == 0;
 	}
 
 	/* The From domain(s). */
@@ -363,8 +363,8 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
 		struct emauth_diag fd;
 		memset(&fd, 0, sizeof(fd));
 		int prc = emauth_msg_parse_from(
-		    (struct emauth_span){(const uint8_t *)m.from[0],
-		        strlen(m.from[0])},
+		    (struct emauth_span){
+		        (const uint8_t *)m.from[0], strlen(m.from[0])},
 		    addr, 8, &na, &fd);
 		if (prc != 0) {
 			vd->from_problem = "the From field cannot be parsed";
@@ -372,7 +372,8 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
 			    fd.msg ? emauth_diag_format(&fd, msg, sizeof(msg))
 			           : emauth_strerror(prc));
 		} else {
-			for (size_t i = 0; i < na && nd < FROM_DOMAINS_MAX; i++) {
+			for (size_t i = 0; i < na && nd < FROM_DOMAINS_MAX;
+			     i++) {
 				bool dup = false;
 				for (size_t k = 0; k < nd; k++)
 					dup |= strcmp(domains[k],
@@ -403,17 +404,18 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
 		if (emauth_dmarc_evaluate(ctx, &dq, r) != 0) {
 			/* Not a domain name: treated as a bad From. */
 			free(r);
-			vd->from_problem = "the From domain is not a domain name";
+			vd->from_problem =
+			    "the From domain is not a domain name";
 			cli_fmt(vd->from_detail, sizeof(vd->from_detail), "%s",
 			    domains[i]);
 			break;
 		}
 		bool worse = vd->dmarc == NULL ||
-		    (vd->dmarc->result == EMAUTH_RES_PASS &&
-		        r->result != EMAUTH_RES_PASS) ||
-		    (r->result == EMAUTH_RES_FAIL &&
-		        strictness(r->disposition) >
-		            strictness(vd->dmarc->disposition));
+		             (vd->dmarc->result == EMAUTH_RES_PASS &&
+		                 r->result != EMAUTH_RES_PASS) ||
+		             (r->result == EMAUTH_RES_FAIL &&
+		                 strictness(r->disposition) >
+		                     strictness(vd->dmarc->disposition));
 		if (worse) {
 			free(vd->dmarc);
 			vd->dmarc = r;
@@ -488,19 +490,18 @@ print_json(const struct verdict *vd)
 	        : NULL);
 	json_object_object_add(dm, "disposition",
 	    json_object_new_string(
-	        vd->from_problem ? "reject"
-	        : d && d->disposition
-	            ? emauth_dmarc_policy_name(d->disposition)
-	            : "none"));
+	        vd->from_problem      ? "reject"
+	        : d && d->disposition ? emauth_dmarc_policy_name(d->disposition)
+	                              : "none"));
 	json_object_object_add(dm, "from_domain", jstr(vd->from_domain));
 	json_object_object_add(
 	    dm, "policy_domain", d ? jstr(d->d.policy_domain) : NULL);
 	json_object_object_add(
 	    dm, "organizational_domain", d ? jstr(d->d.org_domain) : NULL);
-	json_object_object_add(dm, "spf_aligned",
-	    json_object_new_boolean(d && d->spf_aligned));
-	json_object_object_add(dm, "dkim_aligned",
-	    json_object_new_boolean(d && d->dkim_aligned));
+	json_object_object_add(
+	    dm, "spf_aligned", json_object_new_boolean(d && d->spf_aligned));
+	json_object_object_add(
+	    dm, "dkim_aligned", json_object_new_boolean(d && d->dkim_aligned));
 	char reason[900];
 	if (vd->from_problem)
 		cli_fmt(reason, sizeof(reason), "%s%s%s", vd->from_problem,
@@ -510,12 +511,13 @@ print_json(const struct verdict *vd)
 	                           : d              ? d->reason
 	                                            : ""));
 	json_object_object_add(o, "dmarc", dm);
-	json_object_object_add(o, "authentication_results",
-	    json_object_new_string(vd->authres));
+	json_object_object_add(
+	    o, "authentication_results", json_object_new_string(vd->authres));
 	json_object_object_add(o, "score", json_object_new_int(vd->score));
 	json_object *adv = json_object_new_array();
 	for (size_t i = 0; i < vd->adv.n; i++)
-		json_object_array_add(adv, json_object_new_string(vd->adv.v[i]));
+		json_object_array_add(
+		    adv, json_object_new_string(vd->adv.v[i]));
 	json_object_object_add(o, "advice", adv);
 	puts(json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -621,8 +623,8 @@ cmd_verify(int argc, char **argv)
 	const char *path = optind < argc ? argv[optind] : "-";
 	FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	if (in == NULL) {
-		fprintf(stderr, "emauth verify: %s: %s\n", path,
-		    strerror(errno));
+		fprintf(
+		    stderr, "emauth verify: %s: %s\n", path, strerror(errno));
 		return EXIT_USAGE;
 	}
 
@@ -647,8 +649,8 @@ cmd_verify(int argc, char **argv)
 	if (in != stdin)
 		fclose(in);
 	if (rc == EMAUTH_EINVAL) {
-		rc = cli_usage_error("verify", "--ip: not an IP address: '%s'",
-		    ip);
+		rc = cli_usage_error(
+		    "verify", "--ip: not an IP address: '%s'", ip);
 		goto out;
 	}
 	if (rc != 0) {
@@ -660,8 +662,8 @@ cmd_verify(int argc, char **argv)
 	    vd->have_spf ? &vd->spf : NULL, vd->have_helo ? &vd->helo : NULL,
 	    vd->dkim, vd->ndkim, vd->dmarc,
 	    vd->from_domain[0] ? vd->from_domain : NULL};
-	if (emauth_authres_format(&ar, "\n", vd->authres,
-	        sizeof(vd->authres)) < 0) {
+	if (emauth_authres_format(&ar, "\n", vd->authres, sizeof(vd->authres)) <
+	    0) {
 		rc = cli_usage_error("verify",
 		    "--authserv-id: '%s' is not a host name", authserv);
 		goto out;
@@ -677,11 +679,12 @@ cmd_verify(int argc, char **argv)
 	bool dkim_pass = false;
 	for (size_t i = 0; i < vd->ndkim; i++)
 		dkim_pass |= vd->dkim[i].result == EMAUTH_RES_PASS;
-	vd->score = (vd->iprev.result == EMAUTH_RES_PASS ? 2 : 0) +
-	            (vd->have_spf && vd->spf.result == EMAUTH_RES_PASS ? 2 : 0) +
-	            (dkim_pass ? 2 : 0) +
-	            (vd->dmarc && vd->dmarc->d.policy_tag ? 1 : 0) +
-	            (dmarc_result(vd) == EMAUTH_RES_PASS ? 3 : 0);
+	vd->score =
+	    (vd->iprev.result == EMAUTH_RES_PASS ? 2 : 0) +
+	    (vd->have_spf && vd->spf.result == EMAUTH_RES_PASS ? 2 : 0) +
+	    (dkim_pass ? 2 : 0) +
+	    (vd->dmarc && vd->dmarc->d.policy_tag ? 1 : 0) +
+	    (dmarc_result(vd) == EMAUTH_RES_PASS ? 3 : 0);
 	if (vd->iprev.result != EMAUTH_RES_PASS)
 		advise(&vd->adv,
 		    "iprev %s: %s. Ask whoever runs %s to set its PTR record "

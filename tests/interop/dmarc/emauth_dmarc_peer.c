@@ -44,7 +44,7 @@ main(int argc, char **argv)
 		if (strcmp(dkim, "-") != 0) {
 			char *save = NULL;
 			for (char *t = strtok_r(dkim, ",", &save); t && nk < 16;
-			    t = strtok_r(NULL, ",", &save)) {
+			     t = strtok_r(NULL, ",", &save)) {
 				char *eq = strchr(t, '=');
 				if (eq == NULL)
 					continue;

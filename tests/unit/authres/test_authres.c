@@ -20,8 +20,8 @@
 static void
 test_format_all_methods(void)
 {
-	struct emauth_iprev_result ip = {EMAUTH_RES_PASS, "mx.example.com", 1,
-	    ""};
+	struct emauth_iprev_result ip = {
+	    EMAUTH_RES_PASS, "mx.example.com", 1, ""};
 	struct emauth_spf_result spf, helo;
 	memset(&spf, 0, sizeof(spf));
 	memset(&helo, 0, sizeof(helo));
@@ -65,22 +65,22 @@ test_format_all_methods(void)
 	    "\tdmarc=pass (p=reject sp=quarantine dis=none) "
 	    "header.from=example.com policy.dmarc=none");
 	/* Nothing at all: "none". */
-	struct emauth_authres_input none = {"mx.receiver.example", NULL, NULL,
-	    NULL, NULL, NULL, 0, NULL, NULL};
+	struct emauth_authres_input none = {
+	    "mx.receiver.example", NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL};
 	emauth_authres_format(&none, "\r\n", out, sizeof(out));
 	T_EQ_STR(out, "Authentication-Results: mx.receiver.example; none");
 	/* Unsigned: dkim=none. */
 	struct emauth_dkim_result nok;
-	struct emauth_authres_input unsigned_in = {"mx.receiver.example", NULL,
-	    NULL, NULL, NULL, &nok, 0, NULL, NULL};
+	struct emauth_authres_input unsigned_in = {
+	    "mx.receiver.example", NULL, NULL, NULL, NULL, &nok, 0, NULL, NULL};
 	emauth_authres_format(&unsigned_in, "\r\n", out, sizeof(out));
 	T_EQ_STR(out, "Authentication-Results: mx.receiver.example;\r\n"
 	              "\tdkim=none (no signature)");
 	/* A bad authserv-id and a short buffer. */
 	struct emauth_authres_input bad = none;
 	bad.authserv_id = "mx; dkim=pass";
-	T_EQ_INT(emauth_authres_format(&bad, "\n", out, sizeof(out)),
-	    EMAUTH_EINVAL);
+	T_EQ_INT(
+	    emauth_authres_format(&bad, "\n", out, sizeof(out)), EMAUTH_EINVAL);
 	T_EQ_INT(emauth_authres_format(&in, "\n", out, 40), EMAUTH_ETOOBIG);
 	free(d);
 }
@@ -94,14 +94,15 @@ test_format_injection(void)
 	snprintf(spf.sender, sizeof(spf.sender),
 	    "\"x;dkim=pass\"@evil.example\r\nX-Bad: 1");
 	snprintf(spf.problem, sizeof(spf.problem), "a) dkim=pass (");
-	struct emauth_authres_input in = {"mx.receiver.example", NULL, NULL,
-	    &spf, NULL, NULL, 0, NULL, NULL};
+	struct emauth_authres_input in = {
+	    "mx.receiver.example", NULL, NULL, &spf, NULL, NULL, 0, NULL, NULL};
 	char out[2048];
 	T_TRUE(emauth_authres_format(&in, "\n", out, sizeof(out)) > 0);
-	T_EQ_STR(out, "Authentication-Results: mx.receiver.example;\n"
-	              "\tspf=fail (a\\) dkim=pass \\() "
-	              "smtp.mailfrom=\"\\\"x;dkim=pass\\\"@evil.example??X-Bad: "
-	              "1\"");
+	T_EQ_STR(out,
+	    "Authentication-Results: mx.receiver.example;\n"
+	    "\tspf=fail (a\\) dkim=pass \\() "
+	    "smtp.mailfrom=\"\\\"x;dkim=pass\\\"@evil.example??X-Bad: "
+	    "1\"");
 	/* Read back, the field has one result, spf=fail. */
 	struct emauth_authres_parsed *p = malloc(sizeof(*p));
 	const char *v = strchr(out, ':') + 1;
@@ -125,15 +126,15 @@ static void
 test_parse_providers(void)
 {
 	/* Shaped like Gmail's. */
-	struct emauth_authres_parsed *p = parse(
-	    " mx.google.com;\r\n"
-	    "       dkim=pass header.i=@example.com header.s=s1 "
-	    "header.b=AbCdEf12;\r\n"
-	    "       spf=pass (google.com: domain of bounce@example.com "
-	    "designates 192.0.2.25 as permitted sender) "
-	    "smtp.mailfrom=bounce@example.com;\r\n"
-	    "       dmarc=pass (p=REJECT sp=REJECT dis=NONE) "
-	    "header.from=example.com");
+	struct emauth_authres_parsed *p =
+	    parse(" mx.google.com;\r\n"
+	          "       dkim=pass header.i=@example.com header.s=s1 "
+	          "header.b=AbCdEf12;\r\n"
+	          "       spf=pass (google.com: domain of bounce@example.com "
+	          "designates 192.0.2.25 as permitted sender) "
+	          "smtp.mailfrom=bounce@example.com;\r\n"
+	          "       dmarc=pass (p=REJECT sp=REJECT dis=NONE) "
+	          "header.from=example.com");
 	T_TRUE(p->complete && p->has_authserv_id);
 	T_EQ_STR(p->authserv_id, "mx.google.com");
 	T_EQ_INT(p->nresults, 3);
@@ -145,10 +146,11 @@ test_parse_providers(void)
 	T_EQ_STR(p->results[2].result, "pass");
 	free(p);
 	/* Without authserv-id (as some providers send). */
-	p = parse("spf=pass (sender IP is 192.0.2.25) "
-	          "smtp.mailfrom=example.com; dkim=none (message not signed) "
-	          "header.d=none;dmarc=none action=none header.from=example.com;"
-	          "compauth=pass reason=100");
+	p = parse(
+	    "spf=pass (sender IP is 192.0.2.25) "
+	    "smtp.mailfrom=example.com; dkim=none (message not signed) "
+	    "header.d=none;dmarc=none action=none header.from=example.com;"
+	    "compauth=pass reason=100");
 	T_TRUE(p->complete && !p->has_authserv_id);
 	T_EQ_INT(p->nresults, 4);
 	T_EQ_STR(p->results[3].method, "compauth");
@@ -219,8 +221,9 @@ test_parse_hostile(void)
 static void
 test_claims(void)
 {
-	T_TRUE(emauth_authres_claims(
-	    ea_span_str(" MX.Receiver.example; spf=pass"), "mx.receiver.example"));
+	T_TRUE(
+	    emauth_authres_claims(ea_span_str(" MX.Receiver.example; spf=pass"),
+	        "mx.receiver.example"));
 	T_TRUE(emauth_authres_claims(
 	    ea_span_str("(forged) mx.receiver.example 1; dkim=pass"),
 	    "mx.receiver.example"));

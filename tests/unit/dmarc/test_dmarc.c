@@ -63,8 +63,8 @@ test_version_tag(void)
 	T_TRUE(parse("v=DMARC1; p=none", 0).valid);
 	T_TRUE(parse("v = DMARC1 ; p=none", 0).valid);
 	T_TRUE(parse("V=DMARC1; p=none", 0).valid);
-	T_TRUE(!parse("v=dmarc1; p=none", 0).valid);  /* value is exact */
-	T_TRUE(!parse("p=none; v=DMARC1", 0).valid);  /* v first */
+	T_TRUE(!parse("v=dmarc1; p=none", 0).valid); /* value is exact */
+	T_TRUE(!parse("p=none; v=DMARC1", 0).valid); /* v first */
 	T_TRUE(!parse("v=DMARC2; p=none", 0).valid);
 	T_TRUE(!parse("v=spf1 -all", 0).valid);
 	T_TRUE(!parse("", 0).valid);
@@ -83,8 +83,9 @@ test_policy_tags(void)
 	T_TRUE(!r.has_policy);
 	T_TRUE(has_note(&r, EMAUTH_DMARC_ERROR, "p", "did you mean p=reject"));
 	r = parse("v=DMARC1; p=reject; sp=bogus", 0);
-	T_TRUE(has_note(&r, EMAUTH_DMARC_ERROR, "sp", "none, quarantine or "
-	                                              "reject"));
+	T_TRUE(has_note(&r, EMAUTH_DMARC_ERROR, "sp",
+	    "none, quarantine or "
+	    "reject"));
 	T_EQ_INT(r.sp, EMAUTH_DMARC_REJECT); /* the default: p */
 	r = parse("v=DMARC1; p=reject; p=none", 0);
 	T_EQ_INT(r.p, EMAUTH_DMARC_REJECT);
@@ -144,10 +145,10 @@ test_flag_tags(void)
 static void
 test_report_uris(void)
 {
-	struct emauth_dmarc_record r = parse(
-	    "v=DMARC1; p=none; rua=mailto:a@example.com, "
-	    "mailto:b@example.net!10m; ruf=mailto:f@example.com",
-	    0);
+	struct emauth_dmarc_record r =
+	    parse("v=DMARC1; p=none; rua=mailto:a@example.com, "
+	          "mailto:b@example.net!10m; ruf=mailto:f@example.com",
+	        0);
 	T_EQ_STR(r.rua, "mailto:a@example.com,mailto:b@example.net");
 	T_EQ_STR(r.ruf, "mailto:f@example.com");
 	r = parse("v=DMARC1; p=none; rua=emailto:a@example.com", 0);
@@ -185,7 +186,8 @@ test_obsolete_and_unknown_tags(void)
 	T_EQ_INT(r.np, EMAUTH_DMARC_NONE);
 	T_TRUE(!r.testing);
 	r = parse("v=DMARC1; p=none; adkm=s; foo=bar", 0);
-	T_TRUE(has_note(&r, EMAUTH_DMARC_WARNING, "adkm", "did you mean adkim"));
+	T_TRUE(
+	    has_note(&r, EMAUTH_DMARC_WARNING, "adkm", "did you mean adkim"));
 	T_TRUE(has_note(&r, EMAUTH_DMARC_WARNING, "foo", "ignored"));
 	r = parse("v=DMARC1; p=none; junk", 0);
 	T_TRUE(has_note(&r, EMAUTH_DMARC_ERROR, "junk", "tag=value"));
@@ -217,15 +219,15 @@ check_discovery(const struct dcase *c, size_t n)
 	struct emauth_ctx *ctx = zone_ctx();
 	for (size_t i = 0; i < n; i++) {
 		struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
-		T_EQ_INT(emauth_dmarc_discover(ctx, c[i].domain, c[i].mode, d),
-		    0);
-		bool ok = d->result == c[i].result &&
+		T_EQ_INT(
+		    emauth_dmarc_discover(ctx, c[i].domain, c[i].mode, d), 0);
+		bool ok =
+		    d->result == c[i].result &&
 		    strcmp(d->policy_domain, c[i].policy_domain) == 0 &&
 		    strcmp(d->org_domain, c[i].org_domain) == 0 &&
 		    (c[i].tag == NULL ? d->policy_tag == NULL
-		                      : d->policy_tag &&
-		                            strcmp(d->policy_tag, c[i].tag) ==
-		                                0) &&
+		                      : d->policy_tag && strcmp(d->policy_tag,
+		                                             c[i].tag) == 0) &&
 		    d->policy == c[i].policy && d->nsteps <= c[i].max_steps;
 		if (!ok)
 			T_FAILF("%s (%s): result %s, policy domain \"%s\", org "
@@ -269,8 +271,8 @@ test_tree_walk(void)
 	    "c.b.a.deep.example.com", "example.com", "p",
 	    EMAUTH_DMARC_QUARANTINE, 8};
 	/* Seven labels, no record below the organization's. */
-	c[n++] = (struct dcase){"a.b.c.d.e.f.example.com", M, P,
-	    "example.com", "example.com", "sp", EMAUTH_DMARC_QUARANTINE, 8};
+	c[n++] = (struct dcase){"a.b.c.d.e.f.example.com", M, P, "example.com",
+	    "example.com", "sp", EMAUTH_DMARC_QUARANTINE, 8};
 	/* Under a PSD record (psd=y at bank): the policy is the PSD's, the
 	 * Organizational Domain one label below it. */
 	c[n++] = (struct dcase){"www.first.bank", M, P, "bank", "first.bank",
@@ -286,8 +288,8 @@ test_tree_walk(void)
 	    EMAUTH_DMARC_UNSET, 2};
 	c[n++] = (struct dcase){"notdmarc.test", M, N, "", "notdmarc.test",
 	    NULL, EMAUTH_DMARC_UNSET, 2};
-	c[n++] = (struct dcase){"two.test", M, N, "", "two.test", NULL,
-	    EMAUTH_DMARC_UNSET, 2};
+	c[n++] = (struct dcase){
+	    "two.test", M, N, "", "two.test", NULL, EMAUTH_DMARC_UNSET, 2};
 	c[n++] = (struct dcase){"nopolicy.test", M, N, "nopolicy.test",
 	    "nopolicy.test", NULL, EMAUTH_DMARC_UNSET, 2};
 	/* Strings of one TXT record are joined. */
@@ -306,7 +308,8 @@ test_walk_query_names(void)
 	    0);
 	/* Eleven labels: the domain, then seven, six, ... one: 8 queries,
 	 * never more. */
-	static const char *const want[] = {"_dmarc.x.h.g.f.e.d.c.b.a.nowhere.test",
+	static const char *const want[] = {
+	    "_dmarc.x.h.g.f.e.d.c.b.a.nowhere.test",
 	    "_dmarc.e.d.c.b.a.nowhere.test", "_dmarc.d.c.b.a.nowhere.test",
 	    "_dmarc.c.b.a.nowhere.test", "_dmarc.b.a.nowhere.test",
 	    "_dmarc.a.nowhere.test", "_dmarc.nowhere.test", "_dmarc.test"};
@@ -396,7 +399,8 @@ test_alignment_table(void)
 		if (got != c[i].aligned)
 			T_FAILF("From %s, identifier %s, %s, RFC %s: %d, want "
 			        "%d",
-			    c[i].from, c[i].id, c[i].strict ? "strict" : "relaxed",
+			    c[i].from, c[i].id,
+			    c[i].strict ? "strict" : "relaxed",
 			    c[i].mode ? "7489" : "9989", got, c[i].aligned);
 	}
 	emauth_ctx_free(ctx);

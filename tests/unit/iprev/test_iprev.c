@@ -29,8 +29,8 @@ setup(void)
 	ea_dns_fake_new(&r, &store);
 	ea_ctx_set_resolver(ctx, &r);
 	/* 192.0.2.25 <-> mx.example.com */
-	ea_dns_fake_name(store, "25.2.0.192.in-addr.arpa", EA_DNS_T_PTR,
-	    "mx.example.com");
+	ea_dns_fake_name(
+	    store, "25.2.0.192.in-addr.arpa", EA_DNS_T_PTR, "mx.example.com");
 	ea_dns_fake_addr(store, "mx.example.com", "192.0.2.25");
 	ea_dns_fake_addr(store, "mx.example.com", "2001:db8::25");
 	ea_dns_fake_name(store,
@@ -55,8 +55,8 @@ setup(void)
 	 * lookup does. */
 	ea_store_fail(store, ea_span_str("29.2.0.192.in-addr.arpa"),
 	    EA_DNS_T_PTR, EA_STORE_TIMEOUT);
-	ea_dns_fake_name(store, "30.2.0.192.in-addr.arpa", EA_DNS_T_PTR,
-	    "slow.example.com");
+	ea_dns_fake_name(
+	    store, "30.2.0.192.in-addr.arpa", EA_DNS_T_PTR, "slow.example.com");
 	ea_store_fail(store, ea_span_str("slow.example.com"), EA_DNS_T_A,
 	    EA_STORE_SERVFAIL);
 	/* 192.0.2.31: twelve names, only the twelfth maps back. */
@@ -65,7 +65,8 @@ setup(void)
 		snprintf(n, sizeof(n), "n%d.many.example", i);
 		ea_dns_fake_name(
 		    store, "31.2.0.192.in-addr.arpa", EA_DNS_T_PTR, n);
-		ea_dns_fake_addr(store, n, i == 12 ? "192.0.2.31" : "192.0.2.99");
+		ea_dns_fake_addr(
+		    store, n, i == 12 ? "192.0.2.31" : "192.0.2.99");
 	}
 }
 

@@ -27,8 +27,8 @@ run(const struct acase *c, size_t n)
 		size_t got = 0;
 		char buf[4096] = "";
 		memset(&d, 0, sizeof(d));
-		int rc = emauth_msg_parse_from(ea_span_str(c[i].in), a, 3, &got,
-		    &d);
+		int rc =
+		    emauth_msg_parse_from(ea_span_str(c[i].in), a, 3, &got, &d);
 		for (size_t k = 0; rc == 0 && k < got; k++) {
 			size_t l = strlen(buf);
 			snprintf(buf + l, sizeof(buf) - l, "%s%s@%s",
@@ -40,8 +40,8 @@ run(const struct acase *c, size_t n)
 				        "error",
 				    c[i].in, buf, rc);
 			else if (d.msg == NULL)
-				T_FAILF("%s: an error without a message",
-				    c[i].in);
+				T_FAILF(
+				    "%s: an error without a message", c[i].in);
 		} else if (rc != 0 || strcmp(buf, c[i].want) != 0) {
 			T_FAILF("%s: rc %d \"%s\" (%s), want \"%s\"", c[i].in,
 			    rc, buf, d.msg ? d.msg : "", c[i].want);
@@ -147,9 +147,9 @@ test_limits(void)
 	             &n, &d),
 	    EMAUTH_ELIMIT);
 	/* Deeply nested comments are refused. */
-	T_EQ_INT(emauth_msg_parse_from(
-	             ea_span_str("((((((((((x))))))))) a@x.example"), a, 2, &n,
-	             &d),
+	T_EQ_INT(
+	    emauth_msg_parse_from(
+	        ea_span_str("((((((((((x))))))))) a@x.example"), a, 2, &n, &d),
 	    EMAUTH_ESYNTAX);
 	/* A local part over 255 bytes. */
 	char big[400];

@@ -54,8 +54,7 @@ on_body(void *arg, struct emauth_span c)
 static int
 run(const char *in, size_t len, size_t cut, size_t max_field, struct out *o)
 {
-	static const struct emauth_msg_handler h = {on_header, on_eoh,
-	    on_body};
+	static const struct emauth_msg_handler h = {on_header, on_eoh, on_body};
 	struct emauth_msg_reader *r;
 	const uint8_t *p = (const uint8_t *)in;
 	int rc;
@@ -150,8 +149,8 @@ static void
 test_cr_without_lf(void)
 {
 	/* In a header line the CR stays; CR CR LF keeps one CR. */
-	check("A: x\ry\r\nB: z\r\r\n\r\nb\rc\r\n", "A: x\ry|B: z\r|",
-	    "b\rc\r\n");
+	check(
+	    "A: x\ry\r\nB: z\r\r\n\r\nb\rc\r\n", "A: x\ry|B: z\r|", "b\rc\r\n");
 	/* In the body a lone CR stays, and a final one too. */
 	check("A: 1\r\n\r\n\r\r\n\r", "A: 1|", "\r\r\n\r");
 }
@@ -184,8 +183,8 @@ test_errors(void)
 	check_error("A: 1\r\n: empty name\r\n\r\n", 0, EMAUTH_ESYNTAX);
 	/* A field over the cap, in one line and by folding. */
 	check_error("Subject: 0123456789abcdef\r\n\r\n", 16, EMAUTH_ETOOBIG);
-	check_error("Subject: 0123\r\n 456789\r\n abcdef\r\n\r\n", 16,
-	    EMAUTH_ETOOBIG);
+	check_error(
+	    "Subject: 0123\r\n 456789\r\n abcdef\r\n\r\n", 16, EMAUTH_ETOOBIG);
 }
 
 static void
