@@ -1,0 +1,112 @@
+#!/bin/bash
+# CLI tests for "emauth verify": the JSON document (every key the issue
+# names), the score, the advice, and bad usage, on the example zones and
+# messages (offline). Prints "ok cli/verify/NAME" or "not ok cli/verify/NAME".
+# usage: tests/cli/cli_verify.sh BUILD-DIR
+set -u
+build=${1:?build dir}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+emauth=$build/emauth
+ex=$top/examples
+dns="zone:$ex/zones/example.com.zone,$ex/zones/mailplatform.example.zone,$ex/zones/reverse.zone"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+run() {
+	local name=$1 want=$2
+	shift 2
+	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "not ok cli/verify/$name"
+		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
+		fails=$((fails + 1))
+		return 1
+	fi
+	return 0
+}
+
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "ok cli/verify/$name"
+	else
+		echo "not ok cli/verify/$name"
+		echo "  failed: $*"
+		echo "  stdout: $(head -c 600 "$tmp/out")"
+		fails=$((fails + 1))
+	fi
+}
+
+jfield() {
+	/usr/bin/python3 -c 'import json,sys
+o=json.load(open(sys.argv[1]))
+for k in sys.argv[2].split("."):
+    o=o[int(k)] if isinstance(o,list) else o[k]
+sys.exit(0 if json.dumps(o)==sys.argv[3] else 1)' "$tmp/out" "$1" "$2"
+}
+
+jkeys() {
+	/usr/bin/python3 -c 'import json,sys
+o=json.load(open(sys.argv[1]))
+for k in filter(None, sys.argv[2].split(".")):
+    o=o[int(k)] if isinstance(o,list) else o[k]
+missing=[k for k in sys.argv[3].split(",") if k not in o]
+sys.exit(1 if missing else 0)' "$tmp/out" "$1" "$2"
+}
+
+"$emauth" dkim sign --domain example.com --selector demo2026 \
+	--key "$ex/keys/demo2026.private" "$ex/messages/newsletter.eml" \
+	>"$tmp/signed.eml"
+common=(--dns "$dns" --authserv-id mx.receiver.example --ip 203.0.113.140
+	--helo out7.mailplatform.example)
+
+if run pass-json 0 verify "${common[@]}" --mail-from bounce@example.com --json "$tmp/signed.eml"; then
+	check json-keys jkeys "" iprev,spf,spf_helo,dkim,dmarc,authentication_results,score,advice
+	check json-dmarc-keys jkeys dmarc result,policy,disposition,from_domain,policy_domain,organizational_domain,spf_aligned,dkim_aligned,reason
+	check json-dkim-keys jkeys dkim.0 domain,selector,algorithm,result,reason,body_length,testing
+	check json-spf-keys jkeys spf result,domain
+	check json-iprev jfield iprev.result '"pass"'
+	check json-spf jfield spf.result '"pass"'
+	check json-spf-domain jfield spf.domain '"example.com"'
+	check json-dkim jfield dkim.0.result '"pass"'
+	check json-dmarc jfield dmarc.result '"pass"'
+	check json-dmarc-policy jfield dmarc.policy '"reject"'
+	check json-dmarc-disposition jfield dmarc.disposition '"none"'
+	check json-dmarc-from jfield dmarc.from_domain '"example.com"'
+	check json-dmarc-org jfield dmarc.organizational_domain '"example.com"'
+	check json-aligned jfield dmarc.dkim_aligned 'true'
+	check json-score jfield score '10'
+	check json-advice jfield advice '[]'
+	check json-authres python3 -c 'import json,sys; a=json.load(open(sys.argv[1]))["authentication_results"]; sys.exit(0 if a.startswith("Authentication-Results: mx.receiver.example;") and "dmarc=pass" in a else 1)' "$tmp/out"
+fi
+if run fail-text 1 verify "${common[@]}" --mail-from b@bounces.mailplatform.example "$ex/messages/newsletter.eml"; then
+	check fail-verdict grep -q '^verdict: DMARC fail, disposition reject (policy p=reject of example.com)$' "$tmp/out"
+	check fail-score grep -q '^score: 5/10$' "$tmp/out"
+	check fail-diagnosis grep -q 'DMARC fails: SPF passes for bounces.mailplatform.example, which is not aligned with the From domain example.com; no DKIM signature passes. Receivers that enforce DMARC (Gmail, Yahoo) reject this: 550 5.7.26.' "$tmp/out"
+fi
+# The null reverse-path: SPF checks the HELO name, which DMARC then uses.
+if run null-sender 1 verify "${common[@]}" --mail-from '' --json "$ex/messages/newsletter.eml"; then
+	check null-sender-spf jfield spf.domain '"out7.mailplatform.example"'
+	check null-sender-helo jfield spf_helo 'null'
+fi
+# RFC 7489 mode gives the same verdict here.
+run mode-7489 1 verify "${common[@]}" --mail-from b@bounces.mailplatform.example --dmarc-mode rfc7489 --json "$ex/messages/newsletter.eml" &&
+	check mode-7489 jfield dmarc.disposition '"reject"'
+# Bad usage and unreadable input: 2, with a message.
+run no-ip 2 verify --mail-from a@example.com "$tmp/signed.eml" &&
+	check no-ip grep -q -- '--ip is required' "$tmp/err"
+run bad-ip 2 verify --dns "$dns" --ip 300.1.1.1 --mail-from a@example.com "$tmp/signed.eml" &&
+	check bad-ip grep -q 'not an IP address' "$tmp/err"
+run null-no-helo 2 verify --ip 192.0.2.1 --mail-from '' "$tmp/signed.eml" &&
+	check null-no-helo grep -q 'needs --helo' "$tmp/err"
+run missing-file 2 verify --dns "$dns" --ip 192.0.2.1 --mail-from a@example.com "$tmp/nope.eml" &&
+	check missing-file grep -q 'nope.eml' "$tmp/err"
+run bad-authserv 2 verify --dns "$dns" --ip 192.0.2.1 --mail-from a@example.com --authserv-id 'a;b' "$tmp/signed.eml" &&
+	check bad-authserv grep -q 'not a host name' "$tmp/err"
+printf 'no colon here\n\nbody\n' >"$tmp/bad.eml"
+run bad-message 2 verify --dns "$dns" --ip 192.0.2.1 --mail-from a@example.com "$tmp/bad.eml" &&
+	check bad-message grep -q 'header line without a field name' "$tmp/err"
+[ "$fails" -eq 0 ]
