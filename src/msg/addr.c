@@ -178,6 +178,9 @@ local_part(struct p *p, char *out, size_t size)
 		out[len++] = '.';
 		p->i++;
 	}
+	/* "" is a quoted-string, but no mailbox has an empty name. */
+	if (len == 0)
+		return fail(p, "empty local part");
 	out[len] = '\0';
 	return p->err;
 }

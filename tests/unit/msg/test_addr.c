@@ -117,6 +117,7 @@ test_attacks(void)
 	    {"jane", NULL},
 	    {"jane@", NULL},
 	    {"@bank.example", NULL},
+	    {"\"\"@bank.example", NULL}, /* empty quoted local part */
 	    {"jane@[192.0.2.1]", NULL},
 	    {"jane@bank.example.", NULL},
 	    /* Groups, and empty input. */
