@@ -27,6 +27,10 @@ int cmd_dkim(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+/* A DKIM key record @rec in master-file form, 255-byte strings. */
+void cli_dkim_txt(const char *selector, const char *domain, const char *rec,
+    char *txt, size_t size);
 
 /* DMARC helpers shared by "dmarc" and "verify". */
 #include <emauth/dmarc.h>

@@ -87,6 +87,27 @@ name_ok(const char *s)
 	return true;
 }
 
+void
+cli_dkim_txt(const char *selector, const char *domain, const char *rec,
+    char *txt, size_t size)
+{
+	/* The record in master-file form, strings of at most 255 bytes:
+	 * the tags first, then p= split. */
+	size_t o = (size_t)snprintf(
+	    txt, size, "%s._domainkey\tIN\tTXT\t( ", selector);
+	const char *p = strstr(rec, "p=");
+	if (p == NULL)
+		p = rec + strlen(rec);
+	o += (size_t)snprintf(
+	    txt + o, size - o, "\"%.*s\"", (int)(p - rec), rec);
+	for (size_t i = 0, n = strlen(p); i < n && o < size; i += 250)
+		o += (size_t)snprintf(txt + o, size - o, "\n\t\"%.*s\"",
+		    (int)(n - i > 250 ? 250 : n - i), p + i);
+	if (o < size)
+		snprintf(txt + o, size - o,
+		    " )  ; ----- DKIM key %s for %s\n", selector, domain);
+}
+
 int
 cmd_keygen(int argc, char **argv)
 {
@@ -178,18 +199,7 @@ cmd_keygen(int argc, char **argv)
 	emauth_dkim_key_free(k);
 	if (rc)
 		return rc;
-	/* The record in master-file form, strings of at most 255 bytes:
-	 * the tags first, then p= split. */
-	size_t o = (size_t)snprintf(
-	    txt, sizeof(txt), "%s._domainkey\tIN\tTXT\t( ", selector);
-	const char *p = strstr(rec, "p=");
-	o += (size_t)snprintf(
-	    txt + o, sizeof(txt) - o, "\"%.*s\"", (int)(p - rec), rec);
-	for (size_t i = 0, n = strlen(p); i < n; i += 250)
-		o += (size_t)snprintf(txt + o, sizeof(txt) - o, "\n\t\"%.*s\"",
-		    (int)(n - i > 250 ? 250 : n - i), p + i);
-	snprintf(txt + o, sizeof(txt) - o, " )  ; ----- DKIM key %s for %s\n",
-	    selector, domain);
+	cli_dkim_txt(selector, domain, rec, txt, sizeof(txt));
 	snprintf(path, sizeof(path), "%s/%s.private", dir, selector);
 	rc = write_file(path, pem, 0600, force);
 	explicit_bzero(pem, sizeof(pem));

@@ -1,0 +1,106 @@
+#!/bin/bash
+# CLI tests for "emauth record": each record exactly as printed, its round
+# trip (published in a zone file, then evaluated by emauth spf / emauth
+# dmarc / compared with what keygen wrote), the notes, and refusals.
+# Prints "ok cli/record/NAME" or "not ok cli/record/NAME".
+# usage: tests/cli/cli_record.sh BUILD-DIR
+set -u
+build=${1:?build dir}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+emauth=$build/emauth
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+run() {
+	local name=$1 want=$2
+	shift 2
+	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "not ok cli/record/$name"
+		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
+		fails=$((fails + 1))
+		return 1
+	fi
+	return 0
+}
+
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "ok cli/record/$name"
+	else
+		echo "not ok cli/record/$name"
+		echo "  failed: $*"
+		echo "  stdout: $(head -c 400 "$tmp/out")"
+		echo "  stderr: $(head -c 400 "$tmp/err")"
+		fails=$((fails + 1))
+	fi
+}
+
+nogrep() { ! grep -q "$@"; }
+same() { [ "$(cat "$tmp/out")" = "$1" ]; }
+
+zone_head() {
+	printf '$ORIGIN record.example.\n$TTL 300\n@ IN SOA ns h 1 1 1 1 1\n@ IN NS ns\nns IN A 192.0.2.53\nmx IN A 192.0.2.25\n@ IN MX 10 mx\n'
+}
+
+# SPF: the record, then published and evaluated.
+if run spf 0 record spf --domain record.example --mx --ip4 198.51.100.0/24 --ip6 2001:db8:5::/48 --all fail; then
+	check spf-text same $'record.example.\tIN\tTXT\t"v=spf1 mx ip4:198.51.100.0/24 ip6:2001:db8:5::/48 -all"'
+	check spf-count grep -q '1 DNS-querying term at the top level' "$tmp/err"
+	{ zone_head; cat "$tmp/out"; } >"$tmp/r.zone"
+	run spf-roundtrip-pass 0 spf --ip 198.51.100.7 --mail-from a@record.example --dns "zone:$tmp/r.zone" --json &&
+		check spf-roundtrip-pass grep -q '"result":"pass"' "$tmp/out"
+	run spf-roundtrip-mx 0 spf --ip 192.0.2.25 --mail-from a@record.example --dns "zone:$tmp/r.zone" --json &&
+		check spf-roundtrip-mx grep -q '"result":"pass"' "$tmp/out"
+	run spf-roundtrip-fail 0 spf --ip 203.0.113.9 --mail-from a@record.example --dns "zone:$tmp/r.zone" --json &&
+		check spf-roundtrip-fail grep -q '"result":"fail"' "$tmp/out"
+fi
+run spf-plus-all 2 record spf --all pass && check spf-plus-all grep -q 'never written' "$tmp/err"
+run spf-bad-ip 2 record spf --ip4 300.1.1.1/24 && check spf-bad-ip grep -q 'not valid' "$tmp/err"
+incs=()
+for i in $(seq 1 11); do incs+=(--include "_spf$i.example.net"); done
+run spf-too-many 2 record spf "${incs[@]}" && check spf-too-many grep -q '11 DNS-querying terms' "$tmp/err"
+run spf-none 0 record spf && check spf-none grep -q 'sends no mail' "$tmp/err"
+
+# DMARC: the record, notes, refusals, and the round trip.
+if run dmarc 0 record dmarc --domain record.example --policy reject --subdomain-policy quarantine --rua mailto:dmarc@record.example --rua mailto:agg@reports.example.net; then
+	check dmarc-text same $'_dmarc.record.example.\tIN\tTXT\t"v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@record.example,mailto:agg@reports.example.net"'
+	check dmarc-consent grep -q 'record.example._report._dmarc.reports.example.net. IN TXT "v=DMARC1"' "$tmp/err"
+	check dmarc-no-consent-own nogrep '_report._dmarc.record.example.' "$tmp/err"
+	{ zone_head; cat "$tmp/out"; } >"$tmp/d.zone"
+	run dmarc-roundtrip 0 dmarc record.example --dns "zone:$tmp/d.zone" --json &&
+		check dmarc-roundtrip grep -q '"policy":"reject"' "$tmp/out"
+fi
+run dmarc-emailto 2 record dmarc --policy reject --rua emailto:x@record.example &&
+	check dmarc-emailto grep -q 'did you mean mailto:?' "$tmp/err"
+run dmarc-bad-policy 2 record dmarc --policy rejct &&
+	check dmarc-bad-policy grep -q "not none, quarantine or reject" "$tmp/err"
+run dmarc-none 0 record dmarc --policy none &&
+	check dmarc-none-note grep -q 'only monitors' "$tmp/err" &&
+	check dmarc-none-rua grep -q 'without --rua' "$tmp/err"
+run dmarc-pct 0 record dmarc --policy quarantine --pct 50 --rua mailto:d@record.example --domain record.example &&
+	check dmarc-pct grep -q 'pct was removed by RFC 9989' "$tmp/err"
+run dmarc-no-policy 2 record dmarc && check dmarc-no-policy grep -q -- '--policy is required' "$tmp/err"
+
+# DKIM: the same text keygen wrote for the example keys.
+for s in demo2026 demo2026e; do
+	if run "dkim-$s" 0 record dkim --key "$top/examples/keys/$s.private" --selector "$s" --domain example.com; then
+		check "dkim-$s-matches-keygen" cmp -s "$tmp/out" "$top/examples/keys/$s.txt"
+	fi
+done
+run dkim-no-key 2 record dkim --key "$tmp/none.pem" --selector s && check dkim-no-key grep -q 'none.pem' "$tmp/err"
+printf 'not a key\n' >"$tmp/bad.pem"
+run dkim-bad-key 2 record dkim --key "$tmp/bad.pem" --selector s && check dkim-bad-key grep -q 'bad.pem' "$tmp/err"
+
+# PTR.
+run ptr4 0 record ptr --ip 192.0.2.25 --name mx.record.example. &&
+	check ptr4 same $'25.2.0.192.in-addr.arpa.\tIN\tPTR\tmx.record.example.'
+run ptr6 0 record ptr --ip 2001:db8::25 --name mx.record.example &&
+	check ptr6 same $'5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa.\tIN\tPTR\tmx.record.example.'
+run ptr-bad 2 record ptr --ip 192.0.2.300 --name mx.record.example && check ptr-bad grep -q 'not an IP address' "$tmp/err"
+run unknown 2 record mx && check unknown grep -q "unknown record type 'mx'" "$tmp/err"
+[ "$fails" -eq 0 ]

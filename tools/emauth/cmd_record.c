@@ -1,0 +1,526 @@
+/*
+ * cmd_record.c: "emauth record": writing DNS records right. Each
+ * subcommand builds the record from options, validates it with the same
+ * parser that evaluates it, and prints it in master-file form.
+ *
+ *   emauth record spf   SPF from mechanisms (syntax and length checked)
+ *   emauth record dmarc a _dmarc record (every tag validated)
+ *   emauth record dkim  the TXT record of an existing key file
+ *   emauth record ptr   the PTR record of an address
+ */
+#define _DEFAULT_SOURCE /* explicit_bzero */
+#define _POSIX_C_SOURCE 200809L
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <emauth/dkim.h>
+#include <emauth/dmarc.h>
+#include <emauth/spf.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: emauth record spf [--domain D] [--ip4 ADDR[/CIDR]]... "
+    "[--ip6 ADDR[/CIDR]]...\n"
+    "                         [--include HOST]... [--mx] [--a]\n"
+    "                         [--all fail|softfail|neutral]\n"
+    "       emauth record dmarc --policy none|quarantine|reject [--domain D]\n"
+    "                         [--subdomain-policy P] [--nonexistent-policy P]\n"
+    "                         [--rua mailto:ADDR]... [--ruf mailto:ADDR]...\n"
+    "                         [--adkim r|s] [--aspf r|s] [--fo OPTS] [--testing]\n"
+    "                         [--pct N]\n"
+    "       emauth record dkim --key FILE --selector S [--domain D] [--testing]\n"
+    "       emauth record ptr --ip IP --name HOST\n"
+    "\n"
+    "Prints the record in master-file form, validated by the parser that\n"
+    "evaluates it. Notes for people go to standard error.\n"
+    "\n"
+    "Exit status: 0 printed; 2 for bad usage or a record that would not be\n"
+    "valid (the message says why).\n";
+
+static bool
+name_ok(const char *s)
+{
+	size_t n = strlen(s), lab = 0;
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (lab == 0)
+				return false;
+			lab = 0;
+		} else if (++lab > 63 ||
+		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		        (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Prints "OWNER IN TXT ( "..." "..." )" with strings of at most 255
+ * bytes. */
+static void
+print_txt(const char *owner, const char *rec)
+{
+	size_t n = strlen(rec);
+	printf("%s\tIN\tTXT\t", owner);
+	if (n <= 255) {
+		printf("\"%s\"\n", rec);
+		return;
+	}
+	printf("(");
+	for (size_t i = 0; i < n; i += 255)
+		printf(" \"%.*s\"", (int)(n - i > 255 ? 255 : n - i), rec + i);
+	printf(" )\n");
+}
+
+static int
+record_spf(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"domain", required_argument, NULL, 'd'},
+	    {"ip4", required_argument, NULL, '4'},
+	    {"ip6", required_argument, NULL, '6'},
+	    {"include", required_argument, NULL, 'i'},
+	    {"mx", no_argument, NULL, 'm'}, {"a", no_argument, NULL, 'a'},
+	    {"all", required_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	char rec[4096] = "v=spf1";
+	const char *domain = NULL, *all = "-all";
+	bool mx = false, a = false;
+	unsigned lookups = 0;
+	char terms[4096] = "", incs[4096] = "";
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		size_t l = strlen(terms);
+		switch (c) {
+		case 'd':
+			domain = optarg;
+			break;
+		case '4':
+		case '6':
+			snprintf(terms + l, sizeof(terms) - l, " ip%c:%s", c,
+			    optarg);
+			break;
+		case 'i':
+			l = strlen(incs);
+			snprintf(incs + l, sizeof(incs) - l, " include:%s",
+			    optarg);
+			lookups++;
+			break;
+		case 'm':
+			mx = true;
+			break;
+		case 'a':
+			a = true;
+			break;
+		case 'l':
+			if (strcmp(optarg, "fail") == 0)
+				all = "-all";
+			else if (strcmp(optarg, "softfail") == 0)
+				all = "~all";
+			else if (strcmp(optarg, "neutral") == 0)
+				all = "?all";
+			else
+				return cli_usage_error("record spf",
+				    "--all: '%s' is not fail, softfail or "
+				    "neutral (+all authorizes everyone and is "
+				    "never written)",
+				    optarg);
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("record spf", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(
+		    "record spf", "unexpected argument '%s'", argv[optind]);
+	/* mx and a first (the domain's own servers), then addresses, then
+	 * includes, then all. */
+	size_t l = strlen(rec);
+	l += (size_t)snprintf(rec + l, sizeof(rec) - l, "%s%s%s%s %s",
+	    mx ? " mx" : "", a ? " a" : "", terms, incs, all);
+	lookups += (mx ? 1 : 0) + (a ? 1 : 0);
+	if (!mx && !a && terms[0] == '\0' && incs[0] == '\0')
+		fprintf(stderr, "emauth record spf: note: no mechanism "
+		                "authorizes anyone; this record says the domain "
+		                "sends no mail\n");
+	struct emauth_diag d;
+	char msg[600];
+	memset(&d, 0, sizeof(d));
+	int rc = emauth_spf_record_check(
+	    (struct emauth_span){(const uint8_t *)rec, l}, &d);
+	if (rc != 0)
+		return cli_usage_error("record spf", "the record is not valid: %s",
+		    d.msg ? emauth_diag_format(&d, msg, sizeof(msg))
+		          : emauth_strerror(rc));
+	if (lookups > 10)
+		return cli_usage_error("record spf",
+		    "%u DNS-querying terms at the top level alone; receivers "
+		    "allow 10 (RFC 7208 4.6.4)",
+		    lookups);
+	if (l > 450)
+		fprintf(stderr,
+		    "emauth record spf: note: %zu bytes; answers over 512 "
+		    "bytes need TCP or EDNS at some receivers\n",
+		    l);
+	fprintf(stderr,
+	    "emauth record spf: %u DNS-querying term%s at the top level%s\n",
+	    lookups, lookups == 1 ? "" : "s",
+	    incs[0] ? "; each include adds the terms of its own record" : "");
+	char owner[300];
+	snprintf(owner, sizeof(owner), "%s%s", domain ? domain : "@",
+	    domain ? "." : "");
+	print_txt(owner, rec);
+	return 0;
+}
+
+static int
+parse_policy(const char *opt, const char *v, const char **out)
+{
+	if (strcmp(v, "none") && strcmp(v, "quarantine") && strcmp(v, "reject"))
+		return cli_usage_error("record dmarc",
+		    "%s: '%s' is not none, quarantine or reject", opt, v);
+	*out = v;
+	return 0;
+}
+
+static int
+record_dmarc(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"domain", required_argument, NULL, 'd'},
+	    {"policy", required_argument, NULL, 'p'},
+	    {"subdomain-policy", required_argument, NULL, 's'},
+	    {"nonexistent-policy", required_argument, NULL, 'n'},
+	    {"rua", required_argument, NULL, 'r'},
+	    {"ruf", required_argument, NULL, 'f'},
+	    {"adkim", required_argument, NULL, 'k'},
+	    {"aspf", required_argument, NULL, 'S'},
+	    {"fo", required_argument, NULL, 'o'},
+	    {"pct", required_argument, NULL, 'c'},
+	    {"testing", no_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *domain = NULL, *p = NULL, *sp = NULL, *np = NULL;
+	const char *adkim = NULL, *aspf = NULL, *fo = NULL, *pct = NULL;
+	char rua[1024] = "", ruf[1024] = "";
+	bool testing = false;
+	int c, rc;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			domain = optarg;
+			break;
+		case 'p':
+			if ((rc = parse_policy("--policy", optarg, &p)) != 0)
+				return rc;
+			break;
+		case 's':
+			if ((rc = parse_policy("--subdomain-policy", optarg,
+			         &sp)) != 0)
+				return rc;
+			break;
+		case 'n':
+			if ((rc = parse_policy("--nonexistent-policy", optarg,
+			         &np)) != 0)
+				return rc;
+			break;
+		case 'r':
+		case 'f': {
+			char *list = c == 'r' ? rua : ruf;
+			size_t l = strlen(list);
+			snprintf(list + l, 1024 - l, "%s%s", l ? "," : "",
+			    optarg);
+			break;
+		}
+		case 'k':
+			adkim = optarg;
+			break;
+		case 'S':
+			aspf = optarg;
+			break;
+		case 'o':
+			fo = optarg;
+			break;
+		case 'c':
+			pct = optarg;
+			break;
+		case 't':
+			testing = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("record dmarc", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(
+		    "record dmarc", "unexpected argument '%s'", argv[optind]);
+	if (p == NULL)
+		return cli_usage_error("record dmarc", "--policy is required");
+	if (domain && !name_ok(domain))
+		return cli_usage_error(
+		    "record dmarc", "--domain: '%s' is not a DNS name", domain);
+	char rec[4096];
+	size_t l = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=%s", p);
+#define ADD(cond, fmt, val)                                                  \
+	do {                                                                   \
+		if ((cond) && l < sizeof(rec))                                 \
+			l += (size_t)snprintf(                                 \
+			    rec + l, sizeof(rec) - l, fmt, val);               \
+	} while (0)
+	ADD(sp, "; sp=%s", sp);
+	ADD(np, "; np=%s", np);
+	ADD(adkim, "; adkim=%s", adkim);
+	ADD(aspf, "; aspf=%s", aspf);
+	ADD(testing, "; t=%s", "y");
+	ADD(pct, "; pct=%s", pct);
+	ADD(rua[0], "; rua=%s", rua);
+	ADD(ruf[0], "; ruf=%s", ruf);
+	ADD(fo, "; fo=%s", fo);
+#undef ADD
+	if (l >= sizeof(rec))
+		return cli_usage_error("record dmarc", "the record is too long");
+
+	/* Validate with the parser receivers' evaluation uses: any error
+	 * is refused, with its text. */
+	struct emauth_dmarc_record *r = malloc(sizeof(*r));
+	if (r == NULL)
+		return EXIT_USAGE;
+	emauth_dmarc_record_parse(
+	    (struct emauth_span){(const uint8_t *)rec, l}, EMAUTH_DMARC_RFC9989,
+	    r);
+	rc = 0;
+	for (unsigned i = 0; i < r->nnotes; i++) {
+		const struct emauth_dmarc_note *n = &r->notes[i];
+		if (n->kind == EMAUTH_DMARC_ERROR) {
+			fprintf(stderr, "emauth record dmarc: %s\n", n->text);
+			rc = EXIT_USAGE;
+		} else {
+			fprintf(stderr, "emauth record dmarc: note: %s\n",
+			    n->text);
+		}
+	}
+	free(r);
+	if (rc)
+		return rc;
+	if (strcmp(p, "none") == 0)
+		fprintf(stderr, "emauth record dmarc: note: p=none only "
+		                "monitors; move to quarantine or reject once the "
+		                "aggregate reports show only your own mail\n");
+	if (rua[0] == '\0')
+		fprintf(stderr, "emauth record dmarc: note: without --rua no "
+		                "aggregate reports are sent to you\n");
+	/* Report destinations outside the domain need the destination's
+	 * consent (RFC 9990): DOMAIN._report._dmarc.DEST TXT "v=DMARC1". */
+	for (int pass = 0; pass < 2; pass++) {
+		char list[1024];
+		snprintf(list, sizeof(list), "%s", pass ? ruf : rua);
+		char *save = NULL;
+		for (char *u = strtok_r(list, ",", &save); u;
+		    u = strtok_r(NULL, ",", &save)) {
+			char *at = strrchr(u, '@');
+			if (at == NULL)
+				continue;
+			char *dest = at + 1;
+			char *bang = strchr(dest, '!');
+			if (bang)
+				*bang = '\0';
+			size_t dl = strlen(dest), ol = domain ? strlen(domain) : 0;
+			bool inside = domain &&
+			    (strcasecmp(dest, domain) == 0 ||
+			        (dl > ol && dest[dl - ol - 1] == '.' &&
+			            strcasecmp(dest + dl - ol, domain) == 0));
+			if (!inside)
+				fprintf(stderr,
+				    "emauth record dmarc: note: reports to %s "
+				    "need its consent: %s._report._dmarc.%s. "
+				    "IN TXT \"v=DMARC1\" (RFC 9990)\n",
+				    dest, domain ? domain : "DOMAIN", dest);
+		}
+	}
+	char owner[300];
+	snprintf(owner, sizeof(owner), "_dmarc%s%s%s", domain ? "." : "",
+	    domain ? domain : "", domain ? "." : "");
+	print_txt(owner, rec);
+	return 0;
+}
+
+static int
+record_dkim(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"key", required_argument, NULL, 'k'},
+	    {"selector", required_argument, NULL, 's'},
+	    {"domain", required_argument, NULL, 'd'},
+	    {"testing", no_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *keyfile = NULL, *selector = NULL, *domain = "your domain";
+	bool testing = false;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 's':
+			selector = optarg;
+			break;
+		case 'd':
+			domain = optarg;
+			break;
+		case 't':
+			testing = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("record dkim", c, argv);
+		}
+	}
+	if (keyfile == NULL || selector == NULL)
+		return cli_usage_error(
+		    "record dkim", "--key and --selector are required");
+	if (!name_ok(selector))
+		return cli_usage_error("record dkim",
+		    "--selector: '%s' is not a DNS label", selector);
+	FILE *f = fopen(keyfile, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "emauth record dkim: %s: %s\n", keyfile,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	static char buf[65536];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	struct emauth_dkim_key *k;
+	struct emauth_diag d;
+	memset(&d, 0, sizeof(d));
+	int rc = emauth_dkim_key_load(
+	    (struct emauth_span){(const uint8_t *)buf, n}, &k, &d);
+	explicit_bzero(buf, sizeof(buf));
+	if (rc) {
+		fprintf(stderr, "emauth record dkim: %s: %s\n", keyfile,
+		    d.msg ? d.msg : emauth_strerror(rc));
+		return EXIT_USAGE;
+	}
+	char rec[4096], txt[8192];
+	rc = emauth_dkim_key_record(k, testing, rec, sizeof(rec));
+	emauth_dkim_key_free(k);
+	if (rc < 0) {
+		fprintf(stderr, "emauth record dkim: %s\n", emauth_strerror(rc));
+		return EXIT_USAGE;
+	}
+	cli_dkim_txt(selector, domain, rec, txt, sizeof(txt));
+	fputs(txt, stdout);
+	return 0;
+}
+
+static int
+record_ptr(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"ip", required_argument, NULL, 'i'},
+	    {"name", required_argument, NULL, 'n'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *ip = NULL, *name = NULL;
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			ip = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("record ptr", c, argv);
+		}
+	}
+	if (ip == NULL || name == NULL)
+		return cli_usage_error("record ptr", "--ip and --name are required");
+	char host[256];
+	snprintf(host, sizeof(host), "%s", name);
+	size_t hl = strlen(host);
+	if (hl && host[hl - 1] == '.')
+		host[--hl] = '\0';
+	if (!name_ok(host))
+		return cli_usage_error(
+		    "record ptr", "--name: '%s' is not a host name", name);
+	unsigned char a[16];
+	char owner[128];
+	size_t o = 0;
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		snprintf(owner, sizeof(owner), "%u.%u.%u.%u.in-addr.arpa.", a[3],
+		    a[2], a[1], a[0]);
+	} else if (inet_pton(AF_INET6, ip, a) == 1) {
+		static const char hex[] = "0123456789abcdef";
+		for (int i = 15; i >= 0; i--) {
+			owner[o++] = hex[a[i] & 15];
+			owner[o++] = '.';
+			owner[o++] = hex[a[i] >> 4];
+			owner[o++] = '.';
+		}
+		snprintf(owner + o, sizeof(owner) - o, "ip6.arpa.");
+	} else {
+		return cli_usage_error(
+		    "record ptr", "--ip: not an IP address: '%s'", ip);
+	}
+	printf("%s\tIN\tPTR\t%s.\n", owner, host);
+	fprintf(stderr,
+	    "emauth record ptr: note: the reverse zone belongs to whoever "
+	    "holds the address (your hosting or ISP); %s must also have an "
+	    "A/AAAA record for %s (forward-confirmed reverse DNS)\n",
+	    host, ip);
+	return 0;
+}
+
+int
+cmd_record(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		fputs(help, argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	if (strcmp(argv[1], "spf") == 0)
+		return record_spf(argc - 1, argv + 1);
+	if (strcmp(argv[1], "dmarc") == 0)
+		return record_dmarc(argc - 1, argv + 1);
+	if (strcmp(argv[1], "dkim") == 0)
+		return record_dkim(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ptr") == 0)
+		return record_ptr(argc - 1, argv + 1);
+	return cli_usage_error("record",
+	    "unknown record type '%s' (spf, dmarc, dkim or ptr)", argv[1]);
+}
