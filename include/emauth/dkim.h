@@ -216,6 +216,31 @@ EMAUTH_API const char *emauth_dkim_signer_field(
     const struct emauth_dkim_signer *s, size_t i);
 EMAUTH_API void emauth_dkim_signer_free(struct emauth_dkim_signer *s);
 
+/* What a published selector holds, for audits. */
+struct emauth_dkim_key_info {
+	char name[300];   /* selector._domainkey.domain */
+	char target[300]; /* where CNAMEs led (a delegated selector), or "" */
+	int found;        /* a TXT record is there */
+	int usable;       /* it is a key emauth would verify with */
+	int revoked;      /* empty p= */
+	int dns_error;    /* the lookup failed (temporary) */
+	char type[16];    /* "rsa" or "ed25519" when known */
+	unsigned bits;
+	int testing;      /* t=y */
+	int strict;       /* t=s */
+	int sha256_ok;    /* h= absent or lists sha256 */
+	char problem[256];
+};
+
+/**
+ * Looks up and inspects the key record of @selector for @domain, following
+ * CNAMEs.
+ * @return 0 (see @out), EMAUTH_EINVAL (not names), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_key_lookup(struct emauth_ctx *ctx,
+    const char *selector, const char *domain,
+    struct emauth_dkim_key_info *out);
+
 #ifdef __cplusplus
 }
 #endif

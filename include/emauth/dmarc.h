@@ -127,6 +127,15 @@ EMAUTH_API int emauth_dmarc_org_domain(struct emauth_ctx *ctx,
 EMAUTH_API int emauth_dmarc_aligned(struct emauth_ctx *ctx, const char *from,
     const char *identifier, int strict, enum emauth_dmarc_mode mode);
 
+/**
+ * Whether @dest consents to receive DMARC reports for @domain (RFC 9990
+ * external destinations): a TXT record starting with v=DMARC1 at
+ * @domain._report._dmarc.@dest.
+ * @return 1 yes, 0 no, EMAUTH_EDNS, EMAUTH_EINVAL.
+ */
+EMAUTH_API int emauth_dmarc_report_authorized(
+    struct emauth_ctx *ctx, const char *domain, const char *dest);
+
 struct emauth_dmarc_dkim {
 	const char *domain; /* d= */
 	enum emauth_result result;

@@ -71,6 +71,57 @@ EMAUTH_API int emauth_spf_check_host(struct emauth_ctx *ctx,
 EMAUTH_API int emauth_spf_record_check(
     struct emauth_span record, struct emauth_diag *diag);
 
+/* The audit of a domain's published SPF: the include/redirect tree with
+ * the DNS-querying terms of each branch, and what is wrong with it. */
+
+#define EMAUTH_SPF_AUDIT_NODES 64
+#define EMAUTH_SPF_AUDIT_FINDINGS 32
+
+struct emauth_spf_node {
+	char domain[256];
+	char via[280];       /* "include:x", "redirect=x", "" for the root */
+	int parent;          /* index, -1 for the root */
+	unsigned depth;
+	char record[EMAUTH_SPF_TEXT_MAX]; /* as published, "" when none */
+	unsigned own_lookups;   /* DNS-querying terms of this record */
+	unsigned total_lookups; /* with every branch below it */
+	char problem[256];      /* "" or what is wrong at this node */
+};
+
+enum emauth_spf_severity {
+	EMAUTH_SPF_INFO,
+	EMAUTH_SPF_WARN,
+	EMAUTH_SPF_FAIL
+};
+
+struct emauth_spf_finding {
+	enum emauth_spf_severity severity;
+	char domain[256]; /* the record it is about */
+	char text[400];
+};
+
+struct emauth_spf_audit {
+	int has_record; /* the domain publishes exactly one SPF record */
+	unsigned total_lookups; /* DNS-querying terms of the whole tree */
+	unsigned void_lookups;  /* includes whose target has no record */
+	struct emauth_spf_node nodes[EMAUTH_SPF_AUDIT_NODES];
+	unsigned nnodes;
+	struct emauth_spf_finding findings[EMAUTH_SPF_AUDIT_FINDINGS];
+	unsigned nfindings;
+};
+
+/**
+ * Audits the SPF record published by @domain and everything it includes
+ * or redirects to (macro-dependent targets are not followed), without a
+ * message: the counts receivers will apply (RFC 7208 §4.6.4), records that
+ * are missing, duplicated, looping or malformed, and risky terms (+all,
+ * ?all, no all, ptr, very broad ranges, records too long for one UDP
+ * answer, the legacy SPF type).
+ * @return 0, EMAUTH_EINVAL (not a domain name), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_spf_audit(
+    struct emauth_ctx *ctx, const char *domain, struct emauth_spf_audit *out);
+
 #ifdef __cplusplus
 }
 #endif

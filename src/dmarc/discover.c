@@ -399,3 +399,39 @@ emauth_dmarc_org_domain(struct emauth_ctx *ctx, const char *domain,
 	ea_dmarc_walk_release(&w);
 	return rc;
 }
+
+int
+emauth_dmarc_report_authorized(
+    struct emauth_ctx *ctx, const char *domain, const char *dest)
+{
+	char name[600];
+	struct ea_dns_budget budget;
+	struct ea_dns_answer ans;
+
+	if (domain == NULL || dest == NULL || !domain[0] || !dest[0])
+		return EMAUTH_EINVAL;
+	ea_fmt(name, sizeof(name), "%s._report._dmarc.%s", domain, dest);
+	if (strlen(name) > EA_DNS_NAME_MAX)
+		return EMAUTH_EINVAL;
+	struct ea_resolver *r = ea_ctx_resolver(ctx);
+	if (r == NULL)
+		return EMAUTH_EDNS;
+	memset(&budget, 0, sizeof(budget));
+	budget.max_queries = 1;
+	ea_dns_budget_start(&budget, r);
+	if (ea_dns_query(r, &budget, name, EA_DNS_T_TXT, &ans) != 0)
+		return EMAUTH_ENOMEM;
+	int rc = ans.status == EA_DNS_TEMPFAIL ? EMAUTH_EDNS : 0;
+	struct ea_buf txt;
+	ea_buf_init(&txt, 4096);
+	for (size_t i = 0; i < ans.n && rc == 0; i++) {
+		ea_buf_reset(&txt);
+		if (ea_dns_txt_join(ans.rr[i].rdata, &txt) == 0 &&
+		    txt.len >= 8 && memcmp(txt.p, "v=DMARC1", 8) == 0 &&
+		    (txt.len == 8 || txt.p[8] == ';' || txt.p[8] == ' '))
+			rc = 1;
+	}
+	ea_buf_release(&txt);
+	ea_dns_answer_release(&ans);
+	return rc;
+}

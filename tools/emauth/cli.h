@@ -28,6 +28,7 @@ int cmd_keygen(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_record(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 /* A DKIM key record @rec in master-file form, 255-byte strings. */
 void cli_dkim_txt(const char *selector, const char *domain, const char *rec,
     char *txt, size_t size);

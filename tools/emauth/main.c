@@ -21,6 +21,7 @@ static const char usage[] =
     "  dmarc    show the DMARC policy that applies to a domain\n"
     "  verify   the whole verdict on a message: iprev, SPF, DKIM, DMARC\n"
     "  record   write SPF, DMARC, DKIM or PTR records, validated\n"
+    "  check    audit a domain: SPF, DMARC, DKIM, MX, reverse DNS\n"
     "\n"
     "Run 'emauth COMMAND --help' for a command's options.\n"
     "Exit status: 2 for bad usage or unreadable input; otherwise see each\n"
@@ -101,6 +102,8 @@ main(int argc, char **argv)
 		return cmd_verify(argc - 1, argv + 1);
 	if (strcmp(cmd, "record") == 0)
 		return cmd_record(argc - 1, argv + 1);
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 1, argv + 1);
 	fprintf(stderr, "emauth: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }

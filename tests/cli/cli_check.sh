@@ -1,0 +1,129 @@
+#!/bin/bash
+# CLI tests for "emauth check": the findings (area, status, text, fix) on
+# the example zones of a good domain (example.com), a broken one
+# (broken.example) and one whose SPF tree is too deep (deep.example),
+# offline; the JSON document; exit status.
+# Prints "ok cli/check/NAME" or "not ok cli/check/NAME".
+# usage: tests/cli/cli_check.sh BUILD-DIR
+set -u
+build=${1:?build dir}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+emauth=$build/emauth
+z=$top/examples/zones
+dns="zone:$z/example.com.zone,$z/mailplatform.example.zone,$z/reverse.zone,$z/broken.example.zone,$z/deep.example.zone"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+
+run() {
+	local name=$1 want=$2
+	shift 2
+	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
+	local rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "not ok cli/check/$name"
+		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
+		fails=$((fails + 1))
+		return 1
+	fi
+	return 0
+}
+
+# has NAME AREA STATUS TEXT [FIX]: a check with that area and status whose
+# message contains TEXT (and whose fix contains FIX).
+has() {
+	local name=$1
+	shift
+	if /usr/bin/python3 -c 'import json,sys
+o=json.load(open(sys.argv[1]))
+area,status,text=sys.argv[2:5]
+fix=sys.argv[5] if len(sys.argv)>5 else None
+ok=any(c["area"]==area and c["status"]==status and text in c["message"]
+       and (fix is None or (c["fix"] or "").find(fix)>=0) for c in o["checks"])
+sys.exit(0 if ok else 1)' "$tmp/out" "$@"; then
+		echo "ok cli/check/$name"
+	else
+		echo "not ok cli/check/$name"
+		echo "  no check: $*"
+		fails=$((fails + 1))
+	fi
+}
+
+jtrue() {
+	local name=$1
+	shift
+	if /usr/bin/python3 -c "import json,sys
+o=json.load(open(sys.argv[1]))
+sys.exit(0 if ($1) else 1)" "$tmp/out"; then
+		echo "ok cli/check/$name"
+	else
+		echo "not ok cli/check/$name"
+		echo "  false: $1"
+		fails=$((fails + 1))
+	fi
+}
+
+# The good domain: nothing fails.
+if run good 0 check example.com --dns "$dns" --selector demo2026 --selector demo2026e --ip 203.0.113.140 --json; then
+	has good-spf spf pass 'v=spf1 ip4:198.51.100.0/26 mx include:_spf.mailplatform.example -all" (3 of 10 DNS lookups'
+	jtrue good-tree 'len(o["checks"][0]["lookup_tree"])==3 and o["checks"][0]["lookup_tree"][1]["via"]=="include:_spf.mailplatform.example"'
+	has good-dmarc dmarc pass 'DMARC policy p=reject for example.com'
+	has good-dkim-rsa dkim pass 'demo2026._domainkey.example.com: rsa key, 2048 bits'
+	has good-dkim-ed dkim pass 'demo2026e._domainkey.example.com: ed25519 key'
+	has good-mx mx pass 'MX 10 mx1.example.com'
+	has good-ptr ptr pass '203.0.113.140 is out7.mailplatform.example'
+	has good-ptr-spf ptr pass 'SPF for example.com from 203.0.113.140: pass'
+	jtrue good-summary 'o["summary"]["fail"]==0 and o["summary"]["verdict"] in ("pass","warn")'
+	jtrue good-keys 'all(set(c)>={"area","status","message","fix"} for c in o["checks"])'
+fi
+# The broken domain: each mistake found, with the fix where there is one.
+if run broken 1 check broken.example --dns "$dns" --selector s1 --selector old --selector nokey --ip 192.0.2.199 --json; then
+	has spf-ptr spf warn 'ptr is deprecated'
+	has spf-broad spf warn 'ip4:10.0.0.0/8 authorizes more than 65,536'
+	has spf-neutral spf warn '?all says nothing'
+	has spf-loop spf fail 'include:broken.example loops back to broken.example'
+	has spf-void spf fail 'nospf.broken.example has no SPF record'
+	has spf-type99 spf warn 'obsolete SPF record type (99)'
+	has dmarc-typo dmarc fail 'did you mean p=reject?'
+	has dmarc-emailto dmarc fail 'did you mean mailto:?'
+	has dmarc-pct dmarc warn 'pct was removed by RFC 9989'
+	has dmarc-fix dmarc fail 'sets no policy' '_dmarc.broken.example.	IN	TXT	"v=DMARC1; p=none; rua=mailto:dmarc-reports@broken.example"'
+	has dkim-short dkim warn 'RSA 1024 bits'
+	has dkim-testing dkim warn 't=y (testing)'
+	has dkim-revoked dkim warn 'key revoked'
+	has dkim-missing dkim fail 'nokey._domainkey.broken.example: no key record' 'emauth keygen --domain broken.example --selector nokey'
+	has mx-cname mx fail 'alias.broken.example is a CNAME'
+	has mx-literal mx fail '192.0.2.25 is an IP address'
+	has mx-unresolved mx fail 'nowhere.broken.example does not resolve'
+	has ptr-none ptr fail '192.0.2.199 has no PTR record'
+	has ptr-spf ptr fail 'SPF for broken.example from 192.0.2.199' 'add ip4:192.0.2.199 to the SPF record'
+	jtrue broken-summary 'o["summary"]["verdict"]=="fail" and "550 5.7.26" in o["summary"]["mailbox_providers"]'
+fi
+# Too many lookups: the tree, and its total.
+if run deep 1 check deep.example --dns "$dns" --json; then
+	has deep-total spf fail '12 DNS-querying terms in the whole tree'
+	jtrue deep-tree '[n["total_lookups"] for n in o["checks"][0]["lookup_tree"]]==[12,4,1,1,3,1,0]'
+	has deep-nodmarc dmarc fail 'no DMARC record for deep.example' '_dmarc.deep.example.	IN	TXT	"v=DMARC1; p=none; rua=mailto:dmarc-reports@deep.example"'
+	has dkim-probe dkim warn 'probed common selectors: none found'
+fi
+# No SPF at all: the fix names the addresses given.
+if run nospf 1 check mailplatform.example --dns "$dns" --ip 203.0.113.140 --json; then
+	has nospf spf fail 'publishes no SPF record' 'mailplatform.example.	IN	TXT	"v=spf1 mx ip4:203.0.113.140 -all"'
+	has nomx mx warn 'no MX record'
+fi
+# The text report, without colour when not a terminal.
+if run text 1 check broken.example --dns "$dns" --selector s1; then
+	if grep -q $'\033' "$tmp/out"; then
+		echo "not ok cli/check/text-no-color"; fails=$((fails + 1))
+	else
+		echo "ok cli/check/text-no-color"
+	fi
+	if grep -q '^SPF lookup tree' "$tmp/out" && grep -q 'fix: _dmarc.broken.example.' "$tmp/out"; then
+		echo "ok cli/check/text-report"
+	else
+		echo "not ok cli/check/text-report"; fails=$((fails + 1))
+	fi
+fi
+run usage 2 check && grep -q 'exactly one DOMAIN' "$tmp/err" && echo "ok cli/check/usage" ||
+	{ echo "not ok cli/check/usage"; fails=$((fails + 1)); }
+[ "$fails" -eq 0 ]

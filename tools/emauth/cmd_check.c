@@ -1,0 +1,657 @@
+/*
+ * cmd_check.c: "emauth check DOMAIN": the domain audit. SPF (the whole
+ * include tree with its lookup counts), DMARC (RFC 9989 discovery, each
+ * tag, report destinations, what a Public Suffix List receiver would find),
+ * DKIM (the given selectors, or a probe of common ones), MX (null MX,
+ * exchanges that do not resolve, CNAMEs, IP literals) and reverse DNS (for
+ * the given sending addresses, with their SPF authorization, and for the MX
+ * hosts). Each check has an area, a status (pass, warn, fail, info), a
+ * one-line finding, and, when something is wrong, the record to publish.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include <emauth/dkim.h>
+#include <emauth/dmarc.h>
+#include <emauth/iprev.h>
+#include <emauth/mx.h>
+#include <emauth/spf.h>
+
+#include "cli.h"
+
+static const char help[] =
+    "usage: emauth check DOMAIN [--selector S]... [--ip IP]... [--dns SPEC]\n"
+    "                    [--json] [--no-color]\n"
+    "\n"
+    "Audits the mail authentication records of DOMAIN: SPF (the include\n"
+    "tree and its DNS lookup count), DMARC, DKIM (the selectors given, or a\n"
+    "probe of common ones), MX, and reverse DNS of the sending addresses\n"
+    "given with --ip (and whether SPF authorizes them) and of the MX hosts.\n"
+    "Every finding has a status (pass, warn, fail, info) and, when something\n"
+    "is wrong, the record to publish. Use --dns zone:FILE,... to check a\n"
+    "planned change offline before publishing it.\n"
+    "\n"
+    "Exit status: 0 when nothing fails (warnings allowed), 1 when something\n"
+    "fails, 2 for bad usage or when DNS could not be reached at all.\n";
+
+static const char *const probe_selectors[] = {"default", "selector1",
+    "selector2", "google", "k1", "s1", "s2", "mail", "dkim", NULL};
+
+struct check {
+	const char *area, *status;
+	char message[700];
+	char fix[1200];
+	json_object *extra; /* the SPF lookup tree */
+};
+
+struct report {
+	struct check v[160];
+	size_t n;
+};
+
+static struct check *
+add(struct report *r, const char *area, const char *status, const char *fix,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static struct check *
+add(struct report *r, const char *area, const char *status, const char *fix,
+    const char *fmt, ...)
+{
+	static struct check spare;
+	va_list ap;
+	if (r->n >= sizeof(r->v) / sizeof(r->v[0]))
+		return &spare;
+	struct check *c = &r->v[r->n++];
+	c->area = area;
+	c->status = status;
+	cli_fmt(c->fix, sizeof(c->fix), "%s", fix ? fix : "");
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	va_end(ap);
+	return c;
+}
+
+static const char *
+sev_status(enum emauth_spf_severity s)
+{
+	return s == EMAUTH_SPF_FAIL ? "fail" : s == EMAUTH_SPF_WARN ? "warn"
+	                                                           : "info";
+}
+
+static json_object *
+tree_json(const struct emauth_spf_audit *a)
+{
+	json_object *arr = json_object_new_array();
+	for (unsigned i = 0; i < a->nnodes; i++) {
+		const struct emauth_spf_node *n = &a->nodes[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(
+		    o, "domain", json_object_new_string(n->domain));
+		json_object_object_add(o, "via",
+		    n->via[0] ? json_object_new_string(n->via) : NULL);
+		json_object_object_add(o, "depth", json_object_new_int((int)n->depth));
+		json_object_object_add(o, "record",
+		    n->record[0] ? json_object_new_string(n->record) : NULL);
+		json_object_object_add(
+		    o, "lookups", json_object_new_int((int)n->own_lookups));
+		json_object_object_add(o, "total_lookups",
+		    json_object_new_int((int)n->total_lookups));
+		json_object_object_add(o, "problem",
+		    n->problem[0] ? json_object_new_string(n->problem) : NULL);
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+static void
+check_spf(struct emauth_ctx *ctx, const char *domain, char **ips, size_t nip,
+    struct report *r, struct emauth_spf_audit *a, bool *dns_down)
+{
+	char fix[1200];
+	emauth_spf_audit(ctx, domain, a);
+	const struct emauth_spf_node *root = &a->nodes[0];
+	if (strncmp(root->problem, "DNS ", 4) == 0)
+		*dns_down = true;
+	if (a->has_record) {
+		bool bad = false;
+		for (unsigned i = 0; i < a->nfindings; i++)
+			bad |= a->findings[i].severity == EMAUTH_SPF_FAIL;
+		struct check *c = add(r, "spf",
+		    a->total_lookups > 10 ? "fail"
+		    : bad                 ? "info"
+		                          : "pass",
+		    NULL,
+		    "SPF record: \"%s\" (%u of 10 DNS lookups across the "
+		    "include tree)",
+		    root->record, a->total_lookups);
+		c->extra = tree_json(a);
+	}
+	if (!a->has_record && strcmp(root->problem, "no SPF record") == 0) {
+		char terms[600] = "";
+		for (size_t i = 0; i < nip; i++) {
+			size_t l = strlen(terms);
+			cli_fmt(terms + l, sizeof(terms) - l, " ip%c:%s",
+			    strchr(ips[i], ':') ? '6' : '4', ips[i]);
+		}
+		cli_fmt(fix, sizeof(fix), "%s.\tIN\tTXT\t\"v=spf1 mx%s -all\"",
+		    domain, terms);
+	} else {
+		fix[0] = '\0';
+	}
+	for (unsigned i = 0; i < a->nfindings; i++) {
+		const struct emauth_spf_finding *f = &a->findings[i];
+		add(r, "spf", sev_status(f->severity),
+		    i == 0 && fix[0] ? fix : NULL, "%s", f->text);
+	}
+}
+
+static void
+check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
+    bool *dns_down)
+{
+	struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
+	struct emauth_dmarc_discovery *l = malloc(sizeof(*l));
+	char fix[1200];
+	if (d == NULL || l == NULL)
+		goto out;
+	if (emauth_dmarc_discover(ctx, domain, EMAUTH_DMARC_RFC9989, d) != 0) {
+		add(r, "dmarc", "fail", NULL, "%s is not a domain name", domain);
+		goto out;
+	}
+	if (d->result == EMAUTH_RES_TEMPERROR) {
+		*dns_down = true;
+		add(r, "dmarc", "fail", NULL, "DMARC discovery failed: %s",
+		    d->problem);
+		goto out;
+	}
+	const struct emauth_dmarc_record *rec = &d->record;
+	if (d->policy_domain[0] == '\0') {
+		cli_fmt(fix, sizeof(fix),
+		    "_dmarc.%s.\tIN\tTXT\t\"v=DMARC1; p=none; "
+		    "rua=mailto:dmarc-reports@%s\"",
+		    domain, domain);
+		add(r, "dmarc", "fail", fix,
+		    "no DMARC record for %s or its parents: Gmail and Yahoo "
+		    "require one from bulk senders",
+		    domain);
+		goto out;
+	}
+	if (strcasecmp(d->policy_domain, domain) != 0)
+		add(r, "dmarc", "info", NULL,
+		    "no DMARC record of its own: the record of %s applies "
+		    "(%s=%s)",
+		    d->policy_domain, d->policy_tag ? d->policy_tag : "p",
+		    emauth_dmarc_policy_name(d->policy));
+	for (unsigned i = 0; i < rec->nnotes; i++) {
+		const struct emauth_dmarc_note *n = &rec->notes[i];
+		add(r, "dmarc",
+		    n->kind == EMAUTH_DMARC_ERROR ? "fail" : "warn", NULL,
+		    "%s", n->text);
+	}
+	if (d->result == EMAUTH_RES_NONE) {
+		cli_fmt(fix, sizeof(fix),
+		    "_dmarc.%s.\tIN\tTXT\t\"v=DMARC1; p=none; "
+		    "rua=mailto:dmarc-reports@%s\"",
+		    d->policy_domain, d->policy_domain);
+		add(r, "dmarc", "fail", fix,
+		    "the DMARC record of %s sets no policy", d->policy_domain);
+		goto out;
+	}
+	if (d->policy == EMAUTH_DMARC_NONE)
+		add(r, "dmarc", "warn", NULL,
+		    "%s=none: monitoring only, forged mail is still delivered; "
+		    "move to quarantine or reject once the reports show only "
+		    "your own mail",
+		    d->policy_tag);
+	else
+		add(r, "dmarc", "pass", NULL,
+		    "DMARC policy %s=%s for %s%s", d->policy_tag,
+		    emauth_dmarc_policy_name(d->policy), domain,
+		    rec->testing ? " (t=y: receivers apply one step less)" : "");
+	if (rec->sp_given && strcasecmp(d->policy_domain, domain) == 0)
+		add(r, "dmarc", "info", NULL, "subdomains get sp=%s",
+		    emauth_dmarc_policy_name(rec->sp));
+	if (rec->rua[0] == '\0')
+		add(r, "dmarc", "warn", NULL,
+		    "no rua=: you receive no aggregate reports, so you cannot "
+		    "see who sends as %s",
+		    domain);
+	/* External report destinations need consent (RFC 9990). */
+	char list[2100];
+	cli_fmt(list, sizeof(list), "%s,%s", rec->rua, rec->ruf);
+	char *save = NULL;
+	for (char *u = strtok_r(list, ",", &save); u;
+	    u = strtok_r(NULL, ",", &save)) {
+		char *at = strrchr(u, '@');
+		if (at == NULL)
+			continue;
+		const char *dest = at + 1;
+		size_t dl = strlen(dest), pl = strlen(d->policy_domain);
+		bool inside = strcasecmp(dest, d->policy_domain) == 0 ||
+		              (dl > pl && dest[dl - pl - 1] == '.' &&
+		                  strcasecmp(dest + dl - pl, d->policy_domain) == 0);
+		if (inside)
+			continue;
+		int ok = emauth_dmarc_report_authorized(
+		    ctx, d->policy_domain, dest);
+		cli_fmt(fix, sizeof(fix),
+		    "%s._report._dmarc.%s.\tIN\tTXT\t\"v=DMARC1\"",
+		    d->policy_domain, dest);
+		if (ok == 1)
+			add(r, "dmarc", "pass", NULL,
+			    "%s accepts reports for %s", dest, d->policy_domain);
+		else
+			add(r, "dmarc", "warn", fix,
+			    "reports go to %s, which has not authorized them "
+			    "(RFC 9990): receivers will not send them there",
+			    dest);
+	}
+	/* What a receiver still on RFC 7489 (the Public Suffix List) finds. */
+	if (emauth_dmarc_discover(ctx, domain, EMAUTH_DMARC_RFC7489, l) == 0 &&
+	    l->result != EMAUTH_RES_TEMPERROR &&
+	    (strcasecmp(l->policy_domain, d->policy_domain) != 0 ||
+	        l->policy != d->policy))
+		add(r, "dmarc", "info", NULL,
+		    "a receiver using the Public Suffix List (RFC 7489) finds %s "
+		    "instead",
+		    l->policy_domain[0] ? l->policy_domain : "no policy");
+out:
+	free(d);
+	free(l);
+}
+
+static void
+check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels,
+    size_t nsel, struct report *r)
+{
+	bool probe = nsel == 0;
+	unsigned found = 0;
+	size_t n = probe ? 9 : nsel;
+	char fix[1200];
+	for (size_t i = 0; i < n; i++) {
+		struct emauth_dkim_key_info k;
+		const char *sel = probe ? probe_selectors[i] : sels[i];
+		if (emauth_dkim_key_lookup(ctx, sel, domain, &k) != 0) {
+			add(r, "dkim", "fail", NULL,
+			    "selector '%s' is not a valid name", sel);
+			continue;
+		}
+		if (!k.found) {
+			if (probe)
+				continue;
+			cli_fmt(fix, sizeof(fix),
+			    "emauth keygen --domain %s --selector %s   (then "
+			    "publish %s.txt), or the CNAME your platform gives",
+			    domain, sel, sel);
+			add(r, "dkim", "fail", fix, "%s: %s", k.name,
+			    k.dns_error ? k.problem : "no key record");
+			continue;
+		}
+		found++;
+		char where[400] = "";
+		if (k.target[0])
+			cli_fmt(where, sizeof(where), " (delegated by CNAME to %s)",
+			    k.target);
+		if (k.revoked) {
+			add(r, "dkim", "warn", NULL,
+			    "%s%s: key revoked (empty p=); signatures with it "
+			    "fail",
+			    k.name, where);
+		} else if (!k.usable) {
+			add(r, "dkim", "fail", NULL, "%s%s: %s", k.name, where,
+			    k.problem);
+		} else if (strcmp(k.type, "rsa") == 0 && k.bits < 2048) {
+			add(r, "dkim", "warn", NULL,
+			    "%s%s: RSA %u bits; use 2048 (emauth keygen)", k.name,
+			    where, k.bits);
+		} else {
+			add(r, "dkim", "pass", NULL, "%s%s: %s key, %u bits",
+			    k.name, where, k.type, k.bits);
+		}
+		if (k.usable && k.testing)
+			add(r, "dkim", "warn", NULL,
+			    "%s: t=y (testing): receivers may treat failures "
+			    "as if unsigned; remove it once signing works",
+			    k.name);
+		if (k.usable && !k.sha256_ok)
+			add(r, "dkim", "fail", NULL,
+			    "%s: h= does not allow sha256", k.name);
+		if (k.problem[0] && k.usable)
+			add(r, "dkim", "warn", NULL, "%s: %s", k.name, k.problem);
+	}
+	if (probe && found)
+		add(r, "dkim", "info", NULL,
+		    "probed common selectors: %u found (give --selector for "
+		    "the ones you use)",
+		    found);
+	else if (probe)
+		add(r, "dkim", "warn", NULL,
+		    "probed common selectors: none found (give --selector: a "
+		    "DKIM key cannot be discovered)");
+}
+
+static void
+check_mx(struct emauth_ctx *ctx, const char *domain, struct report *r,
+    struct emauth_mx_info *mx)
+{
+	emauth_mx_lookup(ctx, domain, mx);
+	if (mx->dns_error) {
+		add(r, "mx", "fail", NULL, "the MX lookup for %s failed", domain);
+		return;
+	}
+	if (mx->null_mx) {
+		add(r, "mx", "info", NULL,
+		    "null MX (RFC 7505): %s accepts no mail", domain);
+		return;
+	}
+	if (mx->n == 0) {
+		add(r, "mx", "warn", NULL,
+		    "no MX record: mail to %s goes to its address record, and "
+		    "bounces and replies to it may be lost; publish an MX, or "
+		    "\"%s. IN MX 0 .\" if it takes no mail",
+		    domain, domain);
+		return;
+	}
+	for (unsigned i = 0; i < mx->n; i++) {
+		const struct emauth_mx_host *h = &mx->hosts[i];
+		if (h->is_ip_literal)
+			add(r, "mx", "fail", NULL,
+			    "MX %u %s is an IP address: an MX must name a host",
+			    h->preference, h->name);
+		else if (h->is_cname)
+			add(r, "mx", "fail", NULL,
+			    "MX %u %s is a CNAME: an MX must name the host "
+			    "itself (RFC 2181 §10.3)",
+			    h->preference, h->name);
+		else if (h->naddrs == 0)
+			add(r, "mx", "fail", NULL,
+			    "MX %u %s does not resolve to an address",
+			    h->preference, h->name);
+		else
+			add(r, "mx", "pass", NULL, "MX %u %s (%s%s)",
+			    h->preference, h->name, h->addrs[0],
+			    h->naddrs > 1 ? ", ..." : "");
+	}
+}
+
+static void
+check_ptr(struct emauth_ctx *ctx, const char *domain, char **ips, size_t nip,
+    const struct emauth_mx_info *mx, struct report *r)
+{
+	char fix[1200];
+	for (size_t i = 0; i < nip; i++) {
+		struct emauth_iprev_result ip;
+		if (emauth_iprev_check(ctx, ips[i], &ip) != 0) {
+			add(r, "ptr", "fail", NULL, "'%s' is not an IP address",
+			    ips[i]);
+			continue;
+		}
+		add(r, "ptr", ip.result == EMAUTH_RES_PASS ? "pass" : "fail",
+		    NULL, "%s: %s", ips[i], ip.reason);
+		struct emauth_spf_query q;
+		struct emauth_spf_result s;
+		char sender[300];
+		cli_fmt(sender, sizeof(sender), "postmaster@%s", domain);
+		memset(&q, 0, sizeof(q));
+		q.ip = ips[i];
+		q.mail_from = sender;
+		if (emauth_spf_check_host(ctx, &q, &s) != 0)
+			continue;
+		cli_fmt(fix, sizeof(fix), "add ip%c:%s to the SPF record of %s",
+		    strchr(ips[i], ':') ? '6' : '4', ips[i], domain);
+		add(r, "ptr", s.result == EMAUTH_RES_PASS ? "pass" : "fail",
+		    s.result == EMAUTH_RES_PASS ? NULL : fix,
+		    "SPF for %s from %s: %s", domain, ips[i],
+		    emauth_result_name(s.result));
+	}
+	for (unsigned i = 0; i < mx->n; i++) {
+		const struct emauth_mx_host *h = &mx->hosts[i];
+		for (unsigned k = 0; k < h->naddrs && k < 2; k++) {
+			struct emauth_iprev_result ip;
+			if (emauth_iprev_check(ctx, h->addrs[k], &ip) != 0)
+				continue;
+			add(r, "ptr",
+			    ip.result == EMAUTH_RES_PASS ? "pass" : "warn", NULL,
+			    "MX host %s (%s): %s", h->name, h->addrs[k],
+			    ip.reason);
+		}
+	}
+}
+
+static void
+print_text(const char *domain, const struct report *r, bool color,
+    const char *verdict, const char *provider)
+{
+	const char *areas[] = {"spf", "dmarc", "dkim", "mx", "ptr", NULL};
+	printf("emauth check %s\n", domain);
+	for (int a = 0; areas[a]; a++) {
+		bool head = false;
+		for (size_t i = 0; i < r->n; i++) {
+			const struct check *c = &r->v[i];
+			if (strcmp(c->area, areas[a]) != 0)
+				continue;
+			if (!head) {
+				printf("\n%s\n", areas[a]);
+				head = true;
+			}
+			const char *col = "";
+			if (color)
+				col = strcmp(c->status, "fail") == 0   ? "\033[31m"
+				      : strcmp(c->status, "warn") == 0 ? "\033[33m"
+				      : strcmp(c->status, "pass") == 0 ? "\033[32m"
+				                                       : "";
+			printf("  %s%-4s%s  %s\n", col, c->status,
+			    color && col[0] ? "\033[0m" : "", c->message);
+			if (c->fix[0])
+				printf("        fix: %s\n", c->fix);
+		}
+	}
+	printf("\nverdict: %s\n%s\n", verdict, provider);
+}
+
+int
+cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"selector", required_argument, NULL, 's'},
+	    {"ip", required_argument, NULL, 'i'},
+	    {"dns", required_argument, NULL, 'd'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"no-color", no_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	char *sels[16], *ips[16];
+	size_t nsel = 0, nip = 0;
+	const char *dns = NULL;
+	bool json = false, nocolor = false;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (nsel == 16)
+				return cli_usage_error("check", "at most 16 selectors");
+			sels[nsel++] = optarg;
+			break;
+		case 'i':
+			if (nip == 16)
+				return cli_usage_error("check", "at most 16 addresses");
+			ips[nip++] = optarg;
+			break;
+		case 'd':
+			dns = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'C':
+			nocolor = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("check", c, argv);
+		}
+	}
+	if (optind != argc - 1)
+		return cli_usage_error("check", "give exactly one DOMAIN");
+	char domain[256];
+	cli_fmt(domain, sizeof(domain), "%s", argv[optind]);
+	size_t dl = strlen(domain);
+	if (dl && domain[dl - 1] == '.')
+		domain[--dl] = '\0';
+	if (dl == 0 || strchr(domain, ' ') || strchr(domain, '@'))
+		return cli_usage_error(
+		    "check", "'%s' is not a domain name", argv[optind]);
+
+	struct emauth_ctx *ctx;
+	if (emauth_ctx_new(&ctx) != 0)
+		return EXIT_USAGE;
+	if (dns && (rc = cli_set_dns("check", ctx, dns)) != 0) {
+		emauth_ctx_free(ctx);
+		return rc;
+	}
+	struct report *r = calloc(1, sizeof(*r));
+	struct emauth_spf_audit *a = malloc(sizeof(*a));
+	struct emauth_mx_info *mx = malloc(sizeof(*mx));
+	if (r == NULL || a == NULL || mx == NULL) {
+		emauth_ctx_free(ctx);
+		return EXIT_USAGE;
+	}
+	bool spf_down = false, dmarc_down = false;
+	check_spf(ctx, domain, ips, nip, r, a, &spf_down);
+	check_dmarc(ctx, domain, r, &dmarc_down);
+	check_dkim(ctx, domain, sels, nsel, r);
+	check_mx(ctx, domain, r, mx);
+	check_ptr(ctx, domain, ips, nip, mx, r);
+
+	unsigned counts[4] = {0, 0, 0, 0}; /* pass warn fail info */
+	bool spf_ok = a->has_record && a->total_lookups <= 10;
+	for (size_t i = 0; i < r->n; i++) {
+		const char *s = r->v[i].status;
+		counts[strcmp(s, "pass") == 0   ? 0
+		       : strcmp(s, "warn") == 0 ? 1
+		       : strcmp(s, "fail") == 0 ? 2
+		                                : 3]++;
+		if (strcmp(r->v[i].area, "spf") == 0 && strcmp(s, "fail") == 0)
+			spf_ok = false;
+	}
+	const char *verdict = counts[2] ? "fail" : counts[1] ? "warn" : "pass";
+	char provider[600];
+	bool has_dmarc = false, enforcing = false;
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].area, "dmarc") == 0 &&
+		    strncmp(r->v[i].message, "DMARC policy ", 13) == 0) {
+			has_dmarc = true;
+			enforcing = true;
+		} else if (strcmp(r->v[i].area, "dmarc") == 0 &&
+		           strstr(r->v[i].message, "=none: monitoring only")) {
+			has_dmarc = true;
+		}
+	if (!spf_ok && !has_dmarc)
+		cli_fmt(provider, sizeof(provider),
+		    "A major mailbox provider would treat mail from %s as "
+		    "unauthenticated: without working SPF and a DMARC record, "
+		    "bulk mail is rejected (550 5.7.26) and forgeries are not "
+		    "stopped.",
+		    domain);
+	else if (!has_dmarc)
+		cli_fmt(provider, sizeof(provider),
+		    "A major mailbox provider would accept signed or SPF-passing "
+		    "mail from %s but reject bulk mail for want of a DMARC "
+		    "record, and forgeries are not stopped.",
+		    domain);
+	else if (!spf_ok)
+		cli_fmt(provider, sizeof(provider),
+		    "A major mailbox provider would rely on DKIM alone for %s: "
+		    "its SPF does not work, so mail that is not signed fails "
+		    "DMARC.",
+		    domain);
+	else if (enforcing)
+		cli_fmt(provider, sizeof(provider),
+		    "A major mailbox provider would deliver authenticated mail "
+		    "from %s and refuse forgeries under its DMARC policy.",
+		    domain);
+	else
+		cli_fmt(provider, sizeof(provider),
+		    "A major mailbox provider would deliver authenticated mail "
+		    "from %s, and forgeries too: the DMARC policy is none.",
+		    domain);
+
+	if (json) {
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "domain", json_object_new_string(domain));
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < r->n; i++) {
+			json_object *e = json_object_new_object();
+			json_object_object_add(
+			    e, "area", json_object_new_string(r->v[i].area));
+			json_object_object_add(
+			    e, "status", json_object_new_string(r->v[i].status));
+			json_object_object_add(e, "message",
+			    json_object_new_string(r->v[i].message));
+			json_object_object_add(e, "fix",
+			    r->v[i].fix[0] ? json_object_new_string(r->v[i].fix)
+			                   : NULL);
+			if (r->v[i].extra)
+				json_object_object_add(
+				    e, "lookup_tree", r->v[i].extra);
+			json_object_array_add(arr, e);
+		}
+		json_object_object_add(o, "checks", arr);
+		json_object *s = json_object_new_object();
+		json_object_object_add(s, "pass", json_object_new_int((int)counts[0]));
+		json_object_object_add(s, "warn", json_object_new_int((int)counts[1]));
+		json_object_object_add(s, "fail", json_object_new_int((int)counts[2]));
+		json_object_object_add(s, "info", json_object_new_int((int)counts[3]));
+		json_object_object_add(s, "verdict", json_object_new_string(verdict));
+		json_object_object_add(
+		    s, "mailbox_providers", json_object_new_string(provider));
+		json_object_object_add(o, "summary", s);
+		puts(json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		for (size_t i = 0; i < r->n; i++)
+			if (r->v[i].extra) {
+				json_object_put(r->v[i].extra);
+				r->v[i].extra = NULL;
+			}
+		print_text(domain, r, !nocolor && isatty(STDOUT_FILENO),
+		    verdict, provider);
+		/* The lookup tree, indented by depth. */
+		if (a->nnodes > 1) {
+			printf("\nSPF lookup tree (DNS-querying terms: own / "
+			       "with branches)\n");
+			for (unsigned i = 0; i < a->nnodes; i++) {
+				const struct emauth_spf_node *n = &a->nodes[i];
+				printf("  %*s%s%s%s  %u / %u%s%s\n",
+				    (int)(2 * n->depth), "",
+				    n->via[0] ? n->via : n->domain,
+				    n->via[0] ? " -> " : "",
+				    n->via[0] ? n->domain : "", n->own_lookups,
+				    n->total_lookups, n->problem[0] ? "  " : "",
+				    n->problem);
+			}
+		}
+	}
+	rc = spf_down && dmarc_down ? EXIT_USAGE : counts[2] ? 1 : 0;
+	if (rc == EXIT_USAGE)
+		fprintf(stderr, "emauth check: DNS could not be reached\n");
+	free(r);
+	free(a);
+	free(mx);
+	emauth_ctx_free(ctx);
+	return rc;
+}
