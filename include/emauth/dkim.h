@@ -226,9 +226,9 @@ struct emauth_dkim_key_info {
 	int dns_error;    /* the lookup failed (temporary) */
 	char type[16];    /* "rsa" or "ed25519" when known */
 	unsigned bits;
-	int testing;      /* t=y */
-	int strict;       /* t=s */
-	int sha256_ok;    /* h= absent or lists sha256 */
+	int testing;   /* t=y */
+	int strict;    /* t=s */
+	int sha256_ok; /* h= absent or lists sha256 */
 	char problem[256];
 };
 
@@ -238,8 +238,7 @@ struct emauth_dkim_key_info {
  * @return 0 (see @out), EMAUTH_EINVAL (not names), EMAUTH_ENOMEM.
  */
 EMAUTH_API int emauth_dkim_key_lookup(struct emauth_ctx *ctx,
-    const char *selector, const char *domain,
-    struct emauth_dkim_key_info *out);
+    const char *selector, const char *domain, struct emauth_dkim_key_info *out);
 
 #ifdef __cplusplus
 }

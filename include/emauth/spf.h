@@ -79,8 +79,8 @@ EMAUTH_API int emauth_spf_record_check(
 
 struct emauth_spf_node {
 	char domain[256];
-	char via[280];       /* "include:x", "redirect=x", "" for the root */
-	int parent;          /* index, -1 for the root */
+	char via[280]; /* "include:x", "redirect=x", "" for the root */
+	int parent;    /* index, -1 for the root */
 	unsigned depth;
 	char record[EMAUTH_SPF_TEXT_MAX]; /* as published, "" when none */
 	unsigned own_lookups;   /* DNS-querying terms of this record */
@@ -88,11 +88,7 @@ struct emauth_spf_node {
 	char problem[256];      /* "" or what is wrong at this node */
 };
 
-enum emauth_spf_severity {
-	EMAUTH_SPF_INFO,
-	EMAUTH_SPF_WARN,
-	EMAUTH_SPF_FAIL
-};
+enum emauth_spf_severity { EMAUTH_SPF_INFO, EMAUTH_SPF_WARN, EMAUTH_SPF_FAIL };
 
 struct emauth_spf_finding {
 	enum emauth_spf_severity severity;

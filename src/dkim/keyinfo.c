@@ -29,8 +29,8 @@ emauth_dkim_key_lookup(struct emauth_ctx *ctx, const char *selector,
 	memset(out, 0, sizeof(*out));
 	if (selector == NULL || domain == NULL || !selector[0] || !domain[0])
 		return EMAUTH_EINVAL;
-	ea_fmt(out->name, sizeof(out->name), "%s._domainkey.%s", selector,
-	    domain);
+	ea_fmt(
+	    out->name, sizeof(out->name), "%s._domainkey.%s", selector, domain);
 	if (strlen(out->name) > EA_DNS_NAME_MAX)
 		return EMAUTH_EINVAL;
 	struct ea_resolver *r = ea_ctx_resolver(ctx);
@@ -67,7 +67,8 @@ emauth_dkim_key_lookup(struct emauth_ctx *ctx, const char *selector,
 		struct ea_dkim_pubkey k;
 		ea_buf_reset(&txt);
 		if (ea_dns_txt_join(ans.rr[i].rdata, &txt) != 0 ||
-		    ea_dkim_pubkey_parse(ea_span(txt.p, txt.len), &k, NULL) != 0)
+		    ea_dkim_pubkey_parse(ea_span(txt.p, txt.len), &k, NULL) !=
+		        0)
 			continue;
 		if (k.error == EA_KEY_OK || i == 0) {
 			out->usable = k.error == EA_KEY_OK;
@@ -81,15 +82,17 @@ emauth_dkim_key_lookup(struct emauth_ctx *ctx, const char *selector,
 			out->strict = k.strict;
 			out->sha256_ok = k.sha256_ok;
 			ea_fmt(out->problem, sizeof(out->problem), "%s",
-			    k.error == EA_KEY_OK ? "" : k.why ? k.why : "unusable");
+			    k.error == EA_KEY_OK ? ""
+			    : k.why              ? k.why
+			                         : "unusable");
 		}
 		ea_dkim_pubkey_release(&k);
 	}
 	if (ans.n > 1)
 		ea_fmt(out->problem + strlen(out->problem),
 		    sizeof(out->problem) - strlen(out->problem),
-		    "%s%zu records at the selector", out->problem[0] ? "; " : "",
-		    ans.n);
+		    "%s%zu records at the selector",
+		    out->problem[0] ? "; " : "", ans.n);
 	ea_buf_release(&txt);
 	ea_dns_answer_release(&ans);
 	return 0;

@@ -17,8 +17,8 @@
 #include <emauth/mx.h>
 
 static void
-addresses(struct ea_resolver *r, struct ea_dns_budget *b,
-    struct emauth_mx_host *h)
+addresses(
+    struct ea_resolver *r, struct ea_dns_budget *b, struct emauth_mx_host *h)
 {
 	static const uint16_t types[] = {EA_DNS_T_A, EA_DNS_T_AAAA};
 	for (size_t t = 0; t < 2; t++) {
@@ -30,7 +30,7 @@ addresses(struct ea_resolver *r, struct ea_dns_budget *b,
 		if (ans.canon[0] && strcasecmp(ans.canon, h->name) != 0)
 			h->is_cname = 1;
 		for (size_t i = 0; i < ans.n && h->naddrs < EMAUTH_MX_ADDRS_MAX;
-		    i++) {
+		     i++) {
 			struct ea_ip ip;
 			if (ea_dns_addr(&ans.rr[i], &ip) == 0)
 				ea_ip_format(&ip, h->addrs[h->naddrs++], 64);
@@ -78,7 +78,8 @@ emauth_mx_lookup(
 		ea_fmt(h->name, sizeof(h->name), "%s", name);
 		h->preference = pref;
 		struct ea_ip ip;
-		h->is_ip_literal = ea_ip_parse(ea_span_str(name), false, &ip) == 0;
+		h->is_ip_literal =
+		    ea_ip_parse(ea_span_str(name), false, &ip) == 0;
 		if (!h->is_ip_literal)
 			addresses(r, &budget, h);
 	}

@@ -29,9 +29,9 @@ struct audit {
 	struct emauth_spf_audit *out;
 };
 
-static void
-finding(struct audit *a, enum emauth_spf_severity sev, const char *domain,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void finding(struct audit *a, enum emauth_spf_severity sev,
+    const char *domain, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 static void
 finding(struct audit *a, enum emauth_spf_severity sev, const char *domain,
@@ -52,8 +52,8 @@ finding(struct audit *a, enum emauth_spf_severity sev, const char *domain,
 static bool
 costs_lookup(enum spf_kind k)
 {
-	return k == SPF_INCLUDE || k == SPF_A || k == SPF_MX ||
-	       k == SPF_PTR || k == SPF_EXISTS || k == SPF_REDIRECT;
+	return k == SPF_INCLUDE || k == SPF_A || k == SPF_MX || k == SPF_PTR ||
+	       k == SPF_EXISTS || k == SPF_REDIRECT;
 }
 
 /* Fetches the SPF record of @name into @rec. Returns 1 (one record), 0
@@ -76,10 +76,15 @@ fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
 		ea_dns_answer_release(&ans);
 		return -1;
 	}
+	bool toobig = false;
 	ea_buf_init(&one, EA_SPF_RECORD_MAX + 1);
 	for (size_t i = 0; i < ans.n; i++) {
 		ea_buf_reset(&one);
-		if (ea_dns_txt_join(ans.rr[i].rdata, &one) != 0)
+		int jrc = ea_dns_txt_join(ans.rr[i].rdata, &one);
+		if (jrc == EMAUTH_ETOOBIG && one.len >= 6 &&
+		    strncasecmp((const char *)one.p, "v=spf1", 6) == 0)
+			toobig = true;
+		if (jrc != 0)
 			continue;
 		if (!ea_spf_is_record(ea_span(one.p, one.len)))
 			continue;
@@ -90,6 +95,13 @@ fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
 	}
 	ea_buf_release(&one);
 	ea_dns_answer_release(&ans);
+	if (toobig && found == 0) {
+		ea_fmt(problem, psize,
+		    "an SPF record longer than %d bytes: receivers will not "
+		    "read it",
+		    EA_SPF_RECORD_MAX);
+		return -1;
+	}
 	if (found > 1) {
 		ea_fmt(problem, psize,
 		    "%u SPF records: receivers return permerror (exactly one "
@@ -199,7 +211,8 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 	if (depth >= EA_SPF_DEPTH_MAX) {
 		ea_fmt(n->problem, sizeof(n->problem), "nested too deeply");
 		finding(a, EMAUTH_SPF_FAIL, name,
-		    "include/redirect nesting deeper than %d", EA_SPF_DEPTH_MAX);
+		    "include/redirect nesting deeper than %d",
+		    EA_SPF_DEPTH_MAX);
 		return me;
 	}
 	struct ea_buf rec;
@@ -298,7 +311,8 @@ emauth_spf_audit(
 	struct emauth_spf_node *root = &out->nodes[0];
 	out->has_record = root->record[0] != '\0' && root->problem[0] == '\0';
 	out->total_lookups = root->total_lookups;
-	if (root->record[0] == '\0' && strcmp(root->problem, "no SPF record") == 0)
+	if (root->record[0] == '\0' &&
+	    strcmp(root->problem, "no SPF record") == 0)
 		finding(&a, EMAUTH_SPF_FAIL, name,
 		    "%s publishes no SPF record: receivers cannot tell its "
 		    "servers from forgers",

@@ -59,9 +59,9 @@ struct report {
 	size_t n;
 };
 
-static struct check *
-add(struct report *r, const char *area, const char *status, const char *fix,
-    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static struct check *add(struct report *r, const char *area, const char *status,
+    const char *fix, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static struct check *
 add(struct report *r, const char *area, const char *status, const char *fix,
@@ -84,8 +84,9 @@ add(struct report *r, const char *area, const char *status, const char *fix,
 static const char *
 sev_status(enum emauth_spf_severity s)
 {
-	return s == EMAUTH_SPF_FAIL ? "fail" : s == EMAUTH_SPF_WARN ? "warn"
-	                                                           : "info";
+	return s == EMAUTH_SPF_FAIL   ? "fail"
+	       : s == EMAUTH_SPF_WARN ? "warn"
+	                              : "info";
 }
 
 static json_object *
@@ -99,7 +100,8 @@ tree_json(const struct emauth_spf_audit *a)
 		    o, "domain", json_object_new_string(n->domain));
 		json_object_object_add(o, "via",
 		    n->via[0] ? json_object_new_string(n->via) : NULL);
-		json_object_object_add(o, "depth", json_object_new_int((int)n->depth));
+		json_object_object_add(
+		    o, "depth", json_object_new_int((int)n->depth));
 		json_object_object_add(o, "record",
 		    n->record[0] ? json_object_new_string(n->record) : NULL);
 		json_object_object_add(
@@ -165,7 +167,8 @@ check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
 	if (d == NULL || l == NULL)
 		goto out;
 	if (emauth_dmarc_discover(ctx, domain, EMAUTH_DMARC_RFC9989, d) != 0) {
-		add(r, "dmarc", "fail", NULL, "%s is not a domain name", domain);
+		add(r, "dmarc", "fail", NULL, "%s is not a domain name",
+		    domain);
 		goto out;
 	}
 	if (d->result == EMAUTH_RES_TEMPERROR) {
@@ -194,9 +197,8 @@ check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
 		    emauth_dmarc_policy_name(d->policy));
 	for (unsigned i = 0; i < rec->nnotes; i++) {
 		const struct emauth_dmarc_note *n = &rec->notes[i];
-		add(r, "dmarc",
-		    n->kind == EMAUTH_DMARC_ERROR ? "fail" : "warn", NULL,
-		    "%s", n->text);
+		add(r, "dmarc", n->kind == EMAUTH_DMARC_ERROR ? "fail" : "warn",
+		    NULL, "%s", n->text);
 	}
 	if (d->result == EMAUTH_RES_NONE) {
 		cli_fmt(fix, sizeof(fix),
@@ -214,10 +216,10 @@ check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
 		    "your own mail",
 		    d->policy_tag);
 	else
-		add(r, "dmarc", "pass", NULL,
-		    "DMARC policy %s=%s for %s%s", d->policy_tag,
-		    emauth_dmarc_policy_name(d->policy), domain,
-		    rec->testing ? " (t=y: receivers apply one step less)" : "");
+		add(r, "dmarc", "pass", NULL, "DMARC policy %s=%s for %s%s",
+		    d->policy_tag, emauth_dmarc_policy_name(d->policy), domain,
+		    rec->testing ? " (t=y: receivers apply one step less)"
+		                 : "");
 	if (rec->sp_given && strcasecmp(d->policy_domain, domain) == 0)
 		add(r, "dmarc", "info", NULL, "subdomains get sp=%s",
 		    emauth_dmarc_policy_name(rec->sp));
@@ -231,25 +233,27 @@ check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
 	cli_fmt(list, sizeof(list), "%s,%s", rec->rua, rec->ruf);
 	char *save = NULL;
 	for (char *u = strtok_r(list, ",", &save); u;
-	    u = strtok_r(NULL, ",", &save)) {
+	     u = strtok_r(NULL, ",", &save)) {
 		char *at = strrchr(u, '@');
 		if (at == NULL)
 			continue;
 		const char *dest = at + 1;
 		size_t dl = strlen(dest), pl = strlen(d->policy_domain);
-		bool inside = strcasecmp(dest, d->policy_domain) == 0 ||
-		              (dl > pl && dest[dl - pl - 1] == '.' &&
-		                  strcasecmp(dest + dl - pl, d->policy_domain) == 0);
+		bool inside =
+		    strcasecmp(dest, d->policy_domain) == 0 ||
+		    (dl > pl && dest[dl - pl - 1] == '.' &&
+		        strcasecmp(dest + dl - pl, d->policy_domain) == 0);
 		if (inside)
 			continue;
-		int ok = emauth_dmarc_report_authorized(
-		    ctx, d->policy_domain, dest);
+		int ok =
+		    emauth_dmarc_report_authorized(ctx, d->policy_domain, dest);
 		cli_fmt(fix, sizeof(fix),
 		    "%s._report._dmarc.%s.\tIN\tTXT\t\"v=DMARC1\"",
 		    d->policy_domain, dest);
 		if (ok == 1)
 			add(r, "dmarc", "pass", NULL,
-			    "%s accepts reports for %s", dest, d->policy_domain);
+			    "%s accepts reports for %s", dest,
+			    d->policy_domain);
 		else
 			add(r, "dmarc", "warn", fix,
 			    "reports go to %s, which has not authorized them "
@@ -262,7 +266,8 @@ check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
 	    (strcasecmp(l->policy_domain, d->policy_domain) != 0 ||
 	        l->policy != d->policy))
 		add(r, "dmarc", "info", NULL,
-		    "a receiver using the Public Suffix List (RFC 7489) finds %s "
+		    "a receiver using the Public Suffix List (RFC 7489) finds "
+		    "%s "
 		    "instead",
 		    l->policy_domain[0] ? l->policy_domain : "no policy");
 out:
@@ -271,8 +276,8 @@ out:
 }
 
 static void
-check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels,
-    size_t nsel, struct report *r)
+check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels, size_t nsel,
+    struct report *r)
 {
 	bool probe = nsel == 0;
 	unsigned found = 0;
@@ -300,8 +305,8 @@ check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels,
 		found++;
 		char where[400] = "";
 		if (k.target[0])
-			cli_fmt(where, sizeof(where), " (delegated by CNAME to %s)",
-			    k.target);
+			cli_fmt(where, sizeof(where),
+			    " (delegated by CNAME to %s)", k.target);
 		if (k.revoked) {
 			add(r, "dkim", "warn", NULL,
 			    "%s%s: key revoked (empty p=); signatures with it "
@@ -312,8 +317,8 @@ check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels,
 			    k.problem);
 		} else if (strcmp(k.type, "rsa") == 0 && k.bits < 2048) {
 			add(r, "dkim", "warn", NULL,
-			    "%s%s: RSA %u bits; use 2048 (emauth keygen)", k.name,
-			    where, k.bits);
+			    "%s%s: RSA %u bits; use 2048 (emauth keygen)",
+			    k.name, where, k.bits);
 		} else {
 			add(r, "dkim", "pass", NULL, "%s%s: %s key, %u bits",
 			    k.name, where, k.type, k.bits);
@@ -327,7 +332,8 @@ check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels,
 			add(r, "dkim", "fail", NULL,
 			    "%s: h= does not allow sha256", k.name);
 		if (k.problem[0] && k.usable)
-			add(r, "dkim", "warn", NULL, "%s: %s", k.name, k.problem);
+			add(r, "dkim", "warn", NULL, "%s: %s", k.name,
+			    k.problem);
 	}
 	if (probe && found)
 		add(r, "dkim", "info", NULL,
@@ -346,7 +352,8 @@ check_mx(struct emauth_ctx *ctx, const char *domain, struct report *r,
 {
 	emauth_mx_lookup(ctx, domain, mx);
 	if (mx->dns_error) {
-		add(r, "mx", "fail", NULL, "the MX lookup for %s failed", domain);
+		add(r, "mx", "fail", NULL, "the MX lookup for %s failed",
+		    domain);
 		return;
 	}
 	if (mx->null_mx) {
@@ -421,8 +428,8 @@ check_ptr(struct emauth_ctx *ctx, const char *domain, char **ips, size_t nip,
 			if (emauth_iprev_check(ctx, h->addrs[k], &ip) != 0)
 				continue;
 			add(r, "ptr",
-			    ip.result == EMAUTH_RES_PASS ? "pass" : "warn", NULL,
-			    "MX host %s (%s): %s", h->name, h->addrs[k],
+			    ip.result == EMAUTH_RES_PASS ? "pass" : "warn",
+			    NULL, "MX host %s (%s): %s", h->name, h->addrs[k],
 			    ip.reason);
 		}
 	}
@@ -446,10 +453,13 @@ print_text(const char *domain, const struct report *r, bool color,
 			}
 			const char *col = "";
 			if (color)
-				col = strcmp(c->status, "fail") == 0   ? "\033[31m"
-				      : strcmp(c->status, "warn") == 0 ? "\033[33m"
-				      : strcmp(c->status, "pass") == 0 ? "\033[32m"
-				                                       : "";
+				col = strcmp(c->status, "fail") == 0
+				          ? "\033[31m"
+				      : strcmp(c->status, "warn") == 0
+				          ? "\033[33m"
+				      : strcmp(c->status, "pass") == 0
+				          ? "\033[32m"
+				          : "";
 			printf("  %s%-4s%s  %s\n", col, c->status,
 			    color && col[0] ? "\033[0m" : "", c->message);
 			if (c->fix[0])
@@ -480,12 +490,14 @@ cmd_check(int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (nsel == 16)
-				return cli_usage_error("check", "at most 16 selectors");
+				return cli_usage_error(
+				    "check", "at most 16 selectors");
 			sels[nsel++] = optarg;
 			break;
 		case 'i':
 			if (nip == 16)
-				return cli_usage_error("check", "at most 16 addresses");
+				return cli_usage_error(
+				    "check", "at most 16 addresses");
 			ips[nip++] = optarg;
 			break;
 		case 'd':
@@ -568,7 +580,8 @@ cmd_check(int argc, char **argv)
 		    domain);
 	else if (!has_dmarc)
 		cli_fmt(provider, sizeof(provider),
-		    "A major mailbox provider would accept signed or SPF-passing "
+		    "A major mailbox provider would accept signed or "
+		    "SPF-passing "
 		    "mail from %s but reject bulk mail for want of a DMARC "
 		    "record, and forgeries are not stopped.",
 		    domain);
@@ -591,14 +604,15 @@ cmd_check(int argc, char **argv)
 
 	if (json) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "domain", json_object_new_string(domain));
+		json_object_object_add(
+		    o, "domain", json_object_new_string(domain));
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < r->n; i++) {
 			json_object *e = json_object_new_object();
 			json_object_object_add(
 			    e, "area", json_object_new_string(r->v[i].area));
-			json_object_object_add(
-			    e, "status", json_object_new_string(r->v[i].status));
+			json_object_object_add(e, "status",
+			    json_object_new_string(r->v[i].status));
 			json_object_object_add(e, "message",
 			    json_object_new_string(r->v[i].message));
 			json_object_object_add(e, "fix",
@@ -611,11 +625,16 @@ cmd_check(int argc, char **argv)
 		}
 		json_object_object_add(o, "checks", arr);
 		json_object *s = json_object_new_object();
-		json_object_object_add(s, "pass", json_object_new_int((int)counts[0]));
-		json_object_object_add(s, "warn", json_object_new_int((int)counts[1]));
-		json_object_object_add(s, "fail", json_object_new_int((int)counts[2]));
-		json_object_object_add(s, "info", json_object_new_int((int)counts[3]));
-		json_object_object_add(s, "verdict", json_object_new_string(verdict));
+		json_object_object_add(
+		    s, "pass", json_object_new_int((int)counts[0]));
+		json_object_object_add(
+		    s, "warn", json_object_new_int((int)counts[1]));
+		json_object_object_add(
+		    s, "fail", json_object_new_int((int)counts[2]));
+		json_object_object_add(
+		    s, "info", json_object_new_int((int)counts[3]));
+		json_object_object_add(
+		    s, "verdict", json_object_new_string(verdict));
 		json_object_object_add(
 		    s, "mailbox_providers", json_object_new_string(provider));
 		json_object_object_add(o, "summary", s);

@@ -93,8 +93,8 @@ cli_dkim_txt(const char *selector, const char *domain, const char *rec,
 {
 	/* The record in master-file form, strings of at most 255 bytes:
 	 * the tags first, then p= split. */
-	size_t o = (size_t)snprintf(
-	    txt, size, "%s._domainkey\tIN\tTXT\t( ", selector);
+	size_t o =
+	    (size_t)snprintf(txt, size, "%s._domainkey\tIN\tTXT\t( ", selector);
 	const char *p = strstr(rec, "p=");
 	if (p == NULL)
 		p = rec + strlen(rec);
@@ -104,8 +104,8 @@ cli_dkim_txt(const char *selector, const char *domain, const char *rec,
 		o += (size_t)snprintf(txt + o, size - o, "\n\t\"%.*s\"",
 		    (int)(n - i > 250 ? 250 : n - i), p + i);
 	if (o < size)
-		snprintf(txt + o, size - o,
-		    " )  ; ----- DKIM key %s for %s\n", selector, domain);
+		snprintf(txt + o, size - o, " )  ; ----- DKIM key %s for %s\n",
+		    selector, domain);
 }
 
 int

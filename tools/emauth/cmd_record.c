@@ -34,9 +34,11 @@ static const char help[] =
     "       emauth record dmarc --policy none|quarantine|reject [--domain D]\n"
     "                         [--subdomain-policy P] [--nonexistent-policy P]\n"
     "                         [--rua mailto:ADDR]... [--ruf mailto:ADDR]...\n"
-    "                         [--adkim r|s] [--aspf r|s] [--fo OPTS] [--testing]\n"
+    "                         [--adkim r|s] [--aspf r|s] [--fo OPTS] "
+    "[--testing]\n"
     "                         [--pct N]\n"
-    "       emauth record dkim --key FILE --selector S [--domain D] [--testing]\n"
+    "       emauth record dkim --key FILE --selector S [--domain D] "
+    "[--testing]\n"
     "       emauth record ptr --ip IP --name HOST\n"
     "\n"
     "Prints the record in master-file form, validated by the parser that\n"
@@ -58,8 +60,9 @@ name_ok(const char *s)
 				return false;
 			lab = 0;
 		} else if (++lab > 63 ||
-		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		        (c >= '0' && c <= '9') || c == '-' || c == '_')) {
+		           !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		               (c >= '0' && c <= '9') || c == '-' ||
+		               c == '_')) {
 			return false;
 		}
 	}
@@ -116,8 +119,8 @@ record_spf(int argc, char **argv)
 			break;
 		case 'i':
 			l = strlen(incs);
-			snprintf(incs + l, sizeof(incs) - l, " include:%s",
-			    optarg);
+			snprintf(
+			    incs + l, sizeof(incs) - l, " include:%s", optarg);
 			lookups++;
 			break;
 		case 'm':
@@ -157,16 +160,18 @@ record_spf(int argc, char **argv)
 	    mx ? " mx" : "", a ? " a" : "", terms, incs, all);
 	lookups += (mx ? 1 : 0) + (a ? 1 : 0);
 	if (!mx && !a && terms[0] == '\0' && incs[0] == '\0')
-		fprintf(stderr, "emauth record spf: note: no mechanism "
-		                "authorizes anyone; this record says the domain "
-		                "sends no mail\n");
+		fprintf(stderr,
+		    "emauth record spf: note: no mechanism "
+		    "authorizes anyone; this record says the domain "
+		    "sends no mail\n");
 	struct emauth_diag d;
 	char msg[600];
 	memset(&d, 0, sizeof(d));
 	int rc = emauth_spf_record_check(
 	    (struct emauth_span){(const uint8_t *)rec, l}, &d);
 	if (rc != 0)
-		return cli_usage_error("record spf", "the record is not valid: %s",
+		return cli_usage_error("record spf",
+		    "the record is not valid: %s",
 		    d.msg ? emauth_diag_format(&d, msg, sizeof(msg))
 		          : emauth_strerror(rc));
 	if (lookups > 10)
@@ -234,21 +239,21 @@ record_dmarc(int argc, char **argv)
 				return rc;
 			break;
 		case 's':
-			if ((rc = parse_policy("--subdomain-policy", optarg,
-			         &sp)) != 0)
+			if ((rc = parse_policy(
+			         "--subdomain-policy", optarg, &sp)) != 0)
 				return rc;
 			break;
 		case 'n':
-			if ((rc = parse_policy("--nonexistent-policy", optarg,
-			         &np)) != 0)
+			if ((rc = parse_policy(
+			         "--nonexistent-policy", optarg, &np)) != 0)
 				return rc;
 			break;
 		case 'r':
 		case 'f': {
 			char *list = c == 'r' ? rua : ruf;
 			size_t l = strlen(list);
-			snprintf(list + l, 1024 - l, "%s%s", l ? "," : "",
-			    optarg);
+			snprintf(
+			    list + l, 1024 - l, "%s%s", l ? "," : "", optarg);
 			break;
 		}
 		case 'k':
@@ -283,7 +288,7 @@ record_dmarc(int argc, char **argv)
 		    "record dmarc", "--domain: '%s' is not a DNS name", domain);
 	char rec[4096];
 	size_t l = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=%s", p);
-#define ADD(cond, fmt, val)                                                  \
+#define ADD(cond, fmt, val)                                                    \
 	do {                                                                   \
 		if ((cond) && l < sizeof(rec))                                 \
 			l += (size_t)snprintf(                                 \
@@ -300,16 +305,16 @@ record_dmarc(int argc, char **argv)
 	ADD(fo, "; fo=%s", fo);
 #undef ADD
 	if (l >= sizeof(rec))
-		return cli_usage_error("record dmarc", "the record is too long");
+		return cli_usage_error(
+		    "record dmarc", "the record is too long");
 
 	/* Validate with the parser receivers' evaluation uses: any error
 	 * is refused, with its text. */
 	struct emauth_dmarc_record *r = malloc(sizeof(*r));
 	if (r == NULL)
 		return EXIT_USAGE;
-	emauth_dmarc_record_parse(
-	    (struct emauth_span){(const uint8_t *)rec, l}, EMAUTH_DMARC_RFC9989,
-	    r);
+	emauth_dmarc_record_parse((struct emauth_span){(const uint8_t *)rec, l},
+	    EMAUTH_DMARC_RFC9989, r);
 	rc = 0;
 	for (unsigned i = 0; i < r->nnotes; i++) {
 		const struct emauth_dmarc_note *n = &r->notes[i];
@@ -317,17 +322,18 @@ record_dmarc(int argc, char **argv)
 			fprintf(stderr, "emauth record dmarc: %s\n", n->text);
 			rc = EXIT_USAGE;
 		} else {
-			fprintf(stderr, "emauth record dmarc: note: %s\n",
-			    n->text);
+			fprintf(
+			    stderr, "emauth record dmarc: note: %s\n", n->text);
 		}
 	}
 	free(r);
 	if (rc)
 		return rc;
 	if (strcmp(p, "none") == 0)
-		fprintf(stderr, "emauth record dmarc: note: p=none only "
-		                "monitors; move to quarantine or reject once the "
-		                "aggregate reports show only your own mail\n");
+		fprintf(stderr,
+		    "emauth record dmarc: note: p=none only "
+		    "monitors; move to quarantine or reject once the "
+		    "aggregate reports show only your own mail\n");
 	if (rua[0] == '\0')
 		fprintf(stderr, "emauth record dmarc: note: without --rua no "
 		                "aggregate reports are sent to you\n");
@@ -338,7 +344,7 @@ record_dmarc(int argc, char **argv)
 		snprintf(list, sizeof(list), "%s", pass ? ruf : rua);
 		char *save = NULL;
 		for (char *u = strtok_r(list, ",", &save); u;
-		    u = strtok_r(NULL, ",", &save)) {
+		     u = strtok_r(NULL, ",", &save)) {
 			char *at = strrchr(u, '@');
 			if (at == NULL)
 				continue;
@@ -346,8 +352,10 @@ record_dmarc(int argc, char **argv)
 			char *bang = strchr(dest, '!');
 			if (bang)
 				*bang = '\0';
-			size_t dl = strlen(dest), ol = domain ? strlen(domain) : 0;
-			bool inside = domain &&
+			size_t dl = strlen(dest),
+			       ol = domain ? strlen(domain) : 0;
+			bool inside =
+			    domain &&
 			    (strcasecmp(dest, domain) == 0 ||
 			        (dl > ol && dest[dl - ol - 1] == '.' &&
 			            strcasecmp(dest + dl - ol, domain) == 0));
@@ -432,7 +440,8 @@ record_dkim(int argc, char **argv)
 	rc = emauth_dkim_key_record(k, testing, rec, sizeof(rec));
 	emauth_dkim_key_free(k);
 	if (rc < 0) {
-		fprintf(stderr, "emauth record dkim: %s\n", emauth_strerror(rc));
+		fprintf(
+		    stderr, "emauth record dkim: %s\n", emauth_strerror(rc));
 		return EXIT_USAGE;
 	}
 	cli_dkim_txt(selector, domain, rec, txt, sizeof(txt));
@@ -468,7 +477,8 @@ record_ptr(int argc, char **argv)
 		}
 	}
 	if (ip == NULL || name == NULL)
-		return cli_usage_error("record ptr", "--ip and --name are required");
+		return cli_usage_error(
+		    "record ptr", "--ip and --name are required");
 	char host[256];
 	snprintf(host, sizeof(host), "%s", name);
 	size_t hl = strlen(host);
@@ -481,8 +491,8 @@ record_ptr(int argc, char **argv)
 	char owner[128];
 	size_t o = 0;
 	if (inet_pton(AF_INET, ip, a) == 1) {
-		snprintf(owner, sizeof(owner), "%u.%u.%u.%u.in-addr.arpa.", a[3],
-		    a[2], a[1], a[0]);
+		snprintf(owner, sizeof(owner), "%u.%u.%u.%u.in-addr.arpa.",
+		    a[3], a[2], a[1], a[0]);
 	} else if (inet_pton(AF_INET6, ip, a) == 1) {
 		static const char hex[] = "0123456789abcdef";
 		for (int i = 15; i >= 0; i--) {
