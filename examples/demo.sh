@@ -4,7 +4,7 @@
 # signs a message with DKIM (RSA and Ed25519) and verifies it, intact and
 # tampered; shows the DMARC policy of example.com; and gives the whole
 # receiver's verdict (iprev, SPF, DKIM, DMARC) on the newsletter sent by the
-# platform, signed and unsigned.
+# platform, signed and unsigned; and audits a good and a broken domain.
 set -eu
 emauth=${1:-build/emauth}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,3 +67,14 @@ echo "\$ emauth verify --ip 203.0.113.140 --mail-from b@bounces.mailplatform.exa
 "$emauth" verify --dns "$dns" --authserv-id mx.receiver.example \
 	--ip 203.0.113.140 --mail-from b@bounces.mailplatform.example \
 	--helo out7.mailplatform.example "$here/messages/newsletter.eml" || true
+
+echo
+echo "== Auditing domains: a good one and a broken one"
+echo
+echo "\$ emauth check example.com --selector demo2026 --selector demo2026e --ip 203.0.113.140"
+"$emauth" check --no-color --dns "$dns" --selector demo2026 --selector demo2026e \
+	--ip 203.0.113.140 example.com || true
+echo
+echo "\$ emauth check broken.example --selector s1 --selector old"
+"$emauth" check --no-color --dns "$dns,$here/zones/broken.example.zone" \
+	--selector s1 --selector old broken.example || true
