@@ -2,7 +2,8 @@
 # nsd-local.sh: start and stop an NSD that serves zone files on
 # 127.0.0.1:53, for the benchmark's real-DNS-server runs. Source it, then:
 #
-#   bench_nsd_start WORKDIR ZONEFILE...   (each file is NAME.zone)
+#   bench_nsd_start WORKDIR ZONEFILE...   (each file is NAME.zone;
+#                                         root.zone is the root zone)
 #   bench_nsd_stop
 #
 # It listens on port 53 of the current network namespace, so run it inside
@@ -41,6 +42,9 @@ remote-control:
 EOF
 	for f in "$@"; do
 		name=$(basename "$f" .zone)
+		# "root.zone" serves the root, so that names outside the other
+		# zones get NXDOMAIN instead of REFUSED.
+		[ "$name" = root ] && name=.
 		f=$(cd "$(dirname "$f")" && pwd)/$(basename "$f")
 		printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' \
 			"$name" "$f" >>"$conf"

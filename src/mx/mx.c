@@ -84,5 +84,19 @@ emauth_mx_lookup(
 			addresses(r, &budget, h);
 	}
 	ea_dns_answer_release(&ans);
+	/* By preference, then name: the order a sender tries them, and the
+	 * same whatever order the server answered in. */
+	for (unsigned i = 1; i < out->n; i++)
+		for (unsigned k = i; k > 0; k--) {
+			struct emauth_mx_host *a = &out->hosts[k - 1],
+			                      *b = &out->hosts[k];
+			if (a->preference < b->preference ||
+			    (a->preference == b->preference &&
+			        strcasecmp(a->name, b->name) <= 0))
+				break;
+			struct emauth_mx_host t = *a;
+			*a = *b;
+			*b = t;
+		}
 	return 0;
 }

@@ -55,7 +55,8 @@ static void
 test_counts(void)
 {
 	txt("ok.example", "v=spf1 a mx include:p.example redirect=r.example");
-	txt("p.example", "v=spf1 exists:%{i}.x.p.example include:q.example -all");
+	txt("p.example",
+	    "v=spf1 exists:%{i}.x.p.example include:q.example -all");
 	txt("q.example", "v=spf1 ip4:192.0.2.0/24 -all");
 	txt("r.example", "v=spf1 ptr:x.example -all");
 	struct emauth_spf_audit *a = audit("ok.example");
@@ -83,8 +84,8 @@ test_loop_and_chain(void)
 	char name[64], rec[128];
 	for (int i = 0; i < 50; i++) {
 		snprintf(name, sizeof(name), "c%d.example", i);
-		snprintf(rec, sizeof(rec), "v=spf1 include:c%d.example -all",
-		    i + 1);
+		snprintf(
+		    rec, sizeof(rec), "v=spf1 include:c%d.example -all", i + 1);
 		txt(name, rec);
 	}
 	a = audit("c0.example");
@@ -120,8 +121,8 @@ test_bad_records(void)
 	T_TRUE(has(a, EMAUTH_SPF_FAIL, "not valid"));
 	free(a);
 	/* A timeout. */
-	ea_store_fail(store, ea_span_str("slow.example"), EA_DNS_T_TXT,
-	    EA_STORE_TIMEOUT);
+	ea_store_fail(
+	    store, ea_span_str("slow.example"), EA_DNS_T_TXT, EA_STORE_TIMEOUT);
 	a = audit("slow.example");
 	T_TRUE(has(a, EMAUTH_SPF_FAIL, "DNS"));
 	free(a);
