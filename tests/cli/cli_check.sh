@@ -10,7 +10,8 @@ build=${1:?build dir}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 emauth=$build/emauth
 z=$top/examples/zones
-dns="zone:$z/example.com.zone,$z/mailplatform.example.zone,$z/reverse.zone,$z/broken.example.zone,$z/deep.example.zone"
+dns="zone:$z/example.com.zone,$z/mailplatform.example.zone,$z/reverse.zone,$z/broken.example.zone,$z/deep.example.zone,$z/brokerage.example.zone,$z/clientfirm.example.zone"
+ex=$top/examples/expect
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
@@ -124,6 +125,26 @@ if run text 1 check broken.example --dns "$dns" --selector s1; then
 		echo "not ok cli/check/text-report"; fails=$((fails + 1))
 	fi
 fi
+# Expectations of a platform: each holds or fails with its fix.
+if run expect-client 1 check clientfirm.example --dns "$dns" --expect "$ex/brokerage.expect" --json; then
+	has expect-include expect pass 'the SPF record includes _spf.brokerage.example'
+	has expect-cname expect pass 'bk1._domainkey.clientfirm.example is delegated to bk1.dkim.brokerage.example'
+	has expect-dmarc expect pass 'a DMARC policy applies (quarantine)'
+	has expect-rua expect fail 'must send aggregate reports to mailto:dmarc@reports.brokerage.example'
+fi
+if run expect-other 1 check example.com --dns "$dns" --expect "$ex/brokerage.expect" --json; then
+	has expect-include-fix expect fail 'must include _spf.brokerage.example' 'example.com.	IN	TXT	"v=spf1 ip4:198.51.100.0/26 mx include:_spf.mailplatform.example include:_spf.brokerage.example -all"'
+	has expect-cname-fix expect fail 'must be a CNAME to bk1.dkim.brokerage.example' 'bk1._domainkey.example.com.	IN	CNAME	bk1.dkim.brokerage.example.'
+fi
+if run expect-marketing 1 check example.com --dns "$dns" --expect "$ex/marketing.expect" --json; then
+	has expect-mp1 expect pass 'mp1._domainkey.example.com is delegated to mp1.dkim.mailplatform.example'
+	has expect-mp2 expect fail 'mp2._domainkey.example.com must be a CNAME' 'mp2._domainkey.example.com.	IN	CNAME	mp2.dkim.mailplatform.example.'
+	has expect-return-path expect pass 'the return path bounces.example.com has an SPF record'
+fi
+printf 'spf-include\n' >"$tmp/bad.expect"
+run expect-bad 2 check example.com --dns "$dns" --expect "$tmp/bad.expect" &&
+	grep -q 'bad.expect:1: not an expectation' "$tmp/err" && echo "ok cli/check/expect-bad-message" ||
+	{ echo "not ok cli/check/expect-bad-message"; fails=$((fails + 1)); }
 run usage 2 check && grep -q 'exactly one DOMAIN' "$tmp/err" && echo "ok cli/check/usage" ||
 	{ echo "not ok cli/check/usage"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ]

@@ -31,7 +31,7 @@
 
 static const char help[] =
     "usage: emauth check DOMAIN [--selector S]... [--ip IP]... [--dns SPEC]\n"
-    "                    [--json] [--no-color]\n"
+    "                    [--expect FILE] [--json] [--no-color]\n"
     "\n"
     "Audits the mail authentication records of DOMAIN: SPF (the include\n"
     "tree and its DNS lookup count), DMARC, DKIM (the selectors given, or a\n"
@@ -39,7 +39,8 @@ static const char help[] =
     "given with --ip (and whether SPF authorizes them) and of the MX hosts.\n"
     "Every finding has a status (pass, warn, fail, info) and, when something\n"
     "is wrong, the record to publish. Use --dns zone:FILE,... to check a\n"
-    "planned change offline before publishing it.\n"
+    "planned change offline before publishing it. --expect FILE checks\n"
+    "what a sending platform requires (docs/expect.md).\n"
     "\n"
     "Exit status: 0 when nothing fails (warnings allowed), 1 when something\n"
     "fails, 2 for bad usage or when DNS could not be reached at all.\n";
@@ -435,11 +436,242 @@ check_ptr(struct emauth_ctx *ctx, const char *domain, char **ips, size_t nip,
 	}
 }
 
+/*
+ * Expectations (--expect FILE): what a sending platform requires of a
+ * customer domain, one expectation a line (docs/expect.md):
+ *   spf-include HOST          the SPF tree includes HOST
+ *   dkim-cname SELECTOR TARGET  SELECTOR._domainkey.DOMAIN is a CNAME to
+ *                             TARGET (and a usable key is there)
+ *   dmarc [none|quarantine|reject]  a DMARC policy, at least this strict
+ *   dmarc-rua mailto:ADDR     the DMARC record sends aggregate reports
+ *                             to ADDR
+ *   return-path NAME          NAME has an SPF record or an MX
+ * "{domain}" in a value stands for the domain checked; "#" starts a
+ * comment. Bounded: 64 expectations, lines of 1,000 bytes.
+ */
+struct expect {
+	char kind[16];
+	char a[300], b[300];
+	unsigned line;
+};
+
+static void
+subst(const char *in, const char *domain, char *out, size_t size)
+{
+	size_t o = 0;
+	for (size_t i = 0; in[i] && o + 1 < size; i++) {
+		if (strncmp(in + i, "{domain}", 8) == 0) {
+			for (size_t k = 0; domain[k] && o + 1 < size; k++)
+				out[o++] = domain[k];
+			i += 7;
+		} else {
+			out[o++] = in[i];
+		}
+	}
+	out[o] = '\0';
+}
+
+static int
+load_expect(const char *path, struct expect *e, size_t *n)
+{
+	FILE *f = fopen(path, "r");
+	char line[1024];
+	unsigned no = 0;
+	if (f == NULL) {
+		fprintf(
+		    stderr, "emauth check: --expect %s: cannot open\n", path);
+		return EXIT_USAGE;
+	}
+	*n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		no++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			fprintf(stderr, "emauth check: %s:%u: line too long\n",
+			    path, no);
+			fclose(f);
+			return EXIT_USAGE;
+		}
+		char *hash = strchr(line, '#');
+		if (hash)
+			*hash = '\0';
+		char kind[32] = "", a[300] = "", b[300] = "", extra[8] = "";
+		int k = sscanf(line, "%31s %299s %299s %7s", kind, a, b, extra);
+		if (k <= 0)
+			continue;
+		bool ok = (strcmp(kind, "spf-include") == 0 && k == 2) ||
+		          (strcmp(kind, "dkim-cname") == 0 && k == 3) ||
+		          (strcmp(kind, "dmarc") == 0 && k <= 2 &&
+		              (k == 1 || strcmp(a, "none") == 0 ||
+		                  strcmp(a, "quarantine") == 0 ||
+		                  strcmp(a, "reject") == 0)) ||
+		          (strcmp(kind, "dmarc-rua") == 0 && k == 2 &&
+		              strncmp(a, "mailto:", 7) == 0) ||
+		          (strcmp(kind, "return-path") == 0 && k == 2);
+		if (!ok) {
+			fprintf(stderr,
+			    "emauth check: %s:%u: not an expectation: '%s' "
+			    "(see "
+			    "docs/expect.md)\n",
+			    path, no, kind);
+			fclose(f);
+			return EXIT_USAGE;
+		}
+		if (*n >= 64) {
+			fprintf(stderr,
+			    "emauth check: %s: more than 64 expectations\n",
+			    path);
+			fclose(f);
+			return EXIT_USAGE;
+		}
+		struct expect *x = &e[(*n)++];
+		cli_fmt(x->kind, sizeof(x->kind), "%s", kind);
+		cli_fmt(x->a, sizeof(x->a), "%s", a);
+		cli_fmt(x->b, sizeof(x->b), "%s", b);
+		x->line = no;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int
+policy_rank(const char *p)
+{
+	return strcmp(p, "reject") == 0       ? 3
+	       : strcmp(p, "quarantine") == 0 ? 2
+	       : strcmp(p, "none") == 0       ? 1
+	                                      : 0;
+}
+
+static void
+check_expect(struct emauth_ctx *ctx, const char *domain, const struct expect *e,
+    size_t ne, const struct emauth_spf_audit *spf, struct report *r)
+{
+	char a[600], b[600], fix[1200];
+	struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
+	if (d == NULL)
+		return;
+	if (emauth_dmarc_discover(ctx, domain, EMAUTH_DMARC_RFC9989, d) != 0)
+		d->result = EMAUTH_RES_NONE;
+	for (size_t i = 0; i < ne; i++) {
+		subst(e[i].a, domain, a, sizeof(a));
+		subst(e[i].b, domain, b, sizeof(b));
+		if (strcmp(e[i].kind, "spf-include") == 0) {
+			bool found = false;
+			char want[700];
+			cli_fmt(want, sizeof(want), "include:%s", a);
+			for (unsigned k = 1; k < spf->nnodes; k++)
+				found |=
+				    strcasecmp(spf->nodes[k].via, want) == 0;
+			if (found) {
+				add(r, "expect", "pass", NULL,
+				    "the SPF record includes %s", a);
+				continue;
+			}
+			/* The record with the include added before "all". */
+			const char *rec = spf->nodes[0].record;
+			if (rec[0]) {
+				const char *all = strstr(rec, "all");
+				size_t at =
+				    all && all > rec && strchr("-~?+ ", all[-1])
+				        ? (size_t)(all - rec) -
+				              (all[-1] == ' ' ? 0 : 1)
+				        : strlen(rec);
+				cli_fmt(fix, sizeof(fix),
+				    "%s.\tIN\tTXT\t\"%.*sinclude:%s %s\"",
+				    domain, (int)at, rec, a, rec + at);
+			} else {
+				cli_fmt(fix, sizeof(fix),
+				    "%s.\tIN\tTXT\t\"v=spf1 include:%s -all\"",
+				    domain, a);
+			}
+			add(r, "expect", "fail", fix,
+			    "the SPF record must include %s", a);
+		} else if (strcmp(e[i].kind, "dkim-cname") == 0) {
+			struct emauth_dkim_key_info k;
+			emauth_dkim_key_lookup(ctx, a, domain, &k);
+			cli_fmt(fix, sizeof(fix),
+			    "%s._domainkey.%s.\tIN\tCNAME\t%s.", a, domain, b);
+			if (strcasecmp(k.target, b) == 0 && k.usable)
+				add(r, "expect", "pass", NULL,
+				    "%s is delegated to %s", k.name, b);
+			else if (strcasecmp(k.target, b) == 0)
+				add(r, "expect", "fail", NULL,
+				    "%s points to %s, which holds no usable "
+				    "key: %s",
+				    k.name, b, k.problem);
+			else
+				add(r, "expect", "fail", fix,
+				    "%s must be a CNAME to %s%s%s", k.name, b,
+				    k.target[0] ? "; it points to " : "",
+				    k.target);
+		} else if (strcmp(e[i].kind, "dmarc") == 0) {
+			int want = a[0] ? policy_rank(a) : 1;
+			int have = d->result == EMAUTH_RES_PASS
+			               ? policy_rank(emauth_dmarc_policy_name(
+			                     d->policy))
+			               : 0;
+			cli_fmt(fix, sizeof(fix),
+			    "_dmarc.%s.\tIN\tTXT\t\"v=DMARC1; p=%s\"", domain,
+			    a[0] ? a : "none");
+			if (have >= want)
+				add(r, "expect", "pass", NULL,
+				    "a DMARC policy applies (%s)",
+				    emauth_dmarc_policy_name(d->policy));
+			else
+				add(r, "expect", "fail", fix,
+				    "a DMARC policy of at least %s is "
+				    "required%s%s",
+				    a[0] ? a : "none", have ? "; it is " : "",
+				    have ? emauth_dmarc_policy_name(d->policy)
+				         : "");
+		} else if (strcmp(e[i].kind, "dmarc-rua") == 0) {
+			bool found = d->policy_domain[0] &&
+			             strstr(d->record.rua, a) != NULL;
+			if (found)
+				add(r, "expect", "pass", NULL,
+				    "aggregate reports go to %s", a);
+			else
+				add(r, "expect", "fail", NULL,
+				    "the DMARC record must send aggregate "
+				    "reports "
+				    "to %s (add it to rua=)",
+				    a);
+		} else if (strcmp(e[i].kind, "return-path") == 0) {
+			struct emauth_spf_audit *ra = malloc(sizeof(*ra));
+			struct emauth_mx_info *mx = malloc(sizeof(*mx));
+			bool ok = false;
+			if (ra && mx) {
+				emauth_spf_audit(ctx, a, ra);
+				emauth_mx_lookup(ctx, a, mx);
+				ok = ra->has_record || mx->n > 0;
+			}
+			cli_fmt(fix, sizeof(fix),
+			    "%s.\tIN\tTXT\t\"v=spf1 include:... -all\"  (the "
+			    "platform's SPF host), or the CNAME the platform "
+			    "gives",
+			    a);
+			if (ok)
+				add(r, "expect", "pass", NULL,
+				    "the return path %s has %s", a,
+				    ra->has_record ? "an SPF record" : "an MX");
+			else
+				add(r, "expect", "fail", fix,
+				    "the return path %s needs an SPF record or "
+				    "an MX",
+				    a);
+			free(ra);
+			free(mx);
+		}
+	}
+	free(d);
+}
+
 static void
 print_text(const char *domain, const struct report *r, bool color,
     const char *verdict, const char *provider)
 {
-	const char *areas[] = {"spf", "dmarc", "dkim", "mx", "ptr", NULL};
+	const char *areas[] = {
+	    "spf", "dmarc", "dkim", "mx", "ptr", "expect", NULL};
 	printf("emauth check %s\n", domain);
 	for (int a = 0; areas[a]; a++) {
 		bool head = false;
@@ -478,10 +710,11 @@ cmd_check(int argc, char **argv)
 	    {"dns", required_argument, NULL, 'd'},
 	    {"json", no_argument, NULL, 'j'},
 	    {"no-color", no_argument, NULL, 'C'},
+	    {"expect", required_argument, NULL, 'e'},
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	char *sels[16], *ips[16];
 	size_t nsel = 0, nip = 0;
-	const char *dns = NULL;
+	const char *dns = NULL, *expect_file = NULL;
 	bool json = false, nocolor = false;
 	int c, rc;
 
@@ -509,6 +742,9 @@ cmd_check(int argc, char **argv)
 		case 'C':
 			nocolor = true;
 			break;
+		case 'e':
+			expect_file = optarg;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -526,6 +762,12 @@ cmd_check(int argc, char **argv)
 	if (dl == 0 || strchr(domain, ' ') || strchr(domain, '@'))
 		return cli_usage_error(
 		    "check", "'%s' is not a domain name", argv[optind]);
+
+	static struct expect expects[64];
+	size_t nexpect = 0;
+	if (expect_file &&
+	    (rc = load_expect(expect_file, expects, &nexpect)) != 0)
+		return rc;
 
 	struct emauth_ctx *ctx;
 	if (emauth_ctx_new(&ctx) != 0)
@@ -547,6 +789,7 @@ cmd_check(int argc, char **argv)
 	check_dkim(ctx, domain, sels, nsel, r);
 	check_mx(ctx, domain, r, mx);
 	check_ptr(ctx, domain, ips, nip, mx, r);
+	check_expect(ctx, domain, expects, nexpect, a, r);
 
 	unsigned counts[4] = {0, 0, 0, 0}; /* pass warn fail info */
 	bool spf_ok = a->has_record && a->total_lookups <= 10;
