@@ -120,6 +120,11 @@ quoted_string(struct p *p, char *out, size_t size, size_t *len)
 			if (p->i + 1 >= p->n)
 				return fail(p, "unterminated quoted string");
 			c = p->s[++p->i];
+			/* quoted-pair = "\" (VCHAR / WSP): no control
+			 * characters, NUL above all. */
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return fail(p, "control character in a quoted "
+				               "string");
 		} else if (c == '\r' || c == '\n') {
 			/* Folding inside a quoted string is allowed. */
 			p->i++;

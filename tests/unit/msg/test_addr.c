@@ -118,6 +118,7 @@ test_attacks(void)
 	    {"jane@", NULL},
 	    {"@bank.example", NULL},
 	    {"\"\"@bank.example", NULL}, /* empty quoted local part */
+	    {"\"\\\x01a\"@bank.example", NULL}, /* quoted control byte */
 	    {"jane@[192.0.2.1]", NULL},
 	    {"jane@bank.example.", NULL},
 	    /* Groups, and empty input. */
