@@ -143,6 +143,10 @@ resinfo(struct ar *p)
 	char *slash = strchr(name, '/');
 	if (slash)
 		*slash = '\0';
+	if (name[0] == '\0') {
+		stop(p, "a method version without a method");
+		return;
+	}
 	ea_fmt(e.method, sizeof(e.method), "%s", name);
 	if (!peek_is(p, '=')) {
 		if (strcmp(e.method, "none") == 0 && o->nresults == 0)

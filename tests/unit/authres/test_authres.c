@@ -191,6 +191,10 @@ test_parse_hostile(void)
 	T_TRUE(!p->complete);
 	T_EQ_INT(p->nresults, 0);
 	free(p);
+	p = parse("example.net; /1=pass; dkim=pass");
+	T_TRUE(!p->complete);
+	T_EQ_INT(p->nresults, 0);
+	free(p);
 	p = parse("example.net; dkim=pass (unterminated comment");
 	T_TRUE(!p->complete);
 	free(p);
