@@ -48,7 +48,7 @@ zone_head() {
 }
 
 # SPF: the record, then published and evaluated.
-if run spf 0 record spf --domain record.example --mx --ip4 198.51.100.0/24 --ip6 2001:db8:5::/48 --all fail; then
+if run spf 0 record spf --no-dns --domain record.example --mx --ip4 198.51.100.0/24 --ip6 2001:db8:5::/48 --all fail; then
 	check spf-text same $'record.example.\tIN\tTXT\t"v=spf1 mx ip4:198.51.100.0/24 ip6:2001:db8:5::/48 -all"'
 	check spf-count grep -q '1 DNS-querying term at the top level' "$tmp/err"
 	{ zone_head; cat "$tmp/out"; } >"$tmp/r.zone"
@@ -63,7 +63,18 @@ run spf-plus-all 2 record spf --all pass && check spf-plus-all grep -q 'never wr
 run spf-bad-ip 2 record spf --ip4 300.1.1.1/24 && check spf-bad-ip grep -q 'not valid' "$tmp/err"
 incs=()
 for i in $(seq 1 11); do incs+=(--include "_spf$i.example.net"); done
-run spf-too-many 2 record spf "${incs[@]}" && check spf-too-many grep -q '11 DNS-querying terms' "$tmp/err"
+run spf-too-many 2 record spf --no-dns "${incs[@]}" && check spf-too-many grep -q '11 DNS lookups in all' "$tmp/err"
+# The includes' own records counted from DNS (here the example zones).
+z=$top/examples/zones
+run spf-include-cost 0 record spf --domain example.com --mx --include _spf.mailplatform.example --dns "zone:$z/mailplatform.example.zone" &&
+	check spf-include-cost grep -q 'include:_spf.mailplatform.example costs 2 DNS lookups' "$tmp/err" &&
+	check spf-total grep -q '3 of 10 DNS lookups in all' "$tmp/err"
+run spf-deep 2 record spf --mx --a --include _spf.crm.deep.example --include _spf.news.deep.example --include _spf.help.deep.example --dns "zone:$z/deep.example.zone" &&
+	check spf-deep grep -q '12 DNS lookups in all; receivers allow 10 (RFC 7208 4.6.4); the costliest include is _spf.crm.deep.example' "$tmp/err"
+run spf-deep-force 0 record spf --force --mx --a --include _spf.crm.deep.example --include _spf.news.deep.example --include _spf.help.deep.example --dns "zone:$z/deep.example.zone" &&
+	check spf-deep-force grep -q 'v=spf1 mx a include:_spf.crm.deep.example' "$tmp/out"
+run spf-missing-include 2 record spf --include nospf.broken.example --dns "zone:$z/broken.example.zone" &&
+	check spf-missing-include grep -q 'include:nospf.broken.example: no SPF record' "$tmp/err"
 run spf-none 0 record spf && check spf-none grep -q 'sends no mail' "$tmp/err"
 
 # DMARC: the record, notes, refusals, and the round trip.

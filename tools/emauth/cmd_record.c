@@ -30,7 +30,8 @@ static const char help[] =
     "usage: emauth record spf [--domain D] [--ip4 ADDR[/CIDR]]... "
     "[--ip6 ADDR[/CIDR]]...\n"
     "                         [--include HOST]... [--mx] [--a]\n"
-    "                         [--all fail|softfail|neutral]\n"
+    "                         [--all fail|softfail|neutral] [--dns SPEC]\n"
+    "                         [--no-dns] [--force]\n"
     "       emauth record dmarc --policy none|quarantine|reject [--domain D]\n"
     "                         [--subdomain-policy P] [--nonexistent-policy P]\n"
     "                         [--rua mailto:ADDR]... [--ruf mailto:ADDR]...\n"
@@ -42,7 +43,10 @@ static const char help[] =
     "       emauth record ptr --ip IP --name HOST\n"
     "\n"
     "Prints the record in master-file form, validated by the parser that\n"
-    "evaluates it. Notes for people go to standard error.\n"
+    "evaluates it. Notes for people go to standard error. For SPF, the\n"
+    "records of the included hosts are looked up (--dns, default the\n"
+    "system resolver; --no-dns to skip) to count the DNS lookups of the\n"
+    "whole record: over 10 is refused unless --force.\n"
     "\n"
     "Exit status: 0 printed; 2 for bad usage or a record that would not be\n"
     "valid (the message says why).\n";
@@ -96,10 +100,15 @@ record_spf(int argc, char **argv)
 	    {"include", required_argument, NULL, 'i'},
 	    {"mx", no_argument, NULL, 'm'}, {"a", no_argument, NULL, 'a'},
 	    {"all", required_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	    {"dns", required_argument, NULL, 'D'},
+	    {"no-dns", no_argument, NULL, 'N'},
+	    {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0}};
 	char rec[4096] = "v=spf1";
-	const char *domain = NULL, *all = "-all";
-	bool mx = false, a = false;
+	const char *domain = NULL, *all = "-all", *dns = NULL;
+	const char *hosts[64];
+	size_t nhosts = 0;
+	bool mx = false, a = false, force = false, no_dns = false;
 	unsigned lookups = 0;
 	char terms[4096] = "", incs[4096] = "";
 	int c;
@@ -122,6 +131,17 @@ record_spf(int argc, char **argv)
 			snprintf(
 			    incs + l, sizeof(incs) - l, " include:%s", optarg);
 			lookups++;
+			if (nhosts < 64)
+				hosts[nhosts++] = optarg;
+			break;
+		case 'D':
+			dns = optarg;
+			break;
+		case 'N':
+			no_dns = true;
+			break;
+		case 'f':
+			force = true;
 			break;
 		case 'm':
 			mx = true;
@@ -174,20 +194,72 @@ record_spf(int argc, char **argv)
 		    "the record is not valid: %s",
 		    d.msg ? emauth_diag_format(&d, msg, sizeof(msg))
 		          : emauth_strerror(rc));
-	if (lookups > 10)
+	/* What each include costs, from the records published now (the
+	 * SPF audit of the include target). */
+	unsigned total = lookups;
+	const char *costliest = NULL;
+	unsigned cost_max = 0;
+	if (nhosts && !no_dns) {
+		struct emauth_ctx *ctx;
+		struct emauth_spf_audit *au = malloc(sizeof(*au));
+		if (au == NULL || emauth_ctx_new(&ctx) != 0)
+			return EXIT_USAGE;
+		if (dns && (rc = cli_set_dns("record spf", ctx, dns)) != 0) {
+			free(au);
+			emauth_ctx_free(ctx);
+			return rc;
+		}
+		for (size_t i = 0; i < nhosts; i++) {
+			emauth_spf_audit(ctx, hosts[i], au);
+			if (!au->has_record) {
+				fprintf(stderr,
+				    "emauth record spf: include:%s: %s\n",
+				    hosts[i],
+				    au->nnodes && au->nodes[0].problem[0]
+				        ? au->nodes[0].problem
+				        : "no usable SPF record");
+				rc = EXIT_USAGE;
+				continue;
+			}
+			fprintf(stderr,
+			    "emauth record spf: include:%s costs %u DNS "
+			    "lookup%s\n",
+			    hosts[i], 1 + au->total_lookups,
+			    au->total_lookups ? "s" : "");
+			total += au->total_lookups;
+			if (1 + au->total_lookups > cost_max) {
+				cost_max = 1 + au->total_lookups;
+				costliest = hosts[i];
+			}
+		}
+		free(au);
+		emauth_ctx_free(ctx);
+		if (rc && !force)
+			return cli_usage_error("record spf",
+			    "an include has no usable SPF record (--force "
+			    "prints the record anyway)");
+	}
+	if (total > 10 && !force)
 		return cli_usage_error("record spf",
-		    "%u DNS-querying terms at the top level alone; receivers "
-		    "allow 10 (RFC 7208 4.6.4)",
-		    lookups);
+		    "%u DNS lookups in all; receivers allow 10 (RFC 7208 "
+		    "4.6.4)%s%s%s (--force prints it anyway)",
+		    total, costliest ? "; the costliest include is " : "",
+		    costliest ? costliest : "", costliest ? "" : "");
 	if (l > 450)
 		fprintf(stderr,
 		    "emauth record spf: note: %zu bytes; answers over 512 "
 		    "bytes need TCP or EDNS at some receivers\n",
 		    l);
-	fprintf(stderr,
-	    "emauth record spf: %u DNS-querying term%s at the top level%s\n",
-	    lookups, lookups == 1 ? "" : "s",
-	    incs[0] ? "; each include adds the terms of its own record" : "");
+	if (nhosts && !no_dns)
+		fprintf(stderr,
+		    "emauth record spf: %u of 10 DNS lookups in all\n", total);
+	else
+		fprintf(stderr,
+		    "emauth record spf: %u DNS-querying term%s at the top "
+		    "level%s\n",
+		    lookups, lookups == 1 ? "" : "s",
+		    incs[0] ? "; each include adds the terms of its own record"
+		            : "");
 	char owner[300];
 	snprintf(owner, sizeof(owner), "%s%s", domain ? domain : "@",
 	    domain ? "." : "");

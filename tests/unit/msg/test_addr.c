@@ -117,7 +117,7 @@ test_attacks(void)
 	    {"jane", NULL},
 	    {"jane@", NULL},
 	    {"@bank.example", NULL},
-	    {"\"\"@bank.example", NULL}, /* empty quoted local part */
+	    {"\"\"@bank.example", NULL},        /* empty quoted local part */
 	    {"\"\\\x01a\"@bank.example", NULL}, /* quoted control byte */
 	    {"jane@[192.0.2.1]", NULL},
 	    {"jane@bank.example.", NULL},
