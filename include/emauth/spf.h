@@ -118,6 +118,27 @@ struct emauth_spf_audit {
 EMAUTH_API int emauth_spf_audit(
     struct emauth_ctx *ctx, const char *domain, struct emauth_spf_audit *out);
 
+struct emauth_spf_flat {
+	char record[4096]; /* the flattened record */
+	unsigned lookups;  /* DNS-querying terms left (kept includes) */
+	unsigned networks; /* ip4:/ip6: terms written */
+	char problem[512]; /* what could not be flattened, or "" */
+};
+
+/**
+ * Flattens the SPF record of @domain: every include and redirect with a
+ * literal target is replaced by the addresses it authorizes (a and mx
+ * resolved now), except the includes named in @keep (left as include:).
+ * A term that cannot be flattened (exists, ptr, a macro) is kept as
+ * written and noted in out->problem. The result is checked with the SPF
+ * parser. It is a snapshot: it must be made again when the included
+ * platforms change their addresses.
+ * @return 0, EMAUTH_ENOTFOUND (no SPF record), EMAUTH_EDNS, EMAUTH_ETOOBIG,
+ *         EMAUTH_EINVAL.
+ */
+EMAUTH_API int emauth_spf_flatten(struct emauth_ctx *ctx, const char *domain,
+    const char *const *keep, size_t nkeep, struct emauth_spf_flat *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -341,3 +341,285 @@ emauth_spf_audit(
 	}
 	return 0;
 }
+
+/* Flattening (emauth_spf_flatten). */
+
+struct flat {
+	struct audit a;
+	const char *const *keep;
+	size_t nkeep;
+	struct ea_buf terms; /* " ip4:... include:..." */
+	char all[8];         /* the final all, e.g. "-all" */
+	struct emauth_spf_flat *out;
+	unsigned depth;
+	int err;
+};
+
+static void flat_note(struct flat *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+flat_note(struct flat *f, const char *fmt, ...)
+{
+	size_t l = strlen(f->out->problem);
+	va_list ap;
+	if (l + 3 >= sizeof(f->out->problem))
+		return;
+	if (l) {
+		f->out->problem[l++] = ';';
+		f->out->problem[l++] = ' ';
+	}
+	va_start(ap, fmt);
+	vsnprintf(f->out->problem + l, sizeof(f->out->problem) - l, fmt, ap);
+	va_end(ap);
+}
+
+/* Adds " [q]ipN:addr/len" unless the same term is already there. */
+static void
+add_net(struct flat *f, const char *q, const struct ea_ip *ip, unsigned len)
+{
+	char text[80], term[100];
+	ea_ip_format(ip, text, sizeof(text));
+	unsigned full = ip->family == 4 ? 32 : 128;
+	if (len < full)
+		ea_fmt(term, sizeof(term), " %sip%d:%s/%u", q, ip->family, text,
+		    len);
+	else
+		ea_fmt(term, sizeof(term), " %sip%d:%s", q, ip->family, text);
+	/* Already there (the same term, whole)? */
+	size_t tl = strlen(term);
+	for (size_t i = 0; f->terms.len >= tl && i + tl <= f->terms.len; i++)
+		if (memcmp(f->terms.p + i, term, tl) == 0 &&
+		    (i + tl == f->terms.len || f->terms.p[i + tl] == ' '))
+			return;
+	ea_buf_adds(&f->terms, term);
+	f->out->networks++;
+}
+
+/* The addresses of @name (A and AAAA), each with its prefix length. */
+static void
+add_host(
+    struct flat *f, const char *q, const char *name, unsigned c4, unsigned c6)
+{
+	static const uint16_t types[] = {EA_DNS_T_A, EA_DNS_T_AAAA};
+	for (size_t t = 0; t < 2; t++) {
+		struct ea_dns_answer ans;
+		if (ea_dns_query(
+		        f->a.res, &f->a.budget, name, types[t], &ans) != 0) {
+			f->err = EMAUTH_ENOMEM;
+			return;
+		}
+		if (ans.status == EA_DNS_TEMPFAIL)
+			f->err = EMAUTH_EDNS;
+		for (size_t i = 0; i < ans.n; i++) {
+			struct ea_ip ip;
+			if (ea_dns_addr(&ans.rr[i], &ip) != 0)
+				continue;
+			unsigned len = ip.family == 4 ? c4 : c6;
+			unsigned full = ip.family == 4 ? 32 : 128;
+			/* The network of the address under its prefix. */
+			struct ea_ip net = ip;
+			uint8_t *b = net.a; /* IPv4 in the first 4 bytes */
+			for (unsigned bit = len; bit < full; bit++)
+				b[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+			add_net(f, q, &net, len);
+		}
+		ea_dns_answer_release(&ans);
+	}
+}
+
+static bool
+kept(const struct flat *f, struct emauth_span target)
+{
+	for (size_t i = 0; i < f->nkeep; i++)
+		if (ea_span_ieq_str(target, f->keep[i]))
+			return true;
+	return false;
+}
+
+/* Flattens the record of @name. @top: its qualifiers and all count (the
+ * root and redirect targets); inside an include only pass terms can
+ * make the include match. */
+static void
+flatten_domain(struct flat *f, const char *name, bool top)
+{
+	if (f->err || ++f->depth > EA_SPF_DEPTH_MAX) {
+		if (!f->err)
+			flat_note(f, "nesting deeper than %d at %s",
+			    EA_SPF_DEPTH_MAX, name);
+		f->depth--;
+		return;
+	}
+	struct ea_buf rec;
+	char problem[300];
+	ea_buf_init(&rec, EA_SPF_RECORD_MAX + 1);
+	int got = fetch(&f->a, name, &rec, problem, sizeof(problem));
+	if (got <= 0) {
+		if (got < 0 && strncmp(problem, "DNS ", 4) == 0)
+			f->err = EMAUTH_EDNS;
+		flat_note(
+		    f, "%s: %s", name, got < 0 ? problem : "no SPF record");
+		ea_buf_release(&rec);
+		f->depth--;
+		return;
+	}
+	struct ea_spf_record r;
+	if (ea_spf_record_parse(ea_span(rec.p, rec.len), &r, NULL) != 0) {
+		flat_note(f, "%s: the record is not valid", name);
+		ea_buf_release(&rec);
+		f->depth--;
+		return;
+	}
+	/* RFC 7208 §6.1: redirect is ignored when the record has all. */
+	bool has_all = false;
+	for (size_t i = 0; i < r.n; i++)
+		has_all |= r.terms[i].kind == SPF_ALL;
+	for (size_t i = 0; i < r.n && !f->err; i++) {
+		const struct spf_term *t = &r.terms[i];
+		bool pass = t->qualifier == EMAUTH_RES_PASS;
+		const char *q = !top || pass                          ? ""
+		                : t->qualifier == EMAUTH_RES_FAIL     ? "-"
+		                : t->qualifier == EMAUTH_RES_SOFTFAIL ? "~"
+		                                                      : "?";
+		bool modifier = t->kind == SPF_REDIRECT || t->kind == SPF_EXP ||
+		                t->kind == SPF_UNKNOWN_MOD;
+		if (!top && !pass && !modifier && t->kind != SPF_ALL)
+			continue; /* cannot make the include match */
+		char target[300];
+		ea_fmt(target, sizeof(target), "%.*s",
+		    (int)(t->domain.len ? t->domain.len : strlen(name)),
+		    t->domain.len ? (const char *)t->domain.p : name);
+		bool macro =
+		    t->domain.len && memchr(t->domain.p, '%', t->domain.len);
+		switch (t->kind) {
+		case SPF_IP4:
+		case SPF_IP6:
+			add_net(f, q, &t->ip,
+			    t->kind == SPF_IP4 ? t->cidr4 : t->cidr6);
+			break;
+		case SPF_A:
+			if (macro)
+				goto keep_term;
+			add_host(f, q, target, t->cidr4, t->cidr6);
+			break;
+		case SPF_MX: {
+			if (macro)
+				goto keep_term;
+			struct ea_dns_answer ans;
+			if (ea_dns_query(f->a.res, &f->a.budget, target,
+			        EA_DNS_T_MX, &ans) != 0) {
+				f->err = EMAUTH_ENOMEM;
+				break;
+			}
+			if (ans.status == EA_DNS_TEMPFAIL)
+				f->err = EMAUTH_EDNS;
+			for (size_t k = 0; k < ans.n && k < 10; k++) {
+				uint16_t pref;
+				char host[EA_DNS_PRES_MAX];
+				if (ea_dns_mx(ans.rr[k].rdata, &pref, host,
+				        sizeof(host)) == 0 &&
+				    host[0] && strcmp(host, ".") != 0)
+					add_host(
+					    f, q, host, t->cidr4, t->cidr6);
+			}
+			ea_dns_answer_release(&ans);
+			break;
+		}
+		case SPF_INCLUDE:
+			if (macro || kept(f, t->domain)) {
+				if (!macro)
+					f->out->lookups++;
+				goto keep_term;
+			}
+			flatten_domain(f, target, false);
+			break;
+		case SPF_REDIRECT:
+			if (has_all)
+				break;
+			if (macro)
+				goto keep_term;
+			/* The target's record stands for this one: at the
+			 * top its all is the final one. */
+			flatten_domain(f, target, top);
+			break;
+		case SPF_ALL:
+			if (top && f->all[0] == '\0')
+				ea_fmt(f->all, sizeof(f->all), "%sall",
+				    pass ? "+" : q);
+			break;
+		case SPF_EXP:
+		case SPF_UNKNOWN_MOD:
+			break;
+		default: /* exists, ptr */
+		keep_term:
+			if (t->kind != SPF_INCLUDE)
+				f->out->lookups++;
+			ea_buf_addc(&f->terms, ' ');
+			ea_buf_add(&f->terms, t->text.p, t->text.len);
+			if (t->kind != SPF_INCLUDE || macro)
+				flat_note(f, "%.*s kept as written (%s)",
+				    (int)t->text.len, (const char *)t->text.p,
+				    macro ? "depends on the message"
+				          : "cannot be resolved in advance");
+			break;
+		}
+	}
+	ea_spf_record_release(&r);
+	ea_buf_release(&rec);
+	f->depth--;
+}
+
+int
+emauth_spf_flatten(struct emauth_ctx *ctx, const char *domain,
+    const char *const *keep, size_t nkeep, struct emauth_spf_flat *out)
+{
+	struct flat f;
+
+	memset(out, 0, sizeof(*out));
+	if (domain == NULL || domain[0] == '\0' ||
+	    strlen(domain) > EA_DNS_NAME_MAX)
+		return EMAUTH_EINVAL;
+	memset(&f, 0, sizeof(f));
+	f.keep = keep;
+	f.nkeep = nkeep;
+	f.out = out;
+	f.a.res = ea_ctx_resolver(ctx);
+	if (f.a.res == NULL)
+		return EMAUTH_EDNS;
+	f.a.budget.max_queries = 400;
+	ea_dns_budget_start(&f.a.budget, f.a.res);
+	ea_buf_init(&f.terms, sizeof(out->record));
+
+	struct ea_buf probe;
+	char problem[300];
+	ea_buf_init(&probe, EA_SPF_RECORD_MAX + 1);
+	int got = fetch(&f.a, domain, &probe, problem, sizeof(problem));
+	ea_buf_release(&probe);
+	if (got <= 0) {
+		ea_buf_release(&f.terms);
+		ea_fmt(out->problem, sizeof(out->problem), "%s",
+		    got < 0 ? problem : "no SPF record");
+		return got < 0 && strncmp(problem, "DNS ", 4) == 0
+		           ? EMAUTH_EDNS
+		           : EMAUTH_ENOTFOUND;
+	}
+	flatten_domain(&f, domain, true);
+	int rc = f.err ? f.err : f.terms.err;
+	if (rc == 0) {
+		ea_fmt(out->record, sizeof(out->record), "v=spf1%.*s %s",
+		    (int)f.terms.len, f.terms.p ? f.terms.p : "",
+		    f.all[0] ? f.all : "?all");
+		if (strlen(out->record) + 1 >= sizeof(out->record))
+			rc = EMAUTH_ETOOBIG;
+		else {
+			struct ea_spf_record chk;
+			if (ea_spf_record_parse(
+			        ea_span_str(out->record), &chk, NULL) != 0)
+				rc = EMAUTH_EINVAL;
+			else
+				ea_spf_record_release(&chk);
+		}
+	}
+	ea_buf_release(&f.terms);
+	return rc;
+}

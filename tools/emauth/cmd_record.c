@@ -32,6 +32,7 @@ static const char help[] =
     "                         [--include HOST]... [--mx] [--a]\n"
     "                         [--all fail|softfail|neutral] [--dns SPEC]\n"
     "                         [--no-dns] [--force]\n"
+    "       emauth record spf --flatten DOMAIN [--keep HOST]... [--dns SPEC]\n"
     "       emauth record dmarc --policy none|quarantine|reject [--domain D]\n"
     "                         [--subdomain-policy P] [--nonexistent-policy P]\n"
     "                         [--rua mailto:ADDR]... [--ruf mailto:ADDR]...\n"
@@ -90,6 +91,57 @@ print_txt(const char *owner, const char *rec)
 	printf(" )\n");
 }
 
+/* emauth record spf --flatten DOMAIN [--keep HOST]... */
+static int
+flatten_spf(const char *domain, const char *const *keep, size_t nkeep,
+    const char *dns, bool force)
+{
+	struct emauth_ctx *ctx;
+	struct emauth_spf_flat *f = malloc(sizeof(*f));
+	int rc;
+
+	if (f == NULL || emauth_ctx_new(&ctx) != 0)
+		return EXIT_USAGE;
+	if (dns && (rc = cli_set_dns("record spf", ctx, dns)) != 0) {
+		free(f);
+		emauth_ctx_free(ctx);
+		return rc;
+	}
+	rc = emauth_spf_flatten(ctx, domain, keep, nkeep, f);
+	emauth_ctx_free(ctx);
+	if (rc != 0) {
+		fprintf(stderr, "emauth record spf: --flatten %s: %s%s%s\n",
+		    domain, emauth_strerror(rc), f->problem[0] ? ": " : "",
+		    f->problem);
+		free(f);
+		return EXIT_USAGE;
+	}
+	if (f->problem[0])
+		fprintf(stderr, "emauth record spf: note: %s\n", f->problem);
+	fprintf(stderr,
+	    "emauth record spf: %u address terms, %u DNS lookup%s left; "
+	    "note: a flattened record is a snapshot: make it again whenever "
+	    "an included platform changes its addresses\n",
+	    f->networks, f->lookups, f->lookups == 1 ? "" : "s");
+	size_t len = strlen(f->record);
+	if (len > 450)
+		fprintf(stderr,
+		    "emauth record spf: note: %zu bytes: answers over 512 "
+		    "bytes need TCP or EDNS at some receivers\n",
+		    len);
+	if (f->lookups > 10 && !force) {
+		free(f);
+		return cli_usage_error("record spf",
+		    "still over 10 DNS lookups after flattening (--force "
+		    "prints it anyway)");
+	}
+	char owner[300];
+	snprintf(owner, sizeof(owner), "%s.", domain);
+	print_txt(owner, f->record);
+	free(f);
+	return 0;
+}
+
 static int
 record_spf(int argc, char **argv)
 {
@@ -102,8 +154,12 @@ record_spf(int argc, char **argv)
 	    {"all", required_argument, NULL, 'l'},
 	    {"dns", required_argument, NULL, 'D'},
 	    {"no-dns", no_argument, NULL, 'N'},
-	    {"force", no_argument, NULL, 'f'}, {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0}};
+	    {"force", no_argument, NULL, 'f'},
+	    {"flatten", required_argument, NULL, 'F'},
+	    {"keep", required_argument, NULL, 'K'},
+	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
+	const char *flatten = NULL, *keep[32];
+	size_t nkeep = 0;
 	char rec[4096] = "v=spf1";
 	const char *domain = NULL, *all = "-all", *dns = NULL;
 	const char *hosts[64];
@@ -143,6 +199,15 @@ record_spf(int argc, char **argv)
 		case 'f':
 			force = true;
 			break;
+		case 'F':
+			flatten = optarg;
+			break;
+		case 'K':
+			if (nkeep == 32)
+				return cli_usage_error(
+				    "record spf", "at most 32 --keep");
+			keep[nkeep++] = optarg;
+			break;
 		case 'm':
 			mx = true;
 			break;
@@ -173,6 +238,8 @@ record_spf(int argc, char **argv)
 	if (optind < argc)
 		return cli_usage_error(
 		    "record spf", "unexpected argument '%s'", argv[optind]);
+	if (flatten)
+		return flatten_spf(flatten, keep, nkeep, dns, force);
 	/* mx and a first (the domain's own servers), then addresses, then
 	 * includes, then all. */
 	size_t l = strlen(rec);
