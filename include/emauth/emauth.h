@@ -93,6 +93,22 @@ EMAUTH_API int emauth_ctx_set_dns(
     struct emauth_ctx *ctx, const char *spec, struct emauth_diag *diag);
 
 /**
+ * Keeps every DNS answer this context receives from now on, for
+ * emauth_ctx_save_zone() (opens the resolver first if need be).
+ * @return 0, EMAUTH_ENOMEM, EMAUTH_EDNS (no resolver could be opened).
+ */
+EMAUTH_API int emauth_ctx_record_dns(struct emauth_ctx *ctx);
+
+/**
+ * Writes the answers kept since emauth_ctx_record_dns() to @path as an
+ * RFC 1035 master file that --dns zone:PATH replays. The file is written
+ * whole or not at all (a temporary file renamed into place).
+ * @return 0, EMAUTH_EINVAL (not recording), EMAUTH_EIO (with @diag).
+ */
+EMAUTH_API int emauth_ctx_save_zone(
+    struct emauth_ctx *ctx, const char *path, struct emauth_diag *diag);
+
+/**
  * Sets the per-query timeout and the total time budget, in milliseconds, of
  * one evaluation (for example one SPF check_host() with all its recursion).
  * Defaults: 5000 and 20000 (RFC 7208 §4.6.4 suggests at least 20 seconds).

@@ -10,6 +10,9 @@
 
 #include "alloc.h"
 #include "ctx.h"
+#include "diag.h"
+#include "span.h"
+#include "../dns/resolver.h"
 #include "limits.h"
 
 int
@@ -123,4 +126,40 @@ ea_ctx_log(struct emauth_ctx *ctx, int level, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	ctx->log(ctx->log_arg, level, msg);
+}
+
+int
+emauth_ctx_record_dns(struct emauth_ctx *ctx)
+{
+	if (ea_ctx_resolver(ctx) == NULL)
+		return EMAUTH_EDNS;
+	return ea_dns_recorder_wrap(&ctx->res);
+}
+
+int
+emauth_ctx_save_zone(
+    struct emauth_ctx *ctx, const char *path, struct emauth_diag *diag)
+{
+	char tmp[4096];
+	if (!ctx->res_open)
+		return EMAUTH_EINVAL;
+	ea_fmt(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (f == NULL) {
+		ea_diag_set(diag, EMAUTH_EIO, "save-zone", ea_span_str(path), 0,
+		    "cannot create the file");
+		return EMAUTH_EIO;
+	}
+	int rc = ea_dns_recorder_save(&ctx->res, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = EMAUTH_EIO;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = EMAUTH_EIO;
+	if (rc != 0) {
+		remove(tmp);
+		if (rc == EMAUTH_EIO)
+			ea_diag_set(diag, EMAUTH_EIO, "save-zone",
+			    ea_span_str(path), 0, "cannot write the file");
+	}
+	return rc;
 }

@@ -14,6 +14,8 @@
 #include "../common/internal.h"
 #include "name.h"
 
+#include <stdio.h>
+
 enum {
 	EA_DNS_T_A = 1,
 	EA_DNS_T_NS = 2,
@@ -117,5 +119,11 @@ int ea_dns_zone_new(
 int ea_dns_from_spec(
     const char *spec, struct ea_resolver *out, struct emauth_diag *diag);
 void ea_resolver_release(struct ea_resolver *r);
+
+/* Wraps @r so that it keeps every answer (recorder.c), and writes them as
+ * a master file. ea_dns_recorder_save returns 0, EMAUTH_EINVAL (not a
+ * recorder), EMAUTH_EIO, EMAUTH_ENOMEM. */
+int ea_dns_recorder_wrap(struct ea_resolver *r);
+int ea_dns_recorder_save(struct ea_resolver *r, FILE *f);
 
 #endif

@@ -145,6 +145,18 @@ printf 'spf-include\n' >"$tmp/bad.expect"
 run expect-bad 2 check example.com --dns "$dns" --expect "$tmp/bad.expect" &&
 	grep -q 'bad.expect:1: not an expectation' "$tmp/err" && echo "ok cli/check/expect-bad-message" ||
 	{ echo "not ok cli/check/expect-bad-message"; fails=$((fails + 1)); }
+# --save-zone: the answers used, replayed offline, give the same report;
+# an unwritable path is an error that leaves nothing behind.
+if run save-zone 0 check example.com --dns "$dns" --selector demo2026 --ip 203.0.113.140 --json --save-zone "$tmp/saved.zone"; then
+	cp "$tmp/out" "$tmp/first.json"
+	run save-zone-replay 0 check example.com --dns "zone:$tmp/saved.zone" --selector demo2026 --ip 203.0.113.140 --json &&
+		cmp -s "$tmp/out" "$tmp/first.json" && echo "ok cli/check/save-zone-replay" ||
+		{ echo "not ok cli/check/save-zone-replay"; fails=$((fails + 1)); }
+fi
+run save-zone-bad 2 check example.com --dns "$dns" --save-zone "$tmp/no/such/dir/x.zone" &&
+	grep -q 'save-zone' "$tmp/err" && [ ! -e "$tmp/no/such/dir/x.zone.tmp" ] &&
+	echo "ok cli/check/save-zone-unwritable" ||
+	{ echo "not ok cli/check/save-zone-unwritable"; fails=$((fails + 1)); }
 run usage 2 check && grep -q 'exactly one DOMAIN' "$tmp/err" && echo "ok cli/check/usage" ||
 	{ echo "not ok cli/check/usage"; fails=$((fails + 1)); }
 [ "$fails" -eq 0 ]

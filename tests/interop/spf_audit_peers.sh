@@ -76,4 +76,16 @@ for domain in deep.example example.com; do
 		fails=$((fails + 1))
 	fi
 done
+# --save-zone on the live run, then the saved file replayed offline: the
+# same report.
+"$build/emauth" check example.com --selector demo2026 --ip 203.0.113.140 \
+	--dns server:127.0.0.1 --json --save-zone saved.zone >live.json
+"$build/emauth" check example.com --selector demo2026 --ip 203.0.113.140 \
+	--dns zone:saved.zone --json >replay.json
+if cmp -s live.json replay.json; then
+	echo "ok spf-audit-peers/save-zone-replay"
+else
+	echo "not ok spf-audit-peers/save-zone-replay"
+	fails=$((fails + 1))
+fi
 [ "$fails" -eq 0 ]

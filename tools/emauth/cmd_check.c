@@ -31,7 +31,8 @@
 
 static const char help[] =
     "usage: emauth check DOMAIN [--selector S]... [--ip IP]... [--dns SPEC]\n"
-    "                    [--expect FILE] [--json] [--no-color]\n"
+    "                    [--expect FILE] [--save-zone FILE] [--json]\n"
+    "                    [--no-color]\n"
     "\n"
     "Audits the mail authentication records of DOMAIN: SPF (the include\n"
     "tree and its DNS lookup count), DMARC, DKIM (the selectors given, or a\n"
@@ -40,7 +41,10 @@ static const char help[] =
     "Every finding has a status (pass, warn, fail, info) and, when something\n"
     "is wrong, the record to publish. Use --dns zone:FILE,... to check a\n"
     "planned change offline before publishing it. --expect FILE checks\n"
-    "what a sending platform requires (docs/expect.md).\n"
+    "what a sending platform requires (docs/expect.md). --save-zone FILE\n"
+    "writes every DNS answer the run used as a master file, to replay it\n"
+    "offline (--dns zone:FILE), attach it to a ticket, or edit it to try a\n"
+    "fix.\n"
     "\n"
     "Exit status: 0 when nothing fails (warnings allowed), 1 when something\n"
     "fails, 2 for bad usage or when DNS could not be reached at all.\n";
@@ -711,10 +715,11 @@ cmd_check(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"no-color", no_argument, NULL, 'C'},
 	    {"expect", required_argument, NULL, 'e'},
+	    {"save-zone", required_argument, NULL, 'z'},
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	char *sels[16], *ips[16];
 	size_t nsel = 0, nip = 0;
-	const char *dns = NULL, *expect_file = NULL;
+	const char *dns = NULL, *expect_file = NULL, *save_zone = NULL;
 	bool json = false, nocolor = false;
 	int c, rc;
 
@@ -744,6 +749,9 @@ cmd_check(int argc, char **argv)
 			break;
 		case 'e':
 			expect_file = optarg;
+			break;
+		case 'z':
+			save_zone = optarg;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -775,6 +783,11 @@ cmd_check(int argc, char **argv)
 	if (dns && (rc = cli_set_dns("check", ctx, dns)) != 0) {
 		emauth_ctx_free(ctx);
 		return rc;
+	}
+	if (save_zone && emauth_ctx_record_dns(ctx) != 0) {
+		fprintf(stderr, "emauth check: DNS could not be reached\n");
+		emauth_ctx_free(ctx);
+		return EXIT_USAGE;
 	}
 	struct report *r = calloc(1, sizeof(*r));
 	struct emauth_spf_audit *a = malloc(sizeof(*a));
@@ -909,6 +922,18 @@ cmd_check(int argc, char **argv)
 		}
 	}
 	rc = spf_down && dmarc_down ? EXIT_USAGE : counts[2] ? 1 : 0;
+	if (save_zone) {
+		struct emauth_diag zd;
+		char msg[600];
+		memset(&zd, 0, sizeof(zd));
+		if (emauth_ctx_save_zone(ctx, save_zone, &zd) != 0) {
+			fprintf(stderr, "emauth check: --save-zone %s: %s\n",
+			    save_zone,
+			    zd.msg ? emauth_diag_format(&zd, msg, sizeof(msg))
+			           : "cannot write");
+			rc = EXIT_USAGE;
+		}
+	}
 	if (rc == EXIT_USAGE)
 		fprintf(stderr, "emauth check: DNS could not be reached\n");
 	free(r);
