@@ -93,6 +93,16 @@ EMAUTH_API int emauth_ctx_set_dns(
     struct emauth_ctx *ctx, const char *spec, struct emauth_diag *diag);
 
 /**
+ * DNS use so far: @asked, the queries the protocols made; @sent, those
+ * that went past emauth's answer cache to the resolver (libunbound, which
+ * caches too) — equal to @asked for the zone back end.
+ */
+EMAUTH_API void emauth_ctx_dns_stats(
+    struct emauth_ctx *ctx, unsigned long *asked, unsigned long *sent);
+/** Switches emauth's answer cache (system back end) on or off. */
+EMAUTH_API void emauth_ctx_set_dns_cache(struct emauth_ctx *ctx, int on);
+
+/**
  * Keeps every DNS answer this context receives from now on, for
  * emauth_ctx_save_zone() (opens the resolver first if need be).
  * @return 0, EMAUTH_ENOMEM, EMAUTH_EDNS (no resolver could be opened).

@@ -163,3 +163,21 @@ emauth_ctx_save_zone(
 	}
 	return rc;
 }
+
+void
+emauth_ctx_dns_stats(
+    struct emauth_ctx *ctx, unsigned long *asked, unsigned long *sent)
+{
+	*asked = ctx->res_open ? ctx->res.asked : 0;
+	*sent = *asked;
+	if (ctx->res_open && ctx->res.ops->sent)
+		*sent = ctx->res.ops->sent(ctx->res.impl);
+}
+
+void
+emauth_ctx_set_dns_cache(struct emauth_ctx *ctx, int on)
+{
+	struct ea_resolver *r = ea_ctx_resolver(ctx);
+	if (r && r->ops->set_cache)
+		r->ops->set_cache(r->impl, on);
+}

@@ -74,7 +74,8 @@ keep(struct recorder *r, const char *name, uint16_t type,
 	e->type = type;
 	for (size_t i = 0; i < a->n; i++) {
 		struct rec_rr *rr = &e->rr[e->n];
-		rr->rdata = ea_malloc(a->rr[i].rdata.len ? a->rr[i].rdata.len : 1);
+		rr->rdata =
+		    ea_malloc(a->rr[i].rdata.len ? a->rr[i].rdata.len : 1);
 		if (rr->rdata == NULL)
 			continue;
 		memcpy(rr->rdata, a->rr[i].rdata.p, a->rr[i].rdata.len);
@@ -91,7 +92,8 @@ rec_query(void *impl, const char *name, uint16_t type, unsigned timeout_ms,
     struct ea_dns_answer *out)
 {
 	struct recorder *r = impl;
-	int rc = r->inner.ops->query(r->inner.impl, name, type, timeout_ms, out);
+	int rc =
+	    r->inner.ops->query(r->inner.impl, name, type, timeout_ms, out);
 	if (rc == 0)
 		keep(r, name, type, out);
 	return rc;
@@ -117,8 +119,7 @@ rec_done(void *arg, struct ea_dns_answer *ans)
 }
 
 static int
-rec_submit(
-    void *impl, const char *name, uint16_t type, ea_dns_cb cb, void *arg)
+rec_submit(void *impl, const char *name, uint16_t type, ea_dns_cb cb, void *arg)
 {
 	struct recorder *r = impl;
 	struct pending *p = ea_calloc(1, sizeof(*p));
@@ -163,8 +164,23 @@ rec_free(void *impl)
 	ea_free(r);
 }
 
-static const struct ea_resolver_ops rec_ops = {
-    "recorder", rec_query, rec_submit, rec_fd, rec_process, rec_free};
+static unsigned long
+rec_sent(void *impl)
+{
+	struct recorder *r = impl;
+	return r->inner.ops->sent ? r->inner.ops->sent(r->inner.impl) : 0;
+}
+
+static void
+rec_set_cache(void *impl, int on)
+{
+	struct recorder *r = impl;
+	if (r->inner.ops->set_cache)
+		r->inner.ops->set_cache(r->inner.impl, on);
+}
+
+static const struct ea_resolver_ops rec_ops = {"recorder", rec_query,
+    rec_submit, rec_fd, rec_process, rec_free, rec_sent, rec_set_cache};
 
 int
 ea_dns_recorder_wrap(struct ea_resolver *res)

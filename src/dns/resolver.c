@@ -126,6 +126,7 @@ ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b, const char *name,
     uint16_t type, struct ea_dns_answer *out)
 {
 	ea_dns_answer_init(out);
+	r->asked++;
 	if (b) {
 		uint64_t now = ea_dns_now_ms();
 		if (b->queries >= b->max_queries) {

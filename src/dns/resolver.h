@@ -79,12 +79,18 @@ struct ea_resolver_ops {
 	/* Runs the callbacks of completed queries. */
 	int (*process)(void *impl);
 	void (*free)(void *impl);
+	/* Optional (NULL in back ends without a cache or a network): the
+	 * queries that went past the answer cache, and switching that cache
+	 * on or off. */
+	unsigned long (*sent)(void *impl);
+	void (*set_cache)(void *impl, int on);
 };
 
 struct ea_resolver {
 	const struct ea_resolver_ops *ops;
 	void *impl;
 	unsigned query_ms, total_ms;
+	unsigned long asked; /* queries through ea_dns_query */
 };
 
 uint64_t ea_dns_now_ms(void);

@@ -388,7 +388,7 @@ s_free(void *impl)
 }
 
 static const struct ea_resolver_ops store_ops = {
-    "zone", s_query, s_submit, s_fd, s_process, s_free};
+    "zone", s_query, s_submit, s_fd, s_process, s_free, NULL, NULL};
 
 int
 ea_store_resolver(struct ea_store *s, struct ea_resolver *out)

@@ -22,6 +22,8 @@
 struct ubres {
 	struct ub_ctx *ctx;
 	struct ea_dns_cache *cache;
+	bool cache_off;
+	unsigned long sent; /* queries given to libunbound */
 };
 
 /* Turns a ub_result into an answer; @err is libunbound's error code. */
@@ -111,8 +113,10 @@ u_query(void *impl, const char *name, uint16_t type, unsigned timeout_ms,
 	/* The cache key is the name in lower case. */
 	char key[EA_DNS_PRES_MAX];
 	ea_dns_name_escape(ea_span_str(name), true, key, sizeof(key));
-	if (u->cache && ea_dns_cache_get(u->cache, key, type, out))
+	if (u->cache && !u->cache_off &&
+	    ea_dns_cache_get(u->cache, key, type, out))
 		return 0;
+	u->sent++;
 	if (ub_resolve_async(u->ctx, q, type, 1, &w, sync_cb, &id) != 0) {
 		ea_dns_answer_fail(out, "resolver error");
 		return 0;
@@ -133,7 +137,7 @@ u_query(void *impl, const char *name, uint16_t type, unsigned timeout_ms,
 			return 0;
 		}
 	}
-	if (u->cache)
+	if (u->cache && !u->cache_off)
 		ea_dns_cache_put(u->cache, key, type, out);
 	return 0;
 }
@@ -199,8 +203,20 @@ u_free(void *impl)
 	ea_free(u);
 }
 
+static unsigned long
+u_sent(void *impl)
+{
+	return ((struct ubres *)impl)->sent;
+}
+
+static void
+u_set_cache(void *impl, int on)
+{
+	((struct ubres *)impl)->cache_off = !on;
+}
+
 static const struct ea_resolver_ops unbound_ops = {
-    "system", u_query, u_submit, u_fd, u_process, u_free};
+    "system", u_query, u_submit, u_fd, u_process, u_free, u_sent, u_set_cache};
 
 int
 ea_dns_unbound_new(

@@ -10,7 +10,7 @@ build=${1:?build dir}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 emauth=$build/emauth
 z=$top/examples/zones
-dns="zone:$z/example.com.zone,$z/mailplatform.example.zone,$z/reverse.zone,$z/broken.example.zone,$z/deep.example.zone,$z/brokerage.example.zone,$z/clientfirm.example.zone"
+dns="zone:$z/example.com.zone,$z/mailplatform.example.zone,$z/reverse.zone,$z/broken.example.zone,$z/deep.example.zone,$z/brokerage.example.zone,$z/clientfirm.example.zone,$z/lab.example.zone"
 ex=$top/examples/expect
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -125,6 +125,20 @@ if run text 1 check broken.example --dns "$dns" --selector s1; then
 		echo "not ok cli/check/text-report"; fails=$((fails + 1))
 	fi
 fi
+# The rest of the findings, on lab.example's domains.
+if run lax 1 check lax.lab.example --dns "$dns" --selector svc --json; then
+	has lax-plus-all spf fail '+all authorizes every address on the Internet'
+	has lax-ip6 spf warn 'ip6:2001:db8::/32 is wider than /48'
+	has lax-none dmarc warn 'p=none: monitoring only'
+	has lax-sp dmarc info 'subdomains get sp=quarantine'
+	has lax-consent dmarc warn 'reports go to thirdparty.example, which has not authorized them' 'lax.lab.example._report._dmarc.thirdparty.example.	IN	TXT	"v=DMARC1"'
+	jtrue lax-own-rua 'not any("reports go to lax.lab.example" in c["message"] for c in o["checks"])'
+	has lax-service dkim fail 'svc._domainkey.lax.lab.example: key record s= does not allow email'
+	has lax-nullmx mx info 'null MX (RFC 7505)'
+fi
+run twospf 1 check twospf.lab.example --dns "$dns" --json && has twospf spf fail '2 SPF records: receivers return permerror'
+run noall 1 check noall.lab.example --dns "$dns" --json && has noall spf warn 'no all and no redirect'
+
 # Expectations of a platform: each holds or fails with its fix.
 if run expect-client 1 check clientfirm.example --dns "$dns" --expect "$ex/brokerage.expect" --json; then
 	has expect-include expect pass 'the SPF record includes _spf.brokerage.example'

@@ -44,7 +44,8 @@ static const char help[] =
     "what a sending platform requires (docs/expect.md). --save-zone FILE\n"
     "writes every DNS answer the run used as a master file, to replay it\n"
     "offline (--dns zone:FILE), attach it to a ticket, or edit it to try a\n"
-    "fix.\n"
+    "fix. --dns-stats prints the DNS queries made; --no-dns-cache turns\n"
+    "emauth's answer cache off (the system back end).\n"
     "\n"
     "Exit status: 0 when nothing fails (warnings allowed), 1 when something\n"
     "fails, 2 for bad usage or when DNS could not be reached at all.\n";
@@ -243,12 +244,12 @@ check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
 		if (at == NULL)
 			continue;
 		const char *dest = at + 1;
-		size_t dl = strlen(dest), pl = strlen(d->policy_domain);
-		bool inside =
-		    strcasecmp(dest, d->policy_domain) == 0 ||
-		    (dl > pl && dest[dl - pl - 1] == '.' &&
-		        strcasecmp(dest + dl - pl, d->policy_domain) == 0);
-		if (inside)
+		/* RFC 9990: a destination in another organization must
+		 * consent; the same Organizational Domain needs nothing. */
+		char dorg[256];
+		if (emauth_dmarc_org_domain(ctx, dest, EMAUTH_DMARC_RFC9989,
+		        dorg, sizeof(dorg)) == 0 &&
+		    strcasecmp(dorg, d->org_domain) == 0)
 			continue;
 		int ok =
 		    emauth_dmarc_report_authorized(ctx, d->policy_domain, dest);
@@ -716,11 +717,13 @@ cmd_check(int argc, char **argv)
 	    {"no-color", no_argument, NULL, 'C'},
 	    {"expect", required_argument, NULL, 'e'},
 	    {"save-zone", required_argument, NULL, 'z'},
+	    {"dns-stats", no_argument, NULL, 'S'},
+	    {"no-dns-cache", no_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	char *sels[16], *ips[16];
 	size_t nsel = 0, nip = 0;
 	const char *dns = NULL, *expect_file = NULL, *save_zone = NULL;
-	bool json = false, nocolor = false;
+	bool json = false, nocolor = false, stats = false, nocache = false;
 	int c, rc;
 
 	opterr = 0;
@@ -753,6 +756,12 @@ cmd_check(int argc, char **argv)
 		case 'z':
 			save_zone = optarg;
 			break;
+		case 'S':
+			stats = true;
+			break;
+		case 'c':
+			nocache = true;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -784,6 +793,8 @@ cmd_check(int argc, char **argv)
 		emauth_ctx_free(ctx);
 		return rc;
 	}
+	if (nocache)
+		emauth_ctx_set_dns_cache(ctx, 0);
 	if (save_zone && emauth_ctx_record_dns(ctx) != 0) {
 		fprintf(stderr, "emauth check: DNS could not be reached\n");
 		emauth_ctx_free(ctx);
@@ -922,6 +933,14 @@ cmd_check(int argc, char **argv)
 		}
 	}
 	rc = spf_down && dmarc_down ? EXIT_USAGE : counts[2] ? 1 : 0;
+	if (stats) {
+		unsigned long asked, sent;
+		emauth_ctx_dns_stats(ctx, &asked, &sent);
+		fprintf(stderr,
+		    "emauth check: DNS: %lu queries asked, %lu past the answer "
+		    "cache\n",
+		    asked, sent);
+	}
 	if (save_zone) {
 		struct emauth_diag zd;
 		char msg[600];
