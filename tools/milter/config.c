@@ -1,0 +1,630 @@
+/*
+ * config.c: reading emauth-milter's configuration (see config.h). The
+ * formats are OpenDKIM's: opendkim.conf(5) keys, a KeyTable of "NAME
+ * DOMAIN:SELECTOR:KEYFILE" lines, a SigningTable of "PATTERN NAME" lines
+ * (refile: makes the patterns wildcards, "*" matching any run of
+ * characters), and host lists of addresses, networks and names (".name"
+ * for a whole domain), one a line in a file or comma-separated.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct reader {
+	const char *path;
+	unsigned line;
+	char *err;
+	size_t errsize;
+};
+
+static int
+fail(struct reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct reader *r, const char *fmt, ...)
+{
+	va_list ap;
+	int n = snprintf(r->err, r->errsize, "%s:%u: ", r->path, r->line);
+	if (n < 0 || (size_t)n >= r->errsize)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(r->err + n, r->errsize - (size_t)n, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void
+warnf(char *warn, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+warnf(char *warn, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	if (warn == NULL)
+		return;
+	size_t l = strlen(warn);
+	if (l + 2 >= size)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(warn + l, size - l, fmt, ap);
+	va_end(ap);
+	l = strlen(warn);
+	if (l + 1 < size) {
+		warn[l] = '\n';
+		warn[l + 1] = '\0';
+	}
+}
+
+/* Reads the next non-empty, non-comment line of @f into @buf, trimmed.
+ * Returns 1, 0 at the end, -1 for a line too long or a NUL byte. */
+static int
+next_line(FILE *f, struct reader *r, char *buf, size_t size)
+{
+	while (fgets(buf, (int)size, f)) {
+		r->line++;
+		size_t n = strlen(buf);
+		if (n + 1 == size && buf[n - 1] != '\n' && !feof(f))
+			return fail(r, "line longer than %zu bytes", size - 2);
+		char *hash = strchr(buf, '#');
+		if (hash)
+			*hash = '\0';
+		n = strlen(buf);
+		while (n && isspace((unsigned char)buf[n - 1]))
+			buf[--n] = '\0';
+		size_t s = 0;
+		while (buf[s] && isspace((unsigned char)buf[s]))
+			s++;
+		if (s)
+			memmove(buf, buf + s, n - s + 1);
+		if (buf[0])
+			return 1;
+	}
+	return 0;
+}
+
+/* Splits "first rest" at the first run of whitespace. */
+static char *
+split(char *line)
+{
+	char *p = line;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0')
+		return p;
+	*p++ = '\0';
+	while (*p && isspace((unsigned char)*p))
+		p++;
+	return p;
+}
+
+static int
+copy(struct reader *r, const char *key, const char *v, char *out, size_t size)
+{
+	if (strlen(v) >= size)
+		return fail(r, "%s: value longer than %zu bytes", key, size - 1);
+	memcpy(out, v, strlen(v) + 1);
+	return 0;
+}
+
+static int
+boolean(struct reader *r, const char *key, const char *v, bool *out)
+{
+	if (!strcasecmp(v, "yes") || !strcasecmp(v, "true") ||
+	    !strcasecmp(v, "1") || !strcasecmp(v, "on"))
+		*out = true;
+	else if (!strcasecmp(v, "no") || !strcasecmp(v, "false") ||
+	         !strcasecmp(v, "0") || !strcasecmp(v, "off"))
+		*out = false;
+	else
+		return fail(r, "%s: '%s' is not yes or no", key, v);
+	return 0;
+}
+
+/* One host-list entry: an address, a network, or a host name. */
+static int
+parse_net(struct reader *r, const char *s, struct mc_net *n)
+{
+	char buf[300];
+	memset(n, 0, sizeof(*n));
+	if (strlen(s) >= sizeof(buf))
+		return fail(r, "host entry too long");
+	strcpy(buf, s);
+	char *slash = strchr(buf, '/');
+	long bits = -1;
+	if (slash) {
+		char *end;
+		*slash = '\0';
+		bits = strtol(slash + 1, &end, 10);
+		if (*end || end == slash + 1)
+			return fail(r, "'%s': bad prefix length", s);
+	}
+	if (inet_pton(AF_INET, buf, n->addr) == 1) {
+		n->family = 4;
+		n->bits = bits < 0 ? 32 : (unsigned)bits;
+		if (bits > 32)
+			return fail(r, "'%s': an IPv4 prefix is at most /32", s);
+	} else if (inet_pton(AF_INET6, buf, n->addr) == 1) {
+		n->family = 6;
+		n->bits = bits < 0 ? 128 : (unsigned)bits;
+		if (bits > 128)
+			return fail(r, "'%s': an IPv6 prefix is at most /128", s);
+	} else {
+		if (slash)
+			return fail(r, "'%s' is not an address or a network", s);
+		for (const char *p = buf; *p; p++)
+			if (!isalnum((unsigned char)*p) && *p != '.' &&
+			    *p != '-' && *p != '_')
+				return fail(r, "'%s' is not a host name", s);
+		if (strlen(buf) >= sizeof(n->host))
+			return fail(r, "'%s': host name too long", s);
+		strcpy(n->host, buf);
+	}
+	return 0;
+}
+
+static int
+add_net(struct reader *r, struct mc_nets *l, const char *s)
+{
+	if (l->n >= MC_ENTRIES_MAX)
+		return fail(r, "more than %d host entries", MC_ENTRIES_MAX);
+	struct mc_net *v = realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (v == NULL)
+		return fail(r, "out of memory");
+	l->v = v;
+	return parse_net(r, s, &l->v[l->n]) == 0 ? (l->n++, 0) : -1;
+}
+
+/* A host list: "csl:a,b", "a,b", a file of entries ("file:" or a path),
+ * or one entry. "!" before an entry makes it an exception. */
+static int
+load_nets(struct reader *r, const char *v, struct mc_nets *l)
+{
+	if (strncmp(v, "refile:", 7) == 0 || strncmp(v, "file:", 5) == 0)
+		v = strchr(v, ':') + 1;
+	else if (strncmp(v, "csl:", 4) == 0)
+		v += 4;
+	if (v[0] == '/' && strchr(v, ',') == NULL) {
+		FILE *f = fopen(v, "r");
+		char line[MC_LINE_MAX + 2];
+		struct reader sub = {v, 0, r->err, r->errsize};
+		int rc;
+		if (f == NULL)
+			return fail(r, "%s: %s", v, strerror(errno));
+		while ((rc = next_line(f, &sub, line, sizeof(line))) == 1) {
+			split(line); /* the first word of the line */
+			if (add_net(&sub, l, line) != 0) {
+				fclose(f);
+				return -1;
+			}
+		}
+		fclose(f);
+		return rc;
+	}
+	char buf[MC_LINE_MAX + 1];
+	snprintf(buf, sizeof(buf), "%s", v);
+	char *save = NULL;
+	for (char *t = strtok_r(buf, ", \t", &save); t;
+	    t = strtok_r(NULL, ", \t", &save))
+		if (add_net(r, l, t) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+load_keytable(struct reader *r, const char *v, struct milter_config *c)
+{
+	if (strncmp(v, "file:", 5) == 0)
+		v += 5;
+	FILE *f = fopen(v, "r");
+	char line[MC_LINE_MAX + 2];
+	struct reader sub = {v, 0, r->err, r->errsize};
+	int rc;
+	if (f == NULL)
+		return fail(r, "KeyTable %s: %s", v, strerror(errno));
+	while ((rc = next_line(f, &sub, line, sizeof(line))) == 1) {
+		char *val = split(line);
+		char *d = val, *s = strchr(d, ':'), *k = s ? strchr(s + 1, ':') : 0;
+		if (!s || !k || s == d || k == s + 1 || !k[1]) {
+			rc = fail(&sub, "expected NAME DOMAIN:SELECTOR:KEYFILE");
+			break;
+		}
+		*s++ = '\0';
+		*k++ = '\0';
+		if (c->nkeys >= MC_ENTRIES_MAX) {
+			rc = fail(&sub, "more than %d keys", MC_ENTRIES_MAX);
+			break;
+		}
+		struct mc_key *nk = realloc(c->keys, (c->nkeys + 1) * sizeof(*nk));
+		if (nk == NULL) {
+			rc = fail(&sub, "out of memory");
+			break;
+		}
+		c->keys = nk;
+		struct mc_key *key = &c->keys[c->nkeys];
+		memset(key, 0, sizeof(*key));
+		if (copy(&sub, "key name", line, key->name, sizeof(key->name)) ||
+		    copy(&sub, "domain", d, key->domain, sizeof(key->domain)) ||
+		    copy(&sub, "selector", s, key->selector,
+		        sizeof(key->selector)) ||
+		    copy(&sub, "key file", k, key->keyfile,
+		        sizeof(key->keyfile))) {
+			rc = -1;
+			break;
+		}
+		c->nkeys++;
+	}
+	fclose(f);
+	return rc < 0 ? -1 : 0;
+}
+
+static int
+load_signingtable(struct reader *r, const char *v, struct milter_config *c)
+{
+	if (strncmp(v, "refile:", 7) == 0) {
+		c->signing_refile = true;
+		v += 7;
+	} else if (strncmp(v, "file:", 5) == 0) {
+		v += 5;
+	}
+	FILE *f = fopen(v, "r");
+	char line[MC_LINE_MAX + 2];
+	struct reader sub = {v, 0, r->err, r->errsize};
+	int rc;
+	if (f == NULL)
+		return fail(r, "SigningTable %s: %s", v, strerror(errno));
+	while ((rc = next_line(f, &sub, line, sizeof(line))) == 1) {
+		char *key = split(line);
+		if (!key[0] || strpbrk(key, " \t")) {
+			rc = fail(&sub, "expected PATTERN KEYNAME");
+			break;
+		}
+		if (c->nsigning >= MC_ENTRIES_MAX) {
+			rc = fail(&sub, "more than %d entries", MC_ENTRIES_MAX);
+			break;
+		}
+		struct mc_sign *ns =
+		    realloc(c->signing, (c->nsigning + 1) * sizeof(*ns));
+		if (ns == NULL) {
+			rc = fail(&sub, "out of memory");
+			break;
+		}
+		c->signing = ns;
+		struct mc_sign *e = &c->signing[c->nsigning];
+		if (copy(&sub, "pattern", line, e->pattern,
+		        sizeof(e->pattern)) ||
+		    copy(&sub, "key name", key, e->key, sizeof(e->key))) {
+			rc = -1;
+			break;
+		}
+		c->nsigning++;
+	}
+	fclose(f);
+	return rc < 0 ? -1 : 0;
+}
+
+int
+milter_config_load(const char *path, struct milter_config *c, char *err,
+    size_t errsize, char *warn, size_t warnsize)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		memset(c, 0, sizeof(*c));
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = milter_config_parse(f, path, c, err, errsize, warn, warnsize);
+	fclose(f);
+	return rc;
+}
+
+int
+milter_config_parse(FILE *f, const char *path, struct milter_config *c,
+    char *err, size_t errsize, char *warn, size_t warnsize)
+{
+	struct reader r = {path, 0, err, errsize};
+	char line[MC_LINE_MAX + 2];
+	int rc = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->mode = MC_SIGN | MC_VERIFY;
+	c->header_canon = c->body_canon = 1;
+	c->umask = 077;
+	c->syslog = true;
+	if (warn && warnsize)
+		warn[0] = '\0';
+	static const char *const ignored[] = {"AutoRestart",
+	    "AutoRestartRate", "Background", "DNSTimeout", "SoftwareHeader",
+	    "RequireSafeKeys", "Statistics", "SendReports", NULL};
+	while (rc == 0 && (rc = next_line(f, &r, line, sizeof(line))) == 1) {
+		rc = 0;
+		char *v = split(line);
+		const char *k = line;
+		if (v[0] == '\0') {
+			rc = fail(&r, "%s has no value", k);
+			break;
+		}
+		if (!strcasecmp(k, "Mode")) {
+			c->mode = 0;
+			for (const char *p = v; *p; p++)
+				if (*p == 's')
+					c->mode |= MC_SIGN;
+				else if (*p == 'v')
+					c->mode |= MC_VERIFY;
+				else
+					rc = fail(&r, "Mode: '%s' is not s, v "
+					              "or sv",
+					    v);
+		} else if (!strcasecmp(k, "Socket")) {
+			rc = copy(&r, k, v, c->socket, sizeof(c->socket));
+		} else if (!strcasecmp(k, "UserID")) {
+			rc = copy(&r, k, v, c->userid, sizeof(c->userid));
+		} else if (!strcasecmp(k, "PidFile")) {
+			rc = copy(&r, k, v, c->pidfile, sizeof(c->pidfile));
+		} else if (!strcasecmp(k, "AuthservID")) {
+			rc = copy(&r, k, v, c->authserv_id,
+			    sizeof(c->authserv_id));
+		} else if (!strcasecmp(k, "Domain")) {
+			rc = copy(&r, k, v, c->domain, sizeof(c->domain));
+		} else if (!strcasecmp(k, "Selector")) {
+			rc = copy(&r, k, v, c->selector, sizeof(c->selector));
+		} else if (!strcasecmp(k, "KeyFile")) {
+			rc = copy(&r, k, v, c->keyfile, sizeof(c->keyfile));
+		} else if (!strcasecmp(k, "OversignHeaders")) {
+			rc = copy(&r, k, v, c->oversign, sizeof(c->oversign));
+			for (char *p = c->oversign; *p; p++)
+				if (*p == ',')
+					*p = ':';
+		} else if (!strcasecmp(k, "Syslog")) {
+			rc = boolean(&r, k, v, &c->syslog);
+		} else if (!strcasecmp(k, "SyslogSuccess")) {
+			rc = boolean(&r, k, v, &c->syslog_success);
+		} else if (!strcasecmp(k, "LogWhy")) {
+			rc = boolean(&r, k, v, &c->log_why);
+		} else if (!strcasecmp(k, "UMask")) {
+			char *end;
+			unsigned long m = strtoul(v, &end, 8);
+			if (*end || m > 0777)
+				rc = fail(&r, "UMask: '%s' is not an octal mask",
+				    v);
+			c->umask = (unsigned)m;
+		} else if (!strcasecmp(k, "Canonicalization")) {
+			char h[16] = "", b[16] = "simple";
+			const char *sl = strchr(v, '/');
+			snprintf(h, sizeof(h), "%.*s",
+			    (int)(sl ? (size_t)(sl - v) : strlen(v)), v);
+			if (sl)
+				snprintf(b, sizeof(b), "%s", sl + 1);
+			int hc = !strcasecmp(h, "relaxed") ? 1
+			         : !strcasecmp(h, "simple") ? 0
+			                                    : -1;
+			int bc = !strcasecmp(b, "relaxed") ? 1
+			         : !strcasecmp(b, "simple") ? 0
+			                                    : -1;
+			if (hc < 0 || bc < 0)
+				rc = fail(&r, "Canonicalization: '%s' is not "
+				              "HEADER/BODY of simple or relaxed",
+				    v);
+			c->header_canon = hc;
+			c->body_canon = bc;
+		} else if (!strcasecmp(k, "SignatureAlgorithm")) {
+			if (!strcasecmp(v, "rsa-sha256"))
+				c->algorithm = 0;
+			else if (!strcasecmp(v, "ed25519-sha256"))
+				c->algorithm = 1;
+			else
+				rc = fail(&r, "SignatureAlgorithm: '%s' is not "
+				              "rsa-sha256 or ed25519-sha256%s",
+				    v,
+				    !strcasecmp(v, "rsa-sha1")
+				        ? " (RFC 8301 forbids rsa-sha1)"
+				        : "");
+		} else if (!strcasecmp(k, "DMARCEnforce")) {
+			c->dmarc_enforce = !strcasecmp(v, "reject")       ? 2
+			                   : !strcasecmp(v, "quarantine") ? 1
+			                   : !strcasecmp(v, "none")       ? 0
+			                                                  : -1;
+			if (c->dmarc_enforce < 0)
+				rc = fail(&r, "DMARCEnforce: '%s' is not none, "
+				              "quarantine or reject",
+				    v);
+		} else if (!strcasecmp(k, "KeyTable")) {
+			rc = load_keytable(&r, v, c);
+		} else if (!strcasecmp(k, "SigningTable")) {
+			rc = load_signingtable(&r, v, c);
+		} else if (!strcasecmp(k, "InternalHosts") ||
+		           !strcasecmp(k, "TrustedHosts")) {
+			rc = load_nets(&r, v, &c->internal);
+		} else if (!strcasecmp(k, "ExternalIgnoreList")) {
+			rc = load_nets(&r, v, &c->external_ignore);
+		} else {
+			bool known = false;
+			for (size_t i = 0; ignored[i]; i++)
+				known |= !strcasecmp(k, ignored[i]);
+			warnf(warn, warnsize, "%s:%u: %s %s", path, r.line, k,
+			    known ? "is accepted and ignored"
+			          : "is not a key emauth-milter knows; ignored");
+		}
+	}
+	if (rc < 0) {
+		milter_config_free(c);
+		return -1;
+	}
+	if ((c->mode & MC_SIGN) && c->nsigning == 0 && c->keyfile[0] == '\0')
+		warnf(warn, warnsize,
+		    "%s: signing is on but there is no SigningTable and no "
+		    "KeyFile: nothing will be signed",
+		    path);
+	/* Every SigningTable entry names a key that exists. */
+	for (size_t i = 0; i < c->nsigning; i++) {
+		const char *name = c->signing[i].key;
+		bool found = strchr(name, ':') != NULL;
+		for (size_t k = 0; k < c->nkeys && !found; k++)
+			found = strcmp(c->keys[k].name, name) == 0;
+		if (!found) {
+			snprintf(err, errsize,
+			    "%s: the SigningTable names key '%s', which the "
+			    "KeyTable does not have",
+			    path, name);
+			milter_config_free(c);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+milter_config_free(struct milter_config *c)
+{
+	free(c->keys);
+	free(c->signing);
+	free(c->internal.v);
+	free(c->external_ignore.v);
+	memset(c, 0, sizeof(*c));
+}
+
+/* "*" matches any run of characters; case is ignored. */
+static bool
+wildmatch(const char *p, const char *s)
+{
+	if (*p == '\0')
+		return *s == '\0';
+	if (*p == '*') {
+		for (const char *t = s;; t++) {
+			if (wildmatch(p + 1, t))
+				return true;
+			if (*t == '\0')
+				return false;
+		}
+	}
+	return *s && tolower((unsigned char)*p) == tolower((unsigned char)*s) &&
+	       wildmatch(p + 1, s + 1);
+}
+
+static bool
+resolve_key(const struct milter_config *c, const char *name,
+    const char *from_domain, struct mc_key *out)
+{
+	const struct mc_key *k = NULL;
+	struct mc_key inline_key;
+	if (strchr(name, ':')) {
+		/* "domain:selector:keyfile" written in the SigningTable. */
+		memset(&inline_key, 0, sizeof(inline_key));
+		if (sscanf(name, "%255[^:]:%63[^:]:%1023s", inline_key.domain,
+		        inline_key.selector, inline_key.keyfile) != 3)
+			return false;
+		k = &inline_key;
+	}
+	for (size_t i = 0; i < c->nkeys && k == NULL; i++)
+		if (strcmp(c->keys[i].name, name) == 0)
+			k = &c->keys[i];
+	if (k == NULL)
+		return false;
+	*out = *k;
+	if (strcmp(out->domain, "%") == 0)
+		snprintf(out->domain, sizeof(out->domain), "%s", from_domain);
+	return true;
+}
+
+size_t
+milter_config_keys_for(const struct milter_config *c, const char *from,
+    struct mc_key *out, size_t max)
+{
+	size_t n = 0;
+	const char *at = from ? strrchr(from, '@') : NULL;
+	const char *dom = at ? at + 1 : from ? from : "";
+	if (c->nsigning) {
+		for (size_t i = 0; i < c->nsigning && n < max; i++) {
+			const char *p = c->signing[i].pattern;
+			bool match;
+			if (c->signing_refile) {
+				match = wildmatch(p, from ? from : "");
+			} else {
+				/* The address, the domain, then parents. */
+				match = from && !strcasecmp(p, from);
+				for (const char *d = dom; !match && d && *d;) {
+					match = !strcasecmp(p, d);
+					d = strchr(d, '.');
+					d = d ? d + 1 : NULL;
+				}
+			}
+			if (match && resolve_key(c, c->signing[i].key, dom,
+			                 &out[n]))
+				n++;
+		}
+		return n;
+	}
+	if (c->keyfile[0] && c->selector[0]) {
+		char list[1024];
+		snprintf(list, sizeof(list), "%s", c->domain);
+		char *save = NULL;
+		for (char *d = strtok_r(list, ", \t", &save); d && n < max;
+		    d = strtok_r(NULL, ", \t", &save))
+			if (!strcasecmp(d, dom) || !strcmp(d, "*")) {
+				memset(&out[n], 0, sizeof(out[n]));
+				snprintf(out[n].domain, sizeof(out[n].domain),
+				    "%s", dom);
+				snprintf(out[n].selector, sizeof(out[n].selector),
+				    "%s", c->selector);
+				snprintf(out[n].keyfile, sizeof(out[n].keyfile),
+				    "%s", c->keyfile);
+				n++;
+			}
+	}
+	return n;
+}
+
+static bool
+net_match(const struct mc_net *n, int family, const uint8_t *a,
+    const char *host)
+{
+	if (n->family == 0) {
+		if (host == NULL || !host[0])
+			return false;
+		size_t hl = strlen(host), nl = strlen(n->host);
+		if (n->host[0] == '.')
+			return hl > nl && !strcasecmp(host + hl - nl, n->host);
+		return !strcasecmp(host, n->host);
+	}
+	if (n->family != family)
+		return false;
+	unsigned full = n->bits / 8, rest = n->bits % 8;
+	if (memcmp(n->addr, a, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	uint8_t mask = (uint8_t)(0xff << (8 - rest));
+	return (n->addr[full] & mask) == (a[full] & mask);
+}
+
+bool
+milter_config_internal(
+    const struct milter_config *c, const char *ip, const char *host)
+{
+	uint8_t a[16];
+	int family = 0;
+	if (ip && inet_pton(AF_INET, ip, a) == 1)
+		family = 4;
+	else if (ip && inet_pton(AF_INET6, ip, a) == 1)
+		family = 6;
+	if (c->internal.n == 0) {
+		static const uint8_t v6lo[16] = {[15] = 1};
+		return (family == 4 && a[0] == 127) ||
+		       (family == 6 && memcmp(a, v6lo, 16) == 0);
+	}
+	for (size_t i = 0; i < c->internal.n; i++)
+		if ((family || c->internal.v[i].family == 0) &&
+		    net_match(&c->internal.v[i], family, a, host))
+			return true;
+	return false;
+}

@@ -1,0 +1,100 @@
+/*
+ * config.h: emauth-milter's configuration, read from an opendkim.conf-style
+ * file (one "Key value" a line, "#" comments, keys case-insensitive) so
+ * that an OpenDKIM user can point emauth-milter at the files they have:
+ * KeyTable, SigningTable (with refile: patterns), InternalHosts,
+ * TrustedHosts, ExternalIgnoreList. Every file is bounded (lines, entries)
+ * and every error names the file, the line and what is wrong.
+ */
+#ifndef EMAUTH_MILTER_CONFIG_H
+#define EMAUTH_MILTER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* Ours: bounds on what the configuration may hold. */
+#define MC_LINE_MAX 4096
+#define MC_ENTRIES_MAX 10000
+#define MC_SIGS_PER_MESSAGE 8
+
+enum mc_mode { MC_SIGN = 1, MC_VERIFY = 2 };
+
+struct mc_key {
+	char name[128];     /* the KeyTable name */
+	char domain[256];   /* d= ("%" = the From domain) */
+	char selector[64];  /* s= */
+	char keyfile[1024]; /* PEM or base64 Ed25519 seed */
+};
+
+struct mc_sign {
+	char pattern[320]; /* address, domain or refile: pattern */
+	char key[128];     /* KeyTable name, or "domain:selector:file" */
+};
+
+struct mc_net {
+	int family; /* 4, 6, or 0 for a host name */
+	uint8_t addr[16];
+	unsigned bits;
+	char host[256];
+};
+
+struct mc_nets {
+	struct mc_net *v;
+	size_t n;
+};
+
+struct milter_config {
+	unsigned mode; /* MC_SIGN | MC_VERIFY */
+	char socket[1024];
+	char userid[256];
+	char pidfile[1024];
+	char authserv_id[256];
+	unsigned umask;
+	bool syslog, syslog_success, log_why;
+	int header_canon, body_canon; /* 0 simple, 1 relaxed */
+	int algorithm;                /* 0 rsa-sha256, 1 ed25519-sha256 */
+	char oversign[1024];          /* colon-separated header names */
+	int dmarc_enforce;            /* 0 none, 1 quarantine, 2 reject */
+	/* Single-key mode (Domain, Selector, KeyFile). */
+	char domain[1024]; /* comma-separated domains */
+	char selector[64];
+	char keyfile[1024];
+	/* Tables. */
+	struct mc_key *keys;
+	size_t nkeys;
+	struct mc_sign *signing;
+	size_t nsigning;
+	bool signing_refile; /* SigningTable given as refile: */
+	struct mc_nets internal, external_ignore;
+};
+
+/*
+ * Loads @path into @c (zeroed first). On error returns -1 and writes
+ * "FILE:LINE: what is wrong" into @err. Warnings (unknown or ignored keys)
+ * go to @warn (may be NULL), one a line, as long as it has room.
+ */
+int milter_config_load(const char *path, struct milter_config *c, char *err,
+    size_t errsize, char *warn, size_t warnsize);
+/* The same from an open file (@path names it in messages). */
+int milter_config_parse(FILE *f, const char *path, struct milter_config *c,
+    char *err, size_t errsize, char *warn, size_t warnsize);
+void milter_config_free(struct milter_config *c);
+
+/*
+ * The keys that sign mail from @from (an address): the SigningTable's
+ * matches (every refile: pattern that matches, in file order; otherwise the
+ * address, then its domain, then each parent domain), or the single-key
+ * configuration when @from's domain is one of Domain. Writes at most @max
+ * keys into @out with their domain resolved; returns the count.
+ */
+size_t milter_config_keys_for(const struct milter_config *c, const char *from,
+    struct mc_key *out, size_t max);
+
+/* Whether the client (@ip text, and @host name when known) is internal:
+ * InternalHosts, TrustedHosts, or the loopback when neither is set. */
+bool milter_config_internal(
+    const struct milter_config *c, const char *ip, const char *host);
+
+#endif
