@@ -79,3 +79,21 @@ bench_nsd_stop() {
 		bench_nsd_pid=
 	fi
 }
+
+# bench_netns_resolver DIR: inside "unshare -mn", brings the loopback up
+# and makes /etc/resolv.conf say "nameserver 127.0.0.1" (DIR/resolv.conf
+# bind-mounted over it, seen only in this namespace).
+bench_netns_resolver() {
+	ip link set lo up || return 1
+	printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' \
+		>"$1/resolv.conf"
+	mount --bind "$1/resolv.conf" /etc/resolv.conf
+}
+
+# bench_root_zone DIR: writes DIR/root.zone, an empty root zone, so that
+# NSD answers NXDOMAIN for names outside the other zones, as a recursive
+# resolver would, instead of REFUSED.
+bench_root_zone() {
+	printf '$ORIGIN .\n$TTL 300\n. IN SOA ns.root.test. h.root.test. 1 3600 600 86400 300\n. IN NS ns.root.test.\n' \
+		>"$1/root.zone"
+}

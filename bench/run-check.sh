@@ -42,11 +42,9 @@ timed() { # LABEL SPEC ARGS...: N runs, mean ms, and the DNS counts of one
 if [ "${EMAUTH_IN_NS:-}" = 1 ]; then
 	tmp=$EMAUTH_TMP
 	cd "$tmp" || exit 1
-	ip link set lo up
-	printf 'nameserver 127.0.0.1\n' >resolv.conf
-	mount --bind resolv.conf /etc/resolv.conf
 	. "$top/bench/nsd-local.sh"
-	printf '$ORIGIN .\n$TTL 300\n. IN SOA ns.root.test. h.root.test. 1 3600 600 86400 300\n. IN NS ns.root.test.\n' >root.zone
+	bench_netns_resolver "$tmp" || exit 1
+	bench_root_zone "$tmp"
 	# shellcheck disable=SC2086
 	bench_nsd_start "$tmp/nsd" root.zone $zones >nsd.log 2>&1 || exit 1
 	timed "good domain, NSD, cache on" server:127.0.0.1 "${args_good[@]}"

@@ -32,10 +32,8 @@ if [ "${1:-}" = "--inside-netns" ]; then
 	shift
 	build=$1 secs=$2 log=$3
 	tmp=$(mktemp -d /tmp/spf-bench-ns.XXXXXX)
-	ip link set lo up || exit 1
-	echo "nameserver 127.0.0.1" >"$tmp/resolv.conf"
-	mount --bind "$tmp/resolv.conf" /etc/resolv.conf || exit 1
 	. "$top/bench/nsd-local.sh"
+	bench_netns_resolver "$tmp" || exit 1
 	bench_nsd_start "$tmp/nsd" "$scen"/*.zone || exit 1
 	b=$build/bench
 	{

@@ -1,8 +1,9 @@
 /*
  * fuzz_milter_config.c: emauth-milter's configuration reader, on the main
- * file (through fmemopen; inputs naming absolute paths are skipped). Invariants: it returns 0, or -1 with a message
- * naming the file; the values it keeps are NUL-terminated and within
- * their fields; the signing lookup stays within its bounds.
+ * file (through fmemopen; inputs naming absolute paths are skipped).
+ * Invariants: it returns 0, or -1 with a message naming the file; the values it
+ * keeps are NUL-terminated and within their fields; the signing lookup stays
+ * within its bounds.
  */
 #define _GNU_SOURCE 1
 #include "fuzz.h"
@@ -24,8 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct milter_config c;
 	char err[512] = "", warn[2048];
-	int rc = milter_config_parse(f, "fuzz.conf", &c, err, sizeof(err),
-	    warn, sizeof(warn));
+	int rc = milter_config_parse(
+	    f, "fuzz.conf", &c, err, sizeof(err), warn, sizeof(warn));
 	fclose(f);
 	if (rc != 0) {
 		FUZZ_ASSERT(rc == -1 && strncmp(err, "fuzz.conf", 9) == 0);

@@ -5,30 +5,11 @@
 # offline; the JSON document; exit status.
 # Prints "ok cli/check/NAME" or "not ok cli/check/NAME".
 # usage: tests/cli/cli_check.sh BUILD-DIR
-set -u
-build=${1:?build dir}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-emauth=$build/emauth
+AREA=check
+. "$(dirname "$0")/../lib/cli.sh"
 z=$top/examples/zones
 dns="zone:$z/example.com.zone,$z/mailplatform.example.zone,$z/reverse.zone,$z/broken.example.zone,$z/deep.example.zone,$z/brokerage.example.zone,$z/clientfirm.example.zone,$z/lab.example.zone"
 ex=$top/examples/expect
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-run() {
-	local name=$1 want=$2
-	shift 2
-	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		echo "not ok cli/check/$name"
-		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
-		fails=$((fails + 1))
-		return 1
-	fi
-	return 0
-}
 
 # has NAME AREA STATUS TEXT [FIX]: a check with that area and status whose
 # message contains TEXT (and whose fix contains FIX).

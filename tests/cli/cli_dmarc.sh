@@ -4,51 +4,10 @@
 # the DMARC test zones (offline). Each case prints "ok cli/dmarc/NAME" or
 # "not ok cli/dmarc/NAME".
 # usage: tests/cli/cli_dmarc.sh BUILD-DIR
-set -u
-build=${1:?build dir}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-emauth=$build/emauth
+AREA=dmarc
+. "$(dirname "$0")/../lib/cli.sh"
 z=$top/tests/data/zones/dmarc
 zones="zone:$z/example.com.zone,$z/bank.zone,$z/test.zone,$z/co.uk.zone"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-run() {
-	local name=$1 want=$2
-	shift 2
-	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		echo "not ok cli/dmarc/$name"
-		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
-		fails=$((fails + 1))
-		return 1
-	fi
-	return 0
-}
-
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok cli/dmarc/$name"
-	else
-		echo "not ok cli/dmarc/$name"
-		echo "  failed: $*"
-		echo "  stdout: $(head -c 600 "$tmp/out")"
-		echo "  stderr: $(head -c 400 "$tmp/err")"
-		fails=$((fails + 1))
-	fi
-}
-
-jfield() {
-	/usr/bin/python3 -c 'import json,sys
-o=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."):
-    o=o[int(k)] if isinstance(o,list) else o[k]
-sys.exit(0 if json.dumps(o)==sys.argv[3] else 1)' "$tmp/out" "$1" "$2"
-}
 
 if run np-text 0 dmarc ghost.example.com --dns "$zones"; then
 	check np-text-policy grep -q '^  policy: np=reject applies to ghost.example.com (the domain does not exist)$' "$tmp/out"

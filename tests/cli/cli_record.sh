@@ -4,41 +4,8 @@
 # dmarc / compared with what keygen wrote), the notes, and refusals.
 # Prints "ok cli/record/NAME" or "not ok cli/record/NAME".
 # usage: tests/cli/cli_record.sh BUILD-DIR
-set -u
-build=${1:?build dir}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-emauth=$build/emauth
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-run() {
-	local name=$1 want=$2
-	shift 2
-	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		echo "not ok cli/record/$name"
-		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
-		fails=$((fails + 1))
-		return 1
-	fi
-	return 0
-}
-
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok cli/record/$name"
-	else
-		echo "not ok cli/record/$name"
-		echo "  failed: $*"
-		echo "  stdout: $(head -c 400 "$tmp/out")"
-		echo "  stderr: $(head -c 400 "$tmp/err")"
-		fails=$((fails + 1))
-	fi
-}
+AREA=record
+. "$(dirname "$0")/../lib/cli.sh"
 
 nogrep() { ! grep -q "$@"; }
 same() { [ "$(cat "$tmp/out")" = "$1" ]; }

@@ -3,52 +3,9 @@
 # status, against the example zones (offline). Each case prints
 # "ok cli/spf/NAME" or "not ok cli/spf/NAME".
 # usage: tests/cli/cli_spf.sh BUILD-DIR
-set -u
-build=${1:?build dir}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-emauth=$build/emauth
+AREA=spf
+. "$(dirname "$0")/../lib/cli.sh"
 zones="zone:$top/examples/zones/example.com.zone,$top/examples/zones/mailplatform.example.zone"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-# run NAME WANT-EXIT ARGS... ; output in $tmp/out, $tmp/err
-run() {
-	local name=$1 want=$2
-	shift 2
-	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		echo "not ok cli/spf/$name"
-		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
-		fails=$((fails + 1))
-		return 1
-	fi
-	return 0
-}
-
-# check NAME COMMAND... : passes when the command succeeds
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok cli/spf/$name"
-	else
-		echo "not ok cli/spf/$name"
-		echo "  failed: $*"
-		echo "  stdout: $(head -c 400 "$tmp/out")"
-		echo "  stderr: $(head -c 400 "$tmp/err")"
-		fails=$((fails + 1))
-	fi
-}
-
-# jq-free JSON field check through python3.
-jfield() {
-	/usr/bin/python3 -c 'import json,sys
-o=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."): o=o[k]
-sys.exit(0 if json.dumps(o)==sys.argv[3] else 1)' "$tmp/out" "$1" "$2"
-}
 
 if run pass-text 0 spf --ip 203.0.113.140 --mail-from a@example.com --dns "$zones"; then
 	check pass-text grep -q '^spf: pass$' "$tmp/out"

@@ -3,50 +3,10 @@
 # names), the score, the advice, and bad usage, on the example zones and
 # messages (offline). Prints "ok cli/verify/NAME" or "not ok cli/verify/NAME".
 # usage: tests/cli/cli_verify.sh BUILD-DIR
-set -u
-build=${1:?build dir}
-top=$(cd "$(dirname "$0")/../.." && pwd)
-emauth=$build/emauth
+AREA=verify
+. "$(dirname "$0")/../lib/cli.sh"
 ex=$top/examples
 dns="zone:$ex/zones/example.com.zone,$ex/zones/mailplatform.example.zone,$ex/zones/reverse.zone"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-
-run() {
-	local name=$1 want=$2
-	shift 2
-	"$emauth" "$@" >"$tmp/out" 2>"$tmp/err"
-	local rc=$?
-	if [ "$rc" -ne "$want" ]; then
-		echo "not ok cli/verify/$name"
-		echo "  exit $rc, expected $want; stderr: $(head -c 300 "$tmp/err")"
-		fails=$((fails + 1))
-		return 1
-	fi
-	return 0
-}
-
-check() {
-	local name=$1
-	shift
-	if "$@"; then
-		echo "ok cli/verify/$name"
-	else
-		echo "not ok cli/verify/$name"
-		echo "  failed: $*"
-		echo "  stdout: $(head -c 600 "$tmp/out")"
-		fails=$((fails + 1))
-	fi
-}
-
-jfield() {
-	/usr/bin/python3 -c 'import json,sys
-o=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split("."):
-    o=o[int(k)] if isinstance(o,list) else o[k]
-sys.exit(0 if json.dumps(o)==sys.argv[3] else 1)' "$tmp/out" "$1" "$2"
-}
 
 jkeys() {
 	/usr/bin/python3 -c 'import json,sys

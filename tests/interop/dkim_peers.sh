@@ -69,16 +69,14 @@ fi
 set -e
 tmp=$EMAUTH_TMP
 cd "$tmp"
-ip link set lo up
-printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' >resolv.conf
-mount --bind resolv.conf /etc/resolv.conf
+# shellcheck source=../../bench/nsd-local.sh
+. "$top/bench/nsd-local.sh"
+bench_netns_resolver "$tmp" || exit 1
 {
 	printf '$ORIGIN example.com.\n$TTL 300\n'
 	printf '@ IN SOA ns hostmaster 1 3600 600 86400 300\n@ IN NS ns\nns IN A 127.0.0.1\n'
 	cat rsa.txt ed.txt
 } >example.com.zone
-# shellcheck source=../../bench/nsd-local.sh
-. "$top/bench/nsd-local.sh"
 bench_nsd_start "$tmp/nsd" "$tmp/example.com.zone" >nsd-start.log 2>&1 ||
 	{ echo "not ok dkim-peers/nsd-start"; cat nsd-start.log; exit 1; }
 trap 'bench_nsd_stop' EXIT

@@ -26,15 +26,12 @@ if [ "${EMAUTH_IN_NS:-}" != 1 ]; then
 fi
 tmp=$EMAUTH_TMP
 cd "$tmp" || exit 1
-ip link set lo up
-printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' >resolv.conf
-mount --bind resolv.conf /etc/resolv.conf
 # shellcheck source=../../bench/nsd-local.sh
 . "$top/bench/nsd-local.sh"
+bench_netns_resolver "$tmp" || exit 1
 z=$top/examples/zones
-# A root zone too, so that names outside the example zones get NXDOMAIN
-# from NSD, as a recursive resolver would give, instead of REFUSED.
-printf '$ORIGIN .\n$TTL 300\n. IN SOA ns.root.test. h.root.test. 1 3600 600 86400 300\n. IN NS ns.root.test.\n' >root.zone
+# A root zone too: names outside the example zones get NXDOMAIN.
+bench_root_zone "$tmp"
 bench_nsd_start "$tmp/nsd" "$tmp/root.zone" "$z/deep.example.zone" \
 	"$z/example.com.zone" "$z/mailplatform.example.zone" >nsd.log 2>&1 ||
 	{ echo "not ok spf-audit-peers/nsd-start"; cat nsd.log; exit 1; }

@@ -28,11 +28,9 @@ if [ "${EMAUTH_IN_NS:-}" != 1 ]; then
 fi
 tmp=$EMAUTH_TMP
 cd "$tmp" || exit 1
-ip link set lo up
-printf 'nameserver 127.0.0.1\noptions timeout:2 attempts:1\n' >resolv.conf
-mount --bind resolv.conf /etc/resolv.conf
 # shellcheck source=../../bench/nsd-local.sh
 . "$top/bench/nsd-local.sh"
+bench_netns_resolver "$tmp" || exit 1
 bench_nsd_start "$tmp/nsd" gen/*.zone >nsd.log 2>&1 ||
 	{ echo "not ok spf-peers/nsd-start"; cat nsd.log; exit 1; }
 trap 'bench_nsd_stop' EXIT

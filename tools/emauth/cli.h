@@ -5,6 +5,7 @@
 #ifndef EMAUTH_CLI_H
 #define EMAUTH_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <emauth/emauth.h>
@@ -45,6 +46,12 @@ int cli_dmarc_mode(
 /* Streams @f into a message reader (and into @copy when not NULL). */
 int cli_feed_file(FILE *f, const struct emauth_msg_handler *h, void *arg,
     FILE *copy, struct emauth_diag *d);
+/* One SPF result as "emauth spf --json" prints it. */
+#include <emauth/spf.h>
+json_object *cli_spf_json(const struct emauth_spf_result *r);
+/* Whether @s is a DNS name of letters, digits, "-" and "_" labels (1 to
+ * 63 bytes each, 253 in all): for names the user writes into records. */
+bool cli_name_ok(const char *s);
 /* One signature as "emauth dkim verify --json" prints it. */
 json_object *cli_dkim_result_json(const struct emauth_dkim_result *r);
 json_object *cli_dmarc_record_json(const struct emauth_dmarc_record *r);

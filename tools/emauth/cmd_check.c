@@ -287,7 +287,9 @@ check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels, size_t nsel,
 {
 	bool probe = nsel == 0;
 	unsigned found = 0;
-	size_t n = probe ? 9 : nsel;
+	size_t n =
+	    probe ? sizeof(probe_selectors) / sizeof(probe_selectors[0]) - 1
+	          : nsel;
 	char fix[1200];
 	for (size_t i = 0; i < n; i++) {
 		struct emauth_dkim_key_info k;

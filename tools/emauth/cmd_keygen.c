@@ -74,19 +74,6 @@ write_file(const char *path, const char *data, mode_t mode, bool force)
 	return 0;
 }
 
-static bool
-name_ok(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 253)
-		return false;
-	for (const char *p = s; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		        (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' ||
-		        *p == '_'))
-			return false;
-	return true;
-}
-
 void
 cli_dkim_txt(const char *selector, const char *domain, const char *rec,
     char *txt, size_t size)
@@ -179,7 +166,7 @@ cmd_keygen(int argc, char **argv)
 	if (domain == NULL || selector == NULL)
 		return cli_usage_error(
 		    "keygen", "--domain and --selector are required");
-	if (!name_ok(domain) || !name_ok(selector))
+	if (!cli_name_ok(domain) || !cli_name_ok(selector))
 		return cli_usage_error(
 		    "keygen", "the domain and selector must be DNS names");
 	if (bits_set && alg == EMAUTH_DKIM_ED25519_SHA256)

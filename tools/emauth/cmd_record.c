@@ -52,28 +52,6 @@ static const char help[] =
     "Exit status: 0 printed; 2 for bad usage or a record that would not be\n"
     "valid (the message says why).\n";
 
-static bool
-name_ok(const char *s)
-{
-	size_t n = strlen(s), lab = 0;
-	if (n == 0 || n > 253)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '.') {
-			if (lab == 0)
-				return false;
-			lab = 0;
-		} else if (++lab > 63 ||
-		           !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		               (c >= '0' && c <= '9') || c == '-' ||
-		               c == '_')) {
-			return false;
-		}
-	}
-	return true;
-}
-
 /* Prints "OWNER IN TXT ( "..." "..." )" with strings of at most 255
  * bytes. */
 static void
@@ -422,7 +400,7 @@ record_dmarc(int argc, char **argv)
 		    "record dmarc", "unexpected argument '%s'", argv[optind]);
 	if (p == NULL)
 		return cli_usage_error("record dmarc", "--policy is required");
-	if (domain && !name_ok(domain))
+	if (domain && !cli_name_ok(domain))
 		return cli_usage_error(
 		    "record dmarc", "--domain: '%s' is not a DNS name", domain);
 	char rec[4096];
@@ -552,7 +530,7 @@ record_dkim(int argc, char **argv)
 	if (keyfile == NULL || selector == NULL)
 		return cli_usage_error(
 		    "record dkim", "--key and --selector are required");
-	if (!name_ok(selector))
+	if (!cli_name_ok(selector))
 		return cli_usage_error("record dkim",
 		    "--selector: '%s' is not a DNS label", selector);
 	FILE *f = fopen(keyfile, "rb");
@@ -623,7 +601,7 @@ record_ptr(int argc, char **argv)
 	size_t hl = strlen(host);
 	if (hl && host[hl - 1] == '.')
 		host[--hl] = '\0';
-	if (!name_ok(host))
+	if (!cli_name_ok(host))
 		return cli_usage_error(
 		    "record ptr", "--name: '%s' is not a host name", name);
 	unsigned char a[16];

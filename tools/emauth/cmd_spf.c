@@ -43,8 +43,8 @@ jstr_or_null(const char *s)
 	return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
-static json_object *
-to_json(const struct emauth_spf_result *r)
+json_object *
+cli_spf_json(const struct emauth_spf_result *r)
 {
 	json_object *o = json_object_new_object();
 	json_object_object_add(
@@ -183,9 +183,9 @@ cmd_spf(int argc, char **argv)
 			also_helo = false;
 	}
 	if (json) {
-		json_object *o = to_json(&r);
+		json_object *o = cli_spf_json(&r);
 		if (also_helo)
-			json_object_object_add(o, "helo", to_json(&h));
+			json_object_object_add(o, "helo", cli_spf_json(&h));
 		puts(json_object_to_json_string_ext(o,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);

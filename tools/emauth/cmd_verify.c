@@ -194,9 +194,6 @@ spf_advice(struct verdict *vd, const char *ip)
 static void
 dkim_advice(struct verdict *vd)
 {
-	bool pass = false;
-	for (size_t i = 0; i < vd->ndkim; i++)
-		pass |= vd->dkim[i].result == EMAUTH_RES_PASS;
 	if (vd->dkim_total == 0) {
 		advise(&vd->adv,
 		    "DKIM: the message is not signed. Sign it with a key for "
@@ -214,7 +211,6 @@ dkim_advice(struct verdict *vd)
 		    emauth_result_name(k->result), k->domain, k->selector,
 		    k->detail);
 	}
-	(void)pass;
 }
 
 static void
@@ -450,18 +446,6 @@ jstr(const char *s)
 	return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
-static json_object *
-spf_json(const struct emauth_spf_result *s)
-{
-	json_object *o = json_object_new_object();
-	json_object_object_add(
-	    o, "result", json_object_new_string(emauth_result_name(s->result)));
-	json_object_object_add(o, "domain", json_object_new_string(s->domain));
-	json_object_object_add(o, "mechanism", jstr(s->mechanism));
-	json_object_object_add(o, "problem", jstr(s->problem));
-	return o;
-}
-
 static void
 print_json(const struct verdict *vd)
 {
@@ -473,9 +457,9 @@ print_json(const struct verdict *vd)
 	json_object_object_add(ip, "reason", jstr(vd->iprev.reason));
 	json_object_object_add(o, "iprev", ip);
 	json_object_object_add(
-	    o, "spf", vd->have_spf ? spf_json(&vd->spf) : NULL);
+	    o, "spf", vd->have_spf ? cli_spf_json(&vd->spf) : NULL);
 	json_object_object_add(
-	    o, "spf_helo", vd->have_helo ? spf_json(&vd->helo) : NULL);
+	    o, "spf_helo", vd->have_helo ? cli_spf_json(&vd->helo) : NULL);
 	json_object *arr = json_object_new_array();
 	for (size_t i = 0; i < vd->ndkim; i++)
 		json_object_array_add(arr, cli_dkim_result_json(&vd->dkim[i]));

@@ -36,6 +36,28 @@ cli_fmt(char *out, size_t size, const char *fmt, ...)
 	va_end(ap);
 }
 
+bool
+cli_name_ok(const char *s)
+{
+	size_t n = strlen(s), lab = 0;
+	if (n == 0 || n > 253)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '.') {
+			if (lab == 0)
+				return false;
+			lab = 0;
+		} else if (++lab > 63 ||
+		           !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		               (c >= '0' && c <= '9') || c == '-' ||
+		               c == '_')) {
+			return false;
+		}
+	}
+	return true;
+}
+
 int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {

@@ -26,8 +26,7 @@ struct reader {
 	size_t errsize;
 };
 
-static int
-fail(struct reader *r, const char *fmt, ...)
+static int fail(struct reader *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
@@ -43,8 +42,7 @@ fail(struct reader *r, const char *fmt, ...)
 	return -1;
 }
 
-static void
-warnf(char *warn, size_t size, const char *fmt, ...)
+static void warnf(char *warn, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
@@ -112,7 +110,8 @@ static int
 copy(struct reader *r, const char *key, const char *v, char *out, size_t size)
 {
 	if (strlen(v) >= size)
-		return fail(r, "%s: value longer than %zu bytes", key, size - 1);
+		return fail(
+		    r, "%s: value longer than %zu bytes", key, size - 1);
 	memcpy(out, v, strlen(v) + 1);
 	return 0;
 }
@@ -139,7 +138,7 @@ parse_net(struct reader *r, const char *s, struct mc_net *n)
 	memset(n, 0, sizeof(*n));
 	if (strlen(s) >= sizeof(buf))
 		return fail(r, "host entry too long");
-	strcpy(buf, s);
+	memcpy(buf, s, strlen(s) + 1);
 	char *slash = strchr(buf, '/');
 	long bits = -1;
 	if (slash) {
@@ -153,36 +152,84 @@ parse_net(struct reader *r, const char *s, struct mc_net *n)
 		n->family = 4;
 		n->bits = bits < 0 ? 32 : (unsigned)bits;
 		if (bits > 32)
-			return fail(r, "'%s': an IPv4 prefix is at most /32", s);
+			return fail(
+			    r, "'%s': an IPv4 prefix is at most /32", s);
 	} else if (inet_pton(AF_INET6, buf, n->addr) == 1) {
 		n->family = 6;
 		n->bits = bits < 0 ? 128 : (unsigned)bits;
 		if (bits > 128)
-			return fail(r, "'%s': an IPv6 prefix is at most /128", s);
+			return fail(
+			    r, "'%s': an IPv6 prefix is at most /128", s);
 	} else {
 		if (slash)
-			return fail(r, "'%s' is not an address or a network", s);
+			return fail(
+			    r, "'%s' is not an address or a network", s);
 		for (const char *p = buf; *p; p++)
 			if (!isalnum((unsigned char)*p) && *p != '.' &&
 			    *p != '-' && *p != '_')
 				return fail(r, "'%s' is not a host name", s);
 		if (strlen(buf) >= sizeof(n->host))
 			return fail(r, "'%s': host name too long", s);
-		strcpy(n->host, buf);
+		memcpy(n->host, buf, strlen(buf) + 1);
 	}
 	return 0;
+}
+
+/* Calls @fn on each line of the file @path (named @what in messages),
+ * with a reader that names that file and line. */
+typedef int (*line_fn)(struct reader *r, char *line, void *arg);
+
+static int
+read_lines(
+    struct reader *r, const char *what, const char *path, line_fn fn, void *arg)
+{
+	FILE *f = fopen(path, "r");
+	char line[MC_LINE_MAX + 2];
+	struct reader sub = {path, 0, r->err, r->errsize};
+	int rc;
+	if (f == NULL)
+		return fail(r, "%s %s: %s", what, path, strerror(errno));
+	while ((rc = next_line(f, &sub, line, sizeof(line))) == 1 &&
+	       (rc = fn(&sub, line, arg)) == 0)
+		;
+	fclose(f);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Makes room for one more element of @size in *@v (holding @n), within
+ * MC_ENTRIES_MAX. Returns the new element, zeroed, or NULL after fail(). */
+static void *
+grow(struct reader *r, void **v, size_t n, size_t size)
+{
+	if (n >= MC_ENTRIES_MAX) {
+		fail(r, "more than %d entries", MC_ENTRIES_MAX);
+		return NULL;
+	}
+	char *nv = realloc(*v, (n + 1) * size);
+	if (nv == NULL) {
+		fail(r, "out of memory");
+		return NULL;
+	}
+	*v = nv;
+	memset(nv + n * size, 0, size);
+	return nv + n * size;
 }
 
 static int
 add_net(struct reader *r, struct mc_nets *l, const char *s)
 {
-	if (l->n >= MC_ENTRIES_MAX)
-		return fail(r, "more than %d host entries", MC_ENTRIES_MAX);
-	struct mc_net *v = realloc(l->v, (l->n + 1) * sizeof(*v));
-	if (v == NULL)
-		return fail(r, "out of memory");
-	l->v = v;
-	return parse_net(r, s, &l->v[l->n]) == 0 ? (l->n++, 0) : -1;
+	struct mc_net *n = grow(r, (void **)&l->v, l->n, sizeof(*n));
+	if (n == NULL || parse_net(r, s, n) != 0)
+		return -1;
+	l->n++;
+	return 0;
+}
+
+static int
+net_line(struct reader *r, char *line, void *arg)
+{
+	split(line); /* the first word of the line */
+	return add_net(r, arg, line);
 }
 
 /* A host list: "csl:a,b", "a,b", a file of entries ("file:" or a path),
@@ -194,30 +241,36 @@ load_nets(struct reader *r, const char *v, struct mc_nets *l)
 		v = strchr(v, ':') + 1;
 	else if (strncmp(v, "csl:", 4) == 0)
 		v += 4;
-	if (v[0] == '/' && strchr(v, ',') == NULL) {
-		FILE *f = fopen(v, "r");
-		char line[MC_LINE_MAX + 2];
-		struct reader sub = {v, 0, r->err, r->errsize};
-		int rc;
-		if (f == NULL)
-			return fail(r, "%s: %s", v, strerror(errno));
-		while ((rc = next_line(f, &sub, line, sizeof(line))) == 1) {
-			split(line); /* the first word of the line */
-			if (add_net(&sub, l, line) != 0) {
-				fclose(f);
-				return -1;
-			}
-		}
-		fclose(f);
-		return rc;
-	}
+	if (v[0] == '/' && strchr(v, ',') == NULL)
+		return read_lines(r, "host list", v, net_line, l);
 	char buf[MC_LINE_MAX + 1];
 	snprintf(buf, sizeof(buf), "%s", v);
 	char *save = NULL;
 	for (char *t = strtok_r(buf, ", \t", &save); t;
-	    t = strtok_r(NULL, ", \t", &save))
+	     t = strtok_r(NULL, ", \t", &save))
 		if (add_net(r, l, t) != 0)
 			return -1;
+	return 0;
+}
+
+static int
+key_line(struct reader *r, char *line, void *arg)
+{
+	struct milter_config *c = arg;
+	char *d = split(line), *sel = strchr(d, ':');
+	char *k = sel ? strchr(sel + 1, ':') : NULL;
+	if (!sel || !k || sel == d || k == sel + 1 || !k[1])
+		return fail(r, "expected NAME DOMAIN:SELECTOR:KEYFILE");
+	*sel++ = '\0';
+	*k++ = '\0';
+	struct mc_key *key = grow(r, (void **)&c->keys, c->nkeys, sizeof(*key));
+	if (key == NULL ||
+	    copy(r, "key name", line, key->name, sizeof(key->name)) ||
+	    copy(r, "domain", d, key->domain, sizeof(key->domain)) ||
+	    copy(r, "selector", sel, key->selector, sizeof(key->selector)) ||
+	    copy(r, "key file", k, key->keyfile, sizeof(key->keyfile)))
+		return -1;
+	c->nkeys++;
 	return 0;
 }
 
@@ -226,46 +279,24 @@ load_keytable(struct reader *r, const char *v, struct milter_config *c)
 {
 	if (strncmp(v, "file:", 5) == 0)
 		v += 5;
-	FILE *f = fopen(v, "r");
-	char line[MC_LINE_MAX + 2];
-	struct reader sub = {v, 0, r->err, r->errsize};
-	int rc;
-	if (f == NULL)
-		return fail(r, "KeyTable %s: %s", v, strerror(errno));
-	while ((rc = next_line(f, &sub, line, sizeof(line))) == 1) {
-		char *val = split(line);
-		char *d = val, *s = strchr(d, ':'), *k = s ? strchr(s + 1, ':') : 0;
-		if (!s || !k || s == d || k == s + 1 || !k[1]) {
-			rc = fail(&sub, "expected NAME DOMAIN:SELECTOR:KEYFILE");
-			break;
-		}
-		*s++ = '\0';
-		*k++ = '\0';
-		if (c->nkeys >= MC_ENTRIES_MAX) {
-			rc = fail(&sub, "more than %d keys", MC_ENTRIES_MAX);
-			break;
-		}
-		struct mc_key *nk = realloc(c->keys, (c->nkeys + 1) * sizeof(*nk));
-		if (nk == NULL) {
-			rc = fail(&sub, "out of memory");
-			break;
-		}
-		c->keys = nk;
-		struct mc_key *key = &c->keys[c->nkeys];
-		memset(key, 0, sizeof(*key));
-		if (copy(&sub, "key name", line, key->name, sizeof(key->name)) ||
-		    copy(&sub, "domain", d, key->domain, sizeof(key->domain)) ||
-		    copy(&sub, "selector", s, key->selector,
-		        sizeof(key->selector)) ||
-		    copy(&sub, "key file", k, key->keyfile,
-		        sizeof(key->keyfile))) {
-			rc = -1;
-			break;
-		}
-		c->nkeys++;
-	}
-	fclose(f);
-	return rc < 0 ? -1 : 0;
+	return read_lines(r, "KeyTable", v, key_line, c);
+}
+
+static int
+sign_line(struct reader *r, char *line, void *arg)
+{
+	struct milter_config *c = arg;
+	char *key = split(line);
+	if (!key[0] || strpbrk(key, " \t"))
+		return fail(r, "expected PATTERN KEYNAME");
+	struct mc_sign *e =
+	    grow(r, (void **)&c->signing, c->nsigning, sizeof(*e));
+	if (e == NULL ||
+	    copy(r, "pattern", line, e->pattern, sizeof(e->pattern)) ||
+	    copy(r, "key name", key, e->key, sizeof(e->key)))
+		return -1;
+	c->nsigning++;
+	return 0;
 }
 
 static int
@@ -277,40 +308,7 @@ load_signingtable(struct reader *r, const char *v, struct milter_config *c)
 	} else if (strncmp(v, "file:", 5) == 0) {
 		v += 5;
 	}
-	FILE *f = fopen(v, "r");
-	char line[MC_LINE_MAX + 2];
-	struct reader sub = {v, 0, r->err, r->errsize};
-	int rc;
-	if (f == NULL)
-		return fail(r, "SigningTable %s: %s", v, strerror(errno));
-	while ((rc = next_line(f, &sub, line, sizeof(line))) == 1) {
-		char *key = split(line);
-		if (!key[0] || strpbrk(key, " \t")) {
-			rc = fail(&sub, "expected PATTERN KEYNAME");
-			break;
-		}
-		if (c->nsigning >= MC_ENTRIES_MAX) {
-			rc = fail(&sub, "more than %d entries", MC_ENTRIES_MAX);
-			break;
-		}
-		struct mc_sign *ns =
-		    realloc(c->signing, (c->nsigning + 1) * sizeof(*ns));
-		if (ns == NULL) {
-			rc = fail(&sub, "out of memory");
-			break;
-		}
-		c->signing = ns;
-		struct mc_sign *e = &c->signing[c->nsigning];
-		if (copy(&sub, "pattern", line, e->pattern,
-		        sizeof(e->pattern)) ||
-		    copy(&sub, "key name", key, e->key, sizeof(e->key))) {
-			rc = -1;
-			break;
-		}
-		c->nsigning++;
-	}
-	fclose(f);
-	return rc < 0 ? -1 : 0;
+	return read_lines(r, "SigningTable", v, sign_line, c);
 }
 
 int
@@ -343,9 +341,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	c->syslog = true;
 	if (warn && warnsize)
 		warn[0] = '\0';
-	static const char *const ignored[] = {"AutoRestart",
-	    "AutoRestartRate", "Background", "DNSTimeout", "SoftwareHeader",
-	    "RequireSafeKeys", "Statistics", "SendReports", NULL};
+	static const char *const ignored[] = {"AutoRestart", "AutoRestartRate",
+	    "Background", "DNSTimeout", "SoftwareHeader", "RequireSafeKeys",
+	    "Statistics", "SendReports", NULL};
 	while (rc == 0 && (rc = next_line(f, &r, line, sizeof(line))) == 1) {
 		rc = 0;
 		char *v = split(line);
@@ -362,8 +360,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 				else if (*p == 'v')
 					c->mode |= MC_VERIFY;
 				else
-					rc = fail(&r, "Mode: '%s' is not s, v "
-					              "or sv",
+					rc = fail(&r,
+					    "Mode: '%s' is not s, v "
+					    "or sv",
 					    v);
 		} else if (!strcasecmp(k, "Socket")) {
 			rc = copy(&r, k, v, c->socket, sizeof(c->socket));
@@ -372,8 +371,8 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 		} else if (!strcasecmp(k, "PidFile")) {
 			rc = copy(&r, k, v, c->pidfile, sizeof(c->pidfile));
 		} else if (!strcasecmp(k, "AuthservID")) {
-			rc = copy(&r, k, v, c->authserv_id,
-			    sizeof(c->authserv_id));
+			rc = copy(
+			    &r, k, v, c->authserv_id, sizeof(c->authserv_id));
 		} else if (!strcasecmp(k, "Domain")) {
 			rc = copy(&r, k, v, c->domain, sizeof(c->domain));
 		} else if (!strcasecmp(k, "Selector")) {
@@ -395,8 +394,8 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			char *end;
 			unsigned long m = strtoul(v, &end, 8);
 			if (*end || m > 0777)
-				rc = fail(&r, "UMask: '%s' is not an octal mask",
-				    v);
+				rc = fail(
+				    &r, "UMask: '%s' is not an octal mask", v);
 			c->umask = (unsigned)m;
 		} else if (!strcasecmp(k, "Canonicalization")) {
 			char h[16] = "", b[16] = "simple";
@@ -405,15 +404,16 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			    (int)(sl ? (size_t)(sl - v) : strlen(v)), v);
 			if (sl)
 				snprintf(b, sizeof(b), "%s", sl + 1);
-			int hc = !strcasecmp(h, "relaxed") ? 1
+			int hc = !strcasecmp(h, "relaxed")  ? 1
 			         : !strcasecmp(h, "simple") ? 0
 			                                    : -1;
-			int bc = !strcasecmp(b, "relaxed") ? 1
+			int bc = !strcasecmp(b, "relaxed")  ? 1
 			         : !strcasecmp(b, "simple") ? 0
 			                                    : -1;
 			if (hc < 0 || bc < 0)
-				rc = fail(&r, "Canonicalization: '%s' is not "
-				              "HEADER/BODY of simple or relaxed",
+				rc = fail(&r,
+				    "Canonicalization: '%s' is not "
+				    "HEADER/BODY of simple or relaxed",
 				    v);
 			c->header_canon = hc;
 			c->body_canon = bc;
@@ -423,8 +423,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			else if (!strcasecmp(v, "ed25519-sha256"))
 				c->algorithm = 1;
 			else
-				rc = fail(&r, "SignatureAlgorithm: '%s' is not "
-				              "rsa-sha256 or ed25519-sha256%s",
+				rc = fail(&r,
+				    "SignatureAlgorithm: '%s' is not "
+				    "rsa-sha256 or ed25519-sha256%s",
 				    v,
 				    !strcasecmp(v, "rsa-sha1")
 				        ? " (RFC 8301 forbids rsa-sha1)"
@@ -435,8 +436,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			                   : !strcasecmp(v, "none")       ? 0
 			                                                  : -1;
 			if (c->dmarc_enforce < 0)
-				rc = fail(&r, "DMARCEnforce: '%s' is not none, "
-				              "quarantine or reject",
+				rc = fail(&r,
+				    "DMARCEnforce: '%s' is not none, "
+				    "quarantine or reject",
 				    v);
 		} else if (!strcasecmp(k, "KeyTable")) {
 			rc = load_keytable(&r, v, c);
@@ -452,8 +454,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			for (size_t i = 0; ignored[i]; i++)
 				known |= !strcasecmp(k, ignored[i]);
 			warnf(warn, warnsize, "%s:%u: %s %s", path, r.line, k,
-			    known ? "is accepted and ignored"
-			          : "is not a key emauth-milter knows; ignored");
+			    known
+			        ? "is accepted and ignored"
+			        : "is not a key emauth-milter knows; ignored");
 		}
 	}
 	if (rc < 0) {
@@ -558,8 +561,8 @@ milter_config_keys_for(const struct milter_config *c, const char *from,
 					d = d ? d + 1 : NULL;
 				}
 			}
-			if (match && resolve_key(c, c->signing[i].key, dom,
-			                 &out[n]))
+			if (match &&
+			    resolve_key(c, c->signing[i].key, dom, &out[n]))
 				n++;
 		}
 		return n;
@@ -569,13 +572,13 @@ milter_config_keys_for(const struct milter_config *c, const char *from,
 		snprintf(list, sizeof(list), "%s", c->domain);
 		char *save = NULL;
 		for (char *d = strtok_r(list, ", \t", &save); d && n < max;
-		    d = strtok_r(NULL, ", \t", &save))
+		     d = strtok_r(NULL, ", \t", &save))
 			if (!strcasecmp(d, dom) || !strcmp(d, "*")) {
 				memset(&out[n], 0, sizeof(out[n]));
 				snprintf(out[n].domain, sizeof(out[n].domain),
 				    "%s", dom);
-				snprintf(out[n].selector, sizeof(out[n].selector),
-				    "%s", c->selector);
+				snprintf(out[n].selector,
+				    sizeof(out[n].selector), "%s", c->selector);
 				snprintf(out[n].keyfile, sizeof(out[n].keyfile),
 				    "%s", c->keyfile);
 				n++;
@@ -585,8 +588,8 @@ milter_config_keys_for(const struct milter_config *c, const char *from,
 }
 
 static bool
-net_match(const struct mc_net *n, int family, const uint8_t *a,
-    const char *host)
+net_match(
+    const struct mc_net *n, int family, const uint8_t *a, const char *host)
 {
 	if (n->family == 0) {
 		if (host == NULL || !host[0])

@@ -68,8 +68,8 @@ test_opendkim_migration(void)
 	const char *path = write_file("opendkim.conf", conf);
 	struct milter_config c;
 	char err[512] = "", warn[1024];
-	T_EQ_INT(milter_config_load(path, &c, err, sizeof(err), warn,
-	             sizeof(warn)),
+	T_EQ_INT(
+	    milter_config_load(path, &c, err, sizeof(err), warn, sizeof(warn)),
 	    0);
 	T_EQ_STR(err, "");
 	T_TRUE(strstr(warn, "AutoRestart is accepted and ignored") != NULL);
@@ -88,14 +88,16 @@ test_opendkim_migration(void)
 	T_EQ_STR(k[0].domain, "customer.example");
 	T_EQ_STR(k[0].selector, "s2026");
 	T_EQ_STR(k[1].domain, "platform.example");
-	T_EQ_INT(milter_config_keys_for(&c, "a@mail.platform.example", k, 4), 1);
+	T_EQ_INT(
+	    milter_config_keys_for(&c, "a@mail.platform.example", k, 4), 1);
 	T_EQ_INT(milter_config_keys_for(&c, "a@other.example", k, 4), 0);
 	T_EQ_INT(milter_config_keys_for(&c, "NEWS@Customer.Example", k, 4), 2);
 
 	T_TRUE(milter_config_internal(&c, "10.1.2.3", NULL));
 	T_TRUE(milter_config_internal(&c, "::1", NULL));
 	T_TRUE(!milter_config_internal(&c, "192.0.2.1", NULL));
-	T_TRUE(milter_config_internal(&c, "192.0.2.1", "relay.internal.example"));
+	T_TRUE(
+	    milter_config_internal(&c, "192.0.2.1", "relay.internal.example"));
 	T_TRUE(milter_config_internal(&c, "192.0.2.2", "mx.corp.example"));
 	T_TRUE(!milter_config_internal(&c, "192.0.2.2", "corp.example.evil"));
 	milter_config_free(&c);
@@ -108,8 +110,7 @@ test_plain_signingtable_and_single_key(void)
 	write_file("SigningTable2", "example.com k1\n");
 	char conf[1024];
 	snprintf(conf, sizeof(conf),
-	    "KeyTable %s/KeyTable2\nSigningTable %s/SigningTable2\n", dir,
-	    dir);
+	    "KeyTable %s/KeyTable2\nSigningTable %s/SigningTable2\n", dir, dir);
 	struct milter_config c;
 	char err[512];
 	T_EQ_INT(milter_config_load(write_file("c2.conf", conf), &c, err,
@@ -169,8 +170,8 @@ test_errors(void)
 	write_file("KT", "a example.com:s:/k\n");
 	write_file("ST", "*@example.com b\n");
 	char conf[1024];
-	snprintf(conf, sizeof(conf), "KeyTable %s/KT\nSigningTable refile:%s/ST\n",
-	    dir, dir);
+	snprintf(conf, sizeof(conf),
+	    "KeyTable %s/KT\nSigningTable refile:%s/ST\n", dir, dir);
 	T_EQ_INT(milter_config_load(write_file("c4.conf", conf), &c, err,
 	             sizeof(err), NULL, 0),
 	    -1);
@@ -187,13 +188,13 @@ test_errors(void)
 	char *big = malloc(MC_LINE_MAX + 100);
 	memset(big, 'a', MC_LINE_MAX + 50);
 	strcpy(big + MC_LINE_MAX + 50, "\n");
-	T_EQ_INT(milter_config_load(write_file("c6.conf", big), &c, err,
-	             sizeof(err), NULL, 0),
+	T_EQ_INT(milter_config_load(
+	             write_file("c6.conf", big), &c, err, sizeof(err), NULL, 0),
 	    -1);
 	T_TRUE(strstr(err, "line longer than") != NULL);
 	free(big);
-	T_EQ_INT(milter_config_load("/nonexistent.conf", &c, err, sizeof(err),
-	             NULL, 0),
+	T_EQ_INT(milter_config_load(
+	             "/nonexistent.conf", &c, err, sizeof(err), NULL, 0),
 	    -1);
 }
 
