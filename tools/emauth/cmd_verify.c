@@ -36,6 +36,7 @@
 #include <emauth/iprev.h>
 #include <emauth/msg.h>
 #include <emauth/spf.h>
+#include <emauth/verdict.h>
 
 #include "cli.h"
 
@@ -64,7 +65,6 @@ static const char help[] =
     "error), 2 for bad usage or unreadable input.\n";
 
 #define FROM_FIELDS_MAX 4
-#define FROM_DOMAINS_MAX 4
 
 struct msgstate {
 	struct emauth_dkim_verifier *v;
@@ -130,24 +130,9 @@ advise(struct advice *a, const char *fmt, ...)
 	a->v[a->n++] = strdup(buf);
 }
 
-static int
-strictness(enum emauth_dmarc_policy p)
-{
-	return p == EMAUTH_DMARC_REJECT       ? 3
-	       : p == EMAUTH_DMARC_QUARANTINE ? 2
-	                                      : 1;
-}
-
 struct verdict {
-	struct emauth_iprev_result iprev;
-	struct emauth_spf_result spf, helo;
-	bool have_spf, have_helo;
-	struct emauth_dkim_result dkim[16];
-	size_t ndkim, dkim_total;
-	struct emauth_dmarc_result *dmarc; /* the deciding evaluation */
-	char from_domain[256];
-	const char *from_problem; /* why DMARC was not evaluated */
-	char from_detail[300];
+	struct emauth_verdict v;
+	const struct emauth_dmarc_result *dmarc; /* the deciding evaluation */
 	int score;
 	struct advice adv;
 	char authres[8192];
@@ -156,7 +141,7 @@ struct verdict {
 static void
 spf_advice(struct verdict *vd, const char *ip)
 {
-	const struct emauth_spf_result *s = &vd->spf;
+	const struct emauth_spf_result *s = &vd->v.spf;
 	switch (s->result) {
 	case EMAUTH_RES_NONE:
 		advise(&vd->adv,
@@ -194,17 +179,17 @@ spf_advice(struct verdict *vd, const char *ip)
 static void
 dkim_advice(struct verdict *vd)
 {
-	if (vd->dkim_total == 0) {
+	if (vd->v.dkim_total == 0) {
 		advise(&vd->adv,
 		    "DKIM: the message is not signed. Sign it with a key for "
 		    "%s (\"emauth keygen --domain %s --selector NAME\" writes "
 		    "the key and the DNS record to publish).",
-		    vd->from_domain[0] ? vd->from_domain : "your domain",
-		    vd->from_domain[0] ? vd->from_domain : "DOMAIN");
+		    vd->v.from_domain[0] ? vd->v.from_domain : "your domain",
+		    vd->v.from_domain[0] ? vd->v.from_domain : "DOMAIN");
 		return;
 	}
-	for (size_t i = 0; i < vd->ndkim; i++) {
-		const struct emauth_dkim_result *k = &vd->dkim[i];
+	for (size_t i = 0; i < vd->v.ndkim; i++) {
+		const struct emauth_dkim_result *k = &vd->v.dkim[i];
 		if (k->result == EMAUTH_RES_PASS)
 			continue;
 		advise(&vd->adv, "DKIM %s for d=%s s=%s: %s.",
@@ -217,13 +202,13 @@ static void
 dmarc_advice(struct verdict *vd)
 {
 	const struct emauth_dmarc_result *d = vd->dmarc;
-	const char *from = vd->from_domain;
-	if (vd->from_problem) {
+	const char *from = vd->v.from_domain;
+	if (vd->v.from_problem) {
 		advise(&vd->adv,
 		    "DMARC cannot be evaluated: %s%s%s. Receivers reject such "
 		    "messages; send exactly one From field with one address.",
-		    vd->from_problem, vd->from_detail[0] ? ": " : "",
-		    vd->from_detail);
+		    vd->v.from_problem, vd->v.from_detail[0] ? ": " : "",
+		    vd->v.from_detail);
 		return;
 	}
 	if (d == NULL)
@@ -249,20 +234,21 @@ dmarc_advice(struct verdict *vd)
 		return;
 	/* The diagnosis: why neither identifier is aligned, and the fix. */
 	char spf_part[600], dkim_part[600];
-	if (vd->have_spf && vd->spf.result == EMAUTH_RES_PASS)
+	if (vd->v.have_spf && vd->v.spf.result == EMAUTH_RES_PASS)
 		cli_fmt(spf_part, sizeof(spf_part),
 		    "SPF passes for %s, which is not aligned with the From "
 		    "domain %s",
-		    vd->spf.domain, from);
+		    vd->v.spf.domain, from);
 	else
 		cli_fmt(spf_part, sizeof(spf_part), "SPF does not pass (%s)",
-		    vd->have_spf ? emauth_result_name(vd->spf.result) : "none");
+		    vd->v.have_spf ? emauth_result_name(vd->v.spf.result)
+		                   : "none");
 	const struct emauth_dkim_result *other = NULL;
 	unsigned passing = 0;
-	for (size_t i = 0; i < vd->ndkim; i++)
-		if (vd->dkim[i].result == EMAUTH_RES_PASS) {
+	for (size_t i = 0; i < vd->v.ndkim; i++)
+		if (vd->v.dkim[i].result == EMAUTH_RES_PASS) {
 			passing++;
-			other = &vd->dkim[i];
+			other = &vd->v.dkim[i];
 		}
 	if (passing == 1)
 		cli_fmt(dkim_part, sizeof(dkim_part),
@@ -323,108 +309,10 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
 		          : emauth_strerror(rc));
 		goto out;
 	}
-	vd->dkim_total = emauth_dkim_verifier_count(m.v);
-	for (size_t i = 0; i < vd->dkim_total && vd->ndkim < 16; i++)
-		emauth_dkim_verifier_result(m.v, i, &vd->dkim[vd->ndkim++]);
-
-	/* iprev and SPF. */
-	if ((rc = emauth_iprev_check(ctx, ip, &vd->iprev)) != 0)
-		goto out;
-	struct emauth_spf_query q;
-	memset(&q, 0, sizeof(q));
-	q.ip = ip;
-	q.mail_from = mail_from;
-	q.helo = helo;
-	bool null_sender = mail_from[0] == '\0' || strcmp(mail_from, "<>") == 0;
-	if (!null_sender || (helo && helo[0])) {
-		if ((rc = emauth_spf_check_host(ctx, &q, &vd->spf)) != 0)
-			goto out;
-		vd->have_spf = true;
-	}
-	if (!null_sender && helo && helo[0]) {
-		q.identity = EMAUTH_SPF_HELO;
-		vd->have_helo = emauth_spf_check_host(ctx, &q, &vd->helo) == 0;
-	}
-
-	/* The From domain(s). */
-	char domains[FROM_DOMAINS_MAX][256];
-	size_t nd = 0;
-	if (m.nfrom == 0) {
-		vd->from_problem = "the message has no From field";
-	} else if (m.nfrom > 1) {
-		vd->from_problem = "the message has several From fields";
-	} else {
-		struct emauth_address addr[8];
-		size_t na = 0;
-		struct emauth_diag fd;
-		memset(&fd, 0, sizeof(fd));
-		int prc = emauth_msg_parse_from(
-		    (struct emauth_span){
-		        (const uint8_t *)m.from[0], strlen(m.from[0])},
-		    addr, 8, &na, &fd);
-		if (prc != 0) {
-			vd->from_problem = "the From field cannot be parsed";
-			cli_fmt(vd->from_detail, sizeof(vd->from_detail), "%s",
-			    fd.msg ? emauth_diag_format(&fd, msg, sizeof(msg))
-			           : emauth_strerror(prc));
-		} else {
-			for (size_t i = 0; i < na && nd < FROM_DOMAINS_MAX;
-			     i++) {
-				bool dup = false;
-				for (size_t k = 0; k < nd; k++)
-					dup |= strcmp(domains[k],
-					           addr[i].domain) == 0;
-				if (!dup)
-					cli_fmt(domains[nd++], 256, "%s",
-					    addr[i].domain);
-			}
-		}
-	}
-
-	/* DMARC for each From domain; the strictest outcome holds. */
-	struct emauth_dmarc_dkim kd[16];
-	for (size_t i = 0; i < vd->ndkim; i++) {
-		kd[i].domain = vd->dkim[i].domain;
-		kd[i].result = vd->dkim[i].result;
-	}
-	for (size_t i = 0; i < nd; i++) {
-		struct emauth_dmarc_result *r = malloc(sizeof(*r));
-		if (r == NULL) {
-			rc = EMAUTH_ENOMEM;
-			goto out;
-		}
-		struct emauth_dmarc_query dq = {domains[i],
-		    vd->have_spf ? vd->spf.domain : NULL,
-		    vd->have_spf ? vd->spf.result : EMAUTH_RES_NONE, kd,
-		    vd->ndkim, mode, -1};
-		if (emauth_dmarc_evaluate(ctx, &dq, r) != 0) {
-			/* Not a domain name: treated as a bad From. */
-			free(r);
-			vd->from_problem =
-			    "the From domain is not a domain name";
-			cli_fmt(vd->from_detail, sizeof(vd->from_detail), "%s",
-			    domains[i]);
-			break;
-		}
-		bool worse = vd->dmarc == NULL ||
-		             (vd->dmarc->result == EMAUTH_RES_PASS &&
-		                 r->result != EMAUTH_RES_PASS) ||
-		             (r->result == EMAUTH_RES_FAIL &&
-		                 strictness(r->disposition) >
-		                     strictness(vd->dmarc->disposition));
-		if (worse) {
-			free(vd->dmarc);
-			vd->dmarc = r;
-			cli_fmt(vd->from_domain, sizeof(vd->from_domain), "%s",
-			    domains[i]);
-		} else {
-			free(r);
-		}
-	}
-	if (vd->from_problem) {
-		free(vd->dmarc);
-		vd->dmarc = NULL;
-	}
+	struct emauth_verdict_query q = {ip, mail_from, helo, mode,
+	    (const char *const *)m.from, m.nfrom, m.v};
+	rc = emauth_verdict_evaluate(ctx, &q, &vd->v);
+	vd->dmarc = vd->v.have_dmarc ? &vd->v.dmarc : NULL;
 out:
 	for (unsigned i = 0; i < m.nfrom && i < FROM_FIELDS_MAX; i++)
 		free(m.from[i]);
@@ -435,9 +323,7 @@ out:
 static enum emauth_result
 dmarc_result(const struct verdict *vd)
 {
-	if (vd->from_problem)
-		return EMAUTH_RES_PERMERROR;
-	return vd->dmarc ? vd->dmarc->result : EMAUTH_RES_NONE;
+	return emauth_verdict_dmarc(&vd->v);
 }
 
 static json_object *
@@ -452,17 +338,18 @@ print_json(const struct verdict *vd)
 	json_object *o = json_object_new_object();
 	json_object *ip = json_object_new_object();
 	json_object_object_add(ip, "result",
-	    json_object_new_string(emauth_result_name(vd->iprev.result)));
-	json_object_object_add(ip, "name", jstr(vd->iprev.name));
-	json_object_object_add(ip, "reason", jstr(vd->iprev.reason));
+	    json_object_new_string(emauth_result_name(vd->v.iprev.result)));
+	json_object_object_add(ip, "name", jstr(vd->v.iprev.name));
+	json_object_object_add(ip, "reason", jstr(vd->v.iprev.reason));
 	json_object_object_add(o, "iprev", ip);
 	json_object_object_add(
-	    o, "spf", vd->have_spf ? cli_spf_json(&vd->spf) : NULL);
+	    o, "spf", vd->v.have_spf ? cli_spf_json(&vd->v.spf) : NULL);
 	json_object_object_add(
-	    o, "spf_helo", vd->have_helo ? cli_spf_json(&vd->helo) : NULL);
+	    o, "spf_helo", vd->v.have_helo ? cli_spf_json(&vd->v.helo) : NULL);
 	json_object *arr = json_object_new_array();
-	for (size_t i = 0; i < vd->ndkim; i++)
-		json_object_array_add(arr, cli_dkim_result_json(&vd->dkim[i]));
+	for (size_t i = 0; i < vd->v.ndkim; i++)
+		json_object_array_add(
+		    arr, cli_dkim_result_json(&vd->v.dkim[i]));
 	json_object_object_add(o, "dkim", arr);
 	json_object *dm = json_object_new_object();
 	const struct emauth_dmarc_result *d = vd->dmarc;
@@ -474,10 +361,10 @@ print_json(const struct verdict *vd)
 	        : NULL);
 	json_object_object_add(dm, "disposition",
 	    json_object_new_string(
-	        vd->from_problem      ? "reject"
+	        vd->v.from_problem    ? "reject"
 	        : d && d->disposition ? emauth_dmarc_policy_name(d->disposition)
 	                              : "none"));
-	json_object_object_add(dm, "from_domain", jstr(vd->from_domain));
+	json_object_object_add(dm, "from_domain", jstr(vd->v.from_domain));
 	json_object_object_add(
 	    dm, "policy_domain", d ? jstr(d->d.policy_domain) : NULL);
 	json_object_object_add(
@@ -487,13 +374,13 @@ print_json(const struct verdict *vd)
 	json_object_object_add(
 	    dm, "dkim_aligned", json_object_new_boolean(d && d->dkim_aligned));
 	char reason[900];
-	if (vd->from_problem)
-		cli_fmt(reason, sizeof(reason), "%s%s%s", vd->from_problem,
-		    vd->from_detail[0] ? ": " : "", vd->from_detail);
+	if (vd->v.from_problem)
+		cli_fmt(reason, sizeof(reason), "%s%s%s", vd->v.from_problem,
+		    vd->v.from_detail[0] ? ": " : "", vd->v.from_detail);
 	json_object_object_add(dm, "reason",
-	    json_object_new_string(vd->from_problem ? reason
-	                           : d              ? d->reason
-	                                            : ""));
+	    json_object_new_string(vd->v.from_problem ? reason
+	                           : d                ? d->reason
+	                                              : ""));
 	json_object_object_add(o, "dmarc", dm);
 	json_object_object_add(
 	    o, "authentication_results", json_object_new_string(vd->authres));
@@ -514,7 +401,7 @@ print_text(const struct verdict *vd)
 	printf("%s\n\n", vd->authres);
 	enum emauth_result dr = dmarc_result(vd);
 	printf("verdict: DMARC %s", emauth_result_name(dr));
-	if (vd->from_problem)
+	if (vd->v.from_problem)
 		printf(", disposition reject");
 	else if (vd->dmarc && vd->dmarc->d.policy_tag)
 		printf(", disposition %s (policy %s=%s of %s)",
@@ -642,41 +529,41 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	}
 
-	struct emauth_authres_input ar = {authserv, ip, &vd->iprev,
-	    vd->have_spf ? &vd->spf : NULL, vd->have_helo ? &vd->helo : NULL,
-	    vd->dkim, vd->ndkim, vd->dmarc,
-	    vd->from_domain[0] ? vd->from_domain : NULL};
+	struct emauth_authres_input ar = {authserv, ip, &vd->v.iprev,
+	    vd->v.have_spf ? &vd->v.spf : NULL,
+	    vd->v.have_helo ? &vd->v.helo : NULL, vd->v.dkim, vd->v.ndkim,
+	    vd->dmarc, vd->v.from_domain[0] ? vd->v.from_domain : NULL};
 	if (emauth_authres_format(&ar, "\n", vd->authres, sizeof(vd->authres)) <
 	    0) {
 		rc = cli_usage_error("verify",
 		    "--authserv-id: '%s' is not a host name", authserv);
 		goto out;
 	}
-	if (vd->from_problem) {
+	if (vd->v.from_problem) {
 		/* Say so in the field too: dmarc=permerror. */
 		size_t l = strlen(vd->authres);
 		cli_fmt(vd->authres + l, sizeof(vd->authres) - l,
-		    ";\n\tdmarc=permerror (%s)", vd->from_problem);
+		    ";\n\tdmarc=permerror (%s)", vd->v.from_problem);
 	}
 
 	/* Score and advice. */
 	bool dkim_pass = false;
-	for (size_t i = 0; i < vd->ndkim; i++)
-		dkim_pass |= vd->dkim[i].result == EMAUTH_RES_PASS;
+	for (size_t i = 0; i < vd->v.ndkim; i++)
+		dkim_pass |= vd->v.dkim[i].result == EMAUTH_RES_PASS;
 	vd->score =
-	    (vd->iprev.result == EMAUTH_RES_PASS ? 2 : 0) +
-	    (vd->have_spf && vd->spf.result == EMAUTH_RES_PASS ? 2 : 0) +
+	    (vd->v.iprev.result == EMAUTH_RES_PASS ? 2 : 0) +
+	    (vd->v.have_spf && vd->v.spf.result == EMAUTH_RES_PASS ? 2 : 0) +
 	    (dkim_pass ? 2 : 0) +
 	    (vd->dmarc && vd->dmarc->d.policy_tag ? 1 : 0) +
 	    (dmarc_result(vd) == EMAUTH_RES_PASS ? 3 : 0);
-	if (vd->iprev.result != EMAUTH_RES_PASS)
+	if (vd->v.iprev.result != EMAUTH_RES_PASS)
 		advise(&vd->adv,
 		    "iprev %s: %s. Ask whoever runs %s to set its PTR record "
 		    "to a name whose A/AAAA record is %s; Gmail and Yahoo "
 		    "require it.",
-		    emauth_result_name(vd->iprev.result), vd->iprev.reason, ip,
-		    ip);
-	if (vd->have_spf)
+		    emauth_result_name(vd->v.iprev.result), vd->v.iprev.reason,
+		    ip, ip);
+	if (vd->v.have_spf)
 		spf_advice(vd, ip);
 	dkim_advice(vd);
 	dmarc_advice(vd);
@@ -689,7 +576,6 @@ cmd_verify(int argc, char **argv)
 out:
 	for (size_t i = 0; i < vd->adv.n; i++)
 		free(vd->adv.v[i]);
-	free(vd->dmarc);
 	free(vd);
 	emauth_ctx_free(ctx);
 	return rc;
