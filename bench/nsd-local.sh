@@ -13,6 +13,26 @@
 
 bench_nsd_pid=
 
+# bench_in_netns SECONDS SCRIPT ARGS...: outside a namespace, runs SCRIPT
+# ARGS again inside "unshare -mn" (at most SECONDS) with a temporary
+# directory in EMAUTH_TMP, removed afterwards, and exits with its status.
+# Inside, sets tmp to that directory and changes to it.
+bench_in_netns() {
+	local secs=$1 script=$2 t rc
+	shift 2
+	if [ "${EMAUTH_IN_NS:-}" != 1 ]; then
+		t=$(mktemp -d)
+		chmod 755 "$t" # for the daemons that drop privileges
+		EMAUTH_IN_NS=1 EMAUTH_TMP=$t timeout "$secs" \
+			unshare -mn "$script" "$@"
+		rc=$?
+		rm -rf "$t"
+		exit "$rc"
+	fi
+	tmp=$EMAUTH_TMP
+	cd "$tmp" || exit 1
+}
+
 bench_nsd_start() {
 	local dir=$1
 	shift

@@ -179,6 +179,10 @@ struct emauth_dkim_sign_spec {
 	int64_t expire;       /* seconds until x=, 0 for none */
 	const char *identity; /* i=, or NULL */
 	int no_timestamp;     /* leave t= out */
+	/* With @headers NULL: colon-separated names to over-sign as well as
+	 * the eight above (listed once more than they occur, even when they
+	 * do not occur), or NULL. */
+	const char *oversign;
 };
 
 /** Fills @s with the defaults (relaxed/relaxed, t=). */

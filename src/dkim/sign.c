@@ -160,7 +160,7 @@ emauth_dkim_sign_spec_init(struct emauth_dkim_sign_spec *s)
 
 struct one {
 	struct emauth_dkim_sign_spec spec;
-	char d[256], s[256], i[512], headers[2048];
+	char d[256], s[256], i[512], headers[2048], oversign[1024];
 	enum ea_dkim_alg alg;
 	int body;
 	char *field;
@@ -269,6 +269,27 @@ emauth_dkim_signer_new(struct emauth_ctx *ctx,
 		if (specs[i].headers)
 			snprintf(o->headers, sizeof(o->headers), "%s",
 			    specs[i].headers);
+		if (specs[i].oversign &&
+		    strlen(specs[i].oversign) >= sizeof(o->oversign)) {
+			ea_diag_set(diag, EMAUTH_EINVAL, "oversign",
+			    ea_span_str(specs[i].oversign), 0,
+			    "the over-signed header list is too long");
+			rc = EMAUTH_EINVAL;
+			break;
+		}
+		if (specs[i].oversign)
+			snprintf(o->oversign, sizeof(o->oversign), "%s",
+			    specs[i].oversign);
+		size_t bad = strspn(o->oversign,
+		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789-_.:");
+		if (o->oversign[bad] != '\0') {
+			ea_diag_set(diag, EMAUTH_EINVAL, "oversign",
+			    ea_span_str(o->oversign), bad,
+			    "not a header field name");
+			rc = EMAUTH_EINVAL;
+			break;
+		}
 		rc = ea_bodies_get(&s->bodies,
 		    specs[i].body_canon == EMAUTH_DKIM_RELAXED
 		        ? EA_CANON_RELAXED
@@ -338,20 +359,57 @@ static const char *const default_headers[] = {"from", "to", "subject", "date",
     "list-owner", "list-archive", "mime-version", "content-transfer-encoding"};
 #define OVERSIGNED 8
 
+/* Whether @name is in the colon-separated @list (ASCII case ignored). */
+static bool
+in_list(const char *list, struct emauth_span name)
+{
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ":");
+		if (ea_span_ieq(ea_span(p, len), name))
+			return true;
+		p += len + (p[len] == ':');
+	}
+	return false;
+}
+
+/* Adds @name @n times to the list. */
 static int
-default_list(const struct ea_hdrs *h, struct ea_buf *out)
+add_name(struct ea_buf *out, struct emauth_span name, size_t n)
+{
+	int rc = 0;
+	for (size_t j = 0; j < n && rc == 0; j++) {
+		if (out->len)
+			rc = ea_buf_addc(out, ':');
+		if (rc == 0)
+			rc = ea_buf_add(out, name.p, name.len);
+	}
+	return rc;
+}
+
+/* The default list, with the names in @oversign (colon-separated, may be
+ * empty) over-signed too: listed once more than they occur, even when they
+ * do not occur, so that none can be added. */
+static int
+default_list(const struct ea_hdrs *h, const char *oversign, struct ea_buf *out)
 {
 	int rc = 0;
 	for (size_t k = 0; k < EA_ARRAY_LEN(default_headers) && rc == 0; k++) {
-		size_t n = ea_hdrs_count(h, ea_span_str(default_headers[k]));
-		if (k < OVERSIGNED && n > 0)
+		struct emauth_span name = ea_span_str(default_headers[k]);
+		size_t n = ea_hdrs_count(h, name);
+		if ((k < OVERSIGNED && n > 0) || in_list(oversign, name))
 			n++;
-		for (size_t j = 0; j < n && rc == 0; j++) {
-			if (out->len)
-				rc = ea_buf_addc(out, ':');
-			if (rc == 0)
-				rc = ea_buf_adds(out, default_headers[k]);
-		}
+		rc = add_name(out, name, n);
+	}
+	for (const char *p = oversign; *p && rc == 0;) {
+		size_t len = strcspn(p, ":");
+		struct emauth_span name = ea_span(p, len);
+		bool known = false;
+		for (size_t k = 0; k < EA_ARRAY_LEN(default_headers); k++)
+			known |=
+			    ea_span_ieq(ea_span_str(default_headers[k]), name);
+		if (len && !known)
+			rc = add_name(out, name, ea_hdrs_count(h, name) + 1);
+		p += len + (p[len] == ':');
 	}
 	return rc;
 }
@@ -431,7 +489,7 @@ sign_one(struct emauth_dkim_signer *s, struct one *o, struct emauth_diag *diag)
 	ea_buf_init(&f, 16384);
 	ea_buf_init(&data, (2u << 20) + 16384);
 	rc = o->headers[0] ? ea_buf_adds(&list, o->headers)
-	                   : default_list(&s->hdrs, &list);
+	                   : default_list(&s->hdrs, o->oversign, &list);
 	size_t nn =
 	    rc ? 0 : split_names(ea_buf_str(&list), names, EA_ARRAY_LEN(names));
 	bool from = false;

@@ -263,6 +263,9 @@ ea_dns_unbound_new(
 	 * the context, so this comes after the forwarders.) */
 	ub_ctx_zone_add(u->ctx, "test.", "transparent");
 	ub_ctx_zone_add(u->ctx, "invalid.", "transparent");
+	/* And the loopback reverse zone, which the resolver answers (a local
+	 * relay's 127.0.0.1, a test setup on 127.0.0.0/8). */
+	ub_ctx_zone_add(u->ctx, "127.in-addr.arpa.", "transparent");
 	/* Without memory for the cache, queries simply go to libunbound. */
 	u->cache = ea_dns_cache_new();
 	memset(out, 0, sizeof(*out));

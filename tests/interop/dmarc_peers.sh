@@ -20,17 +20,9 @@ if [ ! -x "$peer" ] || [ ! -x /usr/sbin/nsd ] || [ ! -f "$psl" ]; then
 	echo "not ok dmarc-peers/setup (libopendmarc-dev, nsd or publicsuffix missing)"
 	exit 1
 fi
-if [ "${EMAUTH_IN_NS:-}" != 1 ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	EMAUTH_IN_NS=1 EMAUTH_TMP=$tmp timeout 120 \
-		unshare -mn "$here/$(basename "$0")" "$build"
-	exit
-fi
-tmp=$EMAUTH_TMP
-cd "$tmp" || exit 1
 # shellcheck source=../../bench/nsd-local.sh
 . "$top/bench/nsd-local.sh"
+bench_in_netns 120 "$here/$(basename "$0")" "$build"
 bench_netns_resolver "$tmp" || exit 1
 bench_nsd_start "$tmp/nsd" "$top"/tests/data/zones/dmarc/*.zone >nsd.log 2>&1 ||
 	{ echo "not ok dmarc-peers/nsd-start"; cat nsd.log; exit 1; }

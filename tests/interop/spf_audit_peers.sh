@@ -17,17 +17,9 @@ if [ ! -x /usr/sbin/nsd ] || ! $py -c 'import spf' 2>/dev/null; then
 	echo "not ok spf-audit-peers/setup (nsd or python3-spf missing)"
 	exit 1
 fi
-if [ "${EMAUTH_IN_NS:-}" != 1 ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	EMAUTH_IN_NS=1 EMAUTH_TMP=$tmp timeout 120 \
-		unshare -mn "$here/$(basename "$0")" "$build"
-	exit
-fi
-tmp=$EMAUTH_TMP
-cd "$tmp" || exit 1
 # shellcheck source=../../bench/nsd-local.sh
 . "$top/bench/nsd-local.sh"
+bench_in_netns 120 "$here/$(basename "$0")" "$build"
 bench_netns_resolver "$tmp" || exit 1
 z=$top/examples/zones
 # A root zone too: names outside the example zones get NXDOMAIN.

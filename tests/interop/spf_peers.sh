@@ -18,18 +18,10 @@ if [ ! -x /usr/sbin/nsd ] || ! $py -c 'import spf' 2>/dev/null; then
 	echo "not ok spf-peers/setup (nsd or python3-spf missing)"
 	exit 1
 fi
-if [ "${EMAUTH_IN_NS:-}" != 1 ]; then
-	tmp=$(mktemp -d)
-	trap 'rm -rf "$tmp"' EXIT
-	$py "$here/spf/gen.py" "$tmp/gen" >/dev/null || exit 1
-	EMAUTH_IN_NS=1 EMAUTH_TMP=$tmp timeout 300 \
-		unshare -mn "$here/$(basename "$0")" "$build"
-	exit
-fi
-tmp=$EMAUTH_TMP
-cd "$tmp" || exit 1
 # shellcheck source=../../bench/nsd-local.sh
 . "$top/bench/nsd-local.sh"
+bench_in_netns 300 "$here/$(basename "$0")" "$build"
+$py "$here/spf/gen.py" "$tmp/gen" >/dev/null || exit 1
 bench_netns_resolver "$tmp" || exit 1
 bench_nsd_start "$tmp/nsd" gen/*.zone >nsd.log 2>&1 ||
 	{ echo "not ok spf-peers/nsd-start"; cat nsd.log; exit 1; }

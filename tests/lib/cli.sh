@@ -2,8 +2,9 @@
 # (its name in "ok cli/AREA/NAME") and sources this with its arguments:
 #   AREA=spf; . "$(dirname "$0")/../lib/cli.sh"
 # It sets build, top, emauth, tmp (removed on exit) and fails, and defines
-#   run NAME WANT-EXIT ARGS...   emauth ARGS, output in $tmp/out, $tmp/err;
+#   run NAME WANT-EXIT ARGS...   $emauth ARGS, output in $tmp/out, $tmp/err;
 #                                fails (and says so) on another exit status
+#                                (a script for another program sets emauth)
 #   check NAME COMMAND...        ok when COMMAND succeeds
 #   jfield PATH VALUE            $tmp/out's JSON at PATH (a.b.0.c) is VALUE
 # A script ends with: [ "$fails" -eq 0 ]

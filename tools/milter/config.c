@@ -295,6 +295,7 @@ sign_line(struct reader *r, char *line, void *arg)
 	    copy(r, "pattern", line, e->pattern, sizeof(e->pattern)) ||
 	    copy(r, "key name", key, e->key, sizeof(e->key)))
 		return -1;
+	e->line = r->line;
 	c->nsigning++;
 	return 0;
 }
@@ -308,6 +309,7 @@ load_signingtable(struct reader *r, const char *v, struct milter_config *c)
 	} else if (strncmp(v, "file:", 5) == 0) {
 		v += 5;
 	}
+	snprintf(c->signing_path, sizeof(c->signing_path), "%s", v);
 	return read_lines(r, "SigningTable", v, sign_line, c);
 }
 
@@ -339,11 +341,17 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	c->header_canon = c->body_canon = 1;
 	c->umask = 077;
 	c->syslog = true;
+	c->tempfail_dns = true;
+	c->add_authres = true;
+	snprintf(c->dns, sizeof(c->dns), "system");
+	c->dns_timeout = 5;
+	c->dns_budget = 20;
+	c->max_header_kb = 1024;
 	if (warn && warnsize)
 		warn[0] = '\0';
 	static const char *const ignored[] = {"AutoRestart", "AutoRestartRate",
-	    "Background", "DNSTimeout", "SoftwareHeader", "RequireSafeKeys",
-	    "Statistics", "SendReports", NULL};
+	    "Background", "SoftwareHeader", "RequireSafeKeys", "Statistics",
+	    "SendReports", NULL};
 	while (rc == 0 && (rc = next_line(f, &r, line, sizeof(line))) == 1) {
 		rc = 0;
 		char *v = split(line);
@@ -440,6 +448,55 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 				    "DMARCEnforce: '%s' is not none, "
 				    "quarantine or reject",
 				    v);
+		} else if (!strcasecmp(k, "DMARCMode")) {
+			c->dmarc_mode = !strcasecmp(v, "rfc9989")   ? 0
+			                : !strcasecmp(v, "rfc7489") ? 1
+			                                            : -1;
+			if (c->dmarc_mode < 0)
+				rc = fail(&r,
+				    "DMARCMode: '%s' is not rfc9989 or rfc7489",
+				    v);
+		} else if (!strcasecmp(k, "RejectMessage")) {
+			rc = copy(&r, k, v, c->reject_message,
+			    sizeof(c->reject_message));
+		} else if (!strcasecmp(k, "TempFailOnDNSError")) {
+			rc = boolean(&r, k, v, &c->tempfail_dns);
+		} else if (!strcasecmp(k, "AddAuthenticationResults")) {
+			rc = boolean(&r, k, v, &c->add_authres);
+		} else if (!strcasecmp(k, "DNS")) {
+			rc = copy(&r, k, v, c->dns, sizeof(c->dns));
+		} else if (!strcasecmp(k, "Nameservers")) {
+			/* OpenDKIM's list of resolvers: the first one. */
+			char first[256];
+			size_t l = strcspn(v, ", \t");
+			if (l >= sizeof(first))
+				rc = fail(
+				    &r, "Nameservers: '%s' is too long", v);
+			else {
+				memcpy(first, v, l);
+				first[l] = '\0';
+				snprintf(
+				    c->dns, sizeof(c->dns), "server:%s", first);
+			}
+		} else if (!strcasecmp(k, "DNSTimeout") ||
+		           !strcasecmp(k, "DNSBudget") ||
+		           !strcasecmp(k, "MaximumHeaderBytes")) {
+			char *end = NULL;
+			errno = 0;
+			unsigned long n = strtoul(v, &end, 10);
+			if (errno || end == v || *end || n == 0 ||
+			    n > 86400 * 1024UL)
+				rc = fail(&r,
+				    "%s: '%s' is not a positive number", k, v);
+			else if (!strcasecmp(k, "DNSTimeout"))
+				c->dns_timeout = n > 3600 ? 3600 : (unsigned)n;
+			else if (!strcasecmp(k, "DNSBudget"))
+				c->dns_budget = n > 3600 ? 3600 : (unsigned)n;
+			else
+				c->max_header_kb = n < 1024 ? 1
+				                   : n > 64UL << 20
+				                       ? 64 * 1024
+				                       : (unsigned)(n / 1024);
 		} else if (!strcasecmp(k, "KeyTable")) {
 			rc = load_keytable(&r, v, c);
 		} else if (!strcasecmp(k, "SigningTable")) {
@@ -476,9 +533,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			found = strcmp(c->keys[k].name, name) == 0;
 		if (!found) {
 			snprintf(err, errsize,
-			    "%s: the SigningTable names key '%s', which the "
+			    "%s:%u: the SigningTable names key '%s', which the "
 			    "KeyTable does not have",
-			    path, name);
+			    c->signing_path, c->signing[i].line, name);
 			milter_config_free(c);
 			return -1;
 		}

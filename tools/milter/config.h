@@ -31,6 +31,7 @@ struct mc_key {
 struct mc_sign {
 	char pattern[320]; /* address, domain or refile: pattern */
 	char key[128];     /* KeyTable name, or "domain:selector:file" */
+	unsigned line;     /* in the SigningTable file */
 };
 
 struct mc_net {
@@ -57,6 +58,14 @@ struct milter_config {
 	int algorithm;                /* 0 rsa-sha256, 1 ed25519-sha256 */
 	char oversign[1024];          /* colon-separated header names */
 	int dmarc_enforce;            /* 0 none, 1 quarantine, 2 reject */
+	int dmarc_mode;               /* 0 RFC 9989, 1 RFC 7489 (DMARCMode) */
+	char reject_message[512];     /* RejectMessage; "%d" = From domain */
+	bool tempfail_dns;            /* TempFailOnDNSError (default yes) */
+	bool add_authres;       /* AddAuthenticationResults (default yes) */
+	char dns[1024];         /* DNS spec: system, server:IP@PORT, zone: */
+	unsigned dns_timeout;   /* DNSTimeout: seconds per query (5) */
+	unsigned dns_budget;    /* DNSBudget: seconds per message (20) */
+	unsigned max_header_kb; /* MaximumHeaderBytes / 1024 (1024) */
 	/* Single-key mode (Domain, Selector, KeyFile). */
 	char domain[1024]; /* comma-separated domains */
 	char selector[64];
@@ -67,6 +76,7 @@ struct milter_config {
 	struct mc_sign *signing;
 	size_t nsigning;
 	bool signing_refile; /* SigningTable given as refile: */
+	char signing_path[1024];
 	struct mc_nets internal, external_ignore;
 };
 

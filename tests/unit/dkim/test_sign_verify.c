@@ -294,6 +294,25 @@ test_tampering(void)
 	v = verify(ctx, extra, 0, NULL);
 	T_EQ_INT(result_of(v, 0, &r), EMAUTH_RES_PASS);
 	emauth_dkim_verifier_free(v);
+	/* ... unless it is over-signed, even absent (OversignHeaders). */
+	sp.oversign = "X-Foo:List-Id";
+	char *m2 = sign(ctx, corpus[0], &sp, 1, &st);
+	T_TRUE(strstr(m2, "X-Foo") != NULL);
+	char *extra2 = replace(m2, "From: a@", "X-Foo: bar\r\nFrom: a@");
+	v = verify(ctx, m2, 0, NULL);
+	T_EQ_INT(result_of(v, 0, &r), EMAUTH_RES_PASS);
+	emauth_dkim_verifier_free(v);
+	v = verify(ctx, extra2, 0, NULL);
+	T_EQ_INT(result_of(v, 0, &r), EMAUTH_RES_FAIL);
+	emauth_dkim_verifier_free(v);
+	/* A name that cannot be one is refused. */
+	struct emauth_dkim_signer *bad = NULL;
+	struct emauth_diag d;
+	sp.oversign = "X-Foo;evil=1";
+	T_EQ_INT(emauth_dkim_signer_new(ctx, &sp, 1, &bad, &d), EMAUTH_EINVAL);
+	T_EQ_STR(d.where, "oversign");
+	sp.oversign = NULL;
+	free(m2), free(extra2);
 	free(m), free(body), free(hdr), free(from2), free(extra);
 	emauth_ctx_free(ctx);
 }

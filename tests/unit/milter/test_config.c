@@ -140,6 +140,42 @@ test_plain_signingtable_and_single_key(void)
 	milter_config_free(&c);
 }
 
+/* Our verify-side keys, and their defaults. */
+static void
+test_verify_keys(void)
+{
+	struct milter_config c;
+	char err[512];
+	T_EQ_INT(milter_config_load(write_file("d.conf", "Mode v\n"), &c, err,
+	             sizeof(err), NULL, 0),
+	    0);
+	T_TRUE(c.tempfail_dns && c.add_authres);
+	T_EQ_STR(c.dns, "system");
+	T_EQ_INT(c.dns_timeout, 5);
+	T_EQ_INT(c.dns_budget, 20);
+	T_EQ_INT(c.dmarc_mode, 0);
+	milter_config_free(&c);
+	T_EQ_INT(milter_config_load(
+	             write_file("v.conf",
+	                 "AuthservID mx.example.net\n"
+	                 "DMARCEnforce quarantine\nDMARCMode rfc7489\n"
+	                 "RejectMessage Not accepted from %d\n"
+	                 "TempFailOnDNSError no\nAddAuthenticationResults no\n"
+	                 "Nameservers 127.0.0.1@5353, 127.0.0.2\n"
+	                 "DNSTimeout 2\nDNSBudget 9\n"),
+	             &c, err, sizeof(err), NULL, 0),
+	    0);
+	T_EQ_STR(c.authserv_id, "mx.example.net");
+	T_EQ_INT(c.dmarc_enforce, 1);
+	T_EQ_INT(c.dmarc_mode, 1);
+	T_EQ_STR(c.reject_message, "Not accepted from %d");
+	T_TRUE(!c.tempfail_dns && !c.add_authres);
+	T_EQ_STR(c.dns, "server:127.0.0.1@5353");
+	T_EQ_INT(c.dns_timeout, 2);
+	T_EQ_INT(c.dns_budget, 9);
+	milter_config_free(&c);
+}
+
 static void
 test_errors(void)
 {
@@ -158,6 +194,10 @@ test_errors(void)
 	    {"InternalHosts bad host!\n", "is not a host name"},
 	    {"KeyTable /nonexistent/KeyTable\n", "KeyTable /nonexistent"},
 	    {"DMARCEnforce always\n", "not none, quarantine or reject"},
+	    {"DMARCMode 2015\n", "c.conf:1: DMARCMode: '2015' is not rfc9989"},
+	    {"TempFailOnDNSError perhaps\n", "is not yes or no"},
+	    {"DNSTimeout 0\n", "DNSTimeout: '0' is not a positive number"},
+	    {"DNSBudget 5s\n", "DNSBudget: '5s' is not a positive number"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		err[0] = '\0';
@@ -168,14 +208,14 @@ test_errors(void)
 	}
 	/* A SigningTable naming a key the KeyTable lacks. */
 	write_file("KT", "a example.com:s:/k\n");
-	write_file("ST", "*@example.com b\n");
+	write_file("ST", "# customers\n*@example.com a\n*@example.com b\n");
 	char conf[1024];
 	snprintf(conf, sizeof(conf),
 	    "KeyTable %s/KT\nSigningTable refile:%s/ST\n", dir, dir);
 	T_EQ_INT(milter_config_load(write_file("c4.conf", conf), &c, err,
 	             sizeof(err), NULL, 0),
 	    -1);
-	T_TRUE(strstr(err, "names key 'b'") != NULL);
+	T_TRUE(strstr(err, "/ST:3: the SigningTable names key 'b'") != NULL);
 	/* A malformed KeyTable line names its own file and line. */
 	write_file("KT2", "good example.com:s:/k\nbad example.com:s\n");
 	snprintf(conf, sizeof(conf), "KeyTable %s/KT2\n", dir);
@@ -206,6 +246,7 @@ main(void)
 		return 2;
 	T_RUN(test_opendkim_migration);
 	T_RUN(test_plain_signingtable_and_single_key);
+	T_RUN(test_verify_keys);
 	T_RUN(test_errors);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -1,0 +1,747 @@
+/*
+ * callbacks.c: emauth-milter's milter callbacks.
+ *
+ * Mail from InternalHosts or from an SMTP-authenticated sender is signed
+ * (Mode s); other mail is verified (Mode v): iprev, SPF, DKIM and DMARC,
+ * an Authentication-Results field, forged ones removed, DMARC enforced up
+ * to DMARCEnforce. Body chunks go to the signer or the verifier as they
+ * arrive; a message holds only its header block (bounded by
+ * MaximumHeaderBytes), whatever its size.
+ *
+ * Libmilter runs one thread per connection. A library context (with its
+ * DNS resolver and cache) is used by one message at a time, taken from a
+ * pool and put back.
+ */
+#define _GNU_SOURCE
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <emauth/authres.h>
+#include <emauth/dkim.h>
+#include <emauth/msg.h>
+#include <emauth/verdict.h>
+
+#include "milter.h"
+
+#define HEADER_FIELDS_MAX 1000
+#define FROM_FIELDS_MAX 4
+#define POOL_MAX 64
+#define FORGED_MAX 64
+
+/* The context pool. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pooled {
+	struct emauth_ctx *ctx;
+	unsigned generation;
+} pool[POOL_MAX];
+static size_t npool;
+static int active;
+
+int
+milter_active(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	int n = active;
+	pthread_mutex_unlock(&pool_lock);
+	return n;
+}
+
+void
+milter_pool_free(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	for (size_t i = 0; i < npool; i++)
+		emauth_ctx_free(pool[i].ctx);
+	npool = 0;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static struct emauth_ctx *
+ctx_get(const struct milter_state *st)
+{
+	struct emauth_ctx *ctx = NULL;
+	pthread_mutex_lock(&pool_lock);
+	while (npool > 0 && ctx == NULL) {
+		npool--;
+		if (pool[npool].generation == st->generation)
+			ctx = pool[npool].ctx;
+		else
+			emauth_ctx_free(pool[npool].ctx);
+	}
+	pthread_mutex_unlock(&pool_lock);
+	if (ctx)
+		return ctx;
+	if (emauth_ctx_new(&ctx) != 0)
+		return NULL;
+	struct emauth_diag d;
+	memset(&d, 0, sizeof(d));
+	if (emauth_ctx_set_dns(ctx, st->cfg.dns, &d) != 0) {
+		char m[600];
+		mlog(ML_ERR, "DNS %s: %s", st->cfg.dns,
+		    d.msg ? emauth_diag_format(&d, m, sizeof(m))
+		          : "cannot be set up");
+		emauth_ctx_free(ctx);
+		return NULL;
+	}
+	/* libunbound caches by TTL; emauth's own answer cache is for one
+	 * run of a command and would keep answers past their TTL here. */
+	emauth_ctx_set_dns_cache(ctx, 0);
+	emauth_ctx_set_dns_timeouts(
+	    ctx, st->cfg.dns_timeout * 1000, st->cfg.dns_budget * 1000);
+	return ctx;
+}
+
+static void
+ctx_put(const struct milter_state *st, struct emauth_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	pthread_mutex_lock(&pool_lock);
+	if (npool < POOL_MAX) {
+		pool[npool].ctx = ctx;
+		pool[npool++].generation = st->generation;
+		ctx = NULL;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	emauth_ctx_free(ctx);
+}
+
+/* One message. */
+struct msg {
+	bool sign, verify, failed;
+	char mail_from[512];
+	char *hdr; /* the header block kept for the signer: "field\0"... */
+	size_t hlen, hcap;
+	unsigned nfields;
+	char *from[FROM_FIELDS_MAX];
+	unsigned nfrom;
+	unsigned ar_seen, forged[FORGED_MAX], nforged;
+	bool last_cr; /* the previous body chunk ended in CR */
+	struct emauth_dkim_verifier *v;
+	struct emauth_dkim_signer *s;
+	struct emauth_ctx *ctx; /* from the pool, for this message */
+	char signed_by[512];
+};
+
+/* One SMTP connection. */
+struct conn {
+	struct milter_state *st;
+	char ip[64], host[256], helo[256];
+	bool internal, ignored, leadspc;
+	struct msg m;
+};
+
+static void
+msg_reset(struct conn *c)
+{
+	struct msg *m = &c->m;
+	free(m->hdr);
+	for (unsigned i = 0; i < m->nfrom && i < FROM_FIELDS_MAX; i++)
+		free(m->from[i]);
+	emauth_dkim_verifier_free(m->v);
+	emauth_dkim_signer_free(m->s);
+	ctx_put(c->st, m->ctx);
+	memset(m, 0, sizeof(*m));
+}
+
+static const char *
+qid(SMFICTX *ctx)
+{
+	const char *q = smfi_getsymval(ctx, "i");
+	return q ? q : "NOQUEUE";
+}
+
+static sfsistat
+x_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
+{
+	(void)f1;
+	(void)f3;
+	unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+	*pf0 = f0 & want;
+	*pf1 = 0;
+	*pf2 = f2 & SMFIP_HDR_LEADSPC;
+	*pf3 = 0;
+	struct conn *c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	c->leadspc = (f2 & SMFIP_HDR_LEADSPC) != 0;
+	smfi_setpriv(ctx, c);
+	return SMFIS_CONTINUE;
+}
+
+static struct conn *
+conn_of(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	if (c == NULL && (c = calloc(1, sizeof(*c))) != NULL)
+		smfi_setpriv(ctx, c);
+	return c;
+}
+
+static sfsistat
+x_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	pthread_mutex_lock(&pool_lock);
+	active++;
+	pthread_mutex_unlock(&pool_lock);
+	c->st = milter_state_get();
+	if (c->st == NULL)
+		return SMFIS_TEMPFAIL;
+	snprintf(c->host, sizeof(c->host), "%s", host ? host : "");
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET,
+		    &((struct sockaddr_in *)(void *)sa)->sin_addr, c->ip,
+		    sizeof(c->ip));
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((struct sockaddr_in6 *)(void *)sa)->sin6_addr, c->ip,
+		    sizeof(c->ip));
+	/* A host name in brackets is Postfix's "unknown". */
+	const char *h = c->host[0] == '[' ? NULL : c->host;
+	c->internal = milter_config_internal(&c->st->cfg, c->ip, h);
+	for (size_t i = 0; i < c->st->cfg.external_ignore.n && !c->ignored;
+	     i++) {
+		struct milter_config one = {0};
+		one.internal.v = &c->st->cfg.external_ignore.v[i];
+		one.internal.n = 1;
+		c->ignored = milter_config_internal(&one, c->ip, h);
+	}
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+x_helo(SMFICTX *ctx, char *helo)
+{
+	struct conn *c = conn_of(ctx);
+	if (c)
+		snprintf(c->helo, sizeof(c->helo), "%s", helo ? helo : "");
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+x_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL || c->st == NULL)
+		return SMFIS_TEMPFAIL;
+	msg_reset(c);
+	struct msg *m = &c->m;
+	const char *a = argv && argv[0] ? argv[0] : "";
+	size_t l = strlen(a);
+	if (l >= 2 && a[0] == '<' && a[l - 1] == '>')
+		snprintf(m->mail_from, sizeof(m->mail_from), "%.*s",
+		    (int)(l - 2), a + 1);
+	else
+		snprintf(m->mail_from, sizeof(m->mail_from), "%s", a);
+	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+	bool outgoing = c->internal || (auth && auth[0]);
+	m->sign = (c->st->cfg.mode & MC_SIGN) && outgoing;
+	m->verify = (c->st->cfg.mode & MC_VERIFY) && !outgoing && c->ip[0];
+	if ((m->sign || m->verify) && (m->ctx = ctx_get(c->st)) == NULL)
+		return SMFIS_TEMPFAIL;
+	if (m->verify) {
+		struct emauth_dkim_verify_opts o = {0};
+		o.max_header_bytes = (size_t)c->st->cfg.max_header_kb * 1024;
+		if (emauth_dkim_verifier_new(m->ctx, &o, &m->v) != 0)
+			return SMFIS_TEMPFAIL;
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* "Name:value" with bare LFs made CRLF, into a new string. */
+static char *
+make_field(const char *name, const char *value, bool leadspc, size_t *len)
+{
+	size_t nl = strlen(name), vl = strlen(value), extra = 0;
+	for (size_t i = 0; i < vl; i++)
+		extra += value[i] == '\n' && (i == 0 || value[i - 1] != '\r');
+	char *f = malloc(nl + vl + extra + 3);
+	if (f == NULL)
+		return NULL;
+	size_t n = 0;
+	memcpy(f, name, nl);
+	n = nl;
+	f[n++] = ':';
+	if (!leadspc && vl)
+		f[n++] = ' ';
+	for (size_t i = 0; i < vl; i++) {
+		if (value[i] == '\n' && (i == 0 || value[i - 1] != '\r'))
+			f[n++] = '\r';
+		f[n++] = value[i];
+	}
+	f[n] = '\0';
+	*len = n;
+	return f;
+}
+
+static sfsistat
+x_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL || c->st == NULL)
+		return SMFIS_TEMPFAIL;
+	struct msg *m = &c->m;
+	if (!m->sign && !m->verify)
+		return SMFIS_CONTINUE;
+	size_t flen;
+	char *f = make_field(name, value, c->leadspc, &flen);
+	if (f == NULL)
+		return SMFIS_TEMPFAIL;
+	if (strcasecmp(name, "From") == 0) {
+		if (m->nfrom < FROM_FIELDS_MAX)
+			m->from[m->nfrom] = strdup(value);
+		m->nfrom++;
+	}
+	if (m->verify) {
+		if (strcasecmp(name, "Authentication-Results") == 0) {
+			m->ar_seen++;
+			const char *id = c->st->cfg.authserv_id;
+			if (id[0] && m->nforged < FORGED_MAX &&
+			    emauth_authres_claims(
+			        (struct emauth_span){
+			            (const uint8_t *)value, strlen(value)},
+			        id))
+				m->forged[m->nforged++] = m->ar_seen;
+		}
+		emauth_dkim_verifier_header(
+		    m->v, (struct emauth_span){(const uint8_t *)f, flen});
+	}
+	if (m->sign && !m->failed) {
+		size_t cap = (size_t)c->st->cfg.max_header_kb * 1024;
+		if (m->hlen + flen + 1 > cap ||
+		    m->nfields >= HEADER_FIELDS_MAX) {
+			mlog(ML_WARN,
+			    "%s: header block over %zu bytes or %d fields: "
+			    "not signed",
+			    qid(ctx), cap, HEADER_FIELDS_MAX);
+			m->failed = true;
+		} else {
+			if (m->hlen + flen + 1 > m->hcap) {
+				size_t nc = (m->hcap ? m->hcap * 2 : 8192);
+				while (nc < m->hlen + flen + 1)
+					nc *= 2;
+				char *nh = realloc(m->hdr, nc);
+				if (nh == NULL) {
+					free(f);
+					return SMFIS_TEMPFAIL;
+				}
+				m->hdr = nh;
+				m->hcap = nc;
+			}
+			memcpy(m->hdr + m->hlen, f, flen + 1);
+			m->hlen += flen + 1;
+			m->nfields++;
+		}
+	}
+	free(f);
+	return SMFIS_CONTINUE;
+}
+
+/* The From address of the message, for the SigningTable. */
+static bool
+from_address(const struct msg *m, char *out, size_t size)
+{
+	if (m->nfrom != 1 || m->from[0] == NULL)
+		return false;
+	struct emauth_address a[4];
+	size_t n = 0;
+	if (emauth_msg_parse_from(
+	        (struct emauth_span){
+	            (const uint8_t *)m->from[0], strlen(m->from[0])},
+	        a, 4, &n, NULL) != 0 ||
+	    n == 0)
+		return false;
+	snprintf(out, size, "%s@%s", a[0].local, a[0].domain);
+	return true;
+}
+
+static void
+start_signer(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	const struct milter_config *cfg = &c->st->cfg;
+	char from[600];
+	if (!from_address(m, from, sizeof(from))) {
+		mlog(ML_NOTICE, "%s: not signed: no single From address",
+		    qid(ctx));
+		m->failed = true;
+		return;
+	}
+	struct mc_key keys[MC_SIGS_PER_MESSAGE];
+	size_t n = milter_config_keys_for(cfg, from, keys, MC_SIGS_PER_MESSAGE);
+	if (n == 0) {
+		if (cfg->log_why)
+			mlog(ML_INFO, "%s: not signed: no key for %s", qid(ctx),
+			    from);
+		m->failed = true;
+		return;
+	}
+	struct emauth_dkim_sign_spec specs[MC_SIGS_PER_MESSAGE];
+	size_t ns = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct emauth_dkim_key *k =
+		    milter_state_key(c->st, keys[i].keyfile);
+		if (k == NULL)
+			continue;
+		emauth_dkim_sign_spec_init(&specs[ns]);
+		specs[ns].domain = keys[i].domain;
+		specs[ns].selector = keys[i].selector;
+		specs[ns].key = k;
+		specs[ns].header_canon = cfg->header_canon ? EMAUTH_DKIM_RELAXED
+		                                           : EMAUTH_DKIM_SIMPLE;
+		specs[ns].body_canon =
+		    cfg->body_canon ? EMAUTH_DKIM_RELAXED : EMAUTH_DKIM_SIMPLE;
+		specs[ns].oversign = cfg->oversign[0] ? cfg->oversign : NULL;
+		ns++;
+	}
+	struct emauth_diag d;
+	memset(&d, 0, sizeof(d));
+	if (emauth_dkim_signer_new(m->ctx, specs, ns, &m->s, &d) != 0) {
+		char dm[600];
+		mlog(ML_ERR, "%s: not signed: %s", qid(ctx),
+		    d.msg ? emauth_diag_format(&d, dm, sizeof(dm))
+		          : "cannot start a signer");
+		m->failed = true;
+		return;
+	}
+	size_t off = 0;
+	for (size_t i = 0; i < ns; i++) {
+		int w = snprintf(m->signed_by + off, sizeof(m->signed_by) - off,
+		    "%sd=%s s=%s", i ? ", " : "", specs[i].domain,
+		    specs[i].selector);
+		if (w < 0 || (size_t)w >= sizeof(m->signed_by) - off)
+			break;
+		off += (size_t)w;
+	}
+	for (size_t p = 0; p < m->hlen;) {
+		size_t l = strlen(m->hdr + p);
+		emauth_dkim_signer_header(
+		    m->s, (struct emauth_span){(const uint8_t *)m->hdr + p, l});
+		p += l + 1;
+	}
+	emauth_dkim_signer_eoh(m->s);
+	free(m->hdr);
+	m->hdr = NULL;
+	m->hlen = m->hcap = 0;
+}
+
+static sfsistat
+x_eoh(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL || c->st == NULL)
+		return SMFIS_TEMPFAIL;
+	struct msg *m = &c->m;
+	if (m->verify)
+		emauth_dkim_verifier_eoh(m->v);
+	if (m->sign && !m->failed)
+		start_signer(ctx, c);
+	if (!m->verify && (!m->sign || m->failed))
+		return SMFIS_ACCEPT;
+	return SMFIS_CONTINUE;
+}
+
+static void
+feed(struct msg *m, const uint8_t *p, size_t n)
+{
+	struct emauth_span s = {p, n};
+	if (m->v)
+		emauth_dkim_verifier_body(m->v, s);
+	if (m->s && !m->failed)
+		emauth_dkim_signer_body(m->s, s);
+}
+
+static sfsistat
+x_body(SMFICTX *ctx, unsigned char *p, size_t len)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	struct msg *m = &c->m;
+	/* The body should come with CRLF; a bare LF is made CRLF. */
+	size_t start = 0;
+	for (size_t i = 0; i < len; i++) {
+		bool cr_before = i ? p[i - 1] == '\r' : m->last_cr;
+		if (p[i] == '\n' && !cr_before) {
+			feed(m, p + start, i - start);
+			feed(m, (const uint8_t *)"\r", 1);
+			start = i;
+		}
+	}
+	feed(m, p + start, len - start);
+	if (len)
+		m->last_cr = p[len - 1] == '\r';
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+eom_sign(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	struct emauth_diag d;
+	memset(&d, 0, sizeof(d));
+	if (emauth_dkim_signer_finish(m->s, &d) != 0) {
+		char dm[600];
+		mlog(ML_ERR, "%s: not signed: %s", qid(ctx),
+		    d.msg ? emauth_diag_format(&d, dm, sizeof(dm)) : "error");
+		return SMFIS_ACCEPT;
+	}
+	for (size_t i = 0;; i++) {
+		const char *f = emauth_dkim_signer_field(m->s, i);
+		if (f == NULL)
+			break;
+		const char *colon = strchr(f, ':');
+		/* Postfix and Sendmail want LF line breaks inside. */
+		char *v = strdup(colon + 1);
+		if (v == NULL)
+			return SMFIS_TEMPFAIL;
+		size_t o = 0;
+		for (size_t k = 0; v[k]; k++)
+			if (v[k] != '\r')
+				v[o++] = v[k];
+		v[o] = '\0';
+		int rc = smfi_insheader(ctx, 0, "DKIM-Signature",
+		    c->leadspc ? v : v + (v[0] == ' '));
+		free(v);
+		if (rc != MI_SUCCESS) {
+			mlog(ML_ERR, "%s: the MTA refused the DKIM-Signature",
+			    qid(ctx));
+			return SMFIS_TEMPFAIL;
+		}
+	}
+	if (c->st->cfg.syslog_success)
+		mlog(ML_INFO, "%s: signed (%s)", qid(ctx), m->signed_by);
+	return SMFIS_ACCEPT;
+}
+
+static void
+reply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *text)
+{
+	/* A reply line may not hold a bare % or CR/LF. */
+	char safe[600];
+	size_t o = 0;
+	for (size_t i = 0; text[i] && o + 2 < sizeof(safe); i++) {
+		char ch = text[i];
+		if (ch == '\r' || ch == '\n')
+			ch = ' ';
+		if (ch == '%')
+			safe[o++] = '%';
+		safe[o++] = ch;
+	}
+	safe[o] = '\0';
+	char rc[8], xc[16];
+	snprintf(rc, sizeof(rc), "%s", rcode);
+	snprintf(xc, sizeof(xc), "%s", xcode);
+	smfi_setreply(ctx, rc, xc, safe);
+}
+
+static sfsistat
+eom_verify(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	const struct milter_config *cfg = &c->st->cfg;
+	struct emauth_ctx *ec = m->ctx;
+	struct emauth_verdict *vd = calloc(1, sizeof(*vd));
+	char *ar = malloc(8192);
+	sfsistat ret = SMFIS_CONTINUE;
+	if (vd == NULL || ar == NULL) {
+		ret = SMFIS_TEMPFAIL;
+		goto out;
+	}
+	emauth_dkim_verifier_finish(m->v);
+	struct emauth_verdict_query q = {c->ip, m->mail_from, c->helo,
+	    cfg->dmarc_mode ? EMAUTH_DMARC_RFC7489 : EMAUTH_DMARC_RFC9989,
+	    (const char *const *)m->from, m->nfrom, m->v};
+	if (emauth_verdict_evaluate(ec, &q, vd) != 0) {
+		ret = SMFIS_TEMPFAIL;
+		goto out;
+	}
+	char host[256];
+	const char *id = cfg->authserv_id;
+	if (!id[0]) {
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+		id = host;
+	}
+	struct emauth_authres_input in = {id, c->ip, &vd->iprev,
+	    vd->have_spf ? &vd->spf : NULL, vd->have_helo ? &vd->helo : NULL,
+	    vd->dkim, vd->ndkim, vd->have_dmarc ? &vd->dmarc : NULL,
+	    vd->from_domain[0] ? vd->from_domain : NULL};
+	int arl = emauth_authres_format(&in, "\n", ar, 8192);
+	enum emauth_result dr = emauth_verdict_dmarc(vd);
+	const char *dom = vd->from_domain[0] ? vd->from_domain : "(none)";
+	enum emauth_dmarc_policy disp =
+	    vd->have_dmarc ? vd->dmarc.disposition : EMAUTH_DMARC_NONE;
+	const char *action = "accept";
+
+	if (cfg->tempfail_dns && emauth_verdict_dns_trouble(vd)) {
+		char t[400];
+		snprintf(t, sizeof(t),
+		    "Temporary DNS failure authenticating mail from %s; "
+		    "try again later",
+		    dom);
+		reply(ctx, "451", "4.7.26", t);
+		ret = SMFIS_TEMPFAIL;
+		action = "tempfail";
+		goto log;
+	}
+	/* Remove forged results, the last first so indexes hold. */
+	for (unsigned i = m->nforged; i > 0; i--)
+		smfi_chgheader(
+		    ctx, "Authentication-Results", (int)m->forged[i - 1], NULL);
+	if (cfg->add_authres && arl > 0) {
+		char *v = ar + strlen("Authentication-Results:");
+		smfi_insheader(
+		    ctx, 0, "Authentication-Results", c->leadspc ? v : v + 1);
+	}
+	bool failed = dr == EMAUTH_RES_FAIL || vd->from_problem;
+	if (c->ignored || !failed) {
+		ret = SMFIS_ACCEPT;
+	} else if (cfg->dmarc_enforce >= 2 &&
+	           (vd->from_problem || disp == EMAUTH_DMARC_REJECT)) {
+		char t[800];
+		if (cfg->reject_message[0]) {
+			size_t o = 0;
+			for (const char *p = cfg->reject_message;
+			     *p && o + 256 < sizeof(t); p++) {
+				if (p[0] == '%' && p[1] == 'd') {
+					o += (size_t)snprintf(
+					    t + o, sizeof(t) - o, "%s", dom);
+					p++;
+				} else {
+					t[o++] = *p;
+				}
+			}
+			t[o] = '\0';
+		} else if (vd->from_problem) {
+			snprintf(t, sizeof(t),
+			    "This message cannot be authenticated: %s",
+			    vd->from_problem);
+		} else {
+			snprintf(t, sizeof(t),
+			    "This message does not pass authentication checks "
+			    "(SPF and DKIM both do not pass and align with "
+			    "%.255s), and %.255s's DMARC policy is reject",
+			    dom,
+			    vd->dmarc.d.policy_domain[0]
+			        ? vd->dmarc.d.policy_domain
+			        : dom);
+		}
+		reply(ctx, "550", "5.7.26", t);
+		ret = SMFIS_REJECT;
+		action = "reject";
+	} else if (cfg->dmarc_enforce >= 1 &&
+	           (disp == EMAUTH_DMARC_QUARANTINE ||
+	               disp == EMAUTH_DMARC_REJECT || vd->from_problem)) {
+		char t[400];
+		snprintf(t, sizeof(t), "DMARC %s for %s",
+		    vd->from_problem ? "permerror" : "fail", dom);
+		char yes[] = " yes";
+		smfi_addheader(
+		    ctx, "X-Emauth-Quarantine", c->leadspc ? yes : yes + 1);
+		smfi_quarantine(ctx, t);
+		ret = SMFIS_ACCEPT;
+		action = "quarantine";
+	} else {
+		ret = SMFIS_ACCEPT;
+	}
+log:
+	if (c->st->cfg.syslog_success || strcmp(action, "accept") != 0) {
+		char dk[300] = "none";
+		size_t o = 0;
+		for (size_t i = 0; i < vd->ndkim && o + 80 < sizeof(dk); i++)
+			o += (size_t)snprintf(dk + o, sizeof(dk) - o,
+			    "%s%s(%s)", i ? "," : "",
+			    emauth_result_name(vd->dkim[i].result),
+			    vd->dkim[i].domain);
+		mlog(strcmp(action, "accept") ? ML_NOTICE : ML_INFO,
+		    "%s: ip=%s from=%s iprev=%s spf=%s dkim=%s dmarc=%s "
+		    "action=%s%s%s",
+		    qid(ctx), c->ip, dom, emauth_result_name(vd->iprev.result),
+		    vd->have_spf ? emauth_result_name(vd->spf.result) : "none",
+		    dk, emauth_result_name(dr), action,
+		    cfg->log_why && (vd->have_dmarc || vd->from_problem) ? ": "
+		                                                         : "",
+		    !cfg->log_why      ? ""
+		    : vd->from_problem ? vd->from_problem
+		    : vd->have_dmarc   ? vd->dmarc.reason
+		                       : "");
+	}
+out:
+	free(vd);
+	free(ar);
+	return ret;
+}
+
+static sfsistat
+x_eom(SMFICTX *ctx)
+{
+	struct conn *c = conn_of(ctx);
+	if (c == NULL || c->st == NULL)
+		return SMFIS_TEMPFAIL;
+	sfsistat r = SMFIS_ACCEPT;
+	if (c->m.sign && c->m.s && !c->m.failed)
+		r = eom_sign(ctx, c);
+	else if (c->m.verify)
+		r = eom_verify(ctx, c);
+	msg_reset(c);
+	return r;
+}
+
+static sfsistat
+x_abort(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	if (c)
+		msg_reset(c);
+	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+x_close(SMFICTX *ctx)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	bool counted = c->st != NULL;
+	msg_reset(c);
+	milter_state_put(c->st);
+	free(c);
+	smfi_setpriv(ctx, NULL);
+	if (counted) {
+		pthread_mutex_lock(&pool_lock);
+		active--;
+		pthread_mutex_unlock(&pool_lock);
+	}
+	return SMFIS_CONTINUE;
+}
+
+struct smfiDesc milter_desc = {
+    .xxfi_name = "emauth-milter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+    .xxfi_connect = x_connect,
+    .xxfi_helo = x_helo,
+    .xxfi_envfrom = x_envfrom,
+    .xxfi_header = x_header,
+    .xxfi_eoh = x_eoh,
+    .xxfi_body = x_body,
+    .xxfi_eom = x_eom,
+    .xxfi_abort = x_abort,
+    .xxfi_close = x_close,
+    .xxfi_negotiate = x_negotiate,
+};

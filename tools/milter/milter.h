@@ -1,0 +1,64 @@
+/*
+ * milter.h: what emauth-milter's start-up (main.c) and its milter
+ * callbacks (callbacks.c) share: the loaded configuration with its keys,
+ * swapped whole on SIGHUP and reference-counted so that a message in flight
+ * keeps the one it started with, and the log.
+ */
+#ifndef EMAUTH_MILTER_MILTER_H
+#define EMAUTH_MILTER_MILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libmilter/mfapi.h>
+
+#include <emauth/dkim.h>
+
+#include "config.h"
+
+/* A private key, loaded once per configuration. */
+struct milter_key {
+	char path[1024];
+	struct emauth_dkim_key *key;
+};
+
+struct milter_state {
+	struct milter_config cfg;
+	struct milter_key *keys;
+	size_t nkeys;
+	unsigned generation; /* changes on every reload */
+	int refs;            /* under the state lock */
+};
+
+/*
+ * Loads the configuration at @path and every key it names. Refuses a key
+ * file that is missing, unreadable, not a key, or readable or writable by
+ * others. On error returns NULL with "FILE[:LINE]: what is wrong" in @err.
+ */
+struct milter_state *milter_state_load(
+    const char *path, char *err, size_t errsize, char *warn, size_t warnsize);
+/* The key loaded from @path, or NULL. */
+const struct emauth_dkim_key *milter_state_key(
+    const struct milter_state *st, const char *path);
+
+/* The current configuration, with a reference; give it back with
+ * milter_state_put(). */
+struct milter_state *milter_state_get(void);
+void milter_state_put(struct milter_state *st);
+/* Makes @st current; the old one goes when its last message ends. */
+void milter_state_install(struct milter_state *st);
+
+/* Logging: syslog, or standard error in the foreground. */
+enum { ML_ERR = 3, ML_WARN = 4, ML_NOTICE = 5, ML_INFO = 6 };
+void mlog(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void mlog_setup(bool foreground, bool syslog_on);
+
+/* The libmilter description of emauth-milter (callbacks.c). */
+extern struct smfiDesc milter_desc;
+/* Connections open now (callbacks.c), for a clean stop. */
+int milter_active(void);
+/* Frees the pooled DNS contexts (callbacks.c). */
+void milter_pool_free(void);
+
+#endif
