@@ -127,6 +127,15 @@ EMAUTH_API void emauth_ctx_set_dns_timeouts(
     struct emauth_ctx *ctx, unsigned query_ms, unsigned total_ms);
 
 /**
+ * Sets a DNS time budget, in milliseconds from now, shared by every
+ * evaluation until it is removed (0): a message's, over all its DKIM key,
+ * iprev, SPF and DMARC lookups. A query once it is spent fails as a
+ * temporary error ("DNS time budget exhausted").
+ */
+EMAUTH_API void emauth_ctx_set_dns_deadline(
+    struct emauth_ctx *ctx, unsigned ms);
+
+/**
  * Sets the clock used for time-dependent checks and macros; NULL restores
  * the system clock. The function returns seconds since the epoch.
  */

@@ -53,6 +53,7 @@ ea_ctx_set_resolver(struct emauth_ctx *ctx, struct ea_resolver *r)
 	ctx->res = *r;
 	ctx->res.query_ms = ctx->query_ms;
 	ctx->res.total_ms = ctx->total_ms;
+	ctx->res.deadline_ms = ctx->deadline_ms;
 	ctx->res_open = true;
 }
 
@@ -76,6 +77,13 @@ emauth_ctx_set_dns_timeouts(
 	ctx->total_ms = total_ms;
 	ctx->res.query_ms = query_ms;
 	ctx->res.total_ms = total_ms;
+}
+
+EMAUTH_API void
+emauth_ctx_set_dns_deadline(struct emauth_ctx *ctx, unsigned ms)
+{
+	ctx->deadline_ms = ms ? ea_dns_now_ms() + ms : 0;
+	ctx->res.deadline_ms = ctx->deadline_ms;
 }
 
 struct ea_resolver *

@@ -12,6 +12,7 @@ struct emauth_ctx {
 	struct ea_resolver res;
 	bool res_open;
 	unsigned query_ms, total_ms;
+	uint64_t deadline_ms; /* emauth_ctx_set_dns_deadline, or 0 */
 	int64_t (*now)(void *arg);
 	void *now_arg;
 	void (*log)(void *arg, int level, const char *msg);

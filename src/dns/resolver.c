@@ -32,6 +32,8 @@ ea_dns_budget_start(struct ea_dns_budget *b, const struct ea_resolver *r)
 	b->deadline_ms =
 	    ea_dns_now_ms() +
 	    (r && r->total_ms ? r->total_ms : EA_DNS_TOTAL_TIMEOUT_MS);
+	if (r && r->deadline_ms && r->deadline_ms < b->deadline_ms)
+		b->deadline_ms = r->deadline_ms;
 }
 
 void
@@ -144,8 +146,17 @@ ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b, const char *name,
 		return r->ops->query(
 		    r->impl, name, type, t < left ? t : left, out);
 	}
-	return r->ops->query(r->impl, name, type,
-	    r->query_ms ? r->query_ms : EA_DNS_QUERY_TIMEOUT_MS, out);
+	unsigned t = r->query_ms ? r->query_ms : EA_DNS_QUERY_TIMEOUT_MS;
+	if (r->deadline_ms) {
+		uint64_t now = ea_dns_now_ms();
+		if (now >= r->deadline_ms) {
+			ea_dns_answer_fail(out, "DNS time budget exhausted");
+			return 0;
+		}
+		if (r->deadline_ms - now < t)
+			t = (unsigned)(r->deadline_ms - now);
+	}
+	return r->ops->query(r->impl, name, type, t, out);
 }
 
 void

@@ -90,6 +90,9 @@ struct ea_resolver {
 	const struct ea_resolver_ops *ops;
 	void *impl;
 	unsigned query_ms, total_ms;
+	/* A deadline over every evaluation (ea_dns_now_ms() time), or 0:
+	 * a message's whole budget. */
+	uint64_t deadline_ms;
 	unsigned long asked; /* queries through ea_dns_query */
 };
 

@@ -146,4 +146,11 @@ if start "$tmp/q.conf"; then
 else
 	check milter-start-quarantine false
 fi
+sed 's/^Mode sv/Mode v/' "$tmp/good.conf" >"$tmp/v.conf"
+if start "$tmp/v.conf"; then
+	lt verifyonly
+	stop
+else
+	check milter-start-verify-only false
+fi
 [ "$fails" -eq 0 ]

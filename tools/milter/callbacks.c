@@ -91,9 +91,6 @@ ctx_get(const struct milter_state *st)
 		emauth_ctx_free(ctx);
 		return NULL;
 	}
-	/* libunbound caches by TTL; emauth's own answer cache is for one
-	 * run of a command and would keep answers past their TTL here. */
-	emauth_ctx_set_dns_cache(ctx, 0);
 	emauth_ctx_set_dns_timeouts(
 	    ctx, st->cfg.dns_timeout * 1000, st->cfg.dns_budget * 1000);
 	return ctx;
@@ -249,7 +246,8 @@ x_envfrom(SMFICTX *ctx, char **argv)
 	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
 	bool outgoing = c->internal || (auth && auth[0]);
 	m->sign = (c->st->cfg.mode & MC_SIGN) && outgoing;
-	m->verify = (c->st->cfg.mode & MC_VERIFY) && !outgoing && c->ip[0];
+	/* Mode v verifies all mail; Mode sv what it does not sign. */
+	m->verify = (c->st->cfg.mode & MC_VERIFY) && !m->sign && c->ip[0];
 	if ((m->sign || m->verify) && (m->ctx = ctx_get(c->st)) == NULL)
 		return SMFIS_TEMPFAIL;
 	if (m->verify) {
@@ -561,6 +559,9 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 		ret = SMFIS_TEMPFAIL;
 		goto out;
 	}
+	/* DNSBudget: the whole message's lookups (DKIM keys, iprev, SPF,
+	 * DMARC) share it. */
+	emauth_ctx_set_dns_deadline(ec, cfg->dns_budget * 1000);
 	emauth_dkim_verifier_finish(m->v);
 	struct emauth_verdict_query q = {c->ip, m->mail_from, c->helo,
 	    cfg->dmarc_mode ? EMAUTH_DMARC_RFC7489 : EMAUTH_DMARC_RFC9989,
@@ -682,6 +683,7 @@ log:
 		                       : "");
 	}
 out:
+	emauth_ctx_set_dns_deadline(ec, 0);
 	free(vd);
 	free(ar);
 	return ret;

@@ -234,6 +234,23 @@ test_budget(void)
 	T_EQ_INT(a.status, EA_DNS_TEMPFAIL);
 	T_EQ_STR(a.why, "DNS time budget exhausted");
 	ea_dns_answer_release(&a);
+	/* The resolver-wide deadline (a message's budget) bounds every
+	 * evaluation's, and queries without a budget too. */
+	r.deadline_ms = ea_dns_now_ms() - 1;
+	struct ea_dns_budget b2 = {0};
+	ea_dns_budget_start(&b2, &r);
+	T_TRUE(b2.deadline_ms == r.deadline_ms);
+	ea_dns_query(&r, &b2, "a.example", EA_DNS_T_A, &a);
+	T_EQ_STR(a.why, "DNS time budget exhausted");
+	ea_dns_answer_release(&a);
+	ea_dns_query(&r, NULL, "a.example", EA_DNS_T_A, &a);
+	T_EQ_INT(a.status, EA_DNS_TEMPFAIL);
+	T_EQ_STR(a.why, "DNS time budget exhausted");
+	ea_dns_answer_release(&a);
+	r.deadline_ms = ea_dns_now_ms() + 60000;
+	ea_dns_query(&r, NULL, "a.example", EA_DNS_T_A, &a);
+	T_EQ_INT(a.status, EA_DNS_NXDOMAIN);
+	ea_dns_answer_release(&a);
 	ea_resolver_release(&r);
 }
 

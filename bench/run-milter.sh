@@ -1,0 +1,160 @@
+#!/bin/bash
+# run-milter.sh: messages per second through a real Postfix with
+# emauth-milter signing and verifying, beside OpenDKIM's milter (Debian
+# opendkim) in the same setup and run, and beside Postfix with no milter
+# (the ceiling); prints one table.
+#
+#   bench/run-milter.sh [-n MESSAGES] [-s SESSIONS] [BUILD-DIR]
+#
+# Everything runs on loopback in a private network namespace: NSD serves
+# tests/milter/zones, smtp-source sends MESSAGES messages over SESSIONS
+# parallel SMTP sessions to Postfix (smtpd with the milter), which relays
+# them to an smtp-sink; the time is from the first connection to the last
+# message in the sink. Sign: a 2 KB message from alice@internal.example,
+# one RSA-2048 signature, relaxed/relaxed. Verify: the same message signed
+# by bank.example (d=bank.example, RSA-2048); emauth-milter does iprev,
+# SPF, DKIM and DMARC and adds Authentication-Results, OpenDKIM does DKIM
+# and adds its Authentication-Results. Both milters resolve through NSD
+# with their caches on; each setup gets a fresh Postfix and milter.
+#
+# Needs: postfix, nsd, opendkim (scripts/install-deps bench); root.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+n=2000
+sessions=20
+while getopts n:s: opt; do
+	case $opt in
+	n) n=$OPTARG ;;
+	s) sessions=$OPTARG ;;
+	*)
+		sed -n '6p' "$0" >&2
+		exit 2
+		;;
+	esac
+done
+shift $((OPTIND - 1))
+build=$(cd "${1:-$top/build}" && pwd)
+for p in /usr/sbin/nsd /usr/sbin/postfix /usr/sbin/smtp-source \
+	/usr/sbin/opendkim; do
+	[ -x "$p" ] || { echo "run-milter: $p missing (scripts/install-deps bench)" >&2; exit 1; }
+done
+# shellcheck source=nsd-local.sh
+. "$top/bench/nsd-local.sh"
+bench_in_netns 3600 "$top/bench/$(basename "$0")" -n "$n" -s "$sessions" "$build"
+# shellcheck source=../tests/lib/e2e.sh
+. "$top/tests/lib/e2e.sh"
+bench_netns_resolver "$tmp" || exit 1
+bench_root_zone "$tmp"
+bench_nsd_start "$tmp/nsd" "$tmp/root.zone" "$top"/tests/milter/zones/*.zone \
+	>nsd.log 2>&1 || { cat nsd.log; exit 1; }
+trap 'e2e_stop_all; bench_nsd_stop' EXIT
+
+mkdir -p keys
+cp "$top/examples/keys/demo2026.private" keys/rsa.private
+chmod 600 keys/rsa.private
+printf 'k internal.example:demo2026:%s/keys/rsa.private\n' "$tmp" >KeyTable
+printf '*@internal.example k\n' >SigningTable
+body=$(/usr/bin/python3 -c 'print(("The quarterly figures are attached; " * 2 + "\n") * 28, end="")')
+{
+	printf 'From: Alice <alice@internal.example>\nTo: bob@receiver.test\n'
+	printf 'Subject: Quarterly figures\nDate: Tue, 01 Dec 2026 10:00:00 +0000\n'
+	printf 'Message-ID: <bench@internal.example>\n\n%s\n' "$body"
+} >sign.msg
+sed 's/alice@internal.example/alerts@bank.example/' sign.msg |
+	"$build/emauth" dkim sign --domain bank.example --selector demo2026 \
+		--key keys/rsa.private - >verify.msg || exit 1
+
+# milter_conf KIND MODE: the configuration file for emauth or opendkim.
+milter_conf() {
+	local kind=$1 mode=$2
+	cat <<CONF
+Mode $mode
+Socket inet:8891@127.0.0.1
+KeyTable $tmp/KeyTable
+SigningTable refile:$tmp/SigningTable
+InternalHosts 127.0.0.1
+Canonicalization relaxed/relaxed
+Syslog no
+Nameservers 127.0.0.1
+AuthservID mx.receiver.test
+CONF
+	# OpenDKIM refuses keys under a world-writable /tmp unless told.
+	[ "$kind" = opendkim ] &&
+		printf 'PidFile %s/opendkim.pid\nUserID root\nRequireSafeKeys no\n' "$tmp"
+}
+
+declare -A rate rss
+# run NAME MILTER-KIND MODE MESSAGE-FILE
+run() {
+	local name=$1 kind=$2 mode=$3 msg=$4 pid= milter=
+	rm -rf sink pf
+	if [ "$kind" = emauth ]; then
+		milter_conf emauth "$mode" >"$name.conf"
+		"$build/emauth-milter" -f -c "$name.conf" >"$name.log" 2>&1 &
+		pid=$!
+	elif [ "$kind" = opendkim ]; then
+		milter_conf opendkim "$mode" >"$name.conf"
+		opendkim -f -x "$name.conf" >"$name.log" 2>&1 &
+		pid=$!
+	fi
+	if [ -n "$pid" ]; then
+		milter=inet:127.0.0.1:8891
+		local _
+		for _ in $(seq 1 50); do
+			(exec 3<>/dev/tcp/127.0.0.1/8891) 2>/dev/null && break
+			sleep 0.1
+		done
+	fi
+	e2e_sink "$tmp/sink" 2526
+	e2e_postfix "$tmp/pf" 2525 "$milter" 2526 || exit 1
+	# Warm up: connections, caches, the key.
+	smtp-source -s 2 -m 20 -f sender@internal.example -t bob@receiver.test \
+		-F "$msg" 127.0.0.1:2525 >/dev/null 2>&1
+	e2e_wait_files "$tmp/sink" 20 60
+	local t0 t1
+	t0=$(date +%s.%N)
+	smtp-source -s "$sessions" -m "$n" -f sender@internal.example \
+		-t bob@receiver.test -F "$msg" 127.0.0.1:2525 >/dev/null 2>&1
+	e2e_wait_files "$tmp/sink" $((n + 20)) 600 ||
+		echo "run-milter: $name: not all $n messages arrived" >&2
+	t1=$(date +%s.%N)
+	rate[$name]=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+	# Check what the milter did to the last message.
+	local last
+	last=$(find sink -type f | tail -1)
+	case $name in
+	*sign*) grep -q '^DKIM-Signature:' "$last" ||
+		echo "run-milter: $name: the message was not signed" >&2 ;;
+	*verify*) grep -q '^Authentication-Results: mx.receiver.test.*' "$last" &&
+		grep -A8 '^Authentication-Results: mx.receiver.test' "$last" | grep -q 'dkim=pass' ||
+		echo "run-milter: $name: no dkim=pass in Authentication-Results" >&2 ;;
+	esac
+	rss[$name]=-
+	if [ -n "$pid" ]; then
+		rss[$name]=$(ps -o rss= -p "$pid" | tr -d ' ')
+		kill "$pid"
+		wait "$pid" 2>/dev/null
+	fi
+	e2e_stop_all
+}
+
+run none none - sign.msg
+run emauth-sign emauth s sign.msg
+run opendkim-sign opendkim s sign.msg
+run emauth-verify emauth v verify.msg
+run opendkim-verify opendkim v verify.msg
+
+printf '%d messages of %d bytes, %d SMTP sessions, Postfix %s\n\n' "$n" \
+	"$(wc -c <sign.msg)" "$sessions" "$(postconf -h mail_version)"
+printf '| setup | messages/s | of the ceiling | emauth / OpenDKIM | milter RSS (KB) |\n'
+printf '|---|---:|---:|---:|---:|\n'
+for s in none emauth-sign opendkim-sign emauth-verify opendkim-verify; do
+	ratio=-
+	case $s in
+	emauth-*) o=opendkim-${s#emauth-}
+		ratio=$(awk -v a="${rate[$s]}" -v b="${rate[$o]}" 'BEGIN { printf "%.2fx", a / b }') ;;
+	esac
+	printf '| %s | %s | %s | %s | %s |\n' "$s" "${rate[$s]}" \
+		"$(awk -v a="${rate[$s]}" -v b="${rate[none]}" 'BEGIN { printf "%.0f%%", 100 * a / b }')" \
+		"$ratio" "${rss[$s]}"
+done
