@@ -114,13 +114,14 @@ stop() {
 	kill -TERM "$mpid"
 	wait "$mpid"
 }
+# lt SCRIPT [LABEL]: runs tests/milter/lua/SCRIPT.lua against $sock.
 lt() {
-	local name=$1
+	local name=$1 label=${2:-$1}
 	if miltertest -D sock="$sock" -D dir="$lua" -s "$lua/$name.lua" \
 		>"$tmp/out" 2>"$tmp/err"; then
-		echo "ok cli/$AREA/miltertest-$name"
+		echo "ok cli/$AREA/miltertest-$label"
 	else
-		echo "not ok cli/$AREA/miltertest-$name"
+		echo "not ok cli/$AREA/miltertest-$label"
 		echo "  $(tail -c 400 "$tmp/err")"
 		fails=$((fails + 1))
 	fi
@@ -153,4 +154,25 @@ if start "$tmp/v.conf"; then
 else
 	check milter-start-verify-only false
 fi
+# In the background (no -f) on a local socket: the pid file, the socket's
+# mode from UMask, signing through it, and SIGTERM.
+sed -e "s|^Socket .*|Socket local:$tmp/m.sock|" "$tmp/good.conf" >"$tmp/bg.conf"
+printf 'PidFile %s/m.pid\nUMask 007\n' "$tmp" >>"$tmp/bg.conf"
+"$milter" -c "$tmp/bg.conf" >"$tmp/bg.out" 2>&1
+check background-start [ $? -eq 0 ]
+for _ in $(seq 1 50); do
+	[ -s "$tmp/m.pid" ] && [ -S "$tmp/m.sock" ] && break
+	sleep 0.1
+done
+bgpid=$(cat "$tmp/m.pid" 2>/dev/null)
+check background-pidfile kill -0 "${bgpid:-0}"
+check local-socket-umask [ "$(stat -c %a "$tmp/m.sock" 2>/dev/null)" = 770 ]
+sock="local:$tmp/m.sock"
+lt sign sign-local-socket
+kill -TERM "${bgpid:-0}"
+for _ in $(seq 1 100); do
+	kill -0 "${bgpid:-0}" 2>/dev/null || break
+	sleep 0.1
+done
+check background-sigterm bash -c "! kill -0 ${bgpid:-0} 2>/dev/null && [ ! -e '$tmp/m.pid' ]"
 [ "$fails" -eq 0 ]

@@ -207,6 +207,29 @@ else
 	bad legit-authres-results "$(grep -A6 '^Authentication-Results' "$f")"
 fi
 
+# 3b. DKIM through Postfix: a message signed simple/simple (every byte of
+# the signed fields counts) with a folded Subject and a long body passes.
+{
+	printf 'From: Bank <alerts@bank.example>\nTo: bob@receiver.test\n'
+	printf 'Subject: Your statement for November,\n\twith a folded line\n'
+	printf 'Date: Tue, 01 Dec 2026 10:00:00 +0000\n'
+	printf 'Message-ID: <dkimsimple@e2e.test>\n\n'
+	for i in $(seq 1 2000); do printf 'Line %d of the statement.\n' "$i"; done
+} | "$build/emauth" dkim sign --domain bank.example --selector demo2026 \
+	--key "$tmp/keys/internal.private" --canon simple/simple - >simple.eml
+n_before=$(find "$tmp/sink" -type f | wc -l)
+swaks --server 127.0.0.1:2525 --local-interface 127.0.0.2 --helo client.test \
+	--from x@forger.test --to bob@receiver.test --data simple.eml \
+	>simple.smtp 2>&1
+e2e_wait_files "$tmp/sink" $((n_before + 1)) 20
+f=$(delivered dkimsimple)
+if [ -n "$f" ] && grep -A8 '^Authentication-Results: mx.receiver.test' "$f" |
+	tr -d '\n' | grep -q 'dkim=pass[^;]*header.d=bank.example.*dmarc=pass'; then
+	ok dkim-simple-through-postfix
+else
+	bad dkim-simple-through-postfix "$(grep -E '^<' simple.smtp | tail -2)"
+fi
+
 # 4. Reload: a broken configuration is refused and the running one kept;
 # a good one is taken.
 cp etc/emauth-milter.conf etc/good.conf

@@ -114,6 +114,7 @@ ctx_put(const struct milter_state *st, struct emauth_ctx *ctx)
 /* One message. */
 struct msg {
 	bool sign, verify, failed;
+	bool tempfail; /* a header or body step failed without a reply */
 	char mail_from[512];
 	char *hdr; /* the header block kept for the signer: "field\0"... */
 	size_t hlen, hcap;
@@ -132,7 +133,7 @@ struct msg {
 struct conn {
 	struct milter_state *st;
 	char ip[64], host[256], helo[256];
-	bool internal, ignored, leadspc;
+	bool internal, ignored, leadspc, nr_hdr, nr_body;
 	struct msg m;
 };
 
@@ -161,17 +162,26 @@ x_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
     unsigned long f3, unsigned long *pf0, unsigned long *pf1,
     unsigned long *pf2, unsigned long *pf3)
 {
-	(void)f1;
+	(void)f2;
 	(void)f3;
 	unsigned long want = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE;
+	/* Header values with their leading space (exactly as in the
+	 * message); no RCPT, DATA or unknown commands (we do not use them);
+	 * no reply to each header field and body chunk, which saves a round
+	 * trip per field (a failure then answers at the end of the
+	 * message). */
+	unsigned long steps = SMFIP_HDR_LEADSPC | SMFIP_NORCPT | SMFIP_NODATA |
+	                      SMFIP_NOUNKNOWN | SMFIP_NR_HDR | SMFIP_NR_BODY;
 	*pf0 = f0 & want;
-	*pf1 = 0;
-	*pf2 = f2 & SMFIP_HDR_LEADSPC;
+	*pf1 = f1 & steps;
+	*pf2 = 0;
 	*pf3 = 0;
 	struct conn *c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	c->leadspc = (f2 & SMFIP_HDR_LEADSPC) != 0;
+	c->leadspc = (f1 & SMFIP_HDR_LEADSPC) != 0;
+	c->nr_hdr = (f1 & SMFIP_NR_HDR) != 0;
+	c->nr_body = (f1 & SMFIP_NR_BODY) != 0;
 	smfi_setpriv(ctx, c);
 	return SMFIS_CONTINUE;
 }
@@ -286,7 +296,7 @@ make_field(const char *name, const char *value, bool leadspc, size_t *len)
 }
 
 static sfsistat
-x_header(SMFICTX *ctx, char *name, char *value)
+header_step(SMFICTX *ctx, char *name, char *value)
 {
 	struct conn *c = conn_of(ctx);
 	if (c == NULL || c->st == NULL)
@@ -436,6 +446,25 @@ start_signer(SMFICTX *ctx, struct conn *c)
 	m->hlen = m->hcap = 0;
 }
 
+/* A step the MTA expects no reply to: a failure is kept for the end. */
+static sfsistat
+noreply(SMFICTX *ctx, sfsistat r, bool nr)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	if (!nr || c == NULL)
+		return r;
+	if (r == SMFIS_TEMPFAIL)
+		c->m.tempfail = true;
+	return SMFIS_NOREPLY;
+}
+
+static sfsistat
+x_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	return noreply(ctx, header_step(ctx, name, value), c && c->nr_hdr);
+}
+
 static sfsistat
 x_eoh(SMFICTX *ctx)
 {
@@ -443,6 +472,8 @@ x_eoh(SMFICTX *ctx)
 	if (c == NULL || c->st == NULL)
 		return SMFIS_TEMPFAIL;
 	struct msg *m = &c->m;
+	if (m->tempfail)
+		return SMFIS_TEMPFAIL;
 	if (m->verify)
 		emauth_dkim_verifier_eoh(m->v);
 	if (m->sign && !m->failed)
@@ -463,7 +494,7 @@ feed(struct msg *m, const uint8_t *p, size_t n)
 }
 
 static sfsistat
-x_body(SMFICTX *ctx, unsigned char *p, size_t len)
+body_step(SMFICTX *ctx, unsigned char *p, size_t len)
 {
 	struct conn *c = conn_of(ctx);
 	if (c == NULL)
@@ -483,6 +514,13 @@ x_body(SMFICTX *ctx, unsigned char *p, size_t len)
 	if (len)
 		m->last_cr = p[len - 1] == '\r';
 	return SMFIS_CONTINUE;
+}
+
+static sfsistat
+x_body(SMFICTX *ctx, unsigned char *p, size_t len)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	return noreply(ctx, body_step(ctx, p, len), c && c->nr_body);
 }
 
 static sfsistat
@@ -696,7 +734,9 @@ x_eom(SMFICTX *ctx)
 	if (c == NULL || c->st == NULL)
 		return SMFIS_TEMPFAIL;
 	sfsistat r = SMFIS_ACCEPT;
-	if (c->m.sign && c->m.s && !c->m.failed)
+	if (c->m.tempfail)
+		r = SMFIS_TEMPFAIL;
+	else if (c->m.sign && c->m.s && !c->m.failed)
 		r = eom_sign(ctx, c);
 	else if (c->m.verify)
 		r = eom_verify(ctx, c);
