@@ -4,7 +4,11 @@
 # opendkim) in the same setup and run, and beside Postfix with no milter
 # (the ceiling); prints one table.
 #
-#   bench/run-milter.sh [-n MESSAGES] [-s SESSIONS] [BUILD-DIR]
+#   bench/run-milter.sh [-n MESSAGES] [-s SESSIONS] [-r ROUNDS]
+#                       [-S SETUP,...] [BUILD-DIR]
+#
+# SETUPs: none, emauth-sign, opendkim-sign, emauth-verify, opendkim-verify
+# (default: all).
 #
 # Everything runs on loopback in a private network namespace: NSD serves
 # tests/milter/zones, smtp-source sends MESSAGES messages over SESSIONS
@@ -15,17 +19,23 @@
 # by bank.example (d=bank.example, RSA-2048); emauth-milter does iprev,
 # SPF, DKIM and DMARC and adds Authentication-Results, OpenDKIM does DKIM
 # and adds its Authentication-Results. Both milters resolve through NSD
-# with their caches on; each setup gets a fresh Postfix and milter.
+# with their caches on; each setup gets a fresh Postfix and milter. The
+# setups take turns, ROUNDS times (default 3), and the table gives each
+# one's median rate.
 #
 # Needs: postfix, nsd, opendkim (scripts/install-deps bench); root.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=2000
 sessions=20
-while getopts n:s: opt; do
+rounds=3
+setups="none,emauth-sign,opendkim-sign,emauth-verify,opendkim-verify"
+while getopts n:s:r:S: opt; do
 	case $opt in
 	n) n=$OPTARG ;;
 	s) sessions=$OPTARG ;;
+	r) rounds=$OPTARG ;;
+	S) setups=$OPTARG ;;
 	*)
 		sed -n '6p' "$0" >&2
 		exit 2
@@ -40,7 +50,8 @@ for p in /usr/sbin/nsd /usr/sbin/postfix /usr/sbin/smtp-source \
 done
 # shellcheck source=nsd-local.sh
 . "$top/bench/nsd-local.sh"
-bench_in_netns 3600 "$top/bench/$(basename "$0")" -n "$n" -s "$sessions" "$build"
+bench_in_netns 7200 "$top/bench/$(basename "$0")" -n "$n" -s "$sessions" \
+	-r "$rounds" -S "$setups" "$build"
 # shellcheck source=../tests/lib/e2e.sh
 . "$top/tests/lib/e2e.sh"
 bench_netns_resolver "$tmp" || exit 1
@@ -83,7 +94,11 @@ CONF
 		printf 'PidFile %s/opendkim.pid\nUserID root\nRequireSafeKeys no\n' "$tmp"
 }
 
-declare -A rate rss
+declare -A rate rates rss cpus cpu
+# cputicks PID: the user and system CPU time of PID so far, in clock ticks.
+cputicks() {
+	awk '{ print $14 + $15 }' "/proc/$1/stat"
+}
 # run NAME MILTER-KIND MODE MESSAGE-FILE
 run() {
 	local name=$1 kind=$2 mode=$3 msg=$4 pid= milter=
@@ -111,14 +126,17 @@ run() {
 	smtp-source -s 2 -m 20 -f sender@internal.example -t bob@receiver.test \
 		-F "$msg" 127.0.0.1:2525 >/dev/null 2>&1
 	e2e_wait_files "$tmp/sink" 20 60
-	local t0 t1
+	local t0 t1 c0=0 c1=0
+	[ -n "$pid" ] && c0=$(cputicks "$pid")
 	t0=$(date +%s.%N)
 	smtp-source -s "$sessions" -m "$n" -f sender@internal.example \
 		-t bob@receiver.test -F "$msg" 127.0.0.1:2525 >/dev/null 2>&1
 	e2e_wait_files "$tmp/sink" $((n + 20)) 600 ||
 		echo "run-milter: $name: not all $n messages arrived" >&2
 	t1=$(date +%s.%N)
-	rate[$name]=$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }')
+	[ -n "$pid" ] && c1=$(cputicks "$pid")
+	cpus[$name]+="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') "
+	rates[$name]+="$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') "
 	# Check what the milter did to the last message.
 	local last
 	last=$(find sink -type f | tail -1)
@@ -138,23 +156,43 @@ run() {
 	e2e_stop_all
 }
 
-run none none - sign.msg
-run emauth-sign emauth s sign.msg
-run opendkim-sign opendkim s sign.msg
-run emauth-verify emauth v verify.msg
-run opendkim-verify opendkim v verify.msg
+IFS=, read -r -a chosen <<<"$setups"
+for _ in $(seq 1 "$rounds"); do
+	for s in "${chosen[@]}"; do
+		case $s in
+		none) run none none - sign.msg ;;
+		*-sign) run "$s" "${s%-sign}" s sign.msg ;;
+		*-verify) run "$s" "${s%-verify}" v verify.msg ;;
+		*) echo "run-milter: unknown setup $s" >&2; exit 2 ;;
+		esac
+	done
+done
+for s in "${!rates[@]}"; do
+	# shellcheck disable=SC2086
+	rate[$s]=$(printf '%s\n' ${rates[$s]} | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+	cpu[$s]=-
+	# shellcheck disable=SC2086
+	[ -n "${cpus[$s]:-}" ] && cpu[$s]=$(printf '%s\n' ${cpus[$s]} | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+done
 
-printf '%d messages of %d bytes, %d SMTP sessions, Postfix %s\n\n' "$n" \
-	"$(wc -c <sign.msg)" "$sessions" "$(postconf -h mail_version)"
-printf '| setup | messages/s | of the ceiling | emauth / OpenDKIM | milter RSS (KB) |\n'
-printf '|---|---:|---:|---:|---:|\n'
-for s in none emauth-sign opendkim-sign emauth-verify opendkim-verify; do
+printf '%d messages of %d bytes, %d SMTP sessions, Postfix %s; median of %d rounds\n' \
+	"$n" "$(wc -c <sign.msg)" "$sessions" "$(postconf -h mail_version)" "$rounds"
+for s in "${chosen[@]}"; do
+	printf '  %s: %s messages/s; milter CPU us/message: %s\n' "$s" \
+		"${rates[$s]}" "${cpus[$s]:--}"
+done
+echo
+printf '| setup | messages/s | of the ceiling | emauth / OpenDKIM | milter CPU per message | milter RSS (KB) |\n'
+printf '|---|---:|---:|---:|---:|---:|\n'
+for s in "${chosen[@]}"; do
 	ratio=-
 	case $s in
 	emauth-*) o=opendkim-${s#emauth-}
-		ratio=$(awk -v a="${rate[$s]}" -v b="${rate[$o]}" 'BEGIN { printf "%.2fx", a / b }') ;;
+		[ -n "${rate[$o]:-}" ] && ratio=$(awk -v a="${rate[$s]}" -v b="${rate[$o]}" 'BEGIN { printf "%.2fx", a / b }') ;;
 	esac
-	printf '| %s | %s | %s | %s | %s |\n' "$s" "${rate[$s]}" \
-		"$(awk -v a="${rate[$s]}" -v b="${rate[none]}" 'BEGIN { printf "%.0f%%", 100 * a / b }')" \
-		"$ratio" "${rss[$s]}"
+	printf '| %s | %s | %s | %s | %s | %s |\n' "$s" "${rate[$s]}" \
+		"$(awk -v a="${rate[$s]}" -v b="${rate[none]:-0}" 'BEGIN { if (b) printf "%.0f%%", 100 * a / b; else printf "-" }')" \
+		"$ratio" "${cpu[$s]} us" "${rss[$s]}"
 done

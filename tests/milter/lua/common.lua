@@ -5,7 +5,7 @@ function check(cond, what)
 	if not cond then error("failed: " .. what) end
 end
 
--- open(ip, helo, mailfrom [, auth]): a connection up to MAIL.
+-- open(ip, helo, mailfrom [, auth]): a connection up to RCPT.
 function open(ip, helo, mailfrom, auth)
 	local conn = mt.connect(sock, 20, 0.1)
 	check(conn ~= nil, "connect to " .. sock)
@@ -18,7 +18,7 @@ function open(ip, helo, mailfrom, auth)
 		mt.macro(conn, SMFIC_MAIL, "i", "TESTQID")
 	end
 	check(mt.mailfrom(conn, mailfrom) == nil, "mailfrom")
-	-- No RCPT: the milter asks the MTA not to send it (SMFIP_NORCPT).
+	check(mt.rcptto(conn, "<bob@receiver.test>") == nil, "rcptto")
 	return conn
 end
 
