@@ -135,7 +135,7 @@ run() {
 		echo "run-milter: $name: not all $n messages arrived" >&2
 	t1=$(date +%s.%N)
 	[ -n "$pid" ] && c1=$(cputicks "$pid")
-	cpus[$name]+="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') "
+	[ -n "$pid" ] && cpus[$name]+="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') "
 	rates[$name]+="$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') "
 	# Check what the milter did to the last message.
 	local last
@@ -174,7 +174,7 @@ for s in "${!rates[@]}"; do
 	cpu[$s]=-
 	# shellcheck disable=SC2086
 	[ -n "${cpus[$s]:-}" ] && cpu[$s]=$(printf '%s\n' ${cpus[$s]} | sort -n |
-		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] " us" }')
 done
 
 printf '%d messages of %d bytes, %d SMTP sessions, Postfix %s; median of %d rounds\n' \
@@ -194,5 +194,5 @@ for s in "${chosen[@]}"; do
 	esac
 	printf '| %s | %s | %s | %s | %s | %s |\n' "$s" "${rate[$s]}" \
 		"$(awk -v a="${rate[$s]}" -v b="${rate[none]:-0}" 'BEGIN { if (b) printf "%.0f%%", 100 * a / b; else printf "-" }')" \
-		"$ratio" "${cpu[$s]} us" "${rss[$s]}"
+		"$ratio" "${cpu[$s]}" "${rss[$s]}"
 done
