@@ -272,7 +272,7 @@ test_tampering(void)
 	struct emauth_dkim_sign_spec sp = spec("rsa", rsa);
 	int st;
 	char *m = sign(ctx, corpus[0], &sp, 1, &st);
-	char *body = replace(m, "Hi\r\n", "Ho\r\n");
+	char *body = replace(m, "\r\n\r\nHi\r\n", "\r\n\r\nHo\r\n");
 	char *hdr = replace(m, "Subject: x", "Subject: y");
 	char *from2 =
 	    replace(m, "From: a@", "From: evil@x.example\r\nFrom: a@");
@@ -351,7 +351,7 @@ test_body_length(void)
 	T_EQ_INT(r.unsigned_bytes, 34);
 	emauth_dkim_verifier_free(v);
 	/* A body shorter than l=. */
-	char *cut = replace(m, "Hi\r\n", "");
+	char *cut = replace(m, "\r\n\r\nHi\r\n", "\r\n\r\n");
 	v = verify(ctx, cut, 0, NULL);
 	T_EQ_INT(result_of(v, 0, &r), EMAUTH_RES_FAIL);
 	emauth_dkim_verifier_free(v);
