@@ -33,6 +33,10 @@ from_domains(const struct emauth_verdict_query *q, struct emauth_verdict *out,
 		out->from_problem = "the message has several From fields";
 		return 0;
 	}
+	if (q->from == NULL || q->from[0] == NULL) {
+		out->from_problem = "the From field cannot be parsed";
+		return 0;
+	}
 	struct emauth_address addr[FROM_ADDRS_MAX];
 	struct emauth_diag fd;
 	size_t na = 0, nd = 0;

@@ -309,8 +309,11 @@ header_step(SMFICTX *ctx, char *name, char *value)
 	if (f == NULL)
 		return SMFIS_TEMPFAIL;
 	if (strcasecmp(name, "From") == 0) {
-		if (m->nfrom < FROM_FIELDS_MAX)
-			m->from[m->nfrom] = strdup(value);
+		if (m->nfrom < FROM_FIELDS_MAX &&
+		    (m->from[m->nfrom] = strdup(value)) == NULL) {
+			free(f);
+			return SMFIS_TEMPFAIL;
+		}
 		m->nfrom++;
 	}
 	if (m->verify) {
