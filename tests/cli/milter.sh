@@ -154,6 +154,24 @@ if start "$tmp/v.conf"; then
 else
 	check milter-start-verify-only false
 fi
+sed 's/^Mode sv/Mode s/' "$tmp/good.conf" >"$tmp/s.conf"
+if start "$tmp/s.conf"; then
+	lt signonly
+	# SIGTERM while a message is in flight: it is finished, then the
+	# milter exits.
+	miltertest -D sock="$sock" -D dir="$lua" -s "$lua/inflight.lua" \
+		>"$tmp/inflight.out" 2>&1 &
+	mtpid=$!
+	sleep 1
+	kill -TERM "$mpid"
+	wait "$mtpid"
+	check sigterm-message-in-flight-finished [ $? -eq 0 ]
+	wait "$mpid"
+	check sigterm-after-message-exit-0 [ $? -eq 0 ]
+else
+	check milter-start-sign-only false
+fi
+
 # In the background (no -f) on a local socket: the pid file, the socket's
 # mode from UMask, signing through it, and SIGTERM.
 sed -e "s|^Socket .*|Socket local:$tmp/m.sock|" "$tmp/good.conf" >"$tmp/bg.conf"

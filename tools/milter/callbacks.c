@@ -43,7 +43,7 @@ static struct pooled {
 	unsigned generation;
 } pool[POOL_MAX];
 static size_t npool;
-static int active;
+static int active; /* messages between MAIL FROM and their end */
 
 int
 milter_active(void)
@@ -114,7 +114,8 @@ ctx_put(const struct milter_state *st, struct emauth_ctx *ctx)
 /* One message. */
 struct msg {
 	bool sign, verify, failed;
-	bool tempfail; /* a header or body step failed without a reply */
+	bool tempfail;  /* a header or body step failed without a reply */
+	bool in_flight; /* counted in active */
 	char mail_from[512];
 	char *hdr; /* the header block kept for the signer: "field\0"... */
 	size_t hlen, hcap;
@@ -147,6 +148,11 @@ msg_reset(struct conn *c)
 	emauth_dkim_verifier_free(m->v);
 	emauth_dkim_signer_free(m->s);
 	ctx_put(c->st, m->ctx);
+	if (m->in_flight) {
+		pthread_mutex_lock(&pool_lock);
+		active--;
+		pthread_mutex_unlock(&pool_lock);
+	}
 	memset(m, 0, sizeof(*m));
 }
 
@@ -201,9 +207,6 @@ x_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	struct conn *c = conn_of(ctx);
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
-	pthread_mutex_lock(&pool_lock);
-	active++;
-	pthread_mutex_unlock(&pool_lock);
 	c->st = milter_state_get();
 	if (c->st == NULL)
 		return SMFIS_TEMPFAIL;
@@ -246,6 +249,10 @@ x_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	msg_reset(c);
 	struct msg *m = &c->m;
+	m->in_flight = true;
+	pthread_mutex_lock(&pool_lock);
+	active++;
+	pthread_mutex_unlock(&pool_lock);
 	const char *a = argv && argv[0] ? argv[0] : "";
 	size_t l = strlen(a);
 	if (l >= 2 && a[0] == '<' && a[l - 1] == '>')
@@ -762,16 +769,10 @@ x_close(SMFICTX *ctx)
 	struct conn *c = smfi_getpriv(ctx);
 	if (c == NULL)
 		return SMFIS_CONTINUE;
-	bool counted = c->st != NULL;
 	msg_reset(c);
 	milter_state_put(c->st);
 	free(c);
 	smfi_setpriv(ctx, NULL);
-	if (counted) {
-		pthread_mutex_lock(&pool_lock);
-		active--;
-		pthread_mutex_unlock(&pool_lock);
-	}
 	return SMFIS_CONTINUE;
 }
 

@@ -8,9 +8,12 @@
  * signal sent to the process to its main thread when that thread takes it.
  *
  * SIGHUP loads the configuration and keys anew; a configuration that does
- * not load is reported and the running one kept. SIGTERM stops accepting
- * connections and waits (up to a minute) for the open ones to finish, so
- * that no message in flight is cut off.
+ * not load is reported and the running one kept. SIGTERM first lets the
+ * messages in flight finish (up to a minute), then stops libmilter: its
+ * worker pool stops serving open sessions as soon as it is told to stop,
+ * so stopping first would cut them off. A message that does not finish in
+ * time gets the MTA's milter_default_action (tempfail: retried, not
+ * lost).
  */
 #define _GNU_SOURCE
 
@@ -455,14 +458,16 @@ main(int argc, char **argv)
 		milter_state_install(ns);
 		mlog(ML_NOTICE, "reloaded %s (%zu keys)", conf, ns->nkeys);
 	}
-	mlog(ML_NOTICE, "stopping: waiting for open connections");
-	smfi_stop();
-	pthread_join(tid, NULL);
+	mlog(ML_NOTICE, "stopping: %d messages in flight", milter_active());
 	for (int i = 0; i < STOP_WAIT_SECONDS * 10 && milter_active() > 0; i++)
 		nanosleep(&(struct timespec){0, 100000000}, NULL);
 	if (milter_active() > 0)
-		mlog(ML_WARN, "stopped with %d connections still open",
+		mlog(ML_WARN,
+		    "stopping with %d messages still in flight: the MTA's "
+		    "milter_default_action applies to them",
 		    milter_active());
+	smfi_stop();
+	pthread_join(tid, NULL);
 	if (pidpath[0])
 		unlink(pidpath);
 	pthread_mutex_lock(&state_lock);

@@ -56,7 +56,7 @@ void mlog_setup(bool foreground, bool syslog_on);
 
 /* The libmilter description of emauth-milter (callbacks.c). */
 extern struct smfiDesc milter_desc;
-/* Connections open now (callbacks.c), for a clean stop. */
+/* Messages in flight now (callbacks.c), for a clean stop. */
 int milter_active(void);
 /* Frees the pooled DNS contexts (callbacks.c). */
 void milter_pool_free(void);
