@@ -8,7 +8,7 @@
  * arrive; a message holds only its header block (bounded by
  * MaximumHeaderBytes), whatever its size.
  *
- * Libmilter runs one thread per connection. A library context (with its
+ * Libmilter serves connections from worker threads. A library context (with its
  * DNS resolver and cache) is used by one message at a time, taken from a
  * pool and put back.
  */
