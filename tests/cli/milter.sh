@@ -127,12 +127,17 @@ lt() {
 	fi
 }
 if start "$tmp/good.conf"; then
-	for t in sign auth forged authres nofrom stream; do lt "$t"; done
+	for t in sign auth forged authres nofrom stream forgedmany; do
+		lt "$t"
+	done
 	check forged-logged-reject grep -q \
 		'ip=127.0.0.2 from=bank.example .*dmarc=fail action=reject' \
 		"$tmp/milter.log"
 	check nofrom-logged-reject grep -q \
 		'from=(none) .*dmarc=permerror action=reject' "$tmp/milter.log"
+	check forgedmany-logged-reject grep -q \
+		'action=reject: over 1000 forged Authentication-Results' \
+		"$tmp/milter.log"
 	stop
 	check sigterm-exit-0 [ $? -eq 0 ]
 	check no-sanitizer-report \

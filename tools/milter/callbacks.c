@@ -34,7 +34,7 @@
 #define HEADER_FIELDS_MAX 1000
 #define FROM_FIELDS_MAX 4
 #define POOL_MAX 64
-#define FORGED_MAX 64
+#define FORGED_MAX 1000
 
 /* The context pool. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -122,8 +122,9 @@ struct msg {
 	unsigned nfields;
 	char *from[FROM_FIELDS_MAX];
 	unsigned nfrom;
-	unsigned ar_seen, forged[FORGED_MAX], nforged;
-	bool last_cr; /* the previous body chunk ended in CR */
+	unsigned ar_seen, *forged, nforged; /* forged: at most FORGED_MAX */
+	bool forged_over; /* more than FORGED_MAX: cannot all be removed */
+	bool last_cr;     /* the previous body chunk ended in CR */
 	struct emauth_dkim_verifier *v;
 	struct emauth_dkim_signer *s;
 	struct emauth_ctx *ctx; /* from the pool, for this message */
@@ -143,6 +144,7 @@ msg_reset(struct conn *c)
 {
 	struct msg *m = &c->m;
 	free(m->hdr);
+	free(m->forged);
 	for (unsigned i = 0; i < m->nfrom && i < FROM_FIELDS_MAX; i++)
 		free(m->from[i]);
 	emauth_dkim_verifier_free(m->v);
@@ -222,13 +224,7 @@ x_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	/* A host name in brackets is Postfix's "unknown". */
 	const char *h = c->host[0] == '[' ? NULL : c->host;
 	c->internal = milter_config_internal(&c->st->cfg, c->ip, h);
-	for (size_t i = 0; i < c->st->cfg.external_ignore.n && !c->ignored;
-	     i++) {
-		struct milter_config one = {0};
-		one.internal.v = &c->st->cfg.external_ignore.v[i];
-		one.internal.n = 1;
-		c->ignored = milter_config_internal(&one, c->ip, h);
-	}
+	c->ignored = milter_nets_match(&c->st->cfg.external_ignore, c->ip, h);
 	return SMFIS_CONTINUE;
 }
 
@@ -327,12 +323,24 @@ header_step(SMFICTX *ctx, char *name, char *value)
 		if (strcasecmp(name, "Authentication-Results") == 0) {
 			m->ar_seen++;
 			const char *id = c->st->cfg.authserv_id;
-			if (id[0] && m->nforged < FORGED_MAX &&
+			if (id[0] &&
 			    emauth_authres_claims(
 			        (struct emauth_span){
 			            (const uint8_t *)value, strlen(value)},
-			        id))
-				m->forged[m->nforged++] = m->ar_seen;
+			        id)) {
+				if (m->nforged == FORGED_MAX) {
+					m->forged_over = true;
+				} else {
+					unsigned *nf = realloc(m->forged,
+					    (m->nforged + 1) * sizeof(*nf));
+					if (nf == NULL) {
+						free(f);
+						return SMFIS_TEMPFAIL;
+					}
+					m->forged = nf;
+					m->forged[m->nforged++] = m->ar_seen;
+				}
+			}
 		}
 		emauth_dkim_verifier_header(
 		    m->v, (struct emauth_span){(const uint8_t *)f, flen});
@@ -605,6 +613,19 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	sfsistat ret = SMFIS_CONTINUE;
 	if (vd == NULL || ar == NULL) {
 		ret = SMFIS_TEMPFAIL;
+		goto out;
+	}
+	if (m->forged_over) {
+		/* Not every forged field could be removed: refuse rather than
+		 * deliver one that claims our results. */
+		reply(ctx, "550", "5.7.1",
+		    "Too many Authentication-Results fields claiming this "
+		    "receiver's results");
+		mlog(ML_NOTICE,
+		    "%s: ip=%s action=reject: over %d forged "
+		    "Authentication-Results fields",
+		    qid(ctx), c->ip, FORGED_MAX);
+		ret = SMFIS_REJECT;
 		goto out;
 	}
 	/* DNSBudget: the whole message's lookups (DKIM keys, iprev, SPF,

@@ -667,24 +667,39 @@ net_match(
 	return (n->addr[full] & mask) == (a[full] & mask);
 }
 
+/* @ip as 4 or 16 bytes in @a; returns 4, 6, or 0 when it is not one. */
+static int
+parse_ip(const char *ip, uint8_t a[16])
+{
+	if (ip && inet_pton(AF_INET, ip, a) == 1)
+		return 4;
+	if (ip && inet_pton(AF_INET6, ip, a) == 1)
+		return 6;
+	return 0;
+}
+
+bool
+milter_nets_match(const struct mc_nets *n, const char *ip, const char *host)
+{
+	uint8_t a[16];
+	int family = parse_ip(ip, a);
+	for (size_t i = 0; i < n->n; i++)
+		if ((family || n->v[i].family == 0) &&
+		    net_match(&n->v[i], family, a, host))
+			return true;
+	return false;
+}
+
 bool
 milter_config_internal(
     const struct milter_config *c, const char *ip, const char *host)
 {
-	uint8_t a[16];
-	int family = 0;
-	if (ip && inet_pton(AF_INET, ip, a) == 1)
-		family = 4;
-	else if (ip && inet_pton(AF_INET6, ip, a) == 1)
-		family = 6;
 	if (c->internal.n == 0) {
 		static const uint8_t v6lo[16] = {[15] = 1};
+		uint8_t a[16];
+		int family = parse_ip(ip, a);
 		return (family == 4 && a[0] == 127) ||
 		       (family == 6 && memcmp(a, v6lo, 16) == 0);
 	}
-	for (size_t i = 0; i < c->internal.n; i++)
-		if ((family || c->internal.v[i].family == 0) &&
-		    net_match(&c->internal.v[i], family, a, host))
-			return true;
-	return false;
+	return milter_nets_match(&c->internal, ip, host);
 }

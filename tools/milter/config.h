@@ -102,6 +102,10 @@ void milter_config_free(struct milter_config *c);
 size_t milter_config_keys_for(const struct milter_config *c, const char *from,
     struct mc_key *out, size_t max);
 
+/* Whether the client (@ip text, and @host name when known) is in @n. */
+bool milter_nets_match(
+    const struct mc_nets *n, const char *ip, const char *host);
+
 /* Whether the client (@ip text, and @host name when known) is internal:
  * InternalHosts, TrustedHosts, or the loopback when neither is set. */
 bool milter_config_internal(

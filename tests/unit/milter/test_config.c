@@ -99,6 +99,12 @@ test_opendkim_migration(void)
 	T_TRUE(
 	    milter_config_internal(&c, "192.0.2.1", "relay.internal.example"));
 	T_TRUE(milter_config_internal(&c, "192.0.2.2", "mx.corp.example"));
+	/* ExternalIgnoreList, the same file read as a host list. */
+	T_TRUE(milter_nets_match(&c.external_ignore, "10.9.9.9", NULL));
+	T_TRUE(milter_nets_match(
+	    &c.external_ignore, "192.0.2.3", "a.corp.example"));
+	T_TRUE(!milter_nets_match(
+	    &c.external_ignore, "192.0.2.3", "evil.example"));
 	T_TRUE(!milter_config_internal(&c, "192.0.2.2", "corp.example.evil"));
 	milter_config_free(&c);
 }
