@@ -3,7 +3,12 @@
 # dkimpy and Mail::DKIM and beside what `openssl speed` says the machine can
 # do, in one run; prints one table.
 #
-#   bench/run-dkim.sh [-t SECONDS] [-o OUTDIR] [BUILD-DIR]
+#   bench/run-dkim.sh [-t SECONDS] [-r ROUNDS] [-o OUTDIR] [BUILD-DIR]
+#
+# With -r N, `openssl speed` and the emauth rows run N times, one round
+# after the other, and the table shows the medians (a virtual CPU's speed
+# drifts by 10% or more from one minute to the next; the peers run once,
+# after the rounds).
 #
 # Messages of 2 KB, 20 KB and 200 KB (bench/dkim_msgs.py), keys RSA-2048
 # and Ed25519 (examples/keys), relaxed/relaxed, one signature. Every
@@ -27,10 +32,12 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
 secs=3
+rounds=1
 out=
-while getopts t:o: opt; do
+while getopts t:o:r: opt; do
 	case $opt in
 	t) secs=$OPTARG ;;
+	r) rounds=$OPTARG ;;
 	o) out=$OPTARG ;;
 	*)
 		sed -n '6p' "$0" >&2
@@ -76,29 +83,36 @@ done
 # The machine's limit (openssl speed takes whole seconds).
 osecs=${secs%.*}
 [ "${osecs:-0}" -ge 1 ] || osecs=1
-echo "== openssl speed" | tee -a "$log"
-openssl speed -seconds "$osecs" -mr rsa2048 ed25519 2>/dev/null |
-    grep '^+F' | tee -a "$log"
-openssl speed -seconds "$osecs" -mr -bytes 16384 sha256 2>/dev/null |
-    grep '^+F' | tee -a "$log"
-
 run() { "$@" 2>&1 | grep '^bench=' | tee -a "$log"; }
 
 odk=$b/dkim_bench_opendkim
 pyb=$top/bench/dkim_bench_dkimpy.py
 plb=$top/bench/dkim_bench_maildkim.pl
+for ((round = 1; round <= rounds; round++)); do
+	echo "== round $round: openssl speed" | tee -a "$log"
+	openssl speed -seconds "$osecs" -mr rsa2048 ed25519 2>/dev/null |
+	    grep '^+F' | tee -a "$log"
+	openssl speed -seconds "$osecs" -mr -bytes 16384 sha256 2>/dev/null |
+	    grep '^+F' | tee -a "$log"
+	for m in $sizes; do
+		msg=$out/msg-$m.eml
+		echo "== round $round: emauth $m" | tee -a "$log"
+		run "$b/dkim_bench" -m sign -k "$rsa" -t "$secs" \
+		    -l "sign-rsa-$m" "$msg"
+		run "$b/dkim_bench" -m sign -k "$ed" -s demo2026e -t "$secs" \
+		    -l "sign-ed25519-$m" "$msg"
+		run "$b/dkim_bench" -m verify -d "$zone" -t "$secs" \
+		    -l "verify-rsa-$m" "$out/msg-$m.rsa.eml"
+		run "$b/dkim_bench" -m verify -d "$zone" -t "$secs" \
+		    -l "verify-ed25519-$m" "$out/msg-$m.ed.eml"
+		run "$b/dkim_bench" -m verify -d "$zone" -f -t "$secs" \
+		    -l "verify-rsa-fresh-$m" "$out/msg-$m.rsa.eml"
+	done
+done
+
 for m in $sizes; do
 	msg=$out/msg-$m.eml
-	echo "== $m" | tee -a "$log"
-	run "$b/dkim_bench" -m sign -k "$rsa" -t "$secs" -l "sign-rsa-$m" "$msg"
-	run "$b/dkim_bench" -m sign -k "$ed" -s demo2026e -t "$secs" \
-	    -l "sign-ed25519-$m" "$msg"
-	run "$b/dkim_bench" -m verify -d "$zone" -t "$secs" \
-	    -l "verify-rsa-$m" "$out/msg-$m.rsa.eml"
-	run "$b/dkim_bench" -m verify -d "$zone" -t "$secs" \
-	    -l "verify-ed25519-$m" "$out/msg-$m.ed.eml"
-	run "$b/dkim_bench" -m verify -d "$zone" -f -t "$secs" \
-	    -l "verify-rsa-fresh-$m" "$out/msg-$m.rsa.eml"
+	echo "== peers $m" | tee -a "$log"
 	if [ -x "$odk" ]; then
 		run "$odk" -m sign -k "$rsa" -t "$secs" -l "sign-rsa-$m" "$msg"
 		run "$odk" -m sign -a ed25519 -k "$ed" -s demo2026e \
@@ -123,24 +137,38 @@ done
 
 # The table: one row per (operation, algorithm, size).
 "$py" - "$log" "$out" <<'EOF'
-import os, re, sys
+import os, re, statistics, sys
 log, out = sys.argv[1], sys.argv[2]
-rate, bad, rss, speed = {}, {}, {}, {}
+rates, bad, rss, speeds = {}, {}, {}, {}
+def add(d, k, v):
+    d.setdefault(k, []).append(v)
 for line in open(log):
     m = re.match(r"bench=(\S+) evaluations=\d+ seconds=\S+ rate=(\S+) "
                  r"maxrss_kib=(\d+) mismatches=(\d+)", line)
     if m:
-        rate[m[1]] = float(m[2])
-        rss[m[1]] = int(m[3])
-        bad[m[1]] = int(m[4])
+        add(rates, m[1], float(m[2]))
+        rss[m[1]] = max(rss.get(m[1], 0), int(m[3]))
+        bad[m[1]] = bad.get(m[1], 0) + int(m[4])
     elif line.startswith("+F2:") and ":2048:" in line:
         f = line.strip().split(":")
-        speed["sign-rsa"], speed["verify-rsa"] = float(f[3]), float(f[4])
+        add(speeds, "sign-rsa", float(f[3]))
+        add(speeds, "verify-rsa", float(f[4]))
     elif line.startswith("+F6:") and "Ed25519" in line:
         f = line.strip().split(":")
-        speed["sign-ed25519"], speed["verify-ed25519"] = float(f[4]), float(f[5])
+        add(speeds, "sign-ed25519", float(f[4]))
+        add(speeds, "verify-ed25519", float(f[5]))
     elif line.startswith("+F:") and "sha256" in line:
-        speed["sha256"] = float(line.strip().split(":")[3])
+        add(speeds, "sha256", float(line.strip().split(":")[3]))
+# Medians over the rounds (one value each without -r).
+rate = {k: statistics.median(v) for k, v in rates.items()}
+speed = {k: statistics.median(v) for k, v in speeds.items()}
+nrounds = max([len(v) for v in speeds.values()] or [0])
+if nrounds > 1:
+    print("medians of %d rounds; emauth's rates per round:" % nrounds)
+    for k in sorted(rates):
+        if k.startswith("emauth-") and len(rates[k]) > 1:
+            print("  %-32s %s" % (k[7:], " ".join(
+                "%.0f" % r for r in rates[k])))
 peers = ["opendkim", "dkimpy", "maildkim"]
 print("openssl speed: RSA-2048 sign %.0f/s verify %.0f/s; Ed25519 sign "
       "%.0f/s verify %.0f/s; SHA-256 %.0f MB/s" % (

@@ -69,6 +69,18 @@ void ea_escape(struct emauth_span s, size_t max, char *out, size_t size);
 void ea_fmt(char *out, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Copies the string @s into @out (at most @size bytes with the NUL),
+ * truncating; the cheap form of snprintf(out, size, "%s", s). */
+static inline void
+ea_copy_str(char *out, size_t size, const char *s)
+{
+	if (size == 0)
+		return;
+	size_t n = strnlen(s, size - 1);
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
 /* The read cursor. */
 struct ea_cur {
 	const uint8_t *p, *end;

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "../common/simd.h"
 #include "../common/span.h"
 #include "canon.h"
 
@@ -170,6 +171,118 @@ end_line(struct ea_body_canon *b)
 	b->wsp = false;
 }
 
+/*
+ * Whether canonicalization changes p[k] or must look at it closely, given
+ * the byte after it. Relaxed: a TAB, a space before WSP or CR, a CR not
+ * followed by LF; both: a CR right after a LF (an empty line, held back in
+ * case it is trailing, or a lone CR at the start of a line).
+ */
+static bool
+not_clean(enum ea_canon c, uint8_t prev, uint8_t ch, uint8_t next)
+{
+	if (prev == '\n' && ch == '\r')
+		return true;
+	if (c == EA_CANON_SIMPLE)
+		return false;
+	return ch == '\t' ||
+	       (ch == ' ' && (next == ' ' || next == '\t' || next == '\r')) ||
+	       (ch == '\r' && next != '\n');
+}
+
+/*
+ * The same test for whole blocks: from p[k], the position of the first
+ * byte that is not clean, or where the blocks ended (at most n - 1: the
+ * last byte waits for what follows). p[k - 1] exists. Sixteen bytes at a
+ * time with SSE2, thirty-two with AVX2 where the processor has it.
+ */
+#if defined(EA_SIMD_SSE2)
+#define CLEAN_BLOCKS(W, T, LOADU, SET1, CMPEQ, AND, OR, ANDNOT, MOVEMASK)      \
+	while (k + W + 1 <= n) {                                               \
+		const uint8_t *q = p + k;                                      \
+		T v = LOADU((const T *)(const void *)q);                       \
+		T prev = LOADU((const T *)(const void *)(q - 1));              \
+		T cr = SET1('\r');                                             \
+		T v_cr = CMPEQ(v, cr);                                         \
+		T bad = AND(v_cr, CMPEQ(prev, SET1('\n')));                    \
+		if (c == EA_CANON_RELAXED) {                                   \
+			T next = LOADU((const T *)(const void *)(q + 1));      \
+			T sp = SET1(' '), tab = SET1('\t');                    \
+			T n_wsp_cr = OR(OR(CMPEQ(next, sp), CMPEQ(next, tab)), \
+			    CMPEQ(next, cr));                                  \
+			bad = OR(bad, CMPEQ(v, tab));                          \
+			bad = OR(bad, AND(CMPEQ(v, sp), n_wsp_cr));            \
+			bad = OR(bad, ANDNOT(CMPEQ(next, SET1('\n')), v_cr));  \
+		}                                                              \
+		unsigned m = (unsigned)MOVEMASK(bad);                          \
+		if (m)                                                         \
+			return k + (size_t)__builtin_ctz(m);                   \
+		k += W;                                                        \
+	}                                                                      \
+	return k
+
+static size_t
+clean_blocks_sse2(enum ea_canon c, const uint8_t *p, size_t k, size_t n)
+{
+	CLEAN_BLOCKS(16, __m128i, _mm_loadu_si128, _mm_set1_epi8,
+	    _mm_cmpeq_epi8, _mm_and_si128, _mm_or_si128, _mm_andnot_si128,
+	    _mm_movemask_epi8);
+}
+
+#if defined(EA_SIMD_AVX2)
+EA_TARGET_AVX2 static size_t
+clean_blocks_avx2(enum ea_canon c, const uint8_t *p, size_t k, size_t n)
+{
+	CLEAN_BLOCKS(32, __m256i, _mm256_loadu_si256, _mm256_set1_epi8,
+	    _mm256_cmpeq_epi8, _mm256_and_si256, _mm256_or_si256,
+	    _mm256_andnot_si256, _mm256_movemask_epi8);
+}
+#endif
+#endif
+
+static size_t
+clean_blocks(enum ea_canon c, const uint8_t *p, size_t k, size_t n)
+{
+#if defined(EA_SIMD_AVX2)
+	if (ea_simd_avx2())
+		return clean_blocks_avx2(c, p, k, n);
+#endif
+#if defined(EA_SIMD_SSE2)
+	return clean_blocks_sse2(c, p, k, n);
+#else
+	(void)c;
+	(void)p;
+	(void)n;
+	return k;
+#endif
+}
+
+/*
+ * The length of the run at p[i..n) that canonicalization gives back
+ * unchanged and after which the state is plain again (no CR, whitespace or
+ * empty lines pending), so it can be emitted as it is. The canonicalizer's
+ * state at p[i] is plain. A run never ends in SP, TAB or CR, and the last
+ * byte of the chunk is left to the byte-wise path (what follows it
+ * decides).
+ */
+static size_t
+clean_run(const struct ea_body_canon *b, const uint8_t *p, size_t i, size_t n)
+{
+	if (n - i < 2)
+		return 0;
+	/* An empty line (or a lone CR) at the start of a line. */
+	if (!b->in_line && p[i] == '\r')
+		return 0;
+	if (not_clean(b->c, 0, p[i], p[i + 1]))
+		return 0;
+	size_t k = clean_blocks(b->c, p, i + 1, n);
+	while (k + 1 < n && !not_clean(b->c, p[k - 1], p[k], p[k + 1]))
+		k++;
+	while (k > i && (p[k - 1] == '\r' ||
+	                    (b->c == EA_CANON_RELAXED && is_wsp(p[k - 1]))))
+		k--;
+	return k - i;
+}
+
 void
 ea_body_canon_feed(struct ea_body_canon *b, const uint8_t *p, size_t n)
 {
@@ -177,6 +290,20 @@ ea_body_canon_feed(struct ea_body_canon *b, const uint8_t *p, size_t n)
 
 	while (i < n) {
 		uint8_t c = p[i];
+		if (b->empty_lines && !b->cr && !b->wsp && c != '\r' &&
+		    (b->c == EA_CANON_SIMPLE || !is_wsp(c)))
+			content(b); /* a line after empty lines */
+		if (!b->cr && !b->wsp && !b->empty_lines) {
+			/* The fast path: most text needs no change. */
+			size_t k = clean_run(b, p, i, n);
+			if (k > 0) {
+				emit(b, p + i, k);
+				i += k;
+				b->in_line = !(k >= 2 && p[i - 2] == '\r' &&
+				               p[i - 1] == '\n');
+				continue;
+			}
+		}
 		if (b->cr) {
 			b->cr = false;
 			if (c == '\n') {

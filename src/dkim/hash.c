@@ -196,8 +196,8 @@ ea_bodies_release(struct ea_bodies *s)
 }
 
 int
-ea_dkim_sign(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
-    uint8_t *sig, size_t size)
+ea_dkim_sign(EVP_PKEY *key, const EVP_MD_CTX *tmpl, enum ea_dkim_alg alg,
+    const struct ea_buf *data, uint8_t *sig, size_t size)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	size_t len = size;
@@ -205,25 +205,38 @@ ea_dkim_sign(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
 
 	if (md == NULL)
 		return EMAUTH_ENOMEM;
-	if (alg == EA_ALG_RSA_SHA256) {
-		ok = EVP_DigestSignInit(md, NULL, ea_md_sha256(), NULL, key) ==
-		         1 &&
-		     EVP_DigestSign(md, sig, &len, (const uint8_t *)data->p,
+	if (tmpl != NULL)
+		ok = EVP_MD_CTX_copy_ex(md, tmpl) == 1;
+	else
+		ok = EVP_DigestSignInit(md, NULL,
+		         alg == EA_ALG_RSA_SHA256 ? ea_md_sha256() : NULL, NULL,
+		         key) == 1;
+	if (ok && alg == EA_ALG_RSA_SHA256) {
+		ok = EVP_DigestSign(md, sig, &len, (const uint8_t *)data->p,
 		         data->len) == 1;
-	} else {
+	} else if (ok) {
+		/* RFC 8463 §3: Ed25519 (PureEdDSA) over the SHA-256 hash of
+		 * the data. */
 		uint8_t h[32];
 		ea_sha256(data->p ? data->p : "", data->len, h);
-		ok = EVP_DigestSignInit(md, NULL, NULL, NULL, key) == 1 &&
-		     EVP_DigestSign(md, sig, &len, h, 32) == 1;
+		ok = EVP_DigestSign(md, sig, &len, h, 32) == 1;
 	}
 	EVP_MD_CTX_free(md);
 	return ok ? (int)len : EMAUTH_EINVAL;
 }
 
 bool
-ea_dkim_verify(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
-    const uint8_t *sig, size_t siglen)
+ea_dkim_verify(EVP_PKEY *key, EVP_PKEY_CTX *vctx, enum ea_dkim_alg alg,
+    const struct ea_buf *data, const uint8_t *sig, size_t siglen)
 {
+	if (alg == EA_ALG_RSA_SHA256 && vctx != NULL) {
+		/* The same check as EVP_DigestVerify below, without setting
+		 * up a context for every message. */
+		uint8_t h[32];
+		ea_sha256(data->p ? data->p : "", data->len, h);
+		return EVP_PKEY_verify(vctx, sig, siglen, h, 32) == 1;
+	}
+
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	bool ok = false;
 

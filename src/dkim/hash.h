@@ -75,9 +75,13 @@ void ea_bodies_release(struct ea_bodies *s);
 
 /* Signs / verifies the header data with @key by algorithm @alg.
  * ea_dkim_sign returns the signature length or a negative status. */
-int ea_dkim_sign(EVP_PKEY *key, enum ea_dkim_alg alg, const struct ea_buf *data,
-    uint8_t *sig, size_t size);
-bool ea_dkim_verify(EVP_PKEY *key, enum ea_dkim_alg alg,
+/* @tmpl: NULL, or a context EVP_DigestSignInit has set up for @key (with
+ * SHA-256 for RSA), copied rather than set up again. */
+int ea_dkim_sign(EVP_PKEY *key, const EVP_MD_CTX *tmpl, enum ea_dkim_alg alg,
+    const struct ea_buf *data, uint8_t *sig, size_t size);
+/* @vctx: NULL, or an RSA verification context for @key ready for
+ * EVP_PKEY_verify on a SHA-256 digest (the key cache keeps one). */
+bool ea_dkim_verify(EVP_PKEY *key, EVP_PKEY_CTX *vctx, enum ea_dkim_alg alg,
     const struct ea_buf *data, const uint8_t *sig, size_t siglen);
 
 #endif

@@ -35,6 +35,11 @@ struct ea_dkim_pubkey {
 	bool sha256_ok; /* h= absent or lists sha256 */
 	enum ea_key_error error;
 	const char *why; /* static text for error */
+	/* Borrowed from the key cache (NULL when not cached): an RSA
+	 * verification context set up once for PKCS#1 v1.5 with SHA-256,
+	 * used with EVP_PKEY_verify on the digest. Valid until the next
+	 * ea_keycache_put on the same context. */
+	EVP_PKEY_CTX *vctx;
 };
 
 /* Parses a key record (TXT strings already joined). Always fills @out;

@@ -6,7 +6,10 @@
 
 #include <string.h>
 
+#include <openssl/rsa.h>
+
 #include "../common/alloc.h"
+#include "../common/crypto.h"
 #include "../common/ctx.h"
 #include "keycache.h"
 
@@ -15,6 +18,7 @@
 
 struct slot {
 	char name[256];
+	uint32_t hash; /* of name, looked at first */
 	struct ea_dkim_pubkey key;
 	int64_t expires;
 };
@@ -24,6 +28,23 @@ struct keycache {
 	size_t next;
 };
 
+static uint32_t
+name_hash(const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 16777619u;
+	return h;
+}
+
+static void
+slot_clear(struct slot *s)
+{
+	EVP_PKEY_CTX_free(s->key.vctx);
+	EVP_PKEY_free(s->key.pkey);
+	memset(s, 0, sizeof(*s));
+}
+
 static void
 cache_free(void *p)
 {
@@ -31,8 +52,23 @@ cache_free(void *p)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
-		EVP_PKEY_free(c->s[i].key.pkey);
+		slot_clear(&c->s[i]);
 	ea_free(c);
+}
+
+/* An RSA verification context for @pkey, set up for EVP_PKEY_verify on a
+ * SHA-256 digest with PKCS#1 v1.5 padding (what rsa-sha256 is). */
+static EVP_PKEY_CTX *
+rsa_verify_ctx(EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *v = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+	if (v == NULL || EVP_PKEY_verify_init(v) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(v, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(v, ea_md_sha256()) != 1) {
+		EVP_PKEY_CTX_free(v);
+		return NULL;
+	}
+	return v;
 }
 
 bool
@@ -43,9 +79,11 @@ ea_keycache_get(
 	if (c == NULL)
 		return false;
 	int64_t now = ea_ctx_now(ctx);
+	uint32_t h = name_hash(name);
 	for (size_t i = 0; i < CACHE_SLOTS; i++) {
 		struct slot *s = &c->s[i];
-		if (s->key.pkey == NULL || strcmp(s->name, name) != 0)
+		if (s->key.pkey == NULL || s->hash != h ||
+		    strcmp(s->name, name) != 0)
 			continue;
 		if (now >= s->expires)
 			return false;
@@ -59,7 +97,7 @@ ea_keycache_get(
 
 void
 ea_keycache_put(struct emauth_ctx *ctx, const char *name,
-    const struct ea_dkim_pubkey *k, uint32_t ttl)
+    struct ea_dkim_pubkey *k, uint32_t ttl)
 {
 	struct keycache *c = ctx->dkim_keys;
 	if (strlen(name) >= sizeof(c->s[0].name) || k->pkey == NULL)
@@ -86,8 +124,12 @@ ea_keycache_put(struct emauth_ctx *ctx, const char *name,
 	}
 	if (EVP_PKEY_up_ref(k->pkey) != 1)
 		return;
-	EVP_PKEY_free(c->s[i].key.pkey);
-	memcpy(c->s[i].name, name, strlen(name) + 1);
-	c->s[i].key = *k;
-	c->s[i].expires = ea_ctx_now(ctx) + ttl;
+	struct slot *s = &c->s[i];
+	slot_clear(s);
+	memcpy(s->name, name, strlen(name) + 1);
+	s->hash = name_hash(name);
+	s->key = *k;
+	s->key.vctx = k->type == EA_KEY_RSA ? rsa_verify_ctx(k->pkey) : NULL;
+	s->expires = ea_ctx_now(ctx) + ttl;
+	k->vctx = s->key.vctx;
 }

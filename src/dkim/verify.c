@@ -102,7 +102,7 @@ set_result(struct sigstate *s, enum emauth_result r,
 {
 	s->res.result = r;
 	s->res.reason = why;
-	snprintf(s->res.detail, sizeof(s->res.detail), "%s",
+	ea_copy_str(s->res.detail, sizeof(s->res.detail),
 	    detail ? detail : emauth_dkim_reason_text(why));
 	s->ok = false;
 }
@@ -138,17 +138,22 @@ static void
 fill_ids(struct sigstate *s)
 {
 	const struct ea_dkim_sig *g = &s->sig;
-	snprintf(s->res.domain, sizeof(s->res.domain), "%s", g->d);
-	snprintf(s->res.selector, sizeof(s->res.selector), "%s", g->s);
-	snprintf(s->res.identity, sizeof(s->res.identity), "%s", g->i);
-	snprintf(s->res.algorithm, sizeof(s->res.algorithm), "%s",
+	static const char *const canon[2][2] = {
+	    {"simple/simple", "simple/relaxed"},
+	    {"relaxed/simple", "relaxed/relaxed"}};
+	ea_copy_str(s->res.domain, sizeof(s->res.domain), g->d);
+	ea_copy_str(s->res.selector, sizeof(s->res.selector), g->s);
+	ea_copy_str(s->res.identity, sizeof(s->res.identity), g->i);
+	ea_copy_str(s->res.algorithm, sizeof(s->res.algorithm),
 	    g->alg == EA_ALG_ED25519_SHA256 ? "ed25519-sha256" : "rsa-sha256");
-	snprintf(s->res.canon, sizeof(s->res.canon), "%s/%s",
-	    g->hc == EA_CANON_RELAXED ? "relaxed" : "simple",
-	    g->bc == EA_CANON_RELAXED ? "relaxed" : "simple");
-	char b64[EA_DKIM_B_MAX * 2];
-	if (ea_base64_encode(g->b, g->blen, b64, sizeof(b64)) > 0)
-		snprintf(s->res.b_prefix, sizeof(s->res.b_prefix), "%.8s", b64);
+	ea_copy_str(s->res.canon, sizeof(s->res.canon),
+	    canon[g->hc == EA_CANON_RELAXED][g->bc == EA_CANON_RELAXED]);
+	/* RFC 8601 header.b: the first 8 characters of b=, which encode its
+	 * first 6 bytes. */
+	char b64[16];
+	if (ea_base64_encode(
+	        g->b, g->blen < 6 ? g->blen : 6, b64, sizeof(b64)) > 0)
+		ea_copy_str(s->res.b_prefix, 9, b64); /* b_prefix[16] */
 	s->res.has_length = g->has_l;
 	s->res.length = g->l;
 }
@@ -412,8 +417,8 @@ verify_one(struct emauth_dkim_verifier *v, struct sigstate *s)
 	struct ea_buf data;
 	ea_buf_init(&data, v->o.max_header_bytes * 2 + 65536);
 	int rc = header_data(v, s, &data);
-	bool good =
-	    rc == 0 && ea_dkim_verify(key.pkey, g->alg, &data, g->b, g->blen);
+	bool good = rc == 0 && ea_dkim_verify(key.pkey, key.vctx, g->alg, &data,
+	                           g->b, g->blen);
 	ea_buf_release(&data);
 	if (!good) {
 		refuse(s, EMAUTH_DKIM_SIGNATURE, NULL);
