@@ -13,7 +13,8 @@
 #define EA_SIMD_SSE2 1
 #include <emmintrin.h>
 #endif
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(EA_SIMD_SSE2) && defined(__x86_64__) &&                            \
+    (defined(__GNUC__) || defined(__clang__))
 #define EA_SIMD_AVX2 1
 #include <immintrin.h>
 #define EA_TARGET_AVX2 __attribute__((target("avx2")))

@@ -97,8 +97,22 @@ ea_canon_header(
 		k--;
 	o[k++] = ':';
 	bool pending = false, started = false;
-	for (size_t i = colon + 1; i < f.len; i++) {
+	size_t i = colon + 1;
+	while (i < f.len) {
 		uint8_t ch = f.p[i];
+		if (ch > ' ') {
+			if (pending)
+				o[k++] = ' ';
+			pending = false;
+			started = true;
+			/* The rest of a run of printable (and 8-bit) bytes
+			 * stays as it is. */
+			do
+				o[k++] = (char)f.p[i++];
+			while (i < f.len && f.p[i] > ' ');
+			continue;
+		}
+		i++;
 		if (ch == '\r' || ch == '\n')
 			continue; /* unfold */
 		if (is_wsp(ch)) {
@@ -265,7 +279,7 @@ clean_blocks(enum ea_canon c, const uint8_t *p, size_t k, size_t n)
  * decides).
  */
 static size_t
-clean_run(const struct ea_body_canon *b, const uint8_t *p, size_t i, size_t n)
+clean_run(struct ea_body_canon *b, const uint8_t *p, size_t i, size_t n)
 {
 	if (n - i < 2)
 		return 0;
@@ -277,8 +291,13 @@ clean_run(const struct ea_body_canon *b, const uint8_t *p, size_t i, size_t n)
 	size_t k = clean_blocks(b->c, p, i + 1, n);
 	while (k + 1 < n && !not_clean(b->c, p[k - 1], p[k], p[k + 1]))
 		k++;
-	while (k > i && (p[k - 1] == '\r' ||
-	                    (b->c == EA_CANON_RELAXED && is_wsp(p[k - 1]))))
+	b->scanned += k - i;
+	/* One byte at most is given back: a CR whose LF is the chunk's last
+	 * byte (relaxed also a space, which cannot follow a space or precede
+	 * a CR in a clean run). A whole run given back would be scanned again
+	 * after each of its bytes: quadratic on a body of CRs (simple). */
+	if (k > i && (p[k - 1] == '\r' ||
+	                 (b->c == EA_CANON_RELAXED && is_wsp(p[k - 1]))))
 		k--;
 	return k - i;
 }

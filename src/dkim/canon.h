@@ -34,6 +34,8 @@ struct ea_body_canon {
 	bool cr;              /* the last byte was a CR, not yet emitted */
 	bool wsp;             /* relaxed: whitespace pending in the line */
 	uint64_t total;       /* canonical bytes emitted */
+	uint64_t scanned;     /* bytes the fast path looked at (tests: the
+	                         work stays linear in the body) */
 };
 
 void ea_body_canon_init(

@@ -205,10 +205,11 @@ ea_dkim_sign(EVP_PKEY *key, const EVP_MD_CTX *tmpl, enum ea_dkim_alg alg,
 
 	if (md == NULL)
 		return EMAUTH_ENOMEM;
-	if (tmpl != NULL)
-		ok = EVP_MD_CTX_copy_ex(md, tmpl) == 1;
-	else
-		ok = EVP_DigestSignInit(md, NULL,
+	/* A provider that cannot copy a signing context gets one set up. */
+	ok = tmpl != NULL && EVP_MD_CTX_copy_ex(md, tmpl) == 1;
+	if (!ok)
+		ok = EVP_MD_CTX_reset(md) == 1 &&
+		     EVP_DigestSignInit(md, NULL,
 		         alg == EA_ALG_RSA_SHA256 ? ea_md_sha256() : NULL, NULL,
 		         key) == 1;
 	if (ok && alg == EA_ALG_RSA_SHA256) {
