@@ -9,10 +9,22 @@
  * gets a fresh context (zone loaded, key fetched and parsed every time).
  * A first operation is checked: every signature must pass.
  *
+ * With -L KEYFILE (the private key of the signature made or checked), a
+ * second measurement follows for as long again: emauth's operation and the
+ * limit's operation take turns every 20 ms, and one more line gives both
+ * rates and their ratio, so that a drift of the machine's speed moves both
+ * alike. The limit's operation is what `openssl speed` times plus one
+ * SHA-256 pass over the message: SHA-256 of the message's bytes, then one
+ * RSA (EVP_PKEY_sign or EVP_PKEY_verify on a context set up once) or
+ * Ed25519 (EVP_DigestSign or EVP_DigestVerify on a context set up once)
+ * operation on the 32-byte digest.
+ *
+ *   limit=LABEL emauth_rate=R limit_rate=R ratio=X
+ *
  * usage: dkim_bench -m sign -k KEYFILE [-s SELECTOR] [-D DOMAIN] [-t SECONDS
- *                   | -n COUNT] [-l LABEL] FILE
+ *                   | -n COUNT] [-l LABEL] [-L KEYFILE] FILE
  *        dkim_bench -m verify -d SPEC [-f] [-t SECONDS | -n COUNT]
- *                   [-l LABEL] FILE
+ *                   [-l LABEL] [-L KEYFILE] FILE
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -23,6 +35,9 @@
 
 #include <emauth/dkim.h>
 #include <emauth/msg.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
 
 #include "bench.h"
 
@@ -194,18 +209,144 @@ verify_round(void *arg)
 	return 1;
 }
 
+/* The limit's operation (see the top of the file). */
+struct limit {
+	bool verify, rsa;
+	EVP_PKEY *key;
+	EVP_PKEY_CTX *pctx; /* RSA */
+	EVP_MD_CTX *mctx;   /* Ed25519 */
+	EVP_MD *sha256;
+	uint8_t sig[1024];
+	size_t siglen;
+	const char *msg;
+	size_t len;
+};
+
+static void
+limit_op(struct limit *l)
+{
+	uint8_t h[32], sig[1024];
+	unsigned hl = 32;
+	size_t sl = sizeof(sig);
+	int ok;
+
+	if (EVP_Digest(l->msg, l->len, h, &hl, l->sha256, NULL) != 1)
+		bench_die("dkim_bench: SHA-256 failed");
+	if (l->rsa && l->verify)
+		ok = EVP_PKEY_verify(l->pctx, l->sig, l->siglen, h, 32) == 1;
+	else if (l->rsa)
+		ok = EVP_PKEY_sign(l->pctx, sig, &sl, h, 32) == 1;
+	else if (l->verify)
+		ok = EVP_DigestVerify(l->mctx, l->sig, l->siglen, h, 32) == 1;
+	else
+		ok = EVP_DigestSign(l->mctx, sig, &sl, h, 32) == 1;
+	if (!ok)
+		bench_die("dkim_bench: the limit's operation failed");
+}
+
+static void
+limit_init(
+    struct limit *l, const char *keyfile, bool verify, const struct state *st)
+{
+	FILE *f = fopen(keyfile, "r");
+	uint8_t h[32];
+
+	memset(l, 0, sizeof(*l));
+	if (f == NULL)
+		bench_die("dkim_bench: %s: cannot open", keyfile);
+	l->key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	if (l->key == NULL)
+		bench_die("dkim_bench: %s: not a private key", keyfile);
+	l->verify = verify;
+	l->rsa = EVP_PKEY_get_base_id(l->key) == EVP_PKEY_RSA;
+	l->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	l->msg = st->msg;
+	l->len = st->len;
+	l->siglen = sizeof(l->sig);
+	/* The signature the loop verifies is over the message's digest. */
+	unsigned hl = 32;
+	if (l->sha256 == NULL ||
+	    EVP_Digest(l->msg, l->len, h, &hl, l->sha256, NULL) != 1)
+		bench_die("dkim_bench: SHA-256 failed");
+	if (l->rsa) {
+		/* A signature to verify, then the context for the loop. */
+		EVP_PKEY_CTX *s =
+		    EVP_PKEY_CTX_new_from_pkey(NULL, l->key, NULL);
+		if (s == NULL || EVP_PKEY_sign_init(s) != 1 ||
+		    EVP_PKEY_CTX_set_rsa_padding(s, RSA_PKCS1_PADDING) != 1 ||
+		    EVP_PKEY_CTX_set_signature_md(s, l->sha256) != 1 ||
+		    EVP_PKEY_sign(s, l->sig, &l->siglen, h, 32) != 1)
+			bench_die("dkim_bench: RSA set-up failed");
+		if (verify) {
+			EVP_PKEY_CTX_free(s);
+			s = EVP_PKEY_CTX_new_from_pkey(NULL, l->key, NULL);
+			if (s == NULL || EVP_PKEY_verify_init(s) != 1 ||
+			    EVP_PKEY_CTX_set_rsa_padding(
+			        s, RSA_PKCS1_PADDING) != 1 ||
+			    EVP_PKEY_CTX_set_signature_md(s, l->sha256) != 1)
+				bench_die("dkim_bench: RSA set-up failed");
+		}
+		l->pctx = s;
+	} else {
+		EVP_MD_CTX *m = EVP_MD_CTX_new();
+		if (m == NULL ||
+		    EVP_DigestSignInit(m, NULL, NULL, NULL, l->key) != 1 ||
+		    EVP_DigestSign(m, l->sig, &l->siglen, h, 32) != 1)
+			bench_die("dkim_bench: Ed25519 set-up failed");
+		if (verify) {
+			EVP_MD_CTX_free(m);
+			m = EVP_MD_CTX_new();
+			if (m == NULL || EVP_DigestVerifyInit(
+			                     m, NULL, NULL, NULL, l->key) != 1)
+				bench_die("dkim_bench: Ed25519 set-up failed");
+		}
+		l->mctx = m;
+	}
+	limit_op(l); /* checked once: it dies if it fails */
+}
+
+/* emauth and the limit in turns of 20 ms for @seconds in all. */
+static void
+limit_run(struct state *st, struct limit *l, bool verify, double seconds)
+{
+	double t_e = 0, t_l = 0;
+	unsigned long n_e = 0, n_l = 0;
+	double end = bench_now() + seconds;
+
+	while (bench_now() < end) {
+		double t0 = bench_now(), t1;
+		do {
+			if (verify)
+				verify_one(st);
+			else
+				sign_one(st);
+			n_e++;
+		} while ((t1 = bench_now()) - t0 < 0.02);
+		t_e += t1 - t0;
+		t0 = t1;
+		do {
+			limit_op(l);
+			n_l++;
+		} while ((t1 = bench_now()) - t0 < 0.02);
+		t_l += t1 - t0;
+	}
+	printf("limit=%s emauth_rate=%.1f limit_rate=%.1f ratio=%.4f\n",
+	    st->label, n_e / t_e, n_l / t_l, (n_e / t_e) / (n_l / t_l));
+}
+
 int
 main(int argc, char **argv)
 {
 	struct bench_opts opts = {3.0, 0, false};
 	struct state st;
-	const char *mode = NULL, *keyfile = NULL;
+	const char *mode = NULL, *keyfile = NULL, *limitkey = NULL;
 	int c;
 
 	memset(&st, 0, sizeof(st));
 	st.domain = "example.com";
 	st.selector = "demo2026";
-	while ((c = getopt(argc, argv, "m:k:s:D:d:ft:n:l:")) != -1) {
+	while ((c = getopt(argc, argv, "m:k:s:D:d:ft:n:l:L:")) != -1) {
 		switch (c) {
 		case 'm':
 			mode = optarg;
@@ -234,6 +375,9 @@ main(int argc, char **argv)
 			break;
 		case 'l':
 			st.label = optarg;
+			break;
+		case 'L':
+			limitkey = optarg;
 			break;
 		default:
 			goto usage;
@@ -287,6 +431,16 @@ main(int argc, char **argv)
 	char name[96];
 	snprintf(name, sizeof(name), "emauth-%s", st.label);
 	bench_report(name, n, secs, bench_maxrss_kib(false), bad);
+	if (limitkey != NULL && !bad) {
+		struct limit l;
+		bool verify = strcmp(mode, "verify") == 0;
+		limit_init(&l, limitkey, verify, &st);
+		limit_run(&st, &l, verify, secs);
+		EVP_PKEY_CTX_free(l.pctx);
+		EVP_MD_CTX_free(l.mctx);
+		EVP_PKEY_free(l.key);
+		EVP_MD_free(l.sha256);
+	}
 	emauth_dkim_key_free(st.key);
 	emauth_ctx_free(st.ctx);
 	free(st.msg);
@@ -294,8 +448,8 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr,
 	    "usage: dkim_bench -m sign -k KEYFILE [-s SEL] [-D DOMAIN] "
-	    "[-t SECONDS | -n COUNT] [-l LABEL] FILE\n"
+	    "[-t SECONDS | -n COUNT] [-l LABEL] [-L KEYFILE] FILE\n"
 	    "       dkim_bench -m verify -d SPEC [-f] [-t SECONDS | -n COUNT] "
-	    "[-l LABEL] FILE\n");
+	    "[-l LABEL] [-L KEYFILE] FILE\n");
 	return 2;
 }
