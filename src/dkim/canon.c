@@ -15,54 +15,6 @@ is_wsp(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
-/*
- * The length of the run at p[i..n) that relaxed body canonicalization
- * leaves as it is: ordinary bytes, and single spaces followed by an
- * ordinary byte (a space at the end of the input waits for what follows).
- * p[i] is an ordinary byte. Eight bytes at a time where the machine allows:
- * a word without TAB, CR or two spaces in a row is all run.
- */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-/* 0x80 in each byte of x that is zero, nothing elsewhere. */
-static uint64_t
-zero_bytes(uint64_t x)
-{
-	const uint64_t m = 0x7f7f7f7f7f7f7f7fULL;
-	return ~(((x & m) + m) | x | m);
-}
-#endif
-
-static size_t
-relaxed_run(const uint8_t *p, size_t i, size_t n)
-{
-	size_t j = i;
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	const uint64_t ones = 0x0101010101010101ULL;
-	while (j + 8 < n) {
-		uint64_t v;
-		memcpy(&v, p + j, 8);
-		uint64_t sp = zero_bytes(v ^ (ones * ' '));
-		if (zero_bytes(v ^ (ones * '\t')) |
-		    zero_bytes(v ^ (ones * '\r')) | (sp & (sp >> 8)))
-			break;
-		/* A space in the last byte: what follows decides. */
-		if ((sp >> 56) && (is_wsp(p[j + 8]) || p[j + 8] == '\r'))
-			break;
-		j += 8;
-	}
-#endif
-	for (;;) {
-		while (j < n && !is_wsp(p[j]) && p[j] != '\r')
-			j++;
-		if (j + 1 < n && p[j] == ' ' && !is_wsp(p[j + 1]) &&
-		    p[j + 1] != '\r') {
-			j++;
-			continue;
-		}
-		return j - i;
-	}
-}
-
 int
 ea_canon_header(
     enum ea_canon c, struct emauth_span f, bool crlf, struct ea_buf *out)
@@ -274,9 +226,9 @@ clean_blocks(enum ea_canon c, const uint8_t *p, size_t k, size_t n)
  * The length of the run at p[i..n) that canonicalization gives back
  * unchanged and after which the state is plain again (no CR, whitespace or
  * empty lines pending), so it can be emitted as it is. The canonicalizer's
- * state at p[i] is plain. A run never ends in SP, TAB or CR, and the last
- * byte of the chunk is left to the byte-wise path (what follows it
- * decides).
+ * state at p[i] is plain. The chunk's last byte is left to the byte-wise
+ * path (what follows it decides), and so is a final CR that may start a
+ * CRLF (relaxed: a final SP that may start a run of whitespace).
  */
 static size_t
 clean_run(struct ea_body_canon *b, const uint8_t *p, size_t i, size_t n)
@@ -356,19 +308,13 @@ ea_body_canon_feed(struct ea_body_canon *b, const uint8_t *p, size_t n)
 			if (b->wsp)
 				emit(b, (const uint8_t *)" ", 1);
 			b->wsp = false;
-			/* Emit at once what canonicalization leaves as it
-			 * is. */
-			size_t j = i + relaxed_run(p, i, n);
-			emit(b, p + i, j - i);
-			i = j;
-			continue;
+		} else {
+			/* simple: every byte of a line is content. */
+			content(b);
 		}
-		/* simple: every byte of a line is content. */
-		content(b);
-		const uint8_t *cr = memchr(p + i, '\r', n - i);
-		size_t j = cr ? (size_t)(cr - p) : n;
-		emit(b, p + i, j - i);
-		i = j;
+		/* One byte; the fast path above takes the run after it. */
+		emit(b, p + i, 1);
+		i++;
 	}
 }
 

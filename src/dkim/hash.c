@@ -59,15 +59,20 @@ ea_hdrs_get(const struct ea_hdrs *h, size_t i)
 	return ea_span(h->buf.p + h->f[i].off, h->f[i].len);
 }
 
+struct emauth_span
+ea_field_name(struct emauth_span f)
+{
+	const uint8_t *colon = memchr(f.p, ':', f.len);
+	size_t len = colon ? (size_t)(colon - f.p) : 0;
+	while (len > 0 && (f.p[len - 1] == ' ' || f.p[len - 1] == '\t'))
+		len--;
+	return ea_span(f.p, len);
+}
+
 bool
 ea_field_is(struct emauth_span f, struct emauth_span name)
 {
-	if (f.len < name.len || !ea_span_ieq(ea_span(f.p, name.len), name))
-		return false;
-	size_t j = name.len;
-	while (j < f.len && (f.p[j] == ' ' || f.p[j] == '\t'))
-		j++;
-	return j < f.len && f.p[j] == ':';
+	return ea_span_ieq(ea_field_name(f), name);
 }
 
 size_t

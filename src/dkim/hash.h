@@ -32,7 +32,10 @@ void ea_hdrs_release(struct ea_hdrs *h);
 /* @return 0, EMAUTH_ETOOBIG (caps; sticky), EMAUTH_ENOMEM. */
 int ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field);
 struct emauth_span ea_hdrs_get(const struct ea_hdrs *h, size_t i);
-/* Whether field @f is named @name (ignoring case; WSP before ':'). */
+/* The name of field @f: the bytes before its colon, less the WSP before
+ * the colon (empty without a colon). */
+struct emauth_span ea_field_name(struct emauth_span f);
+/* Whether field @f is named @name (ignoring case). */
 bool ea_field_is(struct emauth_span f, struct emauth_span name);
 /* How many fields are named @name. */
 size_t ea_hdrs_count(const struct ea_hdrs *h, struct emauth_span name);

@@ -199,6 +199,32 @@ struct emauth_dkim_signer {
 	size_t n;
 };
 
+/* Copies the colon-separated header name list @in (NULL: none) into @out,
+ * refusing a list too long or with a byte no field name we sign has (a ";"
+ * or "=" would end the h= tag and start another). */
+static int
+copy_names(const char *in, char *out, size_t size, const char *what,
+    struct emauth_diag *diag)
+{
+	if (in == NULL)
+		return 0;
+	if (strlen(in) >= size) {
+		ea_diag_set(diag, EMAUTH_EINVAL, what, ea_span_str(in), 0,
+		    "the header name list is too long");
+		return EMAUTH_EINVAL;
+	}
+	size_t bad =
+	    strspn(in, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	               "0123456789-_.:");
+	if (in[bad] != '\0') {
+		ea_diag_set(diag, EMAUTH_EINVAL, what, ea_span_str(in), bad,
+		    "not a header field name");
+		return EMAUTH_EINVAL;
+	}
+	memcpy(out, in, strlen(in) + 1);
+	return 0;
+}
+
 static int
 copy_name(const char *in, char *out, size_t size)
 {
@@ -280,38 +306,11 @@ emauth_dkim_signer_new(struct emauth_ctx *ctx,
 				break;
 			}
 		}
-		if (specs[i].headers &&
-		    strlen(specs[i].headers) >= sizeof(o->headers)) {
-			ea_diag_set(diag, EMAUTH_EINVAL, "headers",
-			    ea_span_str(specs[i].headers), 0,
-			    "the header list is longer than 2047 bytes");
-			rc = EMAUTH_EINVAL;
+		if ((rc = copy_names(specs[i].headers, o->headers,
+		         sizeof(o->headers), "headers", diag)) != 0 ||
+		    (rc = copy_names(specs[i].oversign, o->oversign,
+		         sizeof(o->oversign), "oversign", diag)) != 0)
 			break;
-		}
-		if (specs[i].headers)
-			snprintf(o->headers, sizeof(o->headers), "%s",
-			    specs[i].headers);
-		if (specs[i].oversign &&
-		    strlen(specs[i].oversign) >= sizeof(o->oversign)) {
-			ea_diag_set(diag, EMAUTH_EINVAL, "oversign",
-			    ea_span_str(specs[i].oversign), 0,
-			    "the over-signed header list is too long");
-			rc = EMAUTH_EINVAL;
-			break;
-		}
-		if (specs[i].oversign)
-			snprintf(o->oversign, sizeof(o->oversign), "%s",
-			    specs[i].oversign);
-		size_t bad = strspn(o->oversign,
-		    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789-_.:");
-		if (o->oversign[bad] != '\0') {
-			ea_diag_set(diag, EMAUTH_EINVAL, "oversign",
-			    ea_span_str(o->oversign), bad,
-			    "not a header field name");
-			rc = EMAUTH_EINVAL;
-			break;
-		}
 		rc = ea_bodies_get(&s->bodies,
 		    specs[i].body_canon == EMAUTH_DKIM_RELAXED
 		        ? EA_CANON_RELAXED
@@ -381,17 +380,22 @@ static const char *const default_headers[] = {"from", "to", "subject", "date",
     "list-owner", "list-archive", "mime-version", "content-transfer-encoding"};
 #define OVERSIGNED 8
 
-/* Whether @name is in the colon-separated @list (ASCII case ignored). */
-static bool
-in_list(const char *list, struct emauth_span name)
+/* Splits a colon-separated list into spans over @list. */
+static size_t
+split_names(const char *list, struct emauth_span *names, size_t max)
 {
-	for (const char *p = list; *p;) {
-		size_t len = strcspn(p, ":");
-		if (ea_span_ieq(ea_span(p, len), name))
-			return true;
-		p += len + (p[len] == ':');
+	size_t n = 0;
+	const char *p = list;
+	while (*p && n < max) {
+		const char *c = strchr(p, ':');
+		size_t len = c ? (size_t)(c - p) : strlen(p);
+		if (len)
+			names[n++] = ea_span(p, len);
+		if (c == NULL)
+			break;
+		p = c + 1;
 	}
-	return false;
+	return n;
 }
 
 /* Adds @name @n times to the list. */
@@ -414,63 +418,38 @@ add_name(struct ea_buf *out, struct emauth_span name, size_t n)
 static int
 default_list(const struct ea_hdrs *h, const char *oversign, struct ea_buf *out)
 {
-	/* How often each default name occurs, in one pass over the fields
-	 * (a field's name: the bytes before its colon, less WSP). */
+	/* How often each default name occurs, in one pass over the fields. */
 	size_t count[EA_ARRAY_LEN(default_headers)] = {0};
 	for (size_t i = 0; i < h->n; i++) {
-		struct emauth_span f = ea_hdrs_get(h, i);
-		const uint8_t *colon = memchr(f.p, ':', f.len);
-		if (colon == NULL)
-			continue;
-		size_t len = (size_t)(colon - f.p);
-		while (len > 0 && (f.p[len - 1] == ' ' || f.p[len - 1] == '\t'))
-			len--;
+		struct emauth_span name = ea_field_name(ea_hdrs_get(h, i));
 		for (size_t k = 0; k < EA_ARRAY_LEN(default_headers); k++)
-			if (strlen(default_headers[k]) == len &&
-			    ea_span_ieq(ea_span(f.p, len),
-			        ea_span(default_headers[k], len))) {
+			if (ea_span_ieq_str(name, default_headers[k])) {
 				count[k]++;
 				break;
 			}
 	}
+	/* At most one name per two bytes of the list. */
+	struct emauth_span over[sizeof(((struct one *)0)->oversign) / 2];
+	size_t nover = split_names(oversign, over, EA_ARRAY_LEN(over));
 	int rc = 0;
 	for (size_t k = 0; k < EA_ARRAY_LEN(default_headers) && rc == 0; k++) {
-		struct emauth_span name = ea_span_str(default_headers[k]);
-		size_t n = count[k];
-		if ((k < OVERSIGNED && n > 0) || in_list(oversign, name))
-			n++;
-		rc = add_name(out, name, n);
+		bool oversigned = k < OVERSIGNED && count[k] > 0;
+		for (size_t j = 0; j < nover && !oversigned; j++)
+			oversigned =
+			    ea_span_ieq_str(over[j], default_headers[k]);
+		rc = add_name(out, ea_span_str(default_headers[k]),
+		    count[k] + oversigned);
 	}
-	for (const char *p = oversign; *p && rc == 0;) {
-		size_t len = strcspn(p, ":");
-		struct emauth_span name = ea_span(p, len);
+	/* Names of @oversign outside the default list. */
+	for (size_t j = 0; j < nover && rc == 0; j++) {
 		bool known = false;
 		for (size_t k = 0; k < EA_ARRAY_LEN(default_headers); k++)
-			known |=
-			    ea_span_ieq(ea_span_str(default_headers[k]), name);
-		if (len && !known)
-			rc = add_name(out, name, ea_hdrs_count(h, name) + 1);
-		p += len + (p[len] == ':');
+			known |= ea_span_ieq_str(over[j], default_headers[k]);
+		if (!known)
+			rc = add_name(
+			    out, over[j], ea_hdrs_count(h, over[j]) + 1);
 	}
 	return rc;
-}
-
-/* Splits a colon-separated list into spans over @list. */
-static size_t
-split_names(const char *list, struct emauth_span *names, size_t max)
-{
-	size_t n = 0;
-	const char *p = list;
-	while (*p && n < max) {
-		const char *c = strchr(p, ':');
-		size_t len = c ? (size_t)(c - p) : strlen(p);
-		if (len)
-			names[n++] = ea_span(p, len);
-		if (c == NULL)
-			break;
-		p = c + 1;
-	}
-	return n;
 }
 
 /* Appends " tag=value;" to the field, folding before it when the line

@@ -312,6 +312,13 @@ test_tampering(void)
 	T_EQ_INT(emauth_dkim_signer_new(ctx, &sp, 1, &bad, &d), EMAUTH_EINVAL);
 	T_EQ_STR(d.where, "oversign");
 	sp.oversign = NULL;
+	/* The same for the signed list: a ";" would start a new tag. */
+	sp.headers = "from:to;x=1";
+	T_EQ_INT(emauth_dkim_signer_new(ctx, &sp, 1, &bad, &d), EMAUTH_EINVAL);
+	T_EQ_STR(d.where, "headers");
+	sp.headers = "from:to x";
+	T_EQ_INT(emauth_dkim_signer_new(ctx, &sp, 1, &bad, &d), EMAUTH_EINVAL);
+	sp.headers = NULL;
 	free(m2), free(extra2);
 	free(m), free(body), free(hdr), free(from2), free(extra);
 	emauth_ctx_free(ctx);
