@@ -188,14 +188,18 @@ for _ in $(seq 1 50); do
 	sleep 0.1
 done
 bgpid=$(cat "$tmp/m.pid" 2>/dev/null)
-check background-pidfile kill -0 "${bgpid:-0}"
+# A pid or nothing: "kill 0" would signal this script's own process group.
+case $bgpid in '' | *[!0-9]* | 0) bgpid= ;; esac
+check background-pidfile bash -c "[ -n '$bgpid' ] && kill -0 '$bgpid'"
 check local-socket-umask [ "$(stat -c %a "$tmp/m.sock" 2>/dev/null)" = 770 ]
 sock="local:$tmp/m.sock"
 lt sign sign-local-socket
-kill -TERM "${bgpid:-0}"
-for _ in $(seq 1 100); do
-	kill -0 "${bgpid:-0}" 2>/dev/null || break
-	sleep 0.1
-done
-check background-sigterm bash -c "! kill -0 ${bgpid:-0} 2>/dev/null && [ ! -e '$tmp/m.pid' ]"
+if [ -n "$bgpid" ]; then
+	kill -TERM "$bgpid"
+	for _ in $(seq 1 100); do
+		kill -0 "$bgpid" 2>/dev/null || break
+		sleep 0.1
+	done
+fi
+check background-sigterm bash -c "[ -n '$bgpid' ] && ! kill -0 '$bgpid' 2>/dev/null && [ ! -e '$tmp/m.pid' ]"
 [ "$fails" -eq 0 ]
