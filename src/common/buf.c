@@ -45,7 +45,9 @@ grow(struct ea_buf *b, size_t need)
 	}
 	if (need + 1 <= b->cap)
 		return 0;
-	size_t cap = b->cap ? b->cap : 64;
+	/* The first allocation takes 256 bytes at least: most buffers hold
+	 * a header field or a record, and each doubling is a realloc. */
+	size_t cap = b->cap ? b->cap : 256;
 	while (cap < need + 1)
 		cap *= 2;
 	char *p = ea_realloc(b->p, cap);

@@ -9,8 +9,9 @@
 
 #include <openssl/types.h>
 
-/* Decodes base64 (no whitespace; padding required) into @out.
- * @return the length, or EMAUTH_ESYNTAX, EMAUTH_ETOOBIG. */
+/* Decodes base64 (RFC 4648; padding required) into @out, skipping the
+ * whitespace DKIM allows inside base64 values (SP, HTAB, CR, LF; RFC 6376
+ * §2.10 FWS). @return the length, or EMAUTH_ESYNTAX, EMAUTH_ETOOBIG. */
 int ea_base64_decode(struct emauth_span in, uint8_t *out, size_t size);
 /* Encodes @in into @out with a NUL. @return the length or EMAUTH_ETOOBIG. */
 int ea_base64_encode(const uint8_t *in, size_t n, char *out, size_t size);

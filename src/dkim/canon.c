@@ -15,6 +15,37 @@ is_wsp(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
+/*
+ * From f.p[i] (a byte over SP), the end of the run that relaxed header
+ * canonicalization keeps as it is: bytes over SP (8-bit ones too) and
+ * single spaces between them. Sixteen bytes at a time with SSE2.
+ */
+static size_t
+kept_run(struct emauth_span f, size_t i)
+{
+#if defined(EA_SIMD_SSE2)
+	const __m128i over_sp = _mm_set1_epi8(0x21), sp = _mm_set1_epi8(' ');
+	while (i + 17 <= f.len) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(f.p + i));
+		__m128i n = _mm_loadu_si128(
+		    (const __m128i *)(const void *)(f.p + i + 1));
+		__m128i v_ok = _mm_cmpeq_epi8(_mm_max_epu8(v, over_sp), v);
+		__m128i n_ok = _mm_cmpeq_epi8(_mm_max_epu8(n, over_sp), n);
+		__m128i ok = _mm_or_si128(
+		    v_ok, _mm_and_si128(_mm_cmpeq_epi8(v, sp), n_ok));
+		unsigned m = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < f.len && (f.p[i] > ' ' || (f.p[i] == ' ' && i + 1 < f.len &&
+	                                         f.p[i + 1] > ' ')))
+		i++;
+	return i;
+}
+
 int
 ea_canon_header(
     enum ea_canon c, struct emauth_span f, bool crlf, struct ea_buf *out)
@@ -57,11 +88,10 @@ ea_canon_header(
 				o[k++] = ' ';
 			pending = false;
 			started = true;
-			/* The rest of a run of printable (and 8-bit) bytes
-			 * stays as it is. */
-			do
-				o[k++] = (char)f.p[i++];
-			while (i < f.len && f.p[i] > ' ');
+			size_t e = kept_run(f, i);
+			memcpy(o + k, f.p + i, e - i);
+			k += e - i;
+			i = e;
 			continue;
 		}
 		i++;

@@ -45,11 +45,16 @@ ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field)
 		h->f = f;
 		h->cap = cap;
 	}
+	/* A header block is a few KB: one allocation for most. */
+	if (h->buf.cap == 0 && h->buf.max > 8192 &&
+	    ea_buf_reserve(&h->buf, 8192))
+		return EMAUTH_ENOMEM;
 	size_t off = h->buf.len;
 	int rc = ea_buf_add(&h->buf, field.p, field.len);
 	if (rc)
 		return rc;
-	h->f[h->n++] = (struct ea_hfield){off, field.len};
+	h->f[h->n++] =
+	    (struct ea_hfield){off, field.len, ea_field_name(field).len};
 	return 0;
 }
 
@@ -57,6 +62,19 @@ struct emauth_span
 ea_hdrs_get(const struct ea_hdrs *h, size_t i)
 {
 	return ea_span(h->buf.p + h->f[i].off, h->f[i].len);
+}
+
+struct emauth_span
+ea_hdrs_name(const struct ea_hdrs *h, size_t i)
+{
+	return ea_span(h->buf.p + h->f[i].off, h->f[i].name_len);
+}
+
+bool
+ea_hdrs_is(const struct ea_hdrs *h, size_t i, struct emauth_span name)
+{
+	return h->f[i].name_len == name.len &&
+	       ea_span_ieq(ea_hdrs_name(h, i), name);
 }
 
 struct emauth_span
@@ -80,7 +98,7 @@ ea_hdrs_count(const struct ea_hdrs *h, struct emauth_span name)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < h->n; i++)
-		if (ea_field_is(ea_hdrs_get(h, i), name))
+		if (ea_hdrs_is(h, i, name))
 			n++;
 	return n;
 }
@@ -89,7 +107,8 @@ int
 ea_dkim_header_data(const struct ea_hdrs *h, const struct emauth_span *names,
     size_t n, enum ea_canon c, struct emauth_span self, struct ea_buf *out)
 {
-	bool *used = ea_calloc(h->n ? h->n : 1, sizeof(*used));
+	bool few[256] = {false};
+	bool *used = h->n <= EA_ARRAY_LEN(few) ? few : ea_calloc(h->n, 1);
 	int rc = 0;
 
 	if (used == NULL)
@@ -99,17 +118,16 @@ ea_dkim_header_data(const struct ea_hdrs *h, const struct emauth_span *names,
 		 * up; a name listed once more than it occurs selects
 		 * nothing. */
 		for (size_t i = h->n; i > 0; i--) {
-			if (used[i - 1])
-				continue;
-			struct emauth_span f = ea_hdrs_get(h, i - 1);
-			if (!ea_field_is(f, names[k]))
+			if (used[i - 1] || !ea_hdrs_is(h, i - 1, names[k]))
 				continue;
 			used[i - 1] = true;
-			rc = ea_canon_header(c, f, true, out);
+			rc = ea_canon_header(
+			    c, ea_hdrs_get(h, i - 1), true, out);
 			break;
 		}
 	}
-	ea_free(used);
+	if (used != few)
+		ea_free(used);
 	if (rc == 0)
 		rc = ea_canon_header(c, self, false, out);
 	return rc;
@@ -126,10 +144,12 @@ body_sink(void *arg, const uint8_t *p, size_t n)
 			n = (size_t)(b->l - b->hashed);
 	}
 	b->hashed += n;
-	if (b->staged + n > sizeof(b->stage)) {
-		EVP_DigestUpdate(b->md, b->stage, b->staged);
+	/* A long run (the fast path's) goes to SHA-256 in place. */
+	if (b->staged + n > sizeof(b->stage) || n >= 256) {
+		if (b->staged)
+			EVP_DigestUpdate(b->md, b->stage, b->staged);
 		b->staged = 0;
-		if (n >= sizeof(b->stage)) {
+		if (n >= 256) {
 			EVP_DigestUpdate(b->md, p, n);
 			return;
 		}

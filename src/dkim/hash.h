@@ -18,6 +18,7 @@
 
 struct ea_hfield {
 	size_t off, len;
+	size_t name_len; /* of ea_field_name(), found once when added */
 };
 
 struct ea_hdrs {
@@ -32,6 +33,10 @@ void ea_hdrs_release(struct ea_hdrs *h);
 /* @return 0, EMAUTH_ETOOBIG (caps; sticky), EMAUTH_ENOMEM. */
 int ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field);
 struct emauth_span ea_hdrs_get(const struct ea_hdrs *h, size_t i);
+/* The name of field @i (as ea_field_name). */
+struct emauth_span ea_hdrs_name(const struct ea_hdrs *h, size_t i);
+/* Whether field @i is named @name (ignoring case). */
+bool ea_hdrs_is(const struct ea_hdrs *h, size_t i, struct emauth_span name);
 /* The name of field @f: the bytes before its colon, less the WSP before
  * the colon (empty without a colon). */
 struct emauth_span ea_field_name(struct emauth_span f);

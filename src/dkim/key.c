@@ -111,18 +111,17 @@ ea_dkim_pubkey_parse(struct emauth_span rec, struct ea_dkim_pubkey *out,
 	t = ea_tag_get(&l, "p");
 	if (t == NULL)
 		return key_fail(out, EA_KEY_SYNTAX, "key record has no p= tag");
-	char b64[KEY_DER_MAX * 2];
-	size_t blen;
-	if (ea_tag_value_nows(t->value, b64, sizeof(b64), &blen) != 0)
-		return key_fail(out, EA_KEY_BAD_DATA, "p= is too long");
-	if (blen == 0)
-		/* §3.6.1: "An empty value means that this public key has
-		 * been revoked." */
-		return key_fail(out, EA_KEY_REVOKED, "key revoked (empty p=)");
 	uint8_t der[KEY_DER_MAX];
-	int n = ea_base64_decode(ea_span(b64, blen), der, sizeof(der));
+	int n = ea_base64_decode(t->value, der, sizeof(der));
+	if (n == EMAUTH_ETOOBIG)
+		return key_fail(out, EA_KEY_BAD_DATA, "p= is too long");
 	if (n < 0)
 		return key_fail(out, EA_KEY_BAD_DATA, "p= is not valid base64");
+	if (n == 0)
+		/* §3.6.1: "An empty value means that this public key has
+		 * been revoked." (The tag list parser has already taken the
+		 * whitespace around the value away.) */
+		return key_fail(out, EA_KEY_REVOKED, "key revoked (empty p=)");
 	if (out->type == EA_KEY_ED25519) {
 		/* RFC 8463 §4: the raw 32-byte public key. */
 		if (n != 32)
@@ -176,16 +175,11 @@ ea_dkim_privkey_load(struct emauth_span data, EVP_PKEY **out,
 	BIO_free(bio);
 	if (k == NULL) {
 		/* A base64 Ed25519 seed (32 bytes), as dkimpy stores it. */
-		char b64[128];
-		size_t blen;
 		uint8_t seed[64];
-		if (ea_tag_value_nows(data, b64, sizeof(b64), &blen) == 0 &&
-		    ea_base64_decode(ea_span(b64, blen), seed, sizeof(seed)) ==
-		        32)
+		if (ea_base64_decode(data, seed, sizeof(seed)) == 32)
 			k = EVP_PKEY_new_raw_private_key(
 			    EVP_PKEY_ED25519, NULL, seed, 32);
 		OPENSSL_cleanse(seed, sizeof(seed));
-		OPENSSL_cleanse(b64, sizeof(b64));
 	}
 	if (k == NULL) {
 		ea_diag_set(diag, EMAUTH_ESYNTAX, "key", data, 0,

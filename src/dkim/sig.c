@@ -6,6 +6,7 @@
 #include "../common/internal.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "../common/crypto.h"
@@ -147,7 +148,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	static const char *const required[] = {
 	    "v", "a", "b", "bh", "d", "h", "s"};
 
-	memset(out, 0, sizeof(*out));
+	memset(out, 0, offsetof(struct ea_dkim_sig, h));
 	*reason = EMAUTH_DKIM_SYNTAX;
 	out->field = field;
 	size_t colon = 0;
@@ -254,28 +255,22 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	if (!from)
 		return bad(reason, EMAUTH_DKIM_NO_FROM, diag, "h= tag", field,
 		    AT(t), "h= does not include From");
-	/* bh= and b=: base64 with FWS removed. */
-	char b64[2 * EA_DKIM_B_MAX];
-	size_t blen;
+	/* bh= and b=: base64 with FWS inside. */
 	int n;
 	t = ea_tag_get(&l, "bh");
-	if (ea_tag_value_nows(t->value, b64, sizeof(b64), &blen) != 0 ||
-	    (n = ea_base64_decode(
-	         ea_span(b64, blen), out->bh, sizeof(out->bh))) <= 0)
+	if ((n = ea_base64_decode(t->value, out->bh, sizeof(out->bh))) <= 0)
 		return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "bh= tag", field,
 		    AT(t), "bh= is not base64");
 	out->bhlen = (size_t)n;
 	t = ea_tag_get(&l, "b");
-	if (ea_tag_value_nows(t->value, b64, sizeof(b64), &blen) != 0 ||
-	    (n = ea_base64_decode(
-	         ea_span(b64, blen), out->b, sizeof(out->b))) <= 0)
+	if ((n = ea_base64_decode(t->value, out->b, sizeof(out->b))) <= 0)
 		return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "b= tag", field,
 		    AT(t), "b= is not base64");
 	out->blen = (size_t)n;
 	out->b_start = base + t->raw_start;
 	out->b_end = base + t->raw_end;
 	/* i=: [local-part] "@" domain, the domain d= or under it. */
-	snprintf(out->i_domain, sizeof(out->i_domain), "%s", out->d);
+	memcpy(out->i_domain, out->d, sizeof(out->i_domain));
 	t = ea_tag_get(&l, "i");
 	if (t) {
 		/* i= is DKIM-quoted-printable (§2.11): "=XX" is a byte. */

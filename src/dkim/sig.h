@@ -22,11 +22,9 @@ struct ea_dkim_sig {
 	char d[256], s[256];
 	char i[512];        /* "" when absent */
 	char i_domain[256]; /* the domain of i=, or d= */
-	struct emauth_span h[EA_DKIM_H_MAX];
 	size_t nh;
 	uint8_t bh[64];
 	size_t bhlen;
-	uint8_t b[EA_DKIM_B_MAX];
 	size_t blen;
 	bool has_l, has_t, has_x;
 	uint64_t l;
@@ -35,6 +33,10 @@ struct ea_dkim_sig {
 	 * hashing the field with b= emptied (§3.7). */
 	struct emauth_span field;
 	size_t b_start, b_end;
+	/* Last, and not cleared by the parser (3 KB): valid up to nh and
+	 * blen. */
+	struct emauth_span h[EA_DKIM_H_MAX];
+	uint8_t b[EA_DKIM_B_MAX];
 };
 
 /*

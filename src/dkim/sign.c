@@ -421,7 +421,7 @@ default_list(const struct ea_hdrs *h, const char *oversign, struct ea_buf *out)
 	/* How often each default name occurs, in one pass over the fields. */
 	size_t count[EA_ARRAY_LEN(default_headers)] = {0};
 	for (size_t i = 0; i < h->n; i++) {
-		struct emauth_span name = ea_field_name(ea_hdrs_get(h, i));
+		struct emauth_span name = ea_hdrs_name(h, i);
 		for (size_t k = 0; k < EA_ARRAY_LEN(default_headers); k++)
 			if (ea_span_ieq_str(name, default_headers[k])) {
 				count[k]++;

@@ -9,6 +9,8 @@
 
 #include "../common/internal.h"
 
+#include <string.h>
+
 /* Ours: a tag list holds at most this many tags. */
 #define EA_DKIM_TAGS_MAX 64
 
@@ -31,12 +33,18 @@ struct ea_tag_list {
 int ea_tag_list_parse(struct emauth_span in, const char *where,
     struct ea_tag_list *out, struct emauth_diag *diag);
 
-/* The tag named @name, or NULL. */
-const struct ea_tag *ea_tag_get(const struct ea_tag_list *l, const char *name);
-
-/* Copies @value without any whitespace (FWS inside b=, bh=, p=, h=) into
- * @out (capped). @return 0, EMAUTH_ETOOBIG. */
-int ea_tag_value_nows(
-    struct emauth_span value, char *out, size_t size, size_t *len);
+/* The tag named @name, or NULL. Tag names are case-sensitive (RFC 6376
+ * §3.2: "Tags MUST be interpreted in a case-sensitive manner"). Inline, so
+ * that the length of a literal @name is known when compiling. */
+static inline const struct ea_tag *
+ea_tag_get(const struct ea_tag_list *l, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < l->n; i++)
+		if (l->tags[i].name.len == n &&
+		    memcmp(l->tags[i].name.p, name, n) == 0)
+			return &l->tags[i];
+	return NULL;
+}
 
 #endif

@@ -91,9 +91,9 @@ emauth_dkim_verifier_header(
 }
 
 static bool
-is_dkim_signature(struct emauth_span f)
+is_dkim_signature(const struct ea_hdrs *h, size_t i)
 {
-	return ea_field_is(f, ea_span_str("dkim-signature"));
+	return ea_hdrs_is(h, i, ea_span_str("dkim-signature"));
 }
 
 static void
@@ -194,7 +194,7 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 		return EMAUTH_ESTATE;
 	v->st = BODY;
 	for (size_t i = 0; i < v->hdrs.n; i++)
-		if (is_dkim_signature(ea_hdrs_get(&v->hdrs, i)))
+		if (is_dkim_signature(&v->hdrs, i))
 			v->total_sigs++;
 	if (v->total_sigs == 0)
 		return 0;
@@ -202,9 +202,9 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 	if (v->sigs == NULL)
 		return EMAUTH_ENOMEM;
 	for (size_t i = 0; i < v->hdrs.n; i++) {
-		struct emauth_span f = ea_hdrs_get(&v->hdrs, i);
-		if (!is_dkim_signature(f))
+		if (!is_dkim_signature(&v->hdrs, i))
 			continue;
+		struct emauth_span f = ea_hdrs_get(&v->hdrs, i);
 		struct sigstate *s = &v->sigs[v->nsigs++];
 		s->field = i;
 		if (v->hdrs.overflow) {
@@ -258,17 +258,21 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 	struct ea_resolver *r = ea_ctx_resolver(v->ctx);
 	struct ea_dns_budget budget = {0};
 	struct ea_dns_answer ans;
-	char name[600], msg[400];
+	char name[256], msg[400];
 
 	if (r == NULL) {
 		refuse(s, EMAUTH_DKIM_DNS, "the DNS resolver could not start");
 		return false;
 	}
-	snprintf(name, sizeof(name), "%s._domainkey.%s", s->sig.s, s->sig.d);
-	if (strlen(name) > 253) {
+	/* "s._domainkey.d" */
+	size_t sl = strlen(s->sig.s), dl = strlen(s->sig.d);
+	if (sl + 12 + dl > 253) {
 		refuse(s, EMAUTH_DKIM_NO_KEY, "key name longer than 253");
 		return false;
 	}
+	memcpy(name, s->sig.s, sl);
+	memcpy(name + sl, "._domainkey.", 12);
+	memcpy(name + sl + 12, s->sig.d, dl + 1);
 	if (ea_keycache_get(v->ctx, name, key))
 		return true;
 	budget.max_queries = 4;
@@ -352,18 +356,24 @@ header_data(const struct emauth_dkim_verifier *v, const struct sigstate *s,
     struct ea_buf *out)
 {
 	const struct ea_dkim_sig *g = &s->sig;
-	struct ea_buf self;
+	uint8_t small[2048];
+	size_t n = g->field.len - (g->b_end - g->b_start);
+	uint8_t *self = n <= sizeof(small) ? small : ea_malloc(n);
 	int rc;
 
-	ea_buf_init(&self, g->field.len + 1);
-	rc = ea_buf_add(&self, g->field.p, g->b_start);
+	if (self == NULL)
+		return EMAUTH_ENOMEM;
+	/* The field with the value of b= taken out. */
+	memcpy(self, g->field.p, g->b_start);
+	memcpy(
+	    self + g->b_start, g->field.p + g->b_end, g->field.len - g->b_end);
+	/* All of it in one allocation: the signed fields and this one. */
+	rc = ea_buf_reserve(out, v->hdrs.buf.len + g->field.len + 256);
 	if (rc == 0)
-		rc = ea_buf_add(
-		    &self, g->field.p + g->b_end, g->field.len - g->b_end);
-	if (rc == 0)
-		rc = ea_dkim_header_data(&v->hdrs, g->h, g->nh, g->hc,
-		    ea_span(self.p, self.len), out);
-	ea_buf_release(&self);
+		rc = ea_dkim_header_data(
+		    &v->hdrs, g->h, g->nh, g->hc, ea_span(self, n), out);
+	if (self != small)
+		ea_free(self);
 	return rc;
 }
 
