@@ -20,13 +20,16 @@
 #define EA_TARGET_AVX2 __attribute__((target("avx2")))
 #endif
 
+/* Set by tests so that the SSE2 paths run on a processor with AVX2 too. */
+extern bool ea_simd_no_avx2;
+
 /* Whether the processor runs AVX2 (a read of what the compiler's run-time
  * support found at start-up). */
 static inline bool
 ea_simd_avx2(void)
 {
 #if defined(EA_SIMD_AVX2)
-	return __builtin_cpu_supports("avx2");
+	return !ea_simd_no_avx2 && __builtin_cpu_supports("avx2");
 #else
 	return false;
 #endif

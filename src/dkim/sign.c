@@ -373,11 +373,19 @@ emauth_dkim_signer_body(struct emauth_dkim_signer *s, struct emauth_span chunk)
 /* RFC 6376 §5.4.1's recommended fields, plus the MIME fields that change
  * how a body is shown. The first eight are over-signed: listed once more
  * than they occur, so that none can be added (§8.15). */
-static const char *const default_headers[] = {"from", "to", "subject", "date",
-    "reply-to", "cc", "message-id", "content-type", "resent-date",
-    "resent-from", "resent-to", "resent-cc", "in-reply-to", "references",
-    "list-id", "list-help", "list-unsubscribe", "list-subscribe", "list-post",
-    "list-owner", "list-archive", "mime-version", "content-transfer-encoding"};
+#define NAME(s)                                                                \
+	{                                                                      \
+		(const uint8_t *)(s), sizeof(s) - 1                            \
+	}
+static const struct emauth_span default_headers[] = {NAME("from"), NAME("to"),
+    NAME("subject"), NAME("date"), NAME("reply-to"), NAME("cc"),
+    NAME("message-id"), NAME("content-type"), NAME("resent-date"),
+    NAME("resent-from"), NAME("resent-to"), NAME("resent-cc"),
+    NAME("in-reply-to"), NAME("references"), NAME("list-id"), NAME("list-help"),
+    NAME("list-unsubscribe"), NAME("list-subscribe"), NAME("list-post"),
+    NAME("list-owner"), NAME("list-archive"), NAME("mime-version"),
+    NAME("content-transfer-encoding")};
+#undef NAME
 #define OVERSIGNED 8
 
 /* Splits a colon-separated list into spans over @list. */
@@ -423,7 +431,7 @@ default_list(const struct ea_hdrs *h, const char *oversign, struct ea_buf *out)
 	for (size_t i = 0; i < h->n; i++) {
 		struct emauth_span name = ea_hdrs_name(h, i);
 		for (size_t k = 0; k < EA_ARRAY_LEN(default_headers); k++)
-			if (ea_span_ieq_str(name, default_headers[k])) {
+			if (ea_span_ieq(name, default_headers[k])) {
 				count[k]++;
 				break;
 			}
@@ -435,16 +443,14 @@ default_list(const struct ea_hdrs *h, const char *oversign, struct ea_buf *out)
 	for (size_t k = 0; k < EA_ARRAY_LEN(default_headers) && rc == 0; k++) {
 		bool oversigned = k < OVERSIGNED && count[k] > 0;
 		for (size_t j = 0; j < nover && !oversigned; j++)
-			oversigned =
-			    ea_span_ieq_str(over[j], default_headers[k]);
-		rc = add_name(out, ea_span_str(default_headers[k]),
-		    count[k] + oversigned);
+			oversigned = ea_span_ieq(over[j], default_headers[k]);
+		rc = add_name(out, default_headers[k], count[k] + oversigned);
 	}
 	/* Names of @oversign outside the default list. */
 	for (size_t j = 0; j < nover && rc == 0; j++) {
 		bool known = false;
 		for (size_t k = 0; k < EA_ARRAY_LEN(default_headers); k++)
-			known |= ea_span_ieq_str(over[j], default_headers[k]);
+			known |= ea_span_ieq(over[j], default_headers[k]);
 		if (!known)
 			rc = add_name(
 			    out, over[j], ea_hdrs_count(h, over[j]) + 1);
@@ -452,12 +458,12 @@ default_list(const struct ea_hdrs *h, const char *oversign, struct ea_buf *out)
 	return rc;
 }
 
-/* Appends " tag=value;" to the field, folding before it when the line
+/* Appends " name=value;" to the field, folding before it when the line
  * would pass 78 columns. */
 static int
-add_tag(struct ea_buf *f, size_t *col, const char *text, bool last)
+add_tag(struct ea_buf *f, size_t *col, const char *name, const char *value)
 {
-	size_t n = strlen(text) + (last ? 0 : 1);
+	size_t nl = strlen(name), vl = strlen(value), n = nl + 1 + vl + 1;
 	int rc;
 	if (*col + 1 + n > 78) {
 		rc = ea_buf_add(f, "\r\n\t", 3);
@@ -467,11 +473,30 @@ add_tag(struct ea_buf *f, size_t *col, const char *text, bool last)
 		*col += 1;
 	}
 	if (rc == 0)
-		rc = ea_buf_adds(f, text);
-	if (rc == 0 && !last)
+		rc = ea_buf_add(f, name, nl);
+	if (rc == 0)
+		rc = ea_buf_addc(f, '=');
+	if (rc == 0)
+		rc = ea_buf_add(f, value, vl);
+	if (rc == 0)
 		rc = ea_buf_addc(f, ';');
 	*col += n;
 	return rc;
+}
+
+/* @v in decimal, in @buf (21 bytes at least); returns @buf. */
+static const char *
+decimal(char *buf, uint64_t v)
+{
+	char tmp[21];
+	size_t n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+	return buf;
 }
 
 /* h= folded at colons. */
@@ -499,7 +524,7 @@ sign_one(struct emauth_dkim_signer *s, struct one *o, struct emauth_diag *diag)
 {
 	struct ea_buf list, f, data;
 	struct emauth_span names[EA_DKIM_H_MAX];
-	char tag[700], b64[EA_DKIM_B_MAX * 2];
+	char num[24], b64[EA_DKIM_B_MAX * 2];
 	uint8_t sig[EA_DKIM_B_MAX];
 	const struct ea_bodyhash *bh = &s->bodies.b[o->body];
 	size_t col;
@@ -531,49 +556,39 @@ sign_one(struct emauth_dkim_signer *s, struct one *o, struct emauth_diag *diag)
 	int64_t now = ea_ctx_now(s->ctx);
 	rc = ea_buf_adds(&f, "DKIM-Signature: v=1;");
 	col = 20;
-	snprintf(tag, sizeof(tag), "a=%s",
-	    o->alg == EA_ALG_RSA_SHA256 ? "rsa-sha256" : "ed25519-sha256");
 	if (rc == 0)
-		rc = add_tag(&f, &col, tag, false);
-	snprintf(tag, sizeof(tag), "c=%s/%s",
-	    sp->header_canon == EMAUTH_DKIM_RELAXED ? "relaxed" : "simple",
-	    sp->body_canon == EMAUTH_DKIM_RELAXED ? "relaxed" : "simple");
+		rc = add_tag(&f, &col, "a",
+		    o->alg == EA_ALG_RSA_SHA256 ? "rsa-sha256"
+		                                : "ed25519-sha256");
 	if (rc == 0)
-		rc = add_tag(&f, &col, tag, false);
-	snprintf(tag, sizeof(tag), "d=%s", o->d);
+		rc = add_tag(&f, &col, "c",
+		    sp->header_canon == EMAUTH_DKIM_RELAXED
+		        ? (sp->body_canon == EMAUTH_DKIM_RELAXED
+		                  ? "relaxed/relaxed"
+		                  : "relaxed/simple")
+		        : (sp->body_canon == EMAUTH_DKIM_RELAXED
+		                  ? "simple/relaxed"
+		                  : "simple/simple"));
 	if (rc == 0)
-		rc = add_tag(&f, &col, tag, false);
-	snprintf(tag, sizeof(tag), "s=%s", o->s);
+		rc = add_tag(&f, &col, "d", o->d);
 	if (rc == 0)
-		rc = add_tag(&f, &col, tag, false);
-	if (!sp->no_timestamp) {
-		snprintf(tag, sizeof(tag), "t=%lld", (long long)now);
-		if (rc == 0)
-			rc = add_tag(&f, &col, tag, false);
-	}
-	if (sp->expire > 0) {
-		snprintf(
-		    tag, sizeof(tag), "x=%lld", (long long)(now + sp->expire));
-		if (rc == 0)
-			rc = add_tag(&f, &col, tag, false);
-	}
-	if (o->i[0]) {
-		snprintf(tag, sizeof(tag), "i=%s", o->i);
-		if (rc == 0)
-			rc = add_tag(&f, &col, tag, false);
-	}
-	if (sp->body_length) {
-		snprintf(tag, sizeof(tag), "l=%llu",
-		    (unsigned long long)bh->bc.total);
-		if (rc == 0)
-			rc = add_tag(&f, &col, tag, false);
-	}
+		rc = add_tag(&f, &col, "s", o->s);
+	/* t= and x= are not before 1970 (a clock that says so writes 0). */
+	uint64_t t = now > 0 ? (uint64_t)now : 0;
+	if (rc == 0 && !sp->no_timestamp)
+		rc = add_tag(&f, &col, "t", decimal(num, t));
+	if (rc == 0 && sp->expire > 0)
+		rc = add_tag(
+		    &f, &col, "x", decimal(num, t + (uint64_t)sp->expire));
+	if (rc == 0 && o->i[0])
+		rc = add_tag(&f, &col, "i", o->i);
+	if (rc == 0 && sp->body_length)
+		rc = add_tag(&f, &col, "l", decimal(num, bh->bc.total));
 	if (rc == 0)
 		rc = add_h(&f, &col, names, nn);
 	ea_base64_encode(bh->digest, 32, b64, sizeof(b64));
-	snprintf(tag, sizeof(tag), "bh=%.44s", b64);
 	if (rc == 0)
-		rc = add_tag(&f, &col, tag, false);
+		rc = add_tag(&f, &col, "bh", b64);
 	if (rc == 0)
 		rc = ea_buf_add(&f, "\r\n\tb=", 5);
 	/* The field up to "b=" is what the signature covers (§3.7). */

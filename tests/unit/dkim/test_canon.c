@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "common/crypto.h"
+#include "common/simd.h"
 #include "common/span.h"
 #include "dkim/canon.h"
 #include "dkim/tag.h"
@@ -511,6 +512,17 @@ test_header_against_reference(void)
 	}
 }
 
+/* The same comparisons with the scanners held to SSE2 (this processor
+ * may have AVX2, which they would choose). */
+static void
+test_sse2_paths(void)
+{
+	ea_simd_no_avx2 = true;
+	test_against_reference();
+	test_linear_work();
+	ea_simd_no_avx2 = false;
+}
+
 int
 main(void)
 {
@@ -520,6 +532,7 @@ main(void)
 	T_RUN(test_against_reference);
 	T_RUN(test_linear_work);
 	T_RUN(test_header_against_reference);
+	T_RUN(test_sse2_paths);
 	T_RUN(test_tag_list);
 	T_RUN(test_base64);
 	T_RUN(test_base64_against_openssl);
