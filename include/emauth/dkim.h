@@ -113,6 +113,9 @@ EMAUTH_API size_t emauth_dkim_verifier_count(
 EMAUTH_API int emauth_dkim_verifier_result(const struct emauth_dkim_verifier *v,
     size_t i, struct emauth_dkim_result *out);
 
+/** Frees @v: call it before emauth_ctx_free() of its context, which keeps
+ * the last freed verifier (its buffers and hashing contexts) for the next
+ * message. NULL does nothing. */
 EMAUTH_API void emauth_dkim_verifier_free(struct emauth_dkim_verifier *v);
 
 /* Signing. */

@@ -42,6 +42,8 @@ emauth_ctx_free(struct emauth_ctx *ctx)
 		ea_resolver_release(&ctx->res);
 	if (ctx->dkim_keys_free)
 		ctx->dkim_keys_free(ctx->dkim_keys);
+	if (ctx->dkim_spare != NULL)
+		ctx->dkim_spare_free(ctx->dkim_spare);
 	ea_free(ctx);
 }
 

@@ -21,6 +21,10 @@ struct emauth_ctx {
 	 * opaque here; each protocol owns its slot and its free function. */
 	void *dkim_keys;
 	void (*dkim_keys_free)(void *);
+	/* A freed DKIM verifier kept for the next message (its buffers and
+	 * hashing contexts), and how to free it. */
+	void *dkim_spare;
+	void (*dkim_spare_free)(void *);
 };
 
 /* The context's resolver, opening the system one on first use.

@@ -20,6 +20,16 @@ ea_hdrs_init(struct ea_hdrs *h, size_t max_bytes, size_t max_fields)
 }
 
 void
+ea_hdrs_clear(struct ea_hdrs *h, size_t max_bytes, size_t max_fields)
+{
+	ea_buf_reset(&h->buf);
+	h->buf.max = max_bytes;
+	h->max_fields = max_fields;
+	h->n = 0;
+	h->overflow = false;
+}
+
+void
 ea_hdrs_release(struct ea_hdrs *h)
 {
 	ea_buf_release(&h->buf);
@@ -178,16 +188,19 @@ ea_bodies_get(struct ea_bodies *s, enum ea_canon c, bool has_l, uint64_t l)
 		s->cap = cap;
 	}
 	struct ea_bodyhash *b = &s->b[s->n];
+	/* A context left by an earlier message is set up again. */
+	EVP_MD_CTX *md = s->n < s->made ? b->md : EVP_MD_CTX_new();
+	if (md == NULL)
+		return EMAUTH_ENOMEM;
 	memset(b, 0, sizeof(*b));
+	b->md = md;
+	if (s->n == s->made)
+		s->made++;
 	b->c = c;
 	b->has_l = has_l;
 	b->l = l;
-	b->md = EVP_MD_CTX_new();
-	if (b->md == NULL ||
-	    EVP_DigestInit_ex(b->md, ea_md_sha256(), NULL) != 1) {
-		EVP_MD_CTX_free(b->md);
+	if (EVP_DigestInit_ex(b->md, ea_md_sha256(), NULL) != 1)
 		return EMAUTH_ENOMEM;
-	}
 	ea_body_canon_init(&b->bc, c, body_sink, b);
 	return (int)s->n++;
 }
@@ -214,10 +227,16 @@ ea_bodies_finish(struct ea_bodies *s)
 void
 ea_bodies_release(struct ea_bodies *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->made; i++)
 		EVP_MD_CTX_free(s->b[i].md);
 	ea_free(s->b);
 	memset(s, 0, sizeof(*s));
+}
+
+void
+ea_bodies_clear(struct ea_bodies *s)
+{
+	s->n = 0;
 }
 
 int

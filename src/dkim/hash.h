@@ -29,6 +29,8 @@ struct ea_hdrs {
 };
 
 void ea_hdrs_init(struct ea_hdrs *h, size_t max_bytes, size_t max_fields);
+/* Empties @h for another message with these caps, keeping its storage. */
+void ea_hdrs_clear(struct ea_hdrs *h, size_t max_bytes, size_t max_fields);
 void ea_hdrs_release(struct ea_hdrs *h);
 /* @return 0, EMAUTH_ETOOBIG (caps; sticky), EMAUTH_ENOMEM. */
 int ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field);
@@ -68,10 +70,11 @@ struct ea_bodyhash {
 	uint8_t stage[2048];
 };
 
-/* A set of body hashers, shared by signatures with the same parameters. */
+/* A set of body hashers, shared by signatures with the same parameters.
+ * The SHA-256 contexts of b[0..made) exist (those past n wait for reuse). */
 struct ea_bodies {
 	struct ea_bodyhash *b;
-	size_t n, cap;
+	size_t n, made, cap;
 };
 
 /* Returns the index of the hasher for (c, l), adding it when new, or a
@@ -80,6 +83,8 @@ int ea_bodies_get(struct ea_bodies *s, enum ea_canon c, bool has_l, uint64_t l);
 void ea_bodies_feed(struct ea_bodies *s, const uint8_t *p, size_t n);
 void ea_bodies_finish(struct ea_bodies *s);
 void ea_bodies_release(struct ea_bodies *s);
+/* Empties @s for another message, keeping its hashing contexts. */
+void ea_bodies_clear(struct ea_bodies *s);
 
 /* Signs / verifies the header data with @key by algorithm @alg.
  * ea_dkim_sign returns the signature length or a negative status. */

@@ -44,19 +44,40 @@ struct emauth_dkim_verifier {
 	enum state st;
 	struct ea_hdrs hdrs;
 	struct sigstate *sigs;
-	size_t nsigs, total_sigs;
+	size_t nsigs, total_sigs, sigs_cap;
 	struct ea_bodies bodies;
 };
+
+static void
+destroy(void *p)
+{
+	struct emauth_dkim_verifier *v = p;
+	if (v == NULL)
+		return;
+	ea_bodies_release(&v->bodies);
+	ea_free(v->sigs);
+	ea_hdrs_release(&v->hdrs);
+	ea_free(v);
+}
 
 int
 emauth_dkim_verifier_new(struct emauth_ctx *ctx,
     const struct emauth_dkim_verify_opts *opts,
     struct emauth_dkim_verifier **out)
 {
-	struct emauth_dkim_verifier *v = ea_calloc(1, sizeof(*v));
-	if (v == NULL)
+	/* The verifier the context kept from its last message, with its
+	 * buffers and hashing contexts (a dozen allocations fewer), or a
+	 * new one. */
+	struct emauth_dkim_verifier *v = ctx ? ctx->dkim_spare : NULL;
+	bool reused = v != NULL;
+	if (reused)
+		ctx->dkim_spare = NULL;
+	else if ((v = ea_calloc(1, sizeof(*v))) == NULL)
 		return EMAUTH_ENOMEM;
 	v->ctx = ctx;
+	v->st = HEADERS;
+	v->nsigs = v->total_sigs = 0;
+	memset(&v->o, 0, sizeof(v->o));
 	if (opts)
 		v->o = *opts;
 	if (v->o.max_signatures == 0)
@@ -65,20 +86,35 @@ emauth_dkim_verifier_new(struct emauth_ctx *ctx,
 		v->o.max_header_bytes = 1 << 20;
 	if (v->o.max_header_fields == 0)
 		v->o.max_header_fields = 1000;
-	ea_hdrs_init(&v->hdrs, v->o.max_header_bytes, v->o.max_header_fields);
+	if (reused) {
+		ea_hdrs_clear(
+		    &v->hdrs, v->o.max_header_bytes, v->o.max_header_fields);
+		ea_bodies_clear(&v->bodies);
+	} else {
+		ea_hdrs_init(
+		    &v->hdrs, v->o.max_header_bytes, v->o.max_header_fields);
+	}
 	*out = v;
 	return 0;
 }
+
+/* A verifier whose buffers grew past this (a large header block) is freed
+ * rather than kept. */
+#define SPARE_MAX_BYTES (64 * 1024)
 
 void
 emauth_dkim_verifier_free(struct emauth_dkim_verifier *v)
 {
 	if (v == NULL)
 		return;
-	ea_bodies_release(&v->bodies);
-	ea_free(v->sigs);
-	ea_hdrs_release(&v->hdrs);
-	ea_free(v);
+	struct emauth_ctx *ctx = v->ctx;
+	if (ctx != NULL && ctx->dkim_spare == NULL &&
+	    v->hdrs.buf.cap <= SPARE_MAX_BYTES && v->sigs_cap <= 16) {
+		ctx->dkim_spare = v;
+		ctx->dkim_spare_free = destroy;
+		return;
+	}
+	destroy(v);
 }
 
 int
@@ -198,14 +234,24 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 			v->total_sigs++;
 	if (v->total_sigs == 0)
 		return 0;
-	v->sigs = ea_calloc(v->total_sigs, sizeof(*v->sigs));
-	if (v->sigs == NULL)
-		return EMAUTH_ENOMEM;
+	if (v->total_sigs > v->sigs_cap) {
+		ea_free(v->sigs);
+		v->sigs_cap = 0;
+		v->sigs = ea_malloc(v->total_sigs * sizeof(*v->sigs));
+		if (v->sigs == NULL)
+			return EMAUTH_ENOMEM;
+		v->sigs_cap = v->total_sigs;
+	}
 	for (size_t i = 0; i < v->hdrs.n; i++) {
 		if (!is_dkim_signature(&v->hdrs, i))
 			continue;
 		struct emauth_span f = ea_hdrs_get(&v->hdrs, i);
 		struct sigstate *s = &v->sigs[v->nsigs++];
+		/* The result is cleared; the parsed signature is set by
+		 * ea_dkim_sig_parse (or not read). */
+		memset(&s->res, 0, sizeof(s->res));
+		s->ok = false;
+		s->body = 0;
 		s->field = i;
 		if (v->hdrs.overflow) {
 			fill_partial_ids(s, f);

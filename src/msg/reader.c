@@ -23,8 +23,14 @@ struct emauth_msg_reader {
 	enum rstate st;
 	struct ea_buf field; /* the field being collected */
 	struct ea_buf line;  /* the current header line */
-	bool cr;             /* last byte was CR (header phase) */
-	bool body_cr;        /* last body byte was CR */
+	/* Or the field being collected as it lies in the chunk being read
+	 * (while its lines are whole there and end in CRLF): copied into
+	 * field only when that stops being so, at the latest when the call
+	 * that gave the chunk returns. */
+	struct emauth_span pend;
+	size_t max_field;
+	bool cr;      /* last byte was CR (header phase) */
+	bool body_cr; /* last body byte was CR */
 	bool first_line;
 	unsigned lineno;
 	uint8_t out[8192]; /* body chunk after LF -> CRLF */
@@ -46,6 +52,7 @@ emauth_msg_reader_new(const struct emauth_msg_handler *h, void *arg,
 		max_field = 64 * 1024;
 	ea_buf_init(&r->field, max_field);
 	ea_buf_init(&r->line, max_field);
+	r->max_field = max_field;
 	r->first_line = true;
 	*out = r;
 	return 0;
@@ -61,23 +68,39 @@ emauth_msg_reader_free(struct emauth_msg_reader *r)
 	ea_free(r);
 }
 
+/* Copies the field held in the chunk (r->pend) into r->field. */
+static int
+keep_pending(struct emauth_msg_reader *r)
+{
+	if (r->pend.p == NULL)
+		return 0;
+	int rc = ea_buf_add(&r->field, r->pend.p, r->pend.len);
+	r->pend = ea_span(NULL, 0);
+	return rc;
+}
+
 static int
 flush_field(struct emauth_msg_reader *r)
 {
-	if (r->field.len == 0)
+	struct emauth_span f =
+	    r->pend.p ? r->pend : ea_span(r->field.p, r->field.len);
+	if (f.len == 0)
 		return 0;
-	int rc = r->h.header
-	             ? r->h.header(r->arg, ea_span(r->field.p, r->field.len))
-	             : 0;
+	int rc = r->h.header ? r->h.header(r->arg, f) : 0;
+	r->pend = ea_span(NULL, 0);
 	ea_buf_reset(&r->field);
 	return rc;
 }
 
-/* One complete header line (without its line ending). */
+/*
+ * One complete header line @l (without its line ending). @in_chunk: @l
+ * lies in the chunk being read and ends there with CRLF, so the field
+ * may stay there.
+ */
 static int
-header_line(struct emauth_msg_reader *r, struct emauth_diag *diag)
+header_line(struct emauth_msg_reader *r, struct emauth_span l, bool in_chunk,
+    struct emauth_diag *diag)
 {
-	struct emauth_span l = ea_span(r->line.p, r->line.len);
 	int rc;
 
 	r->lineno++;
@@ -96,12 +119,22 @@ header_line(struct emauth_msg_reader *r, struct emauth_diag *diag)
 	}
 	if (l.p[0] == ' ' || l.p[0] == '\t') {
 		/* A continuation line: RFC 5322 §2.2.3 folding. */
-		if (r->field.len == 0) {
+		if (r->field.len == 0 && r->pend.p == NULL) {
 			ea_diag_set(diag, EMAUTH_ESYNTAX, "message", l, 0,
 			    "continuation line before any header field");
 			return EMAUTH_ESYNTAX;
 		}
-		rc = ea_buf_add(&r->field, "\r\n", 2);
+		if (in_chunk && r->pend.p != NULL &&
+		    r->pend.p + r->pend.len + 2 == l.p &&
+		    r->pend.p[r->pend.len] == '\r') {
+			/* The field goes on, CRLF and all, in the chunk. */
+			r->pend.len += 2 + l.len;
+			rc = r->pend.len > r->max_field ? EMAUTH_ETOOBIG : 0;
+			goto check;
+		}
+		rc = keep_pending(r);
+		if (rc == 0)
+			rc = ea_buf_add(&r->field, "\r\n", 2);
 		if (rc == 0)
 			rc = ea_buf_add(&r->field, l.p, l.len);
 		goto check;
@@ -126,7 +159,12 @@ header_line(struct emauth_msg_reader *r, struct emauth_diag *diag)
 	rc = flush_field(r);
 	if (rc)
 		return rc;
-	rc = ea_buf_add(&r->field, l.p, l.len);
+	if (in_chunk) {
+		r->pend = l;
+		rc = l.len > r->max_field ? EMAUTH_ETOOBIG : 0;
+	} else {
+		rc = ea_buf_add(&r->field, l.p, l.len);
+	}
 check:
 	if (rc == EMAUTH_ETOOBIG) {
 		char where[32];
@@ -270,6 +308,25 @@ emauth_msg_reader_feed(
 		 * LF both end the line). */
 		const uint8_t *lf = memchr(d.p + i, '\n', d.len - i);
 		size_t end = lf ? (size_t)(lf - d.p) : d.len;
+		if (lf && r->line.len == 0 && !r->cr) {
+			/* A whole line in the chunk: read where it lies. */
+			bool crlf = end > i && d.p[end - 1] == '\r';
+			struct emauth_span l = ea_span(d.p + i, end - i - crlf);
+			i = end + 1;
+			rc = header_line(r, l, crlf, diag);
+			if (rc) {
+				/* Nothing may point into the chunk after
+				 * this call, an error or not. */
+				r->pend = ea_span(NULL, 0);
+				return rc;
+			}
+			continue;
+		}
+		/* Anything else goes through the line buffer, and the field
+		 * through its own. */
+		rc = keep_pending(r);
+		if (rc)
+			goto toobig;
 		if (end > i) {
 			if (r->cr) {
 				/* A CR not followed by LF stays in the line. */
@@ -290,12 +347,16 @@ emauth_msg_reader_feed(
 			break;
 		i = end + 1;
 		r->cr = false;
-		rc = header_line(r, diag);
+		rc = header_line(
+		    r, ea_span(r->line.p, r->line.len), false, diag);
 		ea_buf_reset(&r->line);
 		if (rc)
 			return rc;
 	}
-	return 0;
+	/* The chunk is the caller's again: a field still in it is copied. */
+	rc = keep_pending(r);
+	if (rc == 0)
+		return 0;
 toobig:
 	ea_diag_set(
 	    diag, rc, "message", ea_span(NULL, 0), 0, "header line too long");
@@ -313,7 +374,8 @@ emauth_msg_reader_finish(struct emauth_msg_reader *r, struct emauth_diag *diag)
 	if (r->cr)
 		ea_buf_addc(&r->line, '\r');
 	if (r->line.len) {
-		rc = header_line(r, diag);
+		rc = header_line(
+		    r, ea_span(r->line.p, r->line.len), false, diag);
 		ea_buf_reset(&r->line);
 		if (rc)
 			return rc;

@@ -265,6 +265,106 @@ replace(const char *in, const char *from, const char *to)
 	return out;
 }
 
+/* Whether two verifiers reached the same results, field by field. */
+static void
+same_results(
+    struct emauth_dkim_verifier *a, struct emauth_dkim_verifier *b, size_t step)
+{
+	size_t n = emauth_dkim_verifier_count(a);
+	T_EQ_INT(n, emauth_dkim_verifier_count(b));
+	for (size_t i = 0; i < n && i < emauth_dkim_verifier_count(b); i++) {
+		struct emauth_dkim_result x, y;
+		T_EQ_INT(emauth_dkim_verifier_result(a, i, &x), 0);
+		T_EQ_INT(emauth_dkim_verifier_result(b, i, &y), 0);
+		if (x.result != y.result || x.reason != y.reason ||
+		    strcmp(x.detail, y.detail) != 0 ||
+		    strcmp(x.domain, y.domain) != 0 ||
+		    strcmp(x.selector, y.selector) != 0 ||
+		    strcmp(x.algorithm, y.algorithm) != 0 ||
+		    strcmp(x.b_prefix, y.b_prefix) != 0 ||
+		    strcmp(x.canon, y.canon) != 0 ||
+		    x.has_length != y.has_length || x.length != y.length ||
+		    x.unsigned_bytes != y.unsigned_bytes)
+			T_FAILF("step %zu, signature %zu: \"%s\" (%s) after "
+			        "reuse, \"%s\" (%s) fresh",
+			    step, i, x.detail, x.domain, y.detail, y.domain);
+	}
+}
+
+/*
+ * A context keeps its last freed verifier for the next message: a run of
+ * different messages through one context gives the results that a fresh
+ * context gives each (several signatures and body hashers, then fewer, a
+ * failure, none, a broken one, a lower signature cap, then all
+ * again).
+ */
+static void
+test_verifier_reuse(void)
+{
+	struct emauth_ctx *ctx = make_ctx();
+	struct emauth_dkim_sign_spec sp[3] = {
+	    spec("rsa", rsa), spec("ed", ed), spec("rsa", rsa)};
+	sp[1].header_canon = sp[1].body_canon = EMAUTH_DKIM_SIMPLE;
+	sp[2].body_length = 1;
+	int st;
+	char *three = sign(ctx, corpus[2], sp, 3, &st);
+	char *one = sign(ctx, corpus[7], sp, 1, &st);
+	char *bad = replace(one, "\r\n\r\nbody", "\r\n\r\nBODY");
+	char *broken =
+	    replace(three, "DKIM-Signature: v=1;", "DKIM-Signature: v=2;");
+	struct emauth_dkim_verify_opts small = {0};
+	small.max_signatures = 1;
+	const char *seq[] = {
+	    three, one, bad, corpus[0], broken, three, three, corpus[3], one};
+	const struct emauth_dkim_verify_opts *opts[] = {
+	    NULL, NULL, NULL, NULL, NULL, &small, NULL, NULL, NULL};
+	for (size_t k = 0; k < EA_ARRAY_LEN(seq); k++) {
+		struct emauth_ctx *fresh = make_ctx();
+		struct emauth_dkim_verifier *a =
+		    verify(ctx, seq[k], 0, opts[k]);
+		struct emauth_dkim_verifier *b =
+		    verify(fresh, seq[k], 0, opts[k]);
+		same_results(a, b, k);
+		if (k == 0 || k == 6) {
+			/* Kept, then taken again: the same object. */
+			emauth_dkim_verifier_free(a);
+			struct emauth_dkim_verifier *c;
+			T_EQ_INT(emauth_dkim_verifier_new(ctx, NULL, &c), 0);
+			T_TRUE(c == a);
+			a = c;
+			T_EQ_INT(emauth_dkim_verifier_finish(a), EMAUTH_ESTATE);
+		}
+		emauth_dkim_verifier_free(a);
+		emauth_dkim_verifier_free(b);
+		emauth_ctx_free(fresh);
+	}
+	struct emauth_dkim_verifier *v = verify(ctx, three, 0, NULL);
+	T_EQ_INT(emauth_dkim_verifier_count(v), 3);
+	T_EQ_INT(result_of(v, 0, NULL), EMAUTH_RES_PASS);
+	T_EQ_INT(result_of(v, 1, NULL), EMAUTH_RES_PASS);
+	T_EQ_INT(result_of(v, 2, NULL), EMAUTH_RES_PASS);
+	emauth_dkim_verifier_free(v);
+	/* A verifier that grew past what a context keeps (17 signatures) is
+	 * freed, the one kept before it having been taken: the context is
+	 * then freed with nothing kept. */
+	size_t flen = strstr(one, "\r\nFrom:") + 2 - one;
+	char *many = malloc(flen * 17 + strlen(one) + 1);
+	for (int k = 0; k < 17; k++)
+		memcpy(many + flen * (size_t)k, one, flen);
+	strcpy(many + flen * 17, one + flen);
+	v = verify(ctx, many, 0, NULL);
+	T_EQ_INT(emauth_dkim_verifier_count(v), 17);
+	T_EQ_INT(result_of(v, 0, NULL), EMAUTH_RES_PASS);
+	T_EQ_INT(result_of(v, 16, NULL), EMAUTH_RES_NEUTRAL);
+	emauth_dkim_verifier_free(v);
+	free(many);
+	free(three);
+	free(one);
+	free(bad);
+	free(broken);
+	emauth_ctx_free(ctx);
+}
+
 static void
 test_tampering(void)
 {
@@ -571,6 +671,7 @@ main(void)
 		return 2;
 	T_RUN(test_round_trips);
 	T_RUN(test_tampering);
+	T_RUN(test_verifier_reuse);
 	T_RUN(test_body_length);
 	T_RUN(test_expiry_and_keys);
 	T_RUN(test_signer_refusals);
