@@ -52,13 +52,14 @@ ea_base64_decode(struct emauth_span in, uint8_t *out, size_t size)
 		/* The usual case first: four characters of the alphabet. */
 		while (
 		    nacc == 0 && pad == 0 && in.len - i >= 4 && size - o >= 3) {
-			int a = b64_value[in.p[i]], b = b64_value[in.p[i + 1]],
-			    c = b64_value[in.p[i + 2]],
-			    d = b64_value[in.p[i + 3]];
-			if ((a | b | c | d) < 0)
+			/* A negative value (not of the alphabet) keeps its
+			 * high bits through the shifts: q's top bit says so. */
+			uint32_t q = (uint32_t)b64_value[in.p[i]] << 18 |
+			             (uint32_t)b64_value[in.p[i + 1]] << 12 |
+			             (uint32_t)b64_value[in.p[i + 2]] << 6 |
+			             (uint32_t)b64_value[in.p[i + 3]];
+			if (q >> 31)
 				break;
-			uint32_t q = (uint32_t)a << 18 | (uint32_t)b << 12 |
-			             (uint32_t)c << 6 | (uint32_t)d;
 			out[o] = (uint8_t)(q >> 16);
 			out[o + 1] = (uint8_t)(q >> 8);
 			out[o + 2] = (uint8_t)q;

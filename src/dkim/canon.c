@@ -67,9 +67,8 @@ ea_canon_header(
 		return rc;
 	char *o = out->p + out->len;
 	size_t k = 0;
-	size_t colon = 0;
-	while (colon < f.len && f.p[colon] != ':')
-		colon++;
+	const uint8_t *cp = f.len ? memchr(f.p, ':', f.len) : NULL;
+	size_t colon = cp ? (size_t)(cp - f.p) : f.len;
 	/* Unfolding applies to the whole field: a CR or LF before the colon
 	 * (only possible in a malformed field) is dropped too, and then the
 	 * whitespace before the colon. */

@@ -63,8 +63,9 @@ ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field)
 	int rc = ea_buf_add(&h->buf, field.p, field.len);
 	if (rc)
 		return rc;
-	h->f[h->n++] =
-	    (struct ea_hfield){off, field.len, ea_field_name(field).len};
+	size_t nl = ea_field_name(field).len;
+	h->f[h->n++] = (struct ea_hfield){
+	    off, field.len, nl, nl ? ea_lower(field.p[0]) : 0};
 	return 0;
 }
 
@@ -83,7 +84,9 @@ ea_hdrs_name(const struct ea_hdrs *h, size_t i)
 bool
 ea_hdrs_is(const struct ea_hdrs *h, size_t i, struct emauth_span name)
 {
+	/* The length and first letter rule out most names at once. */
 	return h->f[i].name_len == name.len &&
+	       (name.len == 0 || h->f[i].first == ea_lower(name.p[0])) &&
 	       ea_span_ieq(ea_hdrs_name(h, i), name);
 }
 

@@ -19,6 +19,7 @@
 struct ea_hfield {
 	size_t off, len;
 	size_t name_len; /* of ea_field_name(), found once when added */
+	uint8_t first;   /* the name's first byte, lower-cased */
 };
 
 struct ea_hdrs {

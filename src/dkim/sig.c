@@ -70,6 +70,13 @@ ea_dkim_domain_ok(struct emauth_span d)
 	return labels >= 1;
 }
 
+/* The bytes of FWS: WSP and the CRLF of a fold. */
+static bool
+is_fws_byte(uint8_t c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 static int
 bad(enum emauth_dkim_reason *reason, enum emauth_dkim_reason r,
     struct emauth_diag *diag, const char *tag, struct emauth_span in,
@@ -216,40 +223,34 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	if (!copy_domain(t->value, out->s, sizeof(out->s)))
 		return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "s= tag", field,
 		    AT(t), "not a selector");
-	/* h=: colon-separated names with FWS around each. */
+	/* h=: colon-separated names with FWS around each; one pass. */
 	t = ea_tag_get(&l, "h");
 	bool from = false;
-	for (size_t i = 0; i <= t->value.len;) {
-		size_t j = i;
-		while (j < t->value.len && t->value.p[j] != ':')
-			j++;
-		size_t a = i, b = j;
-		while (a < b &&
-		       (t->value.p[a] == ' ' || t->value.p[a] == '\t' ||
-		           t->value.p[a] == '\r' || t->value.p[a] == '\n'))
-			a++;
-		while (
-		    b > a &&
-		    (t->value.p[b - 1] == ' ' || t->value.p[b - 1] == '\t' ||
-		        t->value.p[b - 1] == '\r' || t->value.p[b - 1] == '\n'))
-			b--;
+	const uint8_t *hv = t->value.p;
+	size_t hn = t->value.len;
+	for (size_t i = 0;; i++) {
+		while (i < hn && is_fws_byte(hv[i]))
+			i++;
+		size_t a = i;
+		/* RFC 5322 ftext: printable except ":". */
+		i = ea_tag_run(t->value, i, ':');
+		size_t b = i;
+		while (i < hn && is_fws_byte(hv[i]))
+			i++;
 		if (a == b)
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "h= tag",
 			    field, AT(t), "empty header name in h=");
-		for (size_t k = a; k < b; k++)
-			/* RFC 5322 ftext: printable except ":". */
-			if (t->value.p[k] < 0x21 || t->value.p[k] > 0x7e)
-				return bad(reason, EMAUTH_DKIM_SYNTAX, diag,
-				    "h= tag", field, AT(t),
-				    "invalid header name in h=");
+		if (i < hn && hv[i] != ':')
+			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "h= tag",
+			    field, AT(t), "invalid header name in h=");
 		if (out->nh == EA_DKIM_H_MAX)
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "h= tag",
 			    field, AT(t), "more than 128 names in h=");
-		struct emauth_span name = ea_span(t->value.p + a, b - a);
+		struct emauth_span name = ea_span(hv + a, b - a);
 		out->h[out->nh++] = name;
-		if (ea_span_ieq_str(name, "from"))
-			from = true;
-		i = j + 1;
+		from |= name.len == 4 && ea_span_ieq_str(name, "from");
+		if (i == hn)
+			break;
 	}
 	/* §5.4: "The From header field MUST be signed". */
 	if (!from)

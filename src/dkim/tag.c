@@ -43,35 +43,33 @@ skip_fws(struct emauth_span s, size_t i)
 	}
 }
 
-/* VALCHAR less ";", which ends the value. */
+/* Printable ASCII (VALCHAR and ";") other than @stop. */
 static bool
-valchar(uint8_t c)
+printable_not(uint8_t c, uint8_t stop)
 {
-	return c >= 0x21 && c <= 0x7e && c != ';';
+	return c >= 0x21 && c <= 0x7e && c != stop;
 }
 
-/* The end of the run of valchar() bytes from @i: sixteen at a time where
- * SSE2 is there (b= holds hundreds of them). */
-static size_t
-valchar_run(struct emauth_span s, size_t i)
+size_t
+ea_tag_run(struct emauth_span s, size_t i, uint8_t stop)
 {
 #if defined(EA_SIMD_SSE2)
 	const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7f);
-	const __m128i semi = _mm_set1_epi8(';');
+	const __m128i st = _mm_set1_epi8((char)stop);
 	while (i + 16 <= s.len) {
 		__m128i v =
 		    _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
 		/* Signed compares: bytes of 0x80 and up are negative. */
 		__m128i ok =
 		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
-		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, semi), ok);
+		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, st), ok);
 		unsigned m = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;
 	}
 #endif
-	while (i < s.len && valchar(s.p[i]))
+	while (i < s.len && printable_not(s.p[i], stop))
 		i++;
 	return i;
 }
@@ -89,6 +87,7 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
     struct ea_tag_list *out, struct emauth_diag *diag)
 {
 	size_t i = 0;
+	uint64_t letters = 0; /* one-letter names seen: a-z, then A-Z */
 
 	out->n = 0;
 	for (;;) {
@@ -113,8 +112,9 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 		i = skip_fws(in, i + 1);
 		size_t v0 = i, vend = i;
 		while (i < in.len && in.p[i] != ';') {
-			if (valchar(in.p[i])) {
-				i = valchar_run(in, i + 1);
+			/* VALCHAR; a ";" ends the value. */
+			if (printable_not(in.p[i], ';')) {
+				i = ea_tag_run(in, i + 1, ';');
 				vend = i;
 				continue;
 			}
@@ -124,15 +124,25 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 				    "character not allowed in a tag value");
 			i = j;
 		}
-		for (size_t k = 0; k < out->n; k++)
-			if (out->tags[k].name.len == name.len &&
-			    memcmp(out->tags[k].name.p, name.p, name.len) == 0)
-				/* RFC 6376 §3.2: "Tags with duplicate names
-				 * MUST NOT occur within a single tag-list; if a
-				 * tag name does occur more than once, the
-				 * entire tag-list is invalid." */
-				return fail(
-				    diag, where, in, n0, "duplicate tag");
+		/* RFC 6376 §3.2: "Tags with duplicate names MUST NOT occur
+		 * within a single tag-list; if a tag name does occur more
+		 * than once, the entire tag-list is invalid." One-letter
+		 * names (most of them) are looked up in a bit set. */
+		bool dup = false;
+		if (name.len == 1) {
+			uint64_t bit = (uint64_t)1
+			               << (ea_lower(name.p[0]) - 'a' +
+			                      (name.p[0] < 'a' ? 26 : 0));
+			dup = (letters & bit) != 0;
+			letters |= bit;
+		} else {
+			for (size_t k = 0; k < out->n && !dup; k++)
+				dup = out->tags[k].name.len == name.len &&
+				      memcmp(out->tags[k].name.p, name.p,
+				          name.len) == 0;
+		}
+		if (dup)
+			return fail(diag, where, in, n0, "duplicate tag");
 		if (out->n == EA_DKIM_TAGS_MAX) {
 			ea_diag_set(diag, EMAUTH_ELIMIT, where, in, n0,
 			    "more than 64 tags");

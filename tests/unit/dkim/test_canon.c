@@ -7,6 +7,7 @@
  */
 #include "common/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "common/simd.h"
 #include "common/span.h"
 #include "dkim/canon.h"
+#include "dkim/sig.h"
 #include "dkim/tag.h"
 #include "harness/canon_ref.h"
 #include "harness/t.h"
@@ -201,6 +203,16 @@ test_tag_list(void)
 	    EMAUTH_ESYNTAX);
 	T_EQ_INT(d.offset, 5);
 	T_EQ_STR(d.msg, "duplicate tag");
+	/* Names are case-sensitive; longer names are compared whole. */
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("A=1; a=2; Z=3; z=4; ab=5; "
+	                                       "ba=6; b=7"),
+	             "x", &l, &d),
+	    0);
+	T_EQ_INT(l.n, 7);
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("ab=1; b=2; ab=3"), "x", &l, &d),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(ea_tag_list_parse(ea_span_str("Z=1; b=2; Z=3"), "x", &l, &d),
+	    EMAUTH_ESYNTAX);
 	T_EQ_INT(ea_tag_list_parse(ea_span_str("1a=1"), "x", &l, &d),
 	    EMAUTH_ESYNTAX);
 	T_EQ_INT(
@@ -273,6 +285,63 @@ test_base64(void)
 		else if (got >= 5 && memcmp(out, "hello", 5) != 0)
 			T_FAILF("case %zu: wrong bytes", k);
 	}
+}
+
+/* The h= list of a DKIM-Signature: names with FWS around them, each
+ * checked, From required, at most 128. */
+static void
+test_sig_h(void)
+{
+	static const struct {
+		const char *h;
+		enum emauth_dkim_reason why;
+		size_t n;        /* names, when it parses */
+		const char *msg; /* the diagnostic, when it does not */
+	} cases[] = {
+	    {"from:to", EMAUTH_DKIM_OK, 2, NULL},
+	    {" from \r\n\t: To\t:subject ", EMAUTH_DKIM_OK, 3, NULL},
+	    {"To:FROM", EMAUTH_DKIM_OK, 2, NULL},
+	    {"x-a.b_c:from", EMAUTH_DKIM_OK, 2, NULL},
+	    {"to:subject", EMAUTH_DKIM_NO_FROM, 0, "h= does not include From"},
+	    {"from::to", EMAUTH_DKIM_SYNTAX, 0, "empty header name in h="},
+	    {"from:", EMAUTH_DKIM_SYNTAX, 0, "empty header name in h="},
+	    {"", EMAUTH_DKIM_SYNTAX, 0, "empty header name in h="},
+	    {"fr om:to", EMAUTH_DKIM_SYNTAX, 0, "invalid header name in h="},
+	    {"from:t\r\n o", EMAUTH_DKIM_SYNTAX, 0,
+	        "invalid header name in h="},
+	};
+	for (size_t k = 0; k < EA_ARRAY_LEN(cases); k++) {
+		char f[512];
+		snprintf(f, sizeof(f),
+		    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; "
+		    "h=%s; bh=MTIz; b=MTIz",
+		    cases[k].h);
+		struct ea_dkim_sig *sig = malloc(sizeof(*sig));
+		enum emauth_dkim_reason why;
+		struct emauth_diag d = {0};
+		int rc = ea_dkim_sig_parse(ea_span_str(f), sig, &why, &d);
+		if (why != cases[k].why)
+			T_FAILF("h=%s: reason %d, want %d (%s)", cases[k].h,
+			    why, cases[k].why, d.msg);
+		else if (rc == 0 && sig->nh != cases[k].n)
+			T_FAILF("h=%s: %zu names", cases[k].h, sig->nh);
+		else if (rc != 0 && strcmp(d.msg, cases[k].msg) != 0)
+			T_FAILF("h=%s: \"%s\"", cases[k].h, d.msg);
+		free(sig);
+	}
+	/* 128 names, then one more. */
+	char f[2048] = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; "
+	               "bh=MTIz; b=MTIz; h=from";
+	for (int i = 1; i < 128; i++)
+		strcat(f, ":to");
+	struct ea_dkim_sig *sig = malloc(sizeof(*sig));
+	enum emauth_dkim_reason why;
+	T_EQ_INT(ea_dkim_sig_parse(ea_span_str(f), sig, &why, NULL), 0);
+	T_EQ_INT(sig->nh, 128);
+	strcat(f, ":cc");
+	T_EQ_INT(
+	    ea_dkim_sig_parse(ea_span_str(f), sig, &why, NULL), EMAUTH_ESYNTAX);
+	free(sig);
 }
 
 /* Whether @s (whitespace removed, @n bytes) is base64 as RFC 4648 writes
@@ -534,6 +603,7 @@ main(void)
 	T_RUN(test_header_against_reference);
 	T_RUN(test_sse2_paths);
 	T_RUN(test_tag_list);
+	T_RUN(test_sig_h);
 	T_RUN(test_base64);
 	T_RUN(test_base64_against_openssl);
 	return t_summary();
