@@ -20,12 +20,6 @@ ea_span_ieq(struct emauth_span a, struct emauth_span b)
 }
 
 bool
-ea_span_ieq_str(struct emauth_span a, const char *s)
-{
-	return ea_span_ieq(a, ea_span_str(s));
-}
-
-bool
 ea_span_istarts(struct emauth_span a, const char *prefix)
 {
 	struct emauth_span p = ea_span_str(prefix);

@@ -26,8 +26,15 @@ ea_span_str(const char *s)
 
 /* ASCII case-insensitive comparison of two spans. */
 bool ea_span_ieq(struct emauth_span a, struct emauth_span b);
-/* ASCII case-insensitive comparison with a C string literal. */
-bool ea_span_ieq_str(struct emauth_span a, const char *s);
+/* ASCII case-insensitive comparison with a C string literal (inline: the
+ * literal's length is known when compiling, so a span of another length
+ * costs one compare). */
+static inline bool
+ea_span_ieq_str(struct emauth_span a, const char *s)
+{
+	size_t n = strlen(s);
+	return a.len == n && ea_span_ieq(a, ea_span(s, n));
+}
 /* Whether @a starts with @prefix, ignoring ASCII case. */
 bool ea_span_istarts(struct emauth_span a, const char *prefix);
 

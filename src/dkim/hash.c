@@ -4,6 +4,7 @@
  */
 #include "../common/internal.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #include "../common/alloc.h"
@@ -195,7 +196,8 @@ ea_bodies_get(struct ea_bodies *s, enum ea_canon c, bool has_l, uint64_t l)
 	EVP_MD_CTX *md = s->n < s->made ? b->md : EVP_MD_CTX_new();
 	if (md == NULL)
 		return EMAUTH_ENOMEM;
-	memset(b, 0, sizeof(*b));
+	/* All but the staging area (written before it is read). */
+	memset(b, 0, offsetof(struct ea_bodyhash, stage));
 	b->md = md;
 	if (s->n == s->made)
 		s->made++;
