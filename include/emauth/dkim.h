@@ -113,9 +113,10 @@ EMAUTH_API size_t emauth_dkim_verifier_count(
 EMAUTH_API int emauth_dkim_verifier_result(const struct emauth_dkim_verifier *v,
     size_t i, struct emauth_dkim_result *out);
 
-/** Frees @v: call it before emauth_ctx_free() of its context, which keeps
- * the last freed verifier (its buffers and hashing contexts) for the next
- * message. NULL does nothing. */
+/** Frees @v. Its context keeps the last freed verifier (its buffers and
+ * hashing contexts) for the next message. A verifier may outlive its
+ * context: freed after it, it is simply freed; finished after it, its
+ * signatures get temperror (no keys can be fetched). NULL does nothing. */
 EMAUTH_API void emauth_dkim_verifier_free(struct emauth_dkim_verifier *v);
 
 /* Signing. */

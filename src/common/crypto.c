@@ -122,25 +122,12 @@ ea_base64_encode(const uint8_t *in, size_t n, char *out, size_t size)
 
 static const EVP_MD *sha256_md;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-/* Each thread's SHA-256 context for ea_sha256, kept between calls (a new
- * one per call is an allocation, a set-up and a cleansing free: more than
- * hashing a 1 KB header block) and freed when the thread ends. */
-static pthread_key_t sha256_ctx_key;
-static bool sha256_ctx_key_ok;
-
-static void
-free_md_ctx(void *p)
-{
-	EVP_MD_CTX_free(p);
-}
 
 static void
 fetch_sha256(void)
 {
 	EVP_MD *md = EVP_MD_fetch(NULL, "SHA256", NULL);
 	sha256_md = md ? md : EVP_sha256();
-	sha256_ctx_key_ok =
-	    pthread_key_create(&sha256_ctx_key, free_md_ctx) == 0;
 }
 
 const EVP_MD *
@@ -153,19 +140,15 @@ ea_md_sha256(void)
 void
 ea_sha256(const void *in, size_t n, uint8_t out[32])
 {
+	ea_sha256_with(NULL, in, n, out);
+}
+
+void
+ea_sha256_with(EVP_MD_CTX *md, const void *in, size_t n, uint8_t out[32])
+{
 	const EVP_MD *sha = ea_md_sha256();
 	unsigned int len = 32;
-	EVP_MD_CTX *md =
-	    sha256_ctx_key_ok ? pthread_getspecific(sha256_ctx_key) : NULL;
 
-	if (md == NULL && sha256_ctx_key_ok) {
-		md = EVP_MD_CTX_new();
-		if (md != NULL &&
-		    pthread_setspecific(sha256_ctx_key, md) != 0) {
-			EVP_MD_CTX_free(md);
-			md = NULL;
-		}
-	}
 	if (md != NULL && EVP_DigestInit_ex(md, sha, NULL) == 1 &&
 	    EVP_DigestUpdate(md, in, n) == 1 &&
 	    EVP_DigestFinal_ex(md, out, &len) == 1)

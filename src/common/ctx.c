@@ -44,7 +44,37 @@ emauth_ctx_free(struct emauth_ctx *ctx)
 		ctx->dkim_keys_free(ctx->dkim_keys);
 	if (ctx->dkim_spare != NULL)
 		ctx->dkim_spare_free(ctx->dkim_spare);
+	/* Objects still alive lose their context, not their memory. */
+	for (struct ea_ctx_link *l = ctx->linked, *next; l != NULL; l = next) {
+		next = l->next;
+		*l = (struct ea_ctx_link){NULL, NULL, NULL};
+	}
 	ea_free(ctx);
+}
+
+void
+ea_ctx_link(struct emauth_ctx *ctx, struct ea_ctx_link *l)
+{
+	*l = (struct ea_ctx_link){ctx, NULL, ctx ? ctx->linked : NULL};
+	if (ctx == NULL)
+		return;
+	if (ctx->linked)
+		ctx->linked->prev = l;
+	ctx->linked = l;
+}
+
+void
+ea_ctx_unlink(struct ea_ctx_link *l)
+{
+	if (l->ctx == NULL)
+		return;
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		l->ctx->linked = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	*l = (struct ea_ctx_link){NULL, NULL, NULL};
 }
 
 void

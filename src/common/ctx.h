@@ -8,6 +8,14 @@
 #include "internal.h"
 #include "../dns/resolver.h"
 
+/* An object that points back to its context (a DKIM verifier): the
+ * context lists them and clears their pointer if it is freed first, so
+ * they may still be freed after it. */
+struct ea_ctx_link {
+	struct emauth_ctx *ctx;
+	struct ea_ctx_link *prev, *next;
+};
+
 struct emauth_ctx {
 	struct ea_resolver res;
 	bool res_open;
@@ -25,7 +33,13 @@ struct emauth_ctx {
 	 * hashing contexts), and how to free it. */
 	void *dkim_spare;
 	void (*dkim_spare_free)(void *);
+	struct ea_ctx_link *linked;
 };
+
+/* Puts @l on @ctx's list (@ctx may be NULL: then l->ctx is NULL). */
+void ea_ctx_link(struct emauth_ctx *ctx, struct ea_ctx_link *l);
+/* Takes @l off its context's list; l->ctx becomes NULL. */
+void ea_ctx_unlink(struct ea_ctx_link *l);
 
 /* The context's resolver, opening the system one on first use.
  * @return NULL when it cannot be opened. */

@@ -276,14 +276,15 @@ ea_dkim_sign(EVP_PKEY *key, const EVP_MD_CTX *tmpl, enum ea_dkim_alg alg,
 }
 
 bool
-ea_dkim_verify(EVP_PKEY *key, EVP_PKEY_CTX *vctx, enum ea_dkim_alg alg,
-    const struct ea_buf *data, const uint8_t *sig, size_t siglen)
+ea_dkim_verify(EVP_PKEY *key, EVP_PKEY_CTX *vctx, EVP_MD_CTX *hmd,
+    enum ea_dkim_alg alg, const struct ea_buf *data, const uint8_t *sig,
+    size_t siglen)
 {
 	if (alg == EA_ALG_RSA_SHA256 && vctx != NULL) {
 		/* The same check as EVP_DigestVerify below, without setting
 		 * up a context for every message. */
 		uint8_t h[32];
-		ea_sha256(data->p ? data->p : "", data->len, h);
+		ea_sha256_with(hmd, data->p ? data->p : "", data->len, h);
 		return EVP_PKEY_verify(vctx, sig, siglen, h, 32) == 1;
 	}
 
@@ -301,7 +302,7 @@ ea_dkim_verify(EVP_PKEY *key, EVP_PKEY_CTX *vctx, enum ea_dkim_alg alg,
 		/* RFC 8463 §3: Ed25519 (PureEdDSA) over the SHA-256 hash of
 		 * the data. */
 		uint8_t h[32];
-		ea_sha256(data->p ? data->p : "", data->len, h);
+		ea_sha256_with(hmd, data->p ? data->p : "", data->len, h);
 		ok = EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) == 1 &&
 		     EVP_DigestVerify(md, sig, siglen, h, 32) == 1;
 	}

@@ -94,8 +94,10 @@ void ea_bodies_clear(struct ea_bodies *s);
 int ea_dkim_sign(EVP_PKEY *key, const EVP_MD_CTX *tmpl, enum ea_dkim_alg alg,
     const struct ea_buf *data, uint8_t *sig, size_t size);
 /* @vctx: NULL, or an RSA verification context for @key ready for
- * EVP_PKEY_verify on a SHA-256 digest (the key cache keeps one). */
-bool ea_dkim_verify(EVP_PKEY *key, EVP_PKEY_CTX *vctx, enum ea_dkim_alg alg,
-    const struct ea_buf *data, const uint8_t *sig, size_t siglen);
+ * EVP_PKEY_verify on a SHA-256 digest (the key cache keeps one); @md:
+ * NULL, or a digest context to hash @data in (see ea_sha256_with). */
+bool ea_dkim_verify(EVP_PKEY *key, EVP_PKEY_CTX *vctx, EVP_MD_CTX *md,
+    enum ea_dkim_alg alg, const struct ea_buf *data, const uint8_t *sig,
+    size_t siglen);
 
 #endif

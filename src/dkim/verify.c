@@ -39,13 +39,15 @@ struct sigstate {
 enum state { HEADERS, BODY, DONE };
 
 struct emauth_dkim_verifier {
-	struct emauth_ctx *ctx;
+	struct ea_ctx_link link; /* link.ctx: the context, or NULL */
 	struct emauth_dkim_verify_opts o;
 	enum state st;
 	struct ea_hdrs hdrs;
 	struct sigstate *sigs;
 	size_t nsigs, total_sigs, sigs_cap;
 	struct ea_bodies bodies;
+	struct ea_buf data; /* the signed data of one signature, reused */
+	EVP_MD_CTX *hmd;    /* its SHA-256, made on first use, reused */
 };
 
 static void
@@ -57,6 +59,8 @@ destroy(void *p)
 	ea_bodies_release(&v->bodies);
 	ea_free(v->sigs);
 	ea_hdrs_release(&v->hdrs);
+	ea_buf_release(&v->data);
+	EVP_MD_CTX_free(v->hmd);
 	ea_free(v);
 }
 
@@ -74,7 +78,7 @@ emauth_dkim_verifier_new(struct emauth_ctx *ctx,
 		ctx->dkim_spare = NULL;
 	else if ((v = ea_calloc(1, sizeof(*v))) == NULL)
 		return EMAUTH_ENOMEM;
-	v->ctx = ctx;
+	ea_ctx_link(ctx, &v->link);
 	v->st = HEADERS;
 	v->nsigs = v->total_sigs = 0;
 	memset(&v->o, 0, sizeof(v->o));
@@ -107,9 +111,11 @@ emauth_dkim_verifier_free(struct emauth_dkim_verifier *v)
 {
 	if (v == NULL)
 		return;
-	struct emauth_ctx *ctx = v->ctx;
+	struct emauth_ctx *ctx = v->link.ctx;
+	ea_ctx_unlink(&v->link);
 	if (ctx != NULL && ctx->dkim_spare == NULL &&
-	    v->hdrs.buf.cap <= SPARE_MAX_BYTES && v->sigs_cap <= 16) {
+	    v->hdrs.buf.cap <= SPARE_MAX_BYTES &&
+	    v->data.cap <= 2 * SPARE_MAX_BYTES && v->sigs_cap <= 16) {
 		ctx->dkim_spare = v;
 		ctx->dkim_spare_free = destroy;
 		return;
@@ -301,7 +307,7 @@ static bool
 fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
     struct ea_dkim_pubkey *key)
 {
-	struct ea_resolver *r = ea_ctx_resolver(v->ctx);
+	struct ea_resolver *r = ea_ctx_resolver(v->link.ctx);
 	struct ea_dns_budget budget = {0};
 	struct ea_dns_answer ans;
 	char name[256], msg[400];
@@ -319,7 +325,7 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 	memcpy(name, s->sig.s, sl);
 	memcpy(name + sl, "._domainkey.", 12);
 	memcpy(name + sl + 12, s->sig.d, dl + 1);
-	if (ea_keycache_get(v->ctx, name, key))
+	if (ea_keycache_get(v->link.ctx, name, key))
 		return true;
 	budget.max_queries = 4;
 	ea_dns_budget_start(&budget, r);
@@ -368,7 +374,7 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 	ea_buf_release(&txt);
 	ea_dns_answer_release(&ans);
 	if (have) {
-		ea_keycache_put(v->ctx, name, key, ttl);
+		ea_keycache_put(v->link.ctx, name, key, ttl);
 		return true;
 	}
 	if (nrecords == 0) {
@@ -429,7 +435,7 @@ verify_one(struct emauth_dkim_verifier *v, struct sigstate *s)
 	const struct ea_dkim_sig *g = &s->sig;
 	struct ea_bodyhash *b = &v->bodies.b[s->body];
 	struct ea_dkim_pubkey key;
-	int64_t now = ea_ctx_now(v->ctx);
+	int64_t now = ea_ctx_now(v->link.ctx);
 	char msg[300];
 
 	if (g->has_x && g->x < now) {
@@ -470,12 +476,13 @@ verify_one(struct emauth_dkim_verifier *v, struct sigstate *s)
 		refuse(s, EMAUTH_DKIM_BODY_HASH, NULL);
 		goto out;
 	}
-	struct ea_buf data;
-	ea_buf_init(&data, v->o.max_header_bytes * 2 + 65536);
-	int rc = header_data(v, s, &data);
-	bool good = rc == 0 && ea_dkim_verify(key.pkey, key.vctx, g->alg, &data,
-	                           g->b, g->blen);
-	ea_buf_release(&data);
+	ea_buf_reset(&v->data);
+	v->data.max = v->o.max_header_bytes * 2 + 65536;
+	int rc = header_data(v, s, &v->data);
+	if (v->hmd == NULL)
+		v->hmd = EVP_MD_CTX_new(); /* NULL: ea_sha256_with makes one */
+	bool good = rc == 0 && ea_dkim_verify(key.pkey, key.vctx, v->hmd,
+	                           g->alg, &v->data, g->b, g->blen);
 	if (!good) {
 		refuse(s, EMAUTH_DKIM_SIGNATURE, NULL);
 		goto out;
@@ -501,9 +508,16 @@ emauth_dkim_verifier_finish(struct emauth_dkim_verifier *v)
 		return EMAUTH_ESTATE;
 	v->st = DONE;
 	ea_bodies_finish(&v->bodies);
-	for (size_t i = 0; i < v->nsigs; i++)
-		if (v->sigs[i].ok)
+	for (size_t i = 0; i < v->nsigs; i++) {
+		if (!v->sigs[i].ok)
+			continue;
+		if (v->link.ctx == NULL)
+			/* Made without a context, or it was freed. */
+			refuse(&v->sigs[i], EMAUTH_DKIM_DNS,
+			    "no library context to fetch keys with");
+		else
 			verify_one(v, &v->sigs[i]);
+	}
 	return 0;
 }
 

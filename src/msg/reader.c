@@ -17,6 +17,9 @@
 
 enum rstate { LINE_START, IN_HEADER, IN_BODY };
 
+/* The body chunk a LF-only body is rewritten into. */
+#define OUT_SIZE 8192
+
 struct emauth_msg_reader {
 	struct emauth_msg_handler h;
 	void *arg;
@@ -33,19 +36,17 @@ struct emauth_msg_reader {
 	bool body_cr; /* last body byte was CR */
 	bool first_line;
 	unsigned lineno;
-	uint8_t out[8192]; /* body chunk after LF -> CRLF */
+	uint8_t *out; /* body chunk after LF -> CRLF (OUT_SIZE), made when
+	                 a body first needs it */
 };
 
 int
 emauth_msg_reader_new(const struct emauth_msg_handler *h, void *arg,
     size_t max_field, struct emauth_msg_reader **out)
 {
-	/* Zeroed but for the body chunk buffer (8 KB, written before it is
-	 * read): a reader is made for every message. */
-	struct emauth_msg_reader *r = ea_malloc(sizeof(*r));
+	struct emauth_msg_reader *r = ea_calloc(1, sizeof(*r));
 	if (r == NULL)
 		return EMAUTH_ENOMEM;
-	memset(r, 0, offsetof(struct emauth_msg_reader, out));
 	r->h = *h;
 	r->arg = arg;
 	if (max_field == 0)
@@ -65,6 +66,7 @@ emauth_msg_reader_free(struct emauth_msg_reader *r)
 		return;
 	ea_buf_release(&r->field);
 	ea_buf_release(&r->line);
+	ea_free(r->out);
 	ea_free(r);
 }
 
@@ -244,13 +246,13 @@ static int
 out_add(struct emauth_msg_reader *r, size_t *o, const uint8_t *p, size_t n)
 {
 	while (n > 0) {
-		if (*o == sizeof(r->out)) {
+		if (*o == OUT_SIZE) {
 			int rc = r->h.body(r->arg, ea_span(r->out, *o));
 			if (rc)
 				return rc;
 			*o = 0;
 		}
-		size_t k = sizeof(r->out) - *o;
+		size_t k = OUT_SIZE - *o;
 		if (k > n)
 			k = n;
 		memcpy(r->out + *o, p, k);
@@ -272,6 +274,8 @@ body_bytes(struct emauth_msg_reader *r, const uint8_t *p, size_t n)
 		return r->h.body(r->arg, ea_span(p, n));
 	}
 	/* Every LF without CR becomes CRLF. */
+	if (r->out == NULL && (r->out = ea_malloc(OUT_SIZE)) == NULL)
+		return EMAUTH_ENOMEM;
 	size_t o = 0, start = 0, pos = 0;
 	const uint8_t *lf;
 	int rc;
@@ -312,12 +316,18 @@ emauth_msg_reader_feed(
 			/* A whole line in the chunk: read where it lies. */
 			bool crlf = end > i && d.p[end - 1] == '\r';
 			struct emauth_span l = ea_span(d.p + i, end - i - crlf);
+			/* The line buffer's cap, as if it had gone through. */
+			if (l.len > r->max_field) {
+				rc = EMAUTH_ETOOBIG;
+				keep_pending(r);
+				goto toobig;
+			}
 			i = end + 1;
 			rc = header_line(r, l, crlf, diag);
 			if (rc) {
 				/* Nothing may point into the chunk after
 				 * this call, an error or not. */
-				r->pend = ea_span(NULL, 0);
+				keep_pending(r);
 				return rc;
 			}
 			continue;

@@ -357,6 +357,22 @@ test_verifier_reuse(void)
 	T_EQ_INT(result_of(v, 0, NULL), EMAUTH_RES_PASS);
 	T_EQ_INT(result_of(v, 16, NULL), EMAUTH_RES_NEUTRAL);
 	emauth_dkim_verifier_free(v);
+	/* A verifier may outlive its context: freed after it, or even
+	 * finished after it (its signatures then cannot fetch keys). */
+	struct emauth_ctx *gone = make_ctx();
+	struct emauth_dkim_verifier *late = verify(gone, one, 0, NULL);
+	T_EQ_INT(result_of(late, 0, NULL), EMAUTH_RES_PASS);
+	static const struct emauth_msg_handler vh3 = {vh, ve, vb};
+	struct emauth_dkim_verifier *later;
+	T_EQ_INT(emauth_dkim_verifier_new(gone, NULL, &later), 0);
+	T_EQ_INT(feed(&vh3, later, one, strlen(one), 0), 0);
+	emauth_ctx_free(gone);
+	T_EQ_INT(emauth_dkim_verifier_finish(later), 0);
+	struct emauth_dkim_result r;
+	T_EQ_INT(result_of(later, 0, &r), EMAUTH_RES_TEMPERROR);
+	T_EQ_STR(r.detail, "no library context to fetch keys with");
+	emauth_dkim_verifier_free(late);
+	emauth_dkim_verifier_free(later);
 	free(many);
 	free(three);
 	free(one);

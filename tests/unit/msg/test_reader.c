@@ -185,6 +185,48 @@ test_errors(void)
 	check_error("Subject: 0123456789abcdef\r\n\r\n", 16, EMAUTH_ETOOBIG);
 	check_error(
 	    "Subject: 0123\r\n 456789\r\n abcdef\r\n\r\n", 16, EMAUTH_ETOOBIG);
+	/* A line over the cap is an error however the input is split, and
+	 * before anything else is said about it: an mbox line, a line
+	 * without a colon, a continuation first. */
+	check_error("From someone@example.com Mon Nov 30 09:12:44 2026\r\n"
+	            "A: b\r\n\r\nbody",
+	    16, EMAUTH_ETOOBIG);
+	check_error(
+	    "no colon in this long line\r\nA: b\r\n\r\n", 16, EMAUTH_ETOOBIG);
+	check_error(
+	    " folded first and long\r\nA: b\r\n\r\n", 16, EMAUTH_ETOOBIG);
+}
+
+/* After an error the fields read before it are still there: a caller
+ * that goes on to finish gets them, however the input was split. */
+static void
+test_fields_kept_after_error(void)
+{
+	static const char in[] = "A: b\r\nbad\r\n";
+	static const struct emauth_msg_handler h = {on_header, on_eoh, on_body};
+	size_t steps[] = {sizeof(in) - 1, 1, 3, 7};
+	for (size_t k = 0; k < EA_ARRAY_LEN(steps); k++) {
+		struct out o;
+		struct emauth_msg_reader *r;
+		ea_buf_init(&o.fields, 1 << 20);
+		ea_buf_init(&o.body, 1 << 20);
+		o.eoh = 0;
+		o.body_after_eoh = 1;
+		T_EQ_INT(emauth_msg_reader_new(&h, &o, 0, &r), 0);
+		int rc = 0;
+		for (size_t i = 0; i < sizeof(in) - 1 && rc == 0; i += steps[k])
+			rc = emauth_msg_reader_feed(r,
+			    ea_span(in + i, sizeof(in) - 1 - i < steps[k]
+			                        ? sizeof(in) - 1 - i
+			                        : steps[k]),
+			    NULL);
+		T_EQ_INT(rc, EMAUTH_ESYNTAX);
+		T_EQ_INT(emauth_msg_reader_finish(r, NULL), 0);
+		T_EQ_STR(ea_buf_str(&o.fields), "A: b|");
+		emauth_msg_reader_free(r);
+		ea_buf_release(&o.fields);
+		ea_buf_release(&o.body);
+	}
 }
 
 static void
@@ -222,6 +264,7 @@ main(void)
 	T_RUN(test_folded_fields);
 	T_RUN(test_mbox_and_no_body);
 	T_RUN(test_errors);
+	T_RUN(test_fields_kept_after_error);
 	T_RUN(test_large_body_passes_through);
 	return t_summary();
 }
