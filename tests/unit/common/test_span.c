@@ -1,0 +1,97 @@
+/*
+ * test_span.c: span comparisons: the case-insensitive one (eight bytes at
+ * a time) against a byte-by-byte reference, on every pair of bytes and on
+ * generated strings with letters, their neighbours and 8-bit bytes.
+ */
+#include "common/internal.h"
+
+#include <string.h>
+
+#include "common/span.h"
+#include "harness/t.h"
+
+static bool
+ref_ieq(const uint8_t *a, const uint8_t *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint8_t x = a[i], y = b[i];
+		if (x >= 'A' && x <= 'Z')
+			x += 32;
+		if (y >= 'A' && y <= 'Z')
+			y += 32;
+		if (x != y)
+			return false;
+	}
+	return true;
+}
+
+/* Every pair of byte values, at each of the 8 positions of a word and in
+ * the tail. */
+static void
+test_every_pair(void)
+{
+	unsigned bad = 0;
+	for (unsigned x = 0; x < 256; x++)
+		for (unsigned y = 0; y < 256; y++)
+			for (size_t pos = 0; pos < 11; pos += 3) {
+				uint8_t a[11], b[11];
+				memset(a, 'q', sizeof(a));
+				memset(b, 'Q', sizeof(b));
+				a[pos] = (uint8_t)x;
+				b[pos] = (uint8_t)y;
+				bool want = ref_ieq(a, b, sizeof(a));
+				bool got = ea_span_ieq(ea_span(a, sizeof(a)),
+				    ea_span(b, sizeof(b)));
+				if (got != want && bad++ < 5)
+					T_FAILF("0x%02x vs 0x%02x at %zu: %d",
+					    x, y, pos, got);
+			}
+}
+
+static uint64_t
+rnd(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static void
+test_generated(void)
+{
+	static const uint8_t alphabet[] = {'a', 'z', 'A', 'Z', '@', '[', '`',
+	    '{', '-', 0x7f, 0x80, 0xc1, 0xe1, 0xff, 0x00, 0x20};
+	uint64_t seed = 0x1eee5eed;
+	unsigned equal = 0;
+	for (unsigned round = 0; round < 20000; round++) {
+		uint8_t a[40], b[40];
+		size_t n = rnd(&seed) % sizeof(a);
+		for (size_t i = 0; i < n; i++) {
+			a[i] = alphabet[rnd(&seed) % sizeof(alphabet)];
+			/* Mostly the same byte or its other case. */
+			unsigned r = (unsigned)(rnd(&seed) % 8);
+			b[i] = r < 5 ? a[i]
+			       : r < 7
+			           ? (uint8_t)(a[i] ^ 0x20)
+			           : alphabet[rnd(&seed) % sizeof(alphabet)];
+		}
+		bool want = ref_ieq(a, b, n);
+		equal += want;
+		if (ea_span_ieq(ea_span(a, n), ea_span(b, n)) != want)
+			T_FAILF(
+			    "round %u (%zu bytes): want %d", round, n, want);
+	}
+	T_TRUE(equal > 1000);
+	T_TRUE(!ea_span_ieq(ea_span_str("From"), ea_span_str("Fro")));
+	T_TRUE(ea_span_ieq_str(ea_span_str("Content-Transfer-Encoding"),
+	    "content-transfer-encoding"));
+}
+
+int
+main(void)
+{
+	T_RUN(test_every_pair);
+	T_RUN(test_generated);
+	return t_summary();
+}
