@@ -91,12 +91,11 @@ ea_base64_decode(struct emauth_span in, uint8_t *out, size_t size)
 		}
 	}
 	/* The last quantum: four characters, or two or three completed by
-	 * as many "=" (required, as in RFC 4648 §3.2). */
-	if (nacc + pad != 4 && !(nacc == 0 && pad == 0))
+	 * as many "=" (required, as in RFC 4648 §3.2; pad is at most 2, so
+	 * nacc is then 2 or 3). */
+	if (pad ? nacc + pad != 4 : nacc != 0)
 		return EMAUTH_ESYNTAX;
-	if (nacc == 1 || (nacc == 0 && pad))
-		return EMAUTH_ESYNTAX;
-	if (nacc > 1) {
+	if (nacc > 0) {
 		size_t last = nacc - 1;
 		if (size - o < last)
 			return EMAUTH_ETOOBIG;

@@ -188,27 +188,9 @@ not_clean(enum ea_canon c, uint8_t prev, uint8_t ch, uint8_t next)
  * The same test for whole blocks: from p[k], the position of the first
  * byte that is not clean, or where the blocks ended (at most n - 1: the
  * last byte waits for what follows). p[k - 1] exists. Sixteen bytes at a
- * time with SSE2, thirty-two with AVX2 where the processor has it, two
- * blocks per test.
+ * time with SSE2, thirty-two with AVX2 where the processor has it.
  */
 #if defined(EA_SIMD_SSE2)
-#define CLEAN_BLOCKS(W, BAD, T, OR, MOVEMASK)                                  \
-	for (; k + 2 * W + 1 <= n; k += 2 * W) {                               \
-		T b0 = BAD(c, p + k), b1 = BAD(c, p + k + W);                  \
-		if (MOVEMASK(OR(b0, b1)) == 0)                                 \
-			continue;                                              \
-		unsigned m = (unsigned)MOVEMASK(b0);                           \
-		if (m)                                                         \
-			return k + (size_t)__builtin_ctz(m);                   \
-		return k + W + (size_t)__builtin_ctz((unsigned)MOVEMASK(b1));  \
-	}                                                                      \
-	for (; k + W + 1 <= n; k += W) {                                       \
-		unsigned m = (unsigned)MOVEMASK(BAD(c, p + k));                \
-		if (m)                                                         \
-			return k + (size_t)__builtin_ctz(m);                   \
-	}                                                                      \
-	return k
-
 /* The bytes of q[0..16) that are not clean (q[-1] and q[16] exist). */
 static inline __m128i
 bad_sse2(enum ea_canon c, const uint8_t *q)
@@ -240,7 +222,12 @@ bad_sse2(enum ea_canon c, const uint8_t *q)
 static size_t
 clean_blocks_sse2(enum ea_canon c, const uint8_t *p, size_t k, size_t n)
 {
-	CLEAN_BLOCKS(16, bad_sse2, __m128i, _mm_or_si128, _mm_movemask_epi8);
+	for (; k + 17 <= n; k += 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(bad_sse2(c, p + k));
+		if (m)
+			return k + (size_t)__builtin_ctz(m);
+	}
+	return k;
 }
 
 #if defined(EA_SIMD_AVX2)

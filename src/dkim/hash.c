@@ -101,12 +101,6 @@ ea_field_name(struct emauth_span f)
 	return ea_span(f.p, len);
 }
 
-bool
-ea_field_is(struct emauth_span f, struct emauth_span name)
-{
-	return ea_span_ieq(ea_field_name(f), name);
-}
-
 size_t
 ea_hdrs_count(const struct ea_hdrs *h, struct emauth_span name)
 {

@@ -43,8 +43,6 @@ bool ea_hdrs_is(const struct ea_hdrs *h, size_t i, struct emauth_span name);
 /* The name of field @f: the bytes before its colon, less the WSP before
  * the colon (empty without a colon). */
 struct emauth_span ea_field_name(struct emauth_span f);
-/* Whether field @f is named @name (ignoring case). */
-bool ea_field_is(struct emauth_span f, struct emauth_span name);
 /* How many fields are named @name. */
 size_t ea_hdrs_count(const struct ea_hdrs *h, struct emauth_span name);
 

@@ -3,7 +3,6 @@
  */
 #include "../common/internal.h"
 
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -252,8 +252,7 @@ reproduce(const char *dir, const char *signed_msg, size_t slen, int which,
 	struct emauth_span field = {NULL, 0};
 	int seen = 0;
 	for (size_t i = 0; i < sc.h.n; i++)
-		if (ea_field_is(
-		        ea_hdrs_get(&sc.h, i), ea_span_str("dkim-signature")) &&
+		if (ea_hdrs_is(&sc.h, i, ea_span_str("dkim-signature")) &&
 		    seen++ == which)
 			field = ea_hdrs_get(&sc.h, i);
 	struct ea_dkim_sig sig;
