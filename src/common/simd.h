@@ -35,4 +35,38 @@ ea_simd_avx2(void)
 #endif
 }
 
+/* Printable ASCII other than @stop. */
+static inline bool
+ea_printable_not(uint8_t c, uint8_t stop)
+{
+	return c >= 0x21 && c <= 0x7e && c != stop;
+}
+
+/* From s.p[i], the end of the run of printable ASCII bytes (0x21-0x7e)
+ * other than @stop: sixteen at a time with SSE2. Inline: it runs on every
+ * header field name and tag value, most of them short. */
+static inline size_t
+ea_span_print_run(struct emauth_span s, size_t i, uint8_t stop)
+{
+#if defined(EA_SIMD_SSE2)
+	const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7f);
+	const __m128i st = _mm_set1_epi8((char)stop);
+	while (i + 16 <= s.len) {
+		__m128i v =
+		    _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
+		/* Signed compares: bytes of 0x80 and up are negative. */
+		__m128i ok =
+		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
+		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, st), ok);
+		unsigned m = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (i < s.len && ea_printable_not(s.p[i], stop))
+		i++;
+	return i;
+}
+
 #endif

@@ -23,20 +23,53 @@ lower8(uint64_t x)
 	return x | upper >> 2;
 }
 
+void
+ea_lower_copy(char *out, const uint8_t *in, size_t n)
+{
+	size_t i = 0;
+	uint64_t x;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, in + i, 8);
+		x = lower8(x);
+		memcpy(out + i, &x, 8);
+	}
+	for (; i < n; i++)
+		out[i] = (char)ea_lower(in[i]);
+}
+
 bool
 ea_span_ieq(struct emauth_span a, struct emauth_span b)
 {
 	if (a.len != b.len)
 		return false;
-	size_t i = 0;
-	for (; i + 8 <= a.len; i += 8) {
-		uint64_t x, y;
-		memcpy(&x, a.p + i, 8);
-		memcpy(&y, b.p + i, 8);
-		if (x != y && lower8(x) != lower8(y))
-			return false;
+	size_t n = a.len;
+	uint64_t x, y;
+	if (n >= 8) {
+		/* Eight bytes at a time; the last eight (which may overlap
+		 * the ones before) end it. */
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a.p + i, 8);
+			memcpy(&y, b.p + i, 8);
+			if (x != y && lower8(x) != lower8(y))
+				return false;
+		}
+		memcpy(&x, a.p + n - 8, 8);
+		memcpy(&y, b.p + n - 8, 8);
+		return x == y || lower8(x) == lower8(y);
 	}
-	for (; i < a.len; i++)
+	if (n >= 4) {
+		/* Two four-byte pieces, the first and the last (overlapping
+		 * when n < 8), as one word. */
+		uint32_t a0, a1, b0, b1;
+		memcpy(&a0, a.p, 4);
+		memcpy(&a1, a.p + n - 4, 4);
+		memcpy(&b0, b.p, 4);
+		memcpy(&b1, b.p + n - 4, 4);
+		x = (uint64_t)a1 << 32 | a0;
+		y = (uint64_t)b1 << 32 | b0;
+		return x == y || lower8(x) == lower8(y);
+	}
+	for (size_t i = 0; i < n; i++)
 		if (ea_lower(a.p[i]) != ea_lower(b.p[i]))
 			return false;
 	return true;

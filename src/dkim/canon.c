@@ -66,13 +66,18 @@ ea_canon_header(
 	if (rc)
 		return rc;
 	char *o = out->p + out->len;
-	size_t k = 0;
-	const uint8_t *cp = f.len ? memchr(f.p, ':', f.len) : NULL;
-	size_t colon = cp ? (size_t)(cp - f.p) : f.len;
+	/* The name is most often one run of printable bytes up to the
+	 * colon, lower-cased eight bytes at a time. */
+	size_t k = ea_span_print_run(f, 0, ':'), colon = k;
+	ea_lower_copy(o, f.p, k);
+	if (colon < f.len && f.p[colon] != ':') {
+		const uint8_t *cp = memchr(f.p + colon, ':', f.len - colon);
+		colon = cp ? (size_t)(cp - f.p) : f.len;
+	}
 	/* Unfolding applies to the whole field: a CR or LF before the colon
 	 * (only possible in a malformed field) is dropped too, and then the
 	 * whitespace before the colon. */
-	for (size_t i = 0; i < colon; i++)
+	for (size_t i = k; i < colon; i++)
 		if (f.p[i] != '\r' && f.p[i] != '\n')
 			o[k++] = (char)ea_lower(f.p[i]);
 	while (k > 0 && is_wsp((uint8_t)o[k - 1]))

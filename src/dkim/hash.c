@@ -64,9 +64,9 @@ ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field)
 	int rc = ea_buf_add(&h->buf, field.p, field.len);
 	if (rc)
 		return rc;
-	size_t nl = ea_field_name(field).len;
-	h->f[h->n++] = (struct ea_hfield){
-	    off, field.len, nl, nl ? ea_lower(field.p[0]) : 0};
+	struct emauth_span name = ea_field_name(field);
+	h->f[h->n++] =
+	    (struct ea_hfield){off, field.len, name.len, ea_hdrs_key(name)};
 	return 0;
 }
 
@@ -86,8 +86,7 @@ bool
 ea_hdrs_is(const struct ea_hdrs *h, size_t i, struct emauth_span name)
 {
 	/* The length and first letter rule out most names at once. */
-	return h->f[i].name_len == name.len &&
-	       (name.len == 0 || h->f[i].first == ea_lower(name.p[0])) &&
+	return h->f[i].key == ea_hdrs_key(name) &&
 	       ea_span_ieq(ea_hdrs_name(h, i), name);
 }
 
@@ -115,27 +114,35 @@ int
 ea_dkim_header_data(const struct ea_hdrs *h, const struct emauth_span *names,
     size_t n, enum ea_canon c, struct emauth_span self, struct ea_buf *out)
 {
-	bool few[256] = {false};
-	bool *used = h->n <= EA_ARRAY_LEN(few) ? few : ea_calloc(h->n, 1);
+	/* The fields' name keys, in a row for the scans below; a field taken
+	 * gets a key no name has. */
+	const uint64_t taken = UINT64_MAX;
+	uint64_t few[256];
+	uint64_t *keys =
+	    h->n <= EA_ARRAY_LEN(few) ? few : ea_calloc(h->n, sizeof(*keys));
 	int rc = 0;
 
-	if (used == NULL)
+	if (keys == NULL)
 		return EMAUTH_ENOMEM;
+	for (size_t i = 0; i < h->n; i++)
+		keys[i] = h->f[i].key;
 	for (size_t k = 0; k < n && rc == 0; k++) {
 		/* §5.4.2: fields of the same name are taken from the bottom
 		 * up; a name listed once more than it occurs selects
 		 * nothing. */
+		uint64_t want = ea_hdrs_key(names[k]);
 		for (size_t i = h->n; i > 0; i--) {
-			if (used[i - 1] || !ea_hdrs_is(h, i - 1, names[k]))
+			if (keys[i - 1] != want ||
+			    !ea_span_ieq(ea_hdrs_name(h, i - 1), names[k]))
 				continue;
-			used[i - 1] = true;
+			keys[i - 1] = taken;
 			rc = ea_canon_header(
 			    c, ea_hdrs_get(h, i - 1), true, out);
 			break;
 		}
 	}
-	if (used != few)
-		ea_free(used);
+	if (keys != few)
+		ea_free(keys);
 	if (rc == 0)
 		rc = ea_canon_header(c, self, false, out);
 	return rc;

@@ -19,8 +19,16 @@
 struct ea_hfield {
 	size_t off, len;
 	size_t name_len; /* of ea_field_name(), found once when added */
-	uint8_t first;   /* the name's first byte, lower-cased */
+	uint64_t key;    /* ea_hdrs_key() of the name */
 };
+
+/* A name's length and lower-cased first byte in one word: names with
+ * different keys differ (ignoring case). */
+static inline uint64_t
+ea_hdrs_key(struct emauth_span name)
+{
+	return (uint64_t)name.len << 8 | (name.len ? ea_lower(name.p[0]) : 0);
+}
 
 struct ea_hdrs {
 	struct ea_buf buf;

@@ -11,6 +11,7 @@
 
 #include "../common/crypto.h"
 #include "../common/diag.h"
+#include "../common/simd.h"
 #include "../common/span.h"
 #include "sig.h"
 #include "tag.h"
@@ -146,14 +147,31 @@ under(const char *sub, const char *dom)
 	       ea_span_ieq_str(ea_span(sub + a - b, b), dom);
 }
 
+/* The first required tag (§3.5) that @l lacks, or NULL. The one-letter
+ * names are looked up in the list's letter set. */
+static const char *
+missing_tag(const struct ea_tag_list *l)
+{
+	static const char *const required[] = {
+	    "v", "a", "b", "bh", "d", "h", "s"};
+	for (size_t k = 0; k < EA_ARRAY_LEN(required); k++) {
+		const char *r = required[k];
+		bool has =
+		    r[1] != '\0'
+		        ? ea_tag_get(l, r) != NULL
+		        : (l->letters >> ea_tag_letter((uint8_t)r[0]) & 1);
+		if (!has)
+			return r;
+	}
+	return NULL;
+}
+
 int
 ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
     enum emauth_dkim_reason *reason, struct emauth_diag *diag)
 {
 	struct ea_tag_list l;
 	const struct ea_tag *t;
-	static const char *const required[] = {
-	    "v", "a", "b", "bh", "d", "h", "s"};
 
 	memset(out, 0, offsetof(struct ea_dkim_sig, h));
 	*reason = EMAUTH_DKIM_SYNTAX;
@@ -174,13 +192,13 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 		*reason = EMAUTH_DKIM_SYNTAX;
 		return EMAUTH_ESYNTAX;
 	}
-	for (size_t k = 0; k < EA_ARRAY_LEN(required); k++)
-		if (ea_tag_get(&l, required[k]) == NULL) {
-			char w[32];
-			snprintf(w, sizeof(w), "%s= tag", required[k]);
-			return bad(reason, EMAUTH_DKIM_MISSING_TAG, diag, w,
-			    field, base, "required tag missing");
-		}
+	const char *missing = missing_tag(&l);
+	if (missing != NULL) {
+		char w[32];
+		snprintf(w, sizeof(w), "%s= tag", missing);
+		return bad(reason, EMAUTH_DKIM_MISSING_TAG, diag, w, field,
+		    base, "required tag missing");
+	}
 #define AT(tag) (base + (tag)->offset)
 	t = ea_tag_get(&l, "v");
 	if (!(t->value.len == 1 && t->value.p[0] == '1'))
@@ -233,7 +251,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 			i++;
 		size_t a = i;
 		/* RFC 5322 ftext: printable except ":". */
-		i = ea_tag_run(t->value, i, ':');
+		i = ea_span_print_run(t->value, i, ':');
 		size_t b = i;
 		while (i < hn && is_fws_byte(hv[i]))
 			i++;

@@ -43,37 +43,6 @@ skip_fws(struct emauth_span s, size_t i)
 	}
 }
 
-/* Printable ASCII (VALCHAR and ";") other than @stop. */
-static bool
-printable_not(uint8_t c, uint8_t stop)
-{
-	return c >= 0x21 && c <= 0x7e && c != stop;
-}
-
-size_t
-ea_tag_run(struct emauth_span s, size_t i, uint8_t stop)
-{
-#if defined(EA_SIMD_SSE2)
-	const __m128i lo = _mm_set1_epi8(0x20), hi = _mm_set1_epi8(0x7f);
-	const __m128i st = _mm_set1_epi8((char)stop);
-	while (i + 16 <= s.len) {
-		__m128i v =
-		    _mm_loadu_si128((const __m128i *)(const void *)(s.p + i));
-		/* Signed compares: bytes of 0x80 and up are negative. */
-		__m128i ok =
-		    _mm_and_si128(_mm_cmpgt_epi8(v, lo), _mm_cmplt_epi8(v, hi));
-		ok = _mm_andnot_si128(_mm_cmpeq_epi8(v, st), ok);
-		unsigned m = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
-		if (m)
-			return i + (size_t)__builtin_ctz(m);
-		i += 16;
-	}
-#endif
-	while (i < s.len && printable_not(s.p[i], stop))
-		i++;
-	return i;
-}
-
 static int
 fail(struct emauth_diag *d, const char *where, struct emauth_span in, size_t at,
     const char *msg)
@@ -87,9 +56,9 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
     struct ea_tag_list *out, struct emauth_diag *diag)
 {
 	size_t i = 0;
-	uint64_t letters = 0; /* one-letter names seen: a-z, then A-Z */
 
 	out->n = 0;
+	out->letters = 0;
 	for (;;) {
 		i = skip_fws(in, i);
 		if (i >= in.len)
@@ -113,8 +82,8 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 		size_t v0 = i, vend = i;
 		while (i < in.len && in.p[i] != ';') {
 			/* VALCHAR; a ";" ends the value. */
-			if (printable_not(in.p[i], ';')) {
-				i = ea_tag_run(in, i + 1, ';');
+			if (ea_printable_not(in.p[i], ';')) {
+				i = ea_span_print_run(in, i + 1, ';');
 				vend = i;
 				continue;
 			}
@@ -129,12 +98,10 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 		 * than once, the entire tag-list is invalid." One-letter
 		 * names (most of them) are looked up in a bit set. */
 		bool dup = false;
+		unsigned letter = 0;
 		if (name.len == 1) {
-			uint64_t bit = (uint64_t)1
-			               << (ea_lower(name.p[0]) - 'a' +
-			                      (name.p[0] < 'a' ? 26 : 0));
-			dup = (letters & bit) != 0;
-			letters |= bit;
+			letter = ea_tag_letter(name.p[0]);
+			dup = (out->letters >> letter & 1) != 0;
 		} else {
 			for (size_t k = 0; k < out->n && !dup; k++)
 				dup = out->tags[k].name.len == name.len &&
@@ -147,6 +114,10 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 			ea_diag_set(diag, EMAUTH_ELIMIT, where, in, n0,
 			    "more than 64 tags");
 			return EMAUTH_ELIMIT;
+		}
+		if (name.len == 1) {
+			out->letters |= (uint64_t)1 << letter;
+			out->at[letter] = (uint8_t)out->n;
 		}
 		out->tags[out->n++] = (struct ea_tag){
 		    name, ea_span(in.p + v0, vend - v0), n0, raw0, i};

@@ -24,7 +24,20 @@ struct ea_tag {
 struct ea_tag_list {
 	struct ea_tag tags[EA_DKIM_TAGS_MAX];
 	size_t n;
+	/* One-letter names (most of them): bit k of @letters says whether
+	 * the letter with index k (a-z are 0-25, A-Z 26-51) is present, and
+	 * at[k] is then its tag's index. */
+	uint64_t letters;
+	uint8_t at[52];
 };
+_Static_assert(EA_DKIM_TAGS_MAX <= 256, "ea_tag_list.at holds a byte");
+
+/* The index of a one-letter tag name @c (a letter) in ea_tag_list.at. */
+static inline unsigned
+ea_tag_letter(uint8_t c)
+{
+	return c >= 'a' ? (unsigned)(c - 'a') : (unsigned)(c - 'A') + 26;
+}
 
 /*
  * Parses @in. @where names the input in diagnostics ("dkim-signature").
@@ -33,17 +46,19 @@ struct ea_tag_list {
 int ea_tag_list_parse(struct emauth_span in, const char *where,
     struct ea_tag_list *out, struct emauth_diag *diag);
 
-/* From s.p[i], the end of the run of printable ASCII bytes (0x21-0x7e)
- * other than @stop: sixteen at a time with SSE2. */
-size_t ea_tag_run(struct emauth_span s, size_t i, uint8_t stop);
-
 /* The tag named @name, or NULL. Tag names are case-sensitive (RFC 6376
  * §3.2: "Tags MUST be interpreted in a case-sensitive manner"). Inline, so
- * that the length of a literal @name is known when compiling. */
+ * that the length of a literal @name is known when compiling: a one-letter
+ * name is then a bit test. */
 static inline const struct ea_tag *
 ea_tag_get(const struct ea_tag_list *l, const char *name)
 {
 	size_t n = strlen(name);
+	if (n == 1 && ((name[0] >= 'a' && name[0] <= 'z') ||
+	                  (name[0] >= 'A' && name[0] <= 'Z'))) {
+		unsigned k = ea_tag_letter((uint8_t)name[0]);
+		return l->letters >> k & 1 ? &l->tags[l->at[k]] : NULL;
+	}
 	for (size_t i = 0; i < l->n; i++)
 		if (l->tags[i].name.len == n &&
 		    memcmp(l->tags[i].name.p, name, n) == 0)

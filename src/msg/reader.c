@@ -140,11 +140,12 @@ header_line(struct emauth_msg_reader *r, struct emauth_span l, bool in_chunk,
 			rc = ea_buf_add(&r->field, l.p, l.len);
 		goto check;
 	}
-	size_t i = 0;
 	/* RFC 5322 §3.6.8: field-name = 1*ftext (printable ASCII but ":").
 	 * Bytes over 0x7f are not ftext, but MTAs pass such fields on, so
-	 * they are accepted here rather than losing the message; WSP before
-	 * the colon is obsolete syntax (§4.5) that we accept too. */
+	 * they are accepted here rather than losing the message (the byte
+	 * loop goes on where the quick ASCII run stops); WSP before the
+	 * colon is obsolete syntax (§4.5) that we accept too. */
+	size_t i = ea_span_print_run(l, 0, ':');
 	while (i < l.len && l.p[i] != ':' && l.p[i] > 0x20 && l.p[i] != 0x7f)
 		i++;
 	size_t k = i;
@@ -215,6 +216,23 @@ bare_lf_blocks_avx2(const uint8_t *p, size_t j, size_t n)
 #endif
 #endif
 
+/* The widest of the above that the processor runs. */
+static size_t
+bare_lf_blocks(const uint8_t *p, size_t j, size_t n)
+{
+#if defined(EA_SIMD_AVX2)
+	if (ea_simd_avx2())
+		return bare_lf_blocks_avx2(p, j, n);
+#endif
+#if defined(EA_SIMD_SSE2)
+	return bare_lf_blocks_sse2(p, j, n);
+#else
+	(void)p;
+	(void)n;
+	return j;
+#endif
+}
+
 /* Whether a LF in p[0..n) lacks its CR (the byte before it, or the last
  * byte of the previous chunk). A CRLF body is scanned in blocks. */
 static bool
@@ -226,14 +244,7 @@ has_bare_lf(const struct emauth_msg_reader *r, const uint8_t *p, size_t n)
 		return false;
 	if (p[0] == '\n' && !r->body_cr)
 		return true;
-#if defined(EA_SIMD_AVX2)
-	if (ea_simd_avx2())
-		j = bare_lf_blocks_avx2(p, j, n);
-	else
-#endif
-#if defined(EA_SIMD_SSE2)
-		j = bare_lf_blocks_sse2(p, j, n);
-#endif
+	j = bare_lf_blocks(p, j, n);
 	for (; j < n; j++)
 		if (p[j] == '\n' && p[j - 1] != '\r')
 			return true;

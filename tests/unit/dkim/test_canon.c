@@ -365,6 +365,75 @@ base64_ok(const char *s, size_t n)
 /* The decoder against OpenSSL's, on encodings of random bytes with
  * whitespace inserted and on random strings from a small alphabet (so
  * that some of them are valid). */
+/* Each required tag left out in turn, or written in upper case (tag names
+ * are case-sensitive): MISSING_TAG naming it. And every one-letter name,
+ * lower and upper case, found by ea_tag_get where it is and nowhere else. */
+static void
+test_sig_required(void)
+{
+	static const char *const tags[] = {"v=1", "a=rsa-sha256", "b=MTIz",
+	    "bh=MTIz", "d=example.com", "h=from", "s=s"};
+	for (size_t drop = 0; drop < EA_ARRAY_LEN(tags); drop++) {
+		for (int upper = 0; upper < 2; upper++) {
+			char f[512] = "DKIM-Signature: ";
+			for (size_t k = 0; k < EA_ARRAY_LEN(tags); k++) {
+				char t[64];
+				snprintf(t, sizeof(t), "%s; ", tags[k]);
+				if (k == drop && !upper)
+					continue;
+				if (k == drop)
+					for (char *c = t; *c != '='; c++)
+						*c = (char)(*c - 'a' + 'A');
+				strcat(f, t);
+			}
+			struct ea_dkim_sig *sig = malloc(sizeof(*sig));
+			enum emauth_dkim_reason why;
+			struct emauth_diag d = {0};
+			char want[16];
+			snprintf(want, sizeof(want), "%.*s= tag",
+			    (int)(strchr(tags[drop], '=') - tags[drop]),
+			    tags[drop]);
+			int rc =
+			    ea_dkim_sig_parse(ea_span_str(f), sig, &why, &d);
+			if (rc == 0 || why != EMAUTH_DKIM_MISSING_TAG ||
+			    strcmp(d.where, want) != 0)
+				T_FAILF("%s: rc %d, reason %d, where \"%s\"", f,
+				    rc, why, d.where);
+			free(sig);
+		}
+	}
+	char list[52 * 5 + 1] = "", name[2] = "x";
+	for (int k = 0; k < 52; k++) {
+		char t[8];
+		snprintf(
+		    t, sizeof(t), "%c=%d;", k < 26 ? 'a' + k : 'A' + k - 26, k);
+		strcat(list, t);
+	}
+	struct ea_tag_list *l = malloc(sizeof(*l));
+	T_EQ_INT(ea_tag_list_parse(ea_span_str(list), "t", l, NULL), 0);
+	for (int k = 0; k < 52; k++) {
+		name[0] = (char)(k < 26 ? 'a' + k : 'A' + k - 26);
+		const struct ea_tag *t = ea_tag_get(l, name);
+		char v[4];
+		snprintf(v, sizeof(v), "%d", k);
+		T_TRUE(t != NULL && ea_span_ieq_str(t->value, v));
+	}
+	/* Only the odd ones. */
+	list[0] = '\0';
+	for (int k = 1; k < 52; k += 2) {
+		char t[8];
+		snprintf(
+		    t, sizeof(t), "%c=%d;", k < 26 ? 'a' + k : 'A' + k - 26, k);
+		strcat(list, t);
+	}
+	T_EQ_INT(ea_tag_list_parse(ea_span_str(list), "t", l, NULL), 0);
+	for (int k = 0; k < 52; k++) {
+		name[0] = (char)(k < 26 ? 'a' + k : 'A' + k - 26);
+		T_TRUE((ea_tag_get(l, name) != NULL) == (k % 2 == 1));
+	}
+	free(l);
+}
+
 static void
 test_base64_against_openssl(void)
 {
@@ -496,6 +565,55 @@ test_against_reference(void)
 	}
 }
 
+/* Every hard sequence at every position of a long clean body: the block
+ * scanners look at the bytes before and after each block, and each
+ * position puts the sequence somewhere else against the blocks' edges
+ * (16, 32 or 64 bytes, counted from where the scan starts). Empty lines to
+ * the end of the body are the case where a CR at a block's first byte is
+ * held back only for the LF before the block. */
+static void
+test_block_edges(void)
+{
+	static const char *const hard[] = {
+	    "\r\n\r\n", "  ", " \t", "\t", " \r\n", "\rx", "\r\r\n", "x\r\n\r"};
+	static uint8_t body[320], want[330];
+	unsigned failures = 0;
+	for (size_t h = 0; h < EA_ARRAY_LEN(hard); h++) {
+		size_t hl = strlen(hard[h]);
+		for (size_t at = 0; at + hl + 2 <= sizeof(body) && failures < 5;
+		     at++) {
+			/* Words and single spaces, a CRLF every 70 bytes. */
+			for (size_t i = 0; i < sizeof(body); i++)
+				body[i] =
+				    (uint8_t)(i % 70 == 68   ? '\r'
+				              : i % 70 == 69 ? '\n'
+				              : i % 6 == 5   ? ' '
+				                             : 'a' + i % 26);
+			memcpy(body + at, hard[h], hl);
+			/* The first sequence also as the start of empty lines
+			 * to the end (all of them dropped). */
+			size_t n = sizeof(body);
+			if (h == 0 && (at & 1))
+				for (n = at; n + 2 <= sizeof(body); n += 2)
+					memcpy(body + n, "\r\n", 2);
+			for (int c = 0; c < 2; c++) {
+				size_t wlen = canon_ref(c == 1, body, n, want);
+				struct ea_buf got;
+				canon_body(
+				    c ? EA_CANON_RELAXED : EA_CANON_SIMPLE,
+				    (const char *)body, n, 0, &got);
+				if (got.len != wlen ||
+				    memcmp(got.p, want, wlen) != 0) {
+					failures++;
+					T_FAILF("%s: sequence %zu at %zu",
+					    c ? "relaxed" : "simple", h, at);
+				}
+				ea_buf_release(&got);
+			}
+		}
+	}
+}
+
 /* Counts the canonical bytes without keeping them. */
 static void
 count_sink(void *arg, const uint8_t *p, size_t n)
@@ -595,6 +713,7 @@ test_sse2_paths(void)
 {
 	ea_simd_no_avx2 = true;
 	test_against_reference();
+	test_block_edges();
 	test_linear_work();
 	test_base64_against_openssl();
 	ea_simd_no_avx2 = false;
@@ -607,11 +726,13 @@ main(void)
 	T_RUN(test_empty_body_hashes);
 	T_RUN(test_hard_bodies);
 	T_RUN(test_against_reference);
+	T_RUN(test_block_edges);
 	T_RUN(test_linear_work);
 	T_RUN(test_header_against_reference);
 	T_RUN(test_sse2_paths);
 	T_RUN(test_tag_list);
 	T_RUN(test_sig_h);
+	T_RUN(test_sig_required);
 	T_RUN(test_base64);
 	T_RUN(test_base64_against_openssl);
 	return t_summary();

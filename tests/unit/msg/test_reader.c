@@ -9,10 +9,12 @@
  */
 #include "common/internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/simd.h"
 #include "common/span.h"
 #include "harness/t.h"
 
@@ -255,6 +257,49 @@ out:
 	free(want);
 }
 
+/* One bare LF at each position of a CRLF body long enough for the block
+ * scans (16, 32 bytes a step, four steps at a time), or none: only that LF
+ * gains a CR. Again with the scans held to SSE2. */
+static void
+test_bare_lf_anywhere(void)
+{
+	enum { LEN = 400 };
+	static char in[LEN + 16], want[LEN + 20];
+	unsigned failures = 0;
+	for (int sse2 = 0; sse2 < 2; sse2++) {
+		ea_simd_no_avx2 = sse2 == 1;
+		for (size_t at = 0; at <= LEN && failures < 5; at++) {
+			size_t n = (size_t)sprintf(in, "A: 1\r\n\r\n"), h = n,
+			       w = 0;
+			for (size_t i = 0; i < LEN; i++)
+				in[n++] = i % 40 == 39   ? '\n'
+				          : i % 40 == 38 ? '\r'
+				                         : (char)('a' + i % 26);
+			/* at == LEN: none. Else a LF (no CR before it),
+			 * where a letter or a CR was. */
+			if (at < LEN && in[h + at] != '\n')
+				in[h + at] = '\n';
+			else if (at < LEN)
+				continue; /* a CRLF's LF already */
+			for (size_t i = h; i < n; i++) {
+				if (in[i] == '\n' && in[i - 1] != '\r')
+					want[w++] = '\r';
+				want[w++] = in[i];
+			}
+			struct out o;
+			T_EQ_INT(run(in, n, 0, 0, &o), 0);
+			if (o.body.len != w || memcmp(o.body.p, want, w) != 0) {
+				failures++;
+				T_FAILF("%s: bare LF at %zu",
+				    sse2 ? "SSE2" : "widest", at);
+			}
+			ea_buf_release(&o.fields);
+			ea_buf_release(&o.body);
+		}
+	}
+	ea_simd_no_avx2 = false;
+}
+
 int
 main(void)
 {
@@ -266,5 +311,6 @@ main(void)
 	T_RUN(test_errors);
 	T_RUN(test_fields_kept_after_error);
 	T_RUN(test_large_body_passes_through);
+	T_RUN(test_bare_lf_anywhere);
 	return t_summary();
 }
