@@ -102,9 +102,10 @@ emauth_dkim_verifier_new(struct emauth_ctx *ctx,
 	return 0;
 }
 
-/* A verifier whose buffers grew past this (a large header block) is freed
- * rather than kept. */
+/* A verifier whose buffers grew past this (a large header block, or many
+ * fields: 32 bytes each in the field table) is freed rather than kept. */
 #define SPARE_MAX_BYTES (64 * 1024)
+#define SPARE_MAX_FIELDS 256
 
 void
 emauth_dkim_verifier_free(struct emauth_dkim_verifier *v)
@@ -115,6 +116,7 @@ emauth_dkim_verifier_free(struct emauth_dkim_verifier *v)
 	ea_ctx_unlink(&v->link);
 	if (ctx != NULL && ctx->dkim_spare == NULL &&
 	    v->hdrs.buf.cap <= SPARE_MAX_BYTES &&
+	    v->hdrs.cap <= SPARE_MAX_FIELDS &&
 	    v->data.cap <= 2 * SPARE_MAX_BYTES && v->sigs_cap <= 16) {
 		ctx->dkim_spare = v;
 		ctx->dkim_spare_free = destroy;

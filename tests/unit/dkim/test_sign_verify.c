@@ -357,6 +357,21 @@ test_verifier_reuse(void)
 	T_EQ_INT(result_of(v, 0, NULL), EMAUTH_RES_PASS);
 	T_EQ_INT(result_of(v, 16, NULL), EMAUTH_RES_NEUTRAL);
 	emauth_dkim_verifier_free(v);
+	/* Nor is one with more than 256 fields kept (its field table alone
+	 * would be 9 KB and more); a usual one is kept after it. */
+	size_t olen = strlen(one);
+	char *wide = malloc(300 * 9 + olen + 1);
+	for (int k = 0; k < 300; k++)
+		memcpy(wide + 9 * (size_t)k, "X-A: 12\r\n", 9);
+	memcpy(wide + 9 * 300, one, olen + 1);
+	v = verify(ctx, wide, 0, NULL);
+	T_EQ_INT(result_of(v, 0, NULL), EMAUTH_RES_PASS);
+	emauth_dkim_verifier_free(v);
+	T_TRUE(ctx->dkim_spare == NULL);
+	v = verify(ctx, one, 0, NULL);
+	emauth_dkim_verifier_free(v);
+	T_TRUE(ctx->dkim_spare != NULL);
+	free(wide);
 	/* A verifier may outlive its context: freed after it, or even
 	 * finished after it (its signatures then cannot fetch keys). */
 	struct emauth_ctx *gone = make_ctx();
