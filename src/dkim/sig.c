@@ -173,7 +173,8 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	struct ea_tag_list l;
 	const struct ea_tag *t;
 
-	memset(out, 0, offsetof(struct ea_dkim_sig, h));
+	memset(out, 0, offsetof(struct ea_dkim_sig, d));
+	out->d[0] = out->s[0] = out->i[0] = out->i_domain[0] = '\0';
 	*reason = EMAUTH_DKIM_SYNTAX;
 	out->field = field;
 	size_t colon = 0;
@@ -289,7 +290,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	out->b_start = base + t->raw_start;
 	out->b_end = base + t->raw_end;
 	/* i=: [local-part] "@" domain, the domain d= or under it. */
-	memcpy(out->i_domain, out->d, sizeof(out->i_domain));
+	memcpy(out->i_domain, out->d, strlen(out->d) + 1);
 	t = ea_tag_get(&l, "i");
 	if (t) {
 		/* i= is DKIM-quoted-printable (§2.11): "=XX" is a byte. */

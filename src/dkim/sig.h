@@ -19,11 +19,7 @@ enum ea_dkim_alg { EA_ALG_RSA_SHA256 = 1, EA_ALG_ED25519_SHA256 = 2 };
 struct ea_dkim_sig {
 	enum ea_dkim_alg alg;
 	enum ea_canon hc, bc;
-	char d[256], s[256];
-	char i[512];        /* "" when absent */
-	char i_domain[256]; /* the domain of i=, or d= */
 	size_t nh;
-	uint8_t bh[64];
 	size_t bhlen;
 	size_t blen;
 	bool has_l, has_t, has_x;
@@ -33,8 +29,12 @@ struct ea_dkim_sig {
 	 * hashing the field with b= emptied (§3.7). */
 	struct emauth_span field;
 	size_t b_start, b_end;
-	/* Last, and not cleared by the parser (3 KB): valid up to nh and
-	 * blen. */
+	/* From here on not cleared by the parser (4.5 KB): the strings are
+	 * valid up to their NUL, the arrays up to nh, bhlen and blen. */
+	char d[256], s[256];
+	char i[512];        /* "" when absent */
+	char i_domain[256]; /* the domain of i=, or d= */
+	uint8_t bh[64];
 	struct emauth_span h[EA_DKIM_H_MAX];
 	uint8_t b[EA_DKIM_B_MAX];
 };
