@@ -1,8 +1,9 @@
 /*
  * simd.h: the vector instructions the byte scanners may use (the message
- * reader's bare-LF scan, DKIM body canonicalization). SSE2 is part of
- * x86-64; AVX2 is chosen at run time where the processor has it. Elsewhere
- * the scanners fall back to their byte-wise loops.
+ * reader's bare-LF scan, DKIM body canonicalization, the printable-run scan
+ * of field names and tag values below). SSE2 is part of x86-64; AVX2 is
+ * chosen at run time where the processor has it. Elsewhere the scanners
+ * fall back to their byte-wise loops.
  */
 #ifndef EA_SIMD_H
 #define EA_SIMD_H
