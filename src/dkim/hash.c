@@ -64,9 +64,8 @@ ea_hdrs_add(struct ea_hdrs *h, struct emauth_span field)
 	int rc = ea_buf_add(&h->buf, field.p, field.len);
 	if (rc)
 		return rc;
-	struct emauth_span name = ea_field_name(field);
-	h->f[h->n++] =
-	    (struct ea_hfield){off, field.len, name.len, ea_hdrs_key(name)};
+	h->f[h->n++] = (struct ea_hfield){
+	    off, field.len, ea_hdrs_key(ea_field_name(field))};
 	return 0;
 }
 
@@ -79,7 +78,7 @@ ea_hdrs_get(const struct ea_hdrs *h, size_t i)
 struct emauth_span
 ea_hdrs_name(const struct ea_hdrs *h, size_t i)
 {
-	return ea_span(h->buf.p + h->f[i].off, h->f[i].name_len);
+	return ea_span(h->buf.p + h->f[i].off, (size_t)(h->f[i].key >> 8));
 }
 
 bool

@@ -18,12 +18,11 @@
 
 struct ea_hfield {
 	size_t off, len;
-	size_t name_len; /* of ea_field_name(), found once when added */
-	uint64_t key;    /* ea_hdrs_key() of the name */
+	uint64_t key; /* ea_hdrs_key() of ea_field_name(), found when added */
 };
 
-/* A name's length and lower-cased first byte in one word: names with
- * different keys differ (ignoring case). */
+/* A name's length (key >> 8) and lower-cased first byte in one word:
+ * names with different keys differ (ignoring case). */
 static inline uint64_t
 ea_hdrs_key(struct emauth_span name)
 {

@@ -71,13 +71,6 @@ ea_dkim_domain_ok(struct emauth_span d)
 	return labels >= 1;
 }
 
-/* The bytes of FWS: WSP and the CRLF of a fold. */
-static bool
-is_fws_byte(uint8_t c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static int
 bad(enum emauth_dkim_reason *reason, enum emauth_dkim_reason r,
     struct emauth_diag *diag, const char *tag, struct emauth_span in,
@@ -248,14 +241,10 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	const uint8_t *hv = t->value.p;
 	size_t hn = t->value.len;
 	for (size_t i = 0;; i++) {
-		while (i < hn && is_fws_byte(hv[i]))
-			i++;
-		size_t a = i;
+		size_t a = ea_tag_skip_fws(t->value, i);
 		/* RFC 5322 ftext: printable except ":". */
-		i = ea_span_print_run(t->value, i, ':');
-		size_t b = i;
-		while (i < hn && is_fws_byte(hv[i]))
-			i++;
+		size_t b = ea_span_print_run(t->value, a, ':');
+		i = ea_tag_skip_fws(t->value, b);
 		if (a == b)
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "h= tag",
 			    field, AT(t), "empty header name in h=");
@@ -267,7 +256,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 			    field, AT(t), "more than 128 names in h=");
 		struct emauth_span name = ea_span(hv + a, b - a);
 		out->h[out->nh++] = name;
-		from |= name.len == 4 && ea_span_ieq_str(name, "from");
+		from |= ea_span_ieq_str(name, "from");
 		if (i == hn)
 			break;
 	}

@@ -24,10 +24,8 @@ is_wsp(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
-/* FWS = [*WSP CRLF] 1*WSP; we accept any run of WSP and CRLF-followed-
- * by-WSP. A CRLF not followed by WSP is not FWS. */
-static size_t
-skip_fws(struct emauth_span s, size_t i)
+size_t
+ea_tag_skip_fws(struct emauth_span s, size_t i)
 {
 	for (;;) {
 		if (i < s.len && is_wsp(s.p[i])) {
@@ -60,7 +58,7 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 	out->n = 0;
 	out->letters = 0;
 	for (;;) {
-		i = skip_fws(in, i);
+		i = ea_tag_skip_fws(in, i);
 		if (i >= in.len)
 			break; /* empty list, or a trailing ";" */
 		size_t n0 = i;
@@ -72,13 +70,13 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 		                      ea_is_digit(in.p[i]) || in.p[i] == '_'))
 			i++;
 		struct emauth_span name = ea_span(in.p + n0, i - n0);
-		i = skip_fws(in, i);
+		i = ea_tag_skip_fws(in, i);
 		if (i >= in.len || in.p[i] != '=')
 			return fail(diag, where, in, i,
 			    "expected \"=\" after "
 			    "the tag name");
 		size_t raw0 = i + 1;
-		i = skip_fws(in, i + 1);
+		i = ea_tag_skip_fws(in, i + 1);
 		size_t v0 = i, vend = i;
 		while (i < in.len && in.p[i] != ';') {
 			/* VALCHAR; a ";" ends the value. */
@@ -87,7 +85,7 @@ ea_tag_list_parse(struct emauth_span in, const char *where,
 				vend = i;
 				continue;
 			}
-			size_t j = skip_fws(in, i);
+			size_t j = ea_tag_skip_fws(in, i);
 			if (j == i)
 				return fail(diag, where, in, i,
 				    "character not allowed in a tag value");

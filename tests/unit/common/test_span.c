@@ -25,27 +25,30 @@ ref_ieq(const uint8_t *a, const uint8_t *b, size_t n)
 	return true;
 }
 
-/* Every pair of byte values, at each of the 8 positions of a word and in
- * the tail. */
+/* Every pair of byte values at every position of strings of 1 to 11
+ * bytes: the byte loop (under 4), the two 4-byte pieces (4 to 7), whole
+ * words and the overlapping last word (8 and more). */
 static void
 test_every_pair(void)
 {
 	unsigned bad = 0;
-	for (unsigned x = 0; x < 256; x++)
-		for (unsigned y = 0; y < 256; y++)
-			for (size_t pos = 0; pos < 11; pos += 3) {
-				uint8_t a[11], b[11];
-				memset(a, 'q', sizeof(a));
-				memset(b, 'Q', sizeof(b));
-				a[pos] = (uint8_t)x;
-				b[pos] = (uint8_t)y;
-				bool want = ref_ieq(a, b, sizeof(a));
-				bool got = ea_span_ieq(ea_span(a, sizeof(a)),
-				    ea_span(b, sizeof(b)));
-				if (got != want && bad++ < 5)
-					T_FAILF("0x%02x vs 0x%02x at %zu: %d",
-					    x, y, pos, got);
-			}
+	for (size_t len = 1; len <= 11; len++)
+		for (size_t pos = 0; pos < len; pos++)
+			for (unsigned x = 0; x < 256; x++)
+				for (unsigned y = 0; y < 256; y++) {
+					uint8_t a[11], b[11];
+					memset(a, 'q', sizeof(a));
+					memset(b, 'Q', sizeof(b));
+					a[pos] = (uint8_t)x;
+					b[pos] = (uint8_t)y;
+					bool want = ref_ieq(a, b, len);
+					bool got = ea_span_ieq(
+					    ea_span(a, len), ea_span(b, len));
+					if (got != want && bad++ < 5)
+						T_FAILF("%zu bytes, 0x%02x vs "
+						        "0x%02x at %zu: %d",
+						    len, x, y, pos, got);
+				}
 }
 
 static uint64_t
