@@ -26,14 +26,32 @@ lower8(uint64_t x)
 void
 ea_lower_copy(char *out, const uint8_t *in, size_t n)
 {
-	size_t i = 0;
 	uint64_t x;
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&x, in + i, 8);
+	if (n >= 8) {
+		/* Eight at a time, the last eight (which may overlap the ones
+		 * before) at the end. */
+		for (size_t i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, in + i, 8);
+			x = lower8(x);
+			memcpy(out + i, &x, 8);
+		}
+		memcpy(&x, in + n - 8, 8);
 		x = lower8(x);
-		memcpy(out + i, &x, 8);
+		memcpy(out + n - 8, &x, 8);
+		return;
 	}
-	for (; i < n; i++)
+	if (n >= 4) {
+		/* The first four and the last four (overlapping when n < 8). */
+		uint32_t a, b;
+		memcpy(&a, in, 4);
+		memcpy(&b, in + n - 4, 4);
+		a = (uint32_t)lower8(a);
+		b = (uint32_t)lower8(b);
+		memcpy(out, &a, 4);
+		memcpy(out + n - 4, &b, 4);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
 		out[i] = (char)ea_lower(in[i]);
 }
 

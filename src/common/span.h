@@ -26,7 +26,8 @@ ea_span_str(const char *s)
 
 /* ASCII case-insensitive comparison of two spans. */
 bool ea_span_ieq(struct emauth_span a, struct emauth_span b);
-/* Copies @n bytes with A-Z made lower-case (other bytes as they are). */
+/* Copies @n bytes with A-Z made lower-case (other bytes as they are).
+ * @out and @in are the same or do not overlap. */
 void ea_lower_copy(char *out, const uint8_t *in, size_t n);
 /* ASCII case-insensitive comparison with a C string literal (inline: the
  * literal's length is known when compiling, so a span of another length

@@ -16,13 +16,16 @@ is_wsp(uint8_t c)
 }
 
 /*
- * From f.p[i] (a byte over SP), the end of the run that relaxed header
+ * From f.p[i] (a byte over SP), the run that relaxed header
  * canonicalization keeps as it is: bytes over SP (8-bit ones too) and
- * single spaces between them. Sixteen bytes at a time with SSE2.
+ * single spaces between them. It is copied to @o and its end returned.
+ * Sixteen bytes at a time with SSE2: each block is stored whole before its
+ * end is known, so @o has room for as many bytes as f has from i on.
  */
 static size_t
-kept_run(struct emauth_span f, size_t i)
+kept_run_copy(struct emauth_span f, size_t i, char *o)
 {
+	const size_t i0 = i;
 #if defined(EA_SIMD_SSE2)
 	const __m128i over_sp = _mm_set1_epi8(0x21), sp = _mm_set1_epi8(' ');
 	while (i + 17 <= f.len) {
@@ -30,6 +33,7 @@ kept_run(struct emauth_span f, size_t i)
 		    _mm_loadu_si128((const __m128i *)(const void *)(f.p + i));
 		__m128i n = _mm_loadu_si128(
 		    (const __m128i *)(const void *)(f.p + i + 1));
+		_mm_storeu_si128((__m128i *)(void *)(o + (i - i0)), v);
 		__m128i v_ok = _mm_cmpeq_epi8(_mm_max_epu8(v, over_sp), v);
 		__m128i n_ok = _mm_cmpeq_epi8(_mm_max_epu8(n, over_sp), n);
 		__m128i ok = _mm_or_si128(
@@ -39,10 +43,29 @@ kept_run(struct emauth_span f, size_t i)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;
 	}
+	/* The rest, fewer than 17 bytes, from the field's last 16 (the byte
+	 * after the last read as 0: a space there ends the run), stored
+	 * whole when they start within the run. */
+	if (i < f.len && f.len >= 16 && f.len - 16 >= i0) {
+		size_t base = f.len - 16;
+		__m128i v = _mm_loadu_si128(
+		    (const __m128i *)(const void *)(f.p + base));
+		__m128i n = _mm_srli_si128(v, 1);
+		_mm_storeu_si128((__m128i *)(void *)(o + (base - i0)), v);
+		__m128i v_ok = _mm_cmpeq_epi8(_mm_max_epu8(v, over_sp), v);
+		__m128i n_ok = _mm_cmpeq_epi8(_mm_max_epu8(n, over_sp), n);
+		__m128i ok = _mm_or_si128(
+		    v_ok, _mm_and_si128(_mm_cmpeq_epi8(v, sp), n_ok));
+		unsigned m = ((unsigned)_mm_movemask_epi8(ok) ^ 0xffffu) &
+		             (0xffffu << (i - base));
+		return m ? base + (size_t)__builtin_ctz(m) : f.len;
+	}
 #endif
 	while (i < f.len && (f.p[i] > ' ' || (f.p[i] == ' ' && i + 1 < f.len &&
-	                                         f.p[i + 1] > ' ')))
+	                                         f.p[i + 1] > ' '))) {
+		o[i - i0] = (char)f.p[i];
 		i++;
+	}
 	return i;
 }
 
@@ -61,7 +84,9 @@ ea_canon_header(
 	/* §3.4.2: lower-case the name; unfold; reduce WSP runs to one SP;
 	 * delete WSP at the end of the value and around the colon. The
 	 * result is never longer than the field plus ":" and CRLF, so it is
-	 * written in place after one reservation. */
+	 * written in place after one reservation. Each byte written stands
+	 * for a byte read, so the output never runs ahead of the input (k <=
+	 * i below), and a run's 16-byte stores end within f.len bytes. */
 	rc = ea_buf_reserve(out, f.len + 3);
 	if (rc)
 		return rc;
@@ -92,8 +117,7 @@ ea_canon_header(
 				o[k++] = ' ';
 			pending = false;
 			started = true;
-			size_t e = kept_run(f, i);
-			memcpy(o + k, f.p + i, e - i);
+			size_t e = kept_run_copy(f, i, o + k);
 			k += e - i;
 			i = e;
 			continue;

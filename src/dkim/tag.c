@@ -25,7 +25,7 @@ is_wsp(uint8_t c)
 }
 
 size_t
-ea_tag_skip_fws(struct emauth_span s, size_t i)
+ea_tag_fws_run(struct emauth_span s, size_t i)
 {
 	for (;;) {
 		if (i < s.len && is_wsp(s.p[i])) {

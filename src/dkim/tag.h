@@ -46,9 +46,20 @@ ea_tag_letter(uint8_t c)
 int ea_tag_list_parse(struct emauth_span in, const char *where,
     struct ea_tag_list *out, struct emauth_diag *diag);
 
+/* The run of FWS starting at s.p[i] (called by ea_tag_skip_fws). */
+size_t ea_tag_fws_run(struct emauth_span s, size_t i);
+
 /* From s.p[i], past FWS (RFC 6376 §2.8: [*WSP CRLF] 1*WSP; any run of WSP
- * and CRLF-followed-by-WSP). A CRLF not followed by WSP is not FWS. */
-size_t ea_tag_skip_fws(struct emauth_span s, size_t i);
+ * and CRLF-followed-by-WSP). A CRLF not followed by WSP is not FWS. Inline:
+ * it is called before and after every tag name, value and h= name, and
+ * there is seldom any FWS. */
+static inline size_t
+ea_tag_skip_fws(struct emauth_span s, size_t i)
+{
+	if (i >= s.len || s.p[i] > ' ')
+		return i;
+	return ea_tag_fws_run(s, i);
+}
 
 /* The tag named @name, or NULL. Tag names are case-sensitive (RFC 6376
  * §3.2: "Tags MUST be interpreted in a case-sensitive manner"). Inline, so

@@ -250,7 +250,8 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 			return EMAUTH_ENOMEM;
 		v->sigs_cap = v->total_sigs;
 	}
-	for (size_t i = 0; i < v->hdrs.n; i++) {
+	/* Up to the last signature (most often the first field). */
+	for (size_t i = 0; i < v->hdrs.n && v->nsigs < v->total_sigs; i++) {
 		if (!is_dkim_signature(&v->hdrs, i))
 			continue;
 		struct emauth_span f = ea_hdrs_get(&v->hdrs, i);

@@ -1,7 +1,8 @@
 /*
  * test_span.c: span comparisons: the case-insensitive one (eight bytes at
  * a time) against a byte-by-byte reference, on every pair of bytes and on
- * generated strings with letters, their neighbours and 8-bit bytes.
+ * generated strings with letters, their neighbours and 8-bit bytes; and
+ * the lower-casing copy the same way.
  */
 #include "common/internal.h"
 
@@ -91,10 +92,42 @@ test_generated(void)
 	    "content-transfer-encoding"));
 }
 
+/* ea_lower_copy: every byte value at every position of copies of 0 to 40
+ * bytes (the byte loop, the two 4-byte pieces, whole words and the
+ * overlapping last word), against a byte loop; nothing written past n. */
+static void
+test_lower_copy(void)
+{
+	uint8_t in[40];
+	char out[48], want[48];
+	unsigned failures = 0;
+	for (size_t n = 0; n <= sizeof(in) && failures < 5; n++) {
+		for (size_t pos = 0; pos < n || (n == 0 && pos == 0); pos++) {
+			for (int v = 0; v < 256; v++) {
+				for (size_t i = 0; i < n; i++)
+					in[i] = (uint8_t)("AbZ@[`az{\xc1"[i % 10]);
+				if (n > 0)
+					in[pos] = (uint8_t)v;
+				memset(out, '#', sizeof(out));
+				memset(want, '#', sizeof(want));
+				for (size_t i = 0; i < n; i++)
+					want[i] = (char)(in[i] >= 'A' && in[i] <= 'Z'
+					                     ? in[i] + 32
+					                     : in[i]);
+				ea_lower_copy(out, in, n);
+				if (memcmp(out, want, sizeof(out)) != 0 &&
+				    failures++ < 5)
+					T_FAILF("%zu bytes, %d at %zu", n, v, pos);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
 	T_RUN(test_every_pair);
 	T_RUN(test_generated);
+	T_RUN(test_lower_copy);
 	return t_summary();
 }
