@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include "crypto.h"
@@ -252,6 +253,9 @@ ea_base64_decode(struct emauth_span in, uint8_t *out, size_t size)
 		size_t used = b64_blocks_avx2(plain, m, out, size, &made);
 		int rc = b64_decode(
 		    ea_span(plain + used, m - used), out + made, size - made);
+		/* The copy may be of a secret (a key file tried as an Ed25519
+		 * seed): it does not stay on the stack. */
+		OPENSSL_cleanse(plain, m);
 		if (rc < 0)
 			return rc;
 		if ((size_t)rc + made > 0x7fffffff)
