@@ -59,11 +59,11 @@ b64_compact_avx2(const uint8_t *p, size_t n, uint8_t *out)
 	while (n - i >= 32) {
 		__m256i v =
 		    _mm256_loadu_si256((const __m256i *)(const void *)(p + i));
-		__m256i ws = _mm256_or_si256(
-		    _mm256_or_si256(_mm256_cmpeq_epi8(v, sp),
-		        _mm256_cmpeq_epi8(v, tab)),
-		    _mm256_or_si256(
-		        _mm256_cmpeq_epi8(v, cr), _mm256_cmpeq_epi8(v, lf)));
+		__m256i ws =
+		    _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, sp),
+		                        _mm256_cmpeq_epi8(v, tab)),
+		        _mm256_or_si256(_mm256_cmpeq_epi8(v, cr),
+		            _mm256_cmpeq_epi8(v, lf)));
 		unsigned mask = (unsigned)_mm256_movemask_epi8(ws);
 		_mm256_storeu_si256((__m256i *)(void *)(out + m), v);
 		if (mask == 0) {
@@ -98,8 +98,8 @@ b64_compact_avx2(const uint8_t *p, size_t n, uint8_t *out)
  * only leaves on it), so the processor overlaps the blocks.
  */
 EA_TARGET_AVX2 static size_t
-b64_blocks_avx2(const uint8_t *p, size_t n, uint8_t *out, size_t room,
-    size_t *made)
+b64_blocks_avx2(
+    const uint8_t *p, size_t n, uint8_t *out, size_t room, size_t *made)
 {
 	/* Bit k of lut_hi[h] & lut_lo[l] is set for a byte hl outside the
 	 * alphabet: 0x10 for high nibbles 0, 1 and 8-15, 0x01-0x08 for the
@@ -115,15 +115,15 @@ b64_blocks_avx2(const uint8_t *p, size_t n, uint8_t *out, size_t room,
 	/* What to add to a character to get its value, by high nibble ("/"
 	 * moved to row 1): "+" 43->62, "/" 47->63, digits 48->52, A-Z
 	 * 65->0, a-z 97->26. */
-	const __m256i lut_roll = _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71,
-	    -71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 16, 19, 4, -65, -65, -71, -71, 0,
-	    0, 0, 0, 0, 0, 0, 0);
+	const __m256i lut_roll =
+	    _mm256_setr_epi8(0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0,
+	        0, 0, 0, 16, 19, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
 	const __m256i m2f = _mm256_set1_epi8(0x2f);
 	const __m256i pairs = _mm256_set1_epi32(0x01400140);
 	const __m256i quads = _mm256_set1_epi32(0x00011000);
-	const __m256i order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14,
-	    13, 12, -1, -1, -1, -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1,
-	    -1, -1, -1);
+	const __m256i order =
+	    _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1,
+	        -1, 2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
 	const __m256i join = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
 	size_t i = 0, o = 0;
 
@@ -256,11 +256,8 @@ ea_base64_decode(struct emauth_span in, uint8_t *out, size_t size)
 		/* The copy may be of a secret (a key file tried as an Ed25519
 		 * seed): it does not stay on the stack. */
 		OPENSSL_cleanse(plain, m);
-		if (rc < 0)
-			return rc;
-		if ((size_t)rc + made > 0x7fffffff)
-			return EMAUTH_ETOOBIG;
-		return rc + (int)made;
+		/* made is at most 1,536 (3/4 of the copy). */
+		return rc < 0 ? rc : rc + (int)made;
 	}
 #endif
 	return b64_decode(in, out, size);

@@ -15,6 +15,22 @@ is_wsp(uint8_t c)
 	return c == ' ' || c == '\t';
 }
 
+#if defined(EA_SIMD_SSE2)
+/* Bit k set where byte k of @v ends a kept run (see below): it is SP or
+ * under and not a single space before a byte over SP (@n: the bytes after
+ * those of @v). */
+static inline unsigned
+run_ends(__m128i v, __m128i n)
+{
+	const __m128i over_sp = _mm_set1_epi8(0x21), sp = _mm_set1_epi8(' ');
+	__m128i v_ok = _mm_cmpeq_epi8(_mm_max_epu8(v, over_sp), v);
+	__m128i n_ok = _mm_cmpeq_epi8(_mm_max_epu8(n, over_sp), n);
+	__m128i ok =
+	    _mm_or_si128(v_ok, _mm_and_si128(_mm_cmpeq_epi8(v, sp), n_ok));
+	return (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+}
+#endif
+
 /*
  * From f.p[i] (a byte over SP), the run that relaxed header
  * canonicalization keeps as it is: bytes over SP (8-bit ones too) and
@@ -27,18 +43,13 @@ kept_run_copy(struct emauth_span f, size_t i, char *o)
 {
 	const size_t i0 = i;
 #if defined(EA_SIMD_SSE2)
-	const __m128i over_sp = _mm_set1_epi8(0x21), sp = _mm_set1_epi8(' ');
 	while (i + 17 <= f.len) {
 		__m128i v =
 		    _mm_loadu_si128((const __m128i *)(const void *)(f.p + i));
 		__m128i n = _mm_loadu_si128(
 		    (const __m128i *)(const void *)(f.p + i + 1));
 		_mm_storeu_si128((__m128i *)(void *)(o + (i - i0)), v);
-		__m128i v_ok = _mm_cmpeq_epi8(_mm_max_epu8(v, over_sp), v);
-		__m128i n_ok = _mm_cmpeq_epi8(_mm_max_epu8(n, over_sp), n);
-		__m128i ok = _mm_or_si128(
-		    v_ok, _mm_and_si128(_mm_cmpeq_epi8(v, sp), n_ok));
-		unsigned m = (unsigned)_mm_movemask_epi8(ok) ^ 0xffffu;
+		unsigned m = run_ends(v, n);
 		if (m)
 			return i + (size_t)__builtin_ctz(m);
 		i += 16;
@@ -50,14 +61,9 @@ kept_run_copy(struct emauth_span f, size_t i, char *o)
 		size_t base = f.len - 16;
 		__m128i v = _mm_loadu_si128(
 		    (const __m128i *)(const void *)(f.p + base));
-		__m128i n = _mm_srli_si128(v, 1);
 		_mm_storeu_si128((__m128i *)(void *)(o + (base - i0)), v);
-		__m128i v_ok = _mm_cmpeq_epi8(_mm_max_epu8(v, over_sp), v);
-		__m128i n_ok = _mm_cmpeq_epi8(_mm_max_epu8(n, over_sp), n);
-		__m128i ok = _mm_or_si128(
-		    v_ok, _mm_and_si128(_mm_cmpeq_epi8(v, sp), n_ok));
-		unsigned m = ((unsigned)_mm_movemask_epi8(ok) ^ 0xffffu) &
-		             (0xffffu << (i - base));
+		unsigned m =
+		    run_ends(v, _mm_srli_si128(v, 1)) & (0xffffu << (i - base));
 		return m ? base + (size_t)__builtin_ctz(m) : f.len;
 	}
 #endif

@@ -140,22 +140,25 @@ under(const char *sub, const char *dom)
 	       ea_span_ieq_str(ea_span(sub + a - b, b), dom);
 }
 
-/* The first required tag (§3.5) that @l lacks, or NULL. The one-letter
- * names are looked up in the list's letter set. */
+/* The first required tag (§3.5) that @l lacks, or NULL. Each name is a
+ * literal, so that ea_tag_get of a one-letter name is a bit test. */
 static const char *
 missing_tag(const struct ea_tag_list *l)
 {
-	static const char *const required[] = {
-	    "v", "a", "b", "bh", "d", "h", "s"};
-	for (size_t k = 0; k < EA_ARRAY_LEN(required); k++) {
-		const char *r = required[k];
-		bool has =
-		    r[1] != '\0'
-		        ? ea_tag_get(l, r) != NULL
-		        : (l->letters >> ea_tag_letter((uint8_t)r[0]) & 1);
-		if (!has)
-			return r;
-	}
+	if (ea_tag_get(l, "v") == NULL)
+		return "v";
+	if (ea_tag_get(l, "a") == NULL)
+		return "a";
+	if (ea_tag_get(l, "b") == NULL)
+		return "b";
+	if (ea_tag_get(l, "bh") == NULL)
+		return "bh";
+	if (ea_tag_get(l, "d") == NULL)
+		return "d";
+	if (ea_tag_get(l, "h") == NULL)
+		return "h";
+	if (ea_tag_get(l, "s") == NULL)
+		return "s";
 	return NULL;
 }
 

@@ -105,19 +105,22 @@ test_lower_copy(void)
 		for (size_t pos = 0; pos < n || (n == 0 && pos == 0); pos++) {
 			for (int v = 0; v < 256; v++) {
 				for (size_t i = 0; i < n; i++)
-					in[i] = (uint8_t)("AbZ@[`az{\xc1"[i % 10]);
+					in[i] =
+					    (uint8_t)("AbZ@[`az{\xc1"[i % 10]);
 				if (n > 0)
 					in[pos] = (uint8_t)v;
 				memset(out, '#', sizeof(out));
 				memset(want, '#', sizeof(want));
 				for (size_t i = 0; i < n; i++)
-					want[i] = (char)(in[i] >= 'A' && in[i] <= 'Z'
-					                     ? in[i] + 32
-					                     : in[i]);
+					want[i] =
+					    (char)(in[i] >= 'A' && in[i] <= 'Z'
+					               ? in[i] + 32
+					               : in[i]);
 				ea_lower_copy(out, in, n);
 				if (memcmp(out, want, sizeof(out)) != 0 &&
 				    failures++ < 5)
-					T_FAILF("%zu bytes, %d at %zu", n, v, pos);
+					T_FAILF(
+					    "%zu bytes, %d at %zu", n, v, pos);
 			}
 		}
 	}

@@ -641,16 +641,17 @@ test_field_name(void)
 		uint8_t f[60];
 		size_t n = rnd(&seed) % sizeof(f);
 		for (size_t i = 0; i < n; i++)
-			f[i] = rnd(&seed) % 3 ? 'a' + rnd(&seed) % 26
-			                      : alphabet[rnd(&seed) %
-			                                 sizeof(alphabet)];
+			f[i] = rnd(&seed) % 3
+			           ? 'a' + rnd(&seed) % 26
+			           : alphabet[rnd(&seed) % sizeof(alphabet)];
 		const uint8_t *colon = memchr(f, ':', n);
 		size_t want = colon ? (size_t)(colon - f) : 0;
 		while (want > 0 && (f[want - 1] == ' ' || f[want - 1] == '\t'))
 			want--;
 		struct emauth_span got = ea_field_name(ea_span(f, n));
 		if (got.p != f || got.len != want) {
-			T_FAILF("round %u: %zu, want %zu", round, got.len, want);
+			T_FAILF(
+			    "round %u: %zu, want %zu", round, got.len, want);
 			break;
 		}
 	}
