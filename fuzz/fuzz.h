@@ -39,4 +39,17 @@ fuzz_copy(const uint8_t *data, size_t size)
 	return p;
 }
 
+/* The value of hex digit @c, or -1 (for the harnesses' own escapes). */
+static inline int
+fuzz_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 #endif

@@ -32,25 +32,43 @@ struct emauth_authres_input {
 	size_t ndkim;
 	const struct emauth_dmarc_result *dmarc; /* or NULL */
 	const char *from_domain;                 /* header.from */
+	/* Why DMARC could not be evaluated (emauth_verdict's from_problem),
+	 * or NULL: written as dmarc=permerror with it as the comment and
+	 * without header.from, in place of @dmarc. */
+	const char *dmarc_problem;
 };
+
+/* Ours: the longest field emauth_authres_format() writes, in bytes,
+ * without the final NUL. An output buffer of EMAUTH_AUTHRES_MAX + 1 bytes
+ * is never too small; a field that would be longer is EMAUTH_ETOOBIG. */
+#define EMAUTH_AUTHRES_MAX 65536
 
 /**
  * Writes "Authentication-Results: ..." with one result per line, lines
  * joined by @eol followed by a tab ("\r\n" for a message, "\n" for a
  * terminal), without a final line break.
+ * @param size the room at @out; EMAUTH_AUTHRES_MAX + 1 always suffices.
  * @return the length, EMAUTH_EINVAL (no or a malformed authserv-id),
- *         EMAUTH_ETOOBIG.
+ *         EMAUTH_ETOOBIG (the field would be longer than @size - 1 or
+ *         than EMAUTH_AUTHRES_MAX bytes, or hold more than
+ *         EMAUTH_AUTHRES_RESULTS_MAX results: what it writes,
+ *         emauth_authres_parse() reads back whole).
  */
 EMAUTH_API int emauth_authres_format(const struct emauth_authres_input *in,
     const char *eol, char *out, size_t size);
 
-#define EMAUTH_AUTHRES_RESULTS_MAX 16
+/* Ours: the results read from one field, and the most written to one
+ * (16 DKIM results, iprev, two SPF and DMARC fit with room to spare). */
+#define EMAUTH_AUTHRES_RESULTS_MAX 32
 #define EMAUTH_AUTHRES_PROPS_MAX 6
 
 struct emauth_authres_prop {
 	char ptype[16];    /* "smtp", "header", "body", "policy" */
 	char property[32]; /* "mailfrom", "d", ... */
-	char value[192];
+	/* Room for every value emauth_authres_format() writes (an SPF
+	 * sender of up to 1023 bytes, 255-byte domains); a longer one makes
+	 * the parse incomplete. */
+	char value[1024];
 };
 
 struct emauth_authres_entry {
@@ -73,7 +91,11 @@ struct emauth_authres_parsed {
 
 /**
  * Parses the value of an Authentication-Results field (after the colon).
- * Results beyond the bounds are dropped and the parse marked incomplete.
+ * Nothing is cut: a result beyond EMAUTH_AUTHRES_RESULTS_MAX, a property
+ * beyond EMAUTH_AUTHRES_PROPS_MAX, or a name, value or reason longer than
+ * its field here stops the parse and marks it incomplete (out->complete 0,
+ * out->problem says why); the result it was in is dropped, the results
+ * before it stay.
  * @return 0 (see out->complete), EMAUTH_ETOOBIG (a value over 64 KiB).
  */
 EMAUTH_API int emauth_authres_parse(
@@ -81,7 +103,11 @@ EMAUTH_API int emauth_authres_parse(
 
 /**
  * Whether the field value claims @authserv_id (ASCII case ignored): what a
- * receiver removes from incoming mail before adding its own.
+ * receiver removes from incoming mail before adding its own. Fails closed:
+ * a field whose authserv-id cannot be read (comments nested too deeply, an
+ * unterminated comment or quoted string, an id over 255 bytes) counts as
+ * claiming it. A field that starts with method=result (no authserv-id) or
+ * holds nothing does not.
  */
 EMAUTH_API int emauth_authres_claims(
     struct emauth_span value, const char *authserv_id);

@@ -87,8 +87,10 @@ struct emauth_dmarc_step {
 #define EMAUTH_DMARC_STEPS_MAX 16
 
 struct emauth_dmarc_discovery {
-	enum emauth_result result;       /* none (no policy), pass (a policy was
-	                                    found), temperror */
+	/* none (no policy), pass (a policy was found), temperror, or
+	 * permerror (a DMARC record over 4 KiB at a name of the walk: an
+	 * invalid record there, never skipped for a parent's policy). */
+	enum emauth_result result;
 	char domain[256];                /* the domain asked about */
 	char policy_domain[256];         /* where the record was found, or "" */
 	char org_domain[256];            /* the Organizational Domain */
@@ -156,7 +158,9 @@ struct emauth_dmarc_query {
 };
 
 struct emauth_dmarc_result {
-	enum emauth_result result; /* pass, fail, none, temperror */
+	/* pass, fail, none, temperror, or permerror (the policy cannot be
+	 * read: a DMARC record over 4 KiB on the walk). */
+	enum emauth_result result;
 	enum emauth_dmarc_policy disposition;
 	int spf_aligned, dkim_aligned;
 	char aligned_dkim_domain[256]; /* the d= that aligned, or "" */

@@ -102,6 +102,61 @@ EMAUTH_API void emauth_ctx_dns_stats(
 /** Switches emauth's answer cache (system back end) on or off. */
 EMAUTH_API void emauth_ctx_set_dns_cache(struct emauth_ctx *ctx, int on);
 
+/*
+ * An answer cache that several contexts share, for example one per
+ * process for all of a multi-threaded program's contexts. It is bounded by
+ * bytes (keys, records and bookkeeping), evicts the least recently used
+ * answers to stay within the bound, keeps answers for their TTL (at most
+ * an hour) and never keeps temporary failures. It is safe to use from
+ * several threads at once. It is reference-counted: each context it is
+ * attached to holds a reference, so the creator may free it at any time.
+ * Without one, each context's system resolver has a cache of its own
+ * (8 MiB).
+ */
+struct emauth_dns_cache;
+
+/**
+ * Creates a shared answer cache.
+ * @param max_bytes the bound in bytes; 0 for the default, 8 MiB. An
+ *        answer larger than the whole bound is not cached.
+ * @param out OUT: the cache, with one reference (the caller's); give it
+ *        up with emauth_dns_cache_free().
+ * @return 0, EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dns_cache_new(
+    size_t max_bytes, struct emauth_dns_cache **out);
+
+/**
+ * Gives up the caller's reference to @cache. The cache itself is freed
+ * when no context uses it any more. NULL does nothing.
+ */
+EMAUTH_API void emauth_dns_cache_free(struct emauth_dns_cache *cache);
+
+/**
+ * Makes @ctx's system resolver (emauth_ctx_set_dns() "system" or
+ * "server:"), now or later set, answer from @cache instead of a cache of
+ * its own. The context takes a reference, given up when it is freed or
+ * another cache (or NULL, for its own again) is set. The zone back end
+ * has no answer cache and ignores it. emauth_ctx_set_dns_cache() still
+ * switches caching off and on for this context.
+ * @param cache the cache, or NULL.
+ */
+EMAUTH_API void emauth_ctx_set_dns_cache_shared(
+    struct emauth_ctx *ctx, struct emauth_dns_cache *cache);
+
+/**
+ * What @cache holds and how it has served, at one moment.
+ * @param bytes OUT, may be NULL: the bytes it is charged, its table
+ *        included; never more than its bound.
+ * @param entries OUT, may be NULL: answers held (some may have expired
+ *        and not yet been dropped).
+ * @param hits OUT, may be NULL: lookups answered.
+ * @param misses OUT, may be NULL: lookups not answered (absent or
+ *        expired).
+ */
+EMAUTH_API void emauth_dns_cache_stats(struct emauth_dns_cache *cache,
+    size_t *bytes, size_t *entries, uint64_t *hits, uint64_t *misses);
+
 /**
  * Keeps every DNS answer this context receives from now on, for
  * emauth_ctx_save_zone() (opens the resolver first if need be).
@@ -113,7 +168,9 @@ EMAUTH_API int emauth_ctx_record_dns(struct emauth_ctx *ctx);
  * Writes the answers kept since emauth_ctx_record_dns() to @path as an
  * RFC 1035 master file that --dns zone:PATH replays. The file is written
  * whole or not at all (a temporary file renamed into place).
- * @return 0, EMAUTH_EINVAL (not recording), EMAUTH_EIO (with @diag).
+ * @return 0, EMAUTH_EINVAL (not recording), EMAUTH_EIO (with @diag),
+ *         EMAUTH_ELIMIT (with @diag: some answers could not be kept, so a
+ *         snapshot would replay differently; nothing is written).
  */
 EMAUTH_API int emauth_ctx_save_zone(
     struct emauth_ctx *ctx, const char *path, struct emauth_diag *diag);

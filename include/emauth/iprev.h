@@ -16,13 +16,15 @@ struct emauth_iprev_result {
 	enum emauth_result result; /* pass, fail, temperror, permerror */
 	char name[256];            /* the confirmed name on pass, else the
 	                              first PTR name or "" */
-	unsigned names;            /* PTR names found */
+	unsigned names;            /* PTR names found (all of them; only
+	                              the first 10 are tried) */
 	char reason[512];
 };
 
 /**
  * Checks @ip (IPv4 or IPv6 text). At most 10 PTR names are looked up
- * (as RFC 7208 §4.6.4 bounds its ptr mechanism).
+ * (as RFC 7208 §4.6.4 bounds its ptr mechanism); when none of them maps
+ * back, the result is fail even if a later name would have.
  * @return 0 (the verdict is in @out), EMAUTH_EINVAL (not an address),
  *         EMAUTH_ENOMEM.
  */

@@ -76,13 +76,17 @@ EMAUTH_API int emauth_spf_record_check(
 
 #define EMAUTH_SPF_AUDIT_NODES 64
 #define EMAUTH_SPF_AUDIT_FINDINGS 32
+/* The longest SPF record read (longer ones are an error), as the library's
+ * own limit (src/common/limits.h EA_SPF_RECORD_MAX). */
+#define EMAUTH_SPF_RECORD_MAX 4096
 
 struct emauth_spf_node {
 	char domain[256];
 	char via[280]; /* "include:x", "redirect=x", "" for the root */
 	int parent;    /* index, -1 for the root */
 	unsigned depth;
-	char record[EMAUTH_SPF_TEXT_MAX]; /* as published, "" when none */
+	/* As published, whole; "" when none. */
+	char record[EMAUTH_SPF_RECORD_MAX + 1];
 	unsigned own_lookups;   /* DNS-querying terms of this record */
 	unsigned total_lookups; /* with every branch below it */
 	char problem[256];      /* "" or what is wrong at this node */
@@ -98,12 +102,21 @@ struct emauth_spf_finding {
 
 struct emauth_spf_audit {
 	int has_record; /* the domain publishes exactly one SPF record */
-	unsigned total_lookups; /* DNS-querying terms of the whole tree */
-	unsigned void_lookups;  /* includes whose target has no record */
+	/* DNS-querying terms of the whole tree; a lower bound when
+	 * truncated is set. */
+	unsigned total_lookups;
+	unsigned void_lookups; /* includes whose target has no record */
 	struct emauth_spf_node nodes[EMAUTH_SPF_AUDIT_NODES];
 	unsigned nnodes;
-	struct emauth_spf_finding findings[EMAUTH_SPF_AUDIT_FINDINGS];
+	/* At most EMAUTH_SPF_AUDIT_FINDINGS findings; past that a failure
+	 * replaces a warning or an information first, and one more entry,
+	 * a failure, says how many were not kept (more_findings). */
+	struct emauth_spf_finding findings[EMAUTH_SPF_AUDIT_FINDINGS + 1];
 	unsigned nfindings;
+	unsigned more_findings; /* findings not kept (a failure when > 0) */
+	/* The tree has more than EMAUTH_SPF_AUDIT_NODES records: the rest
+	 * was not examined and total_lookups is "at least". */
+	int truncated;
 };
 
 /**
@@ -112,7 +125,12 @@ struct emauth_spf_audit {
  * message: the counts receivers will apply (RFC 7208 §4.6.4), records that
  * are missing, duplicated, looping or malformed, and risky terms (+all,
  * ?all, no all, ptr, very broad ranges, records too long for one UDP
- * answer, the legacy SPF type).
+ * answer, the legacy SPF type). Every bound fails closed: findings past
+ * EMAUTH_SPF_AUDIT_FINDINGS keep the failures and end with a failure that
+ * counts the rest; a tree past EMAUTH_SPF_AUDIT_NODES records is a failure
+ * with truncated set; an include or redirect target over 253 characters
+ * is a failure, not looked up.
+ * @param out OUT: the tree and the findings.
  * @return 0, EMAUTH_EINVAL (not a domain name), EMAUTH_ENOMEM.
  */
 EMAUTH_API int emauth_spf_audit(
@@ -130,11 +148,19 @@ struct emauth_spf_flat {
  * literal target is replaced by the addresses it authorizes (a and mx
  * resolved now), except the includes named in @keep (left as include:).
  * A term that cannot be flattened (exists, ptr, a macro) is kept as
- * written and noted in out->problem. The result is checked with the SPF
- * parser. It is a snapshot: it must be made again when the included
- * platforms change their addresses.
+ * written and noted in out->problem. The result gives every address the
+ * result of the published record (with today's addresses): an mx with
+ * more than 10 MX names is kept as written (RFC 7208 §4.6.4), and so is an
+ * include whose record cannot be written as terms of its includer (a term
+ * that does not pass before its end, +all, macros using %{d} or %{p}),
+ * each noted. The result is checked with the SPF parser. It is a
+ * snapshot: it must be made again when the included platforms change
+ * their addresses.
+ * @param out OUT: the record, its counts, and the notes or the problem.
  * @return 0, EMAUTH_ENOTFOUND (no SPF record), EMAUTH_EDNS, EMAUTH_ETOOBIG,
- *         EMAUTH_EINVAL.
+ *         EMAUTH_EINVAL (not a domain name; or a target without a valid
+ *         record, not a name, nested too deeply, or a record that cannot
+ *         be flattened faithfully: out->problem says which).
  */
 EMAUTH_API int emauth_spf_flatten(struct emauth_ctx *ctx, const char *domain,
     const char *const *keep, size_t nkeep, struct emauth_spf_flat *out);

@@ -8,8 +8,10 @@
  * Received-SPF fields already in the message are ignored. A message without
  * exactly one From field, or with one that does not parse, is evaluated
  * against no domain: @from_problem says why, and a receiver treats it as
- * DMARC permerror with disposition reject (fail safe). Several addresses
- * with different domains are each evaluated; the strictest outcome holds.
+ * DMARC permerror with disposition reject (fail safe); so is a From field
+ * with more than 8 addresses, or a header block that could not be read
+ * (@malformed). Several addresses with different domains are each
+ * evaluated; the strictest outcome holds.
  */
 #ifndef EMAUTH_VERDICT_H
 #define EMAUTH_VERDICT_H
@@ -37,6 +39,10 @@ struct emauth_verdict_query {
 	size_t nfrom;
 	/* The finished DKIM verifier of the message. */
 	const struct emauth_dkim_verifier *dkim;
+	/* NULL, or why the header block could not be read (a line without
+	 * a colon, a field over the size cap): DMARC is then not evaluated
+	 * (a From problem: permerror, disposition reject). */
+	const char *malformed;
 };
 
 struct emauth_verdict {
@@ -49,6 +55,7 @@ struct emauth_verdict {
 	struct emauth_dmarc_result dmarc; /* the deciding evaluation */
 	char from_domain[256];
 	const char *from_problem; /* static text: why DMARC was not evaluated */
+	int header_malformed;     /* because the header block was unreadable */
 	char from_detail[600];
 };
 
@@ -66,7 +73,10 @@ EMAUTH_API enum emauth_result emauth_verdict_dmarc(
 
 /**
  * Whether a DNS failure may have changed the outcome: DMARC temperror, or
- * DMARC short of pass while SPF or a DKIM signature had a temporary error.
+ * DMARC short of pass while SPF or a DKIM signature had a temporary error;
+ * on a DMARC fail, only SPF or DKIM for a domain that could have aligned
+ * (the author's Organizational Domain or a name under it) counts, so that
+ * a sender cannot turn a reject into a deferral with its own DNS.
  */
 EMAUTH_API int emauth_verdict_dns_trouble(const struct emauth_verdict *v);
 

@@ -117,9 +117,16 @@ emauth_authres_format(const struct emauth_authres_input *in, const char *eol,
 	for (size_t i = 0; in->authserv_id[i]; i++)
 		if (!plain_char((unsigned char)in->authserv_id[i]))
 			return EMAUTH_EINVAL;
+	/* No more results than emauth_authres_parse() reads back. */
+	size_t n = (in->iprev != NULL) + (in->spf != NULL) +
+	           (in->spf_helo != NULL) +
+	           (in->dmarc != NULL || in->dmarc_problem != NULL) +
+	           (in->dkim ? (in->ndkim ? in->ndkim : 1) : 0);
+	if (n > EMAUTH_AUTHRES_RESULTS_MAX)
+		return EMAUTH_ETOOBIG;
 	if (eol == NULL)
 		eol = "\r\n";
-	ea_buf_init(&b, 64 * 1024);
+	ea_buf_init(&b, EMAUTH_AUTHRES_MAX);
 	ea_buf_adds(&b, "Authentication-Results: ");
 	ea_buf_adds(&b, in->authserv_id);
 	size_t empty = b.len;
@@ -156,7 +163,11 @@ emauth_authres_format(const struct emauth_authres_input *in, const char *eol,
 		if (k->b_prefix[0])
 			put_prop(&b, "header.b", k->b_prefix);
 	}
-	if (in->dmarc) {
+	if (in->dmarc_problem) {
+		start(&b, eol, "dmarc", EMAUTH_RES_PERMERROR);
+		/* No header.from: the From field is what is wrong. */
+		put_comment(&b, in->dmarc_problem);
+	} else if (in->dmarc) {
 		const struct emauth_dmarc_result *d = in->dmarc;
 		start(&b, eol, "dmarc", d->result);
 		if (d->d.policy_tag) {

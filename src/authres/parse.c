@@ -4,8 +4,11 @@
  * authserv-id (what some large providers send), a version after the
  * authserv-id, "none". A token is a run of bytes that are not whitespace,
  * ";", "=", '"' or "("; values may be quoted strings. Whatever cannot be
- * read stops the parse and marks it incomplete: the results read so far
- * stay, and nothing unread turns into a result.
+ * read, or kept whole (a value, name or reason longer than its field, a
+ * property past EMAUTH_AUTHRES_PROPS_MAX), stops the parse and marks it
+ * incomplete: the results read so far stay, and nothing unread or cut
+ * turns into a result. emauth_authres_claims() fails closed: a field whose
+ * authserv-id cannot be read counts as ours.
  */
 #include "../common/internal.h"
 
@@ -24,7 +27,7 @@
 struct ar {
 	const uint8_t *s;
 	size_t n, i;
-	struct emauth_authres_parsed *out;
+	struct emauth_authres_parsed *out; /* NULL: only the stop matters */
 	bool stop;
 };
 
@@ -34,9 +37,20 @@ stop(struct ar *p, const char *why)
 	if (p->stop)
 		return;
 	p->stop = true;
+	if (p->out == NULL)
+		return;
 	p->out->complete = 0;
 	ea_fmt(p->out->problem, sizeof(p->out->problem), "%s", why);
 	p->out->problem_offset = p->i;
+}
+
+/* stop() with a count in the reason (@fmt has one %zu). */
+static void
+stop_n(struct ar *p, const char *fmt, size_t n)
+{
+	char why[96];
+	ea_fmt(why, sizeof(why), fmt, n);
+	stop(p, why);
 }
 
 static void
@@ -79,12 +93,15 @@ tok_char(uint8_t c)
 	       c != '(';
 }
 
-/* A token or a quoted string, copied (truncated) into @out. Returns false
- * when there is neither. */
+/* A token or a quoted string, copied into @out (of @size bytes, at least
+ * 1), or only skipped when @out is NULL. Returns false when there is
+ * neither, and when it does not fit in @out: that stops the parse ("a
+ * value longer than N bytes"), since a cut value is not the one written. */
 static bool
 word(struct ar *p, char *out, size_t size, bool lower)
 {
 	size_t o = 0;
+	bool cut = false;
 	cfws(p);
 	if (p->stop || p->i >= p->n)
 		return false;
@@ -100,21 +117,34 @@ word(struct ar *p, char *out, size_t size, bool lower)
 				break;
 			if (c == '\\' && p->i < p->n)
 				c = p->s[p->i++];
+			if (out == NULL)
+				continue;
 			if (o + 1 < size)
 				out[o++] = (char)c;
+			else
+				cut = true;
 		}
 	} else {
 		size_t st = p->i;
 		while (p->i < p->n && tok_char(p->s[p->i])) {
 			uint8_t c = p->s[p->i++];
+			if (out == NULL)
+				continue;
 			if (o + 1 < size)
 				out[o++] = (char)(lower ? ea_lower(c) : c);
+			else
+				cut = true;
 		}
 		if (p->i == st)
 			return false;
 	}
-	if (size)
-		out[o] = '\0';
+	if (out == NULL)
+		return true;
+	out[o] = '\0';
+	if (cut) {
+		stop_n(p, "a value longer than %zu bytes", size - 1);
+		return false;
+	}
 	return true;
 }
 
@@ -147,6 +177,11 @@ resinfo(struct ar *p)
 		stop(p, "a method version without a method");
 		return;
 	}
+	if (strlen(name) >= sizeof(e.method)) {
+		stop_n(p, "a method name longer than %zu bytes",
+		    sizeof(e.method) - 1);
+		return;
+	}
 	ea_fmt(e.method, sizeof(e.method), "%s", name);
 	if (!peek_is(p, '=')) {
 		if (strcmp(e.method, "none") == 0 && o->nresults == 0)
@@ -164,7 +199,7 @@ resinfo(struct ar *p)
 		cfws(p);
 		if (p->stop || p->i >= p->n || p->s[p->i] == ';')
 			break;
-		char key[64], val[192];
+		char key[64], val[sizeof(e.props[0].value)];
 		if (!word(p, key, sizeof(key), true) || !peek_is(p, '=')) {
 			stop(p, "expected ptype.property=value");
 			break;
@@ -176,22 +211,38 @@ resinfo(struct ar *p)
 			break;
 		}
 		if (strcmp(key, "reason") == 0) {
+			if (strlen(val) >= sizeof(e.reason)) {
+				stop_n(p, "a reason longer than %zu bytes",
+				    sizeof(e.reason) - 1);
+				break;
+			}
 			ea_fmt(e.reason, sizeof(e.reason), "%s", val);
 			continue;
 		}
 		/* ptype.property; a bare name ("action=none", as one large
-		 * provider writes) is kept with an empty ptype. */
+		 * provider writes) is kept with an empty ptype. A property
+		 * that cannot be kept whole stops the parse, so that the
+		 * result it belongs to is dropped, never reported without
+		 * it. */
 		char *dot = strchr(key, '.');
-		if (e.nprops < EMAUTH_AUTHRES_PROPS_MAX) {
-			struct emauth_authres_prop *pr = &e.props[e.nprops++];
-			if (dot)
-				*dot = '\0';
-			ea_fmt(
-			    pr->ptype, sizeof(pr->ptype), "%s", dot ? key : "");
-			ea_fmt(pr->property, sizeof(pr->property), "%s",
-			    dot ? dot + 1 : key);
-			ea_fmt(pr->value, sizeof(pr->value), "%s", val);
+		if (dot)
+			*dot = '\0';
+		const char *ptype = dot ? key : "", *prop = dot ? dot + 1 : key;
+		if (e.nprops == EMAUTH_AUTHRES_PROPS_MAX) {
+			stop_n(p, "more than %zu properties in a result",
+			    (size_t)EMAUTH_AUTHRES_PROPS_MAX);
+			break;
 		}
+		struct emauth_authres_prop *pr = &e.props[e.nprops];
+		if (strlen(ptype) >= sizeof(pr->ptype) ||
+		    strlen(prop) >= sizeof(pr->property)) {
+			stop(p, "a ptype over 15 or a property over 31 bytes");
+			break;
+		}
+		ea_fmt(pr->ptype, sizeof(pr->ptype), "%s", ptype);
+		ea_fmt(pr->property, sizeof(pr->property), "%s", prop);
+		ea_fmt(pr->value, sizeof(pr->value), "%s", val);
+		e.nprops++;
 	}
 	/* A result whose properties could not all be read is dropped: its
 	 * header.d or smtp.mailfrom is unknown. */
@@ -230,8 +281,7 @@ emauth_authres_parse(
 		/* An optional version: digits before the ";". */
 		cfws(&p);
 		if (!p.stop && p.i < p.n && ea_is_digit(p.s[p.i])) {
-			char ver[16];
-			word(&p, ver, sizeof(ver), false);
+			word(&p, NULL, 0, false);
 		}
 		if (!peek_is(&p, ';')) {
 			if (!p.stop && p.i < p.n)
@@ -257,7 +307,6 @@ int
 emauth_authres_claims(struct emauth_span value, const char *authserv_id)
 {
 	struct ar p;
-	struct emauth_authres_parsed dummy;
 	char first[256];
 
 	if (authserv_id == NULL)
@@ -265,8 +314,17 @@ emauth_authres_claims(struct emauth_span value, const char *authserv_id)
 	memset(&p, 0, sizeof(p));
 	p.s = value.p;
 	p.n = value.len > AR_VALUE_MAX ? AR_VALUE_MAX : value.len;
-	p.out = &dummy;
-	if (!word(&p, first, sizeof(first), false) || peek_is(&p, '='))
-		return 0;
+	p.out = NULL; /* no parse result is kept (it is 100 KiB) */
+	if (!word(&p, first, sizeof(first), false)) {
+		/* Fail closed: a field whose authserv-id cannot be read
+		 * (comments nested deeper than AR_COMMENT_DEPTH, an
+		 * unterminated comment or quoted string, an id longer than
+		 * 255 bytes) may still be read as ours by a reader without
+		 * our bounds, so it counts as claiming it. A field with
+		 * nothing in it claims nothing. */
+		return p.stop;
+	}
+	if (peek_is(&p, '='))
+		return 0; /* no authserv-id: method=result first */
 	return ea_span_ieq_str(ea_span_str(first), authserv_id);
 }

@@ -12,6 +12,7 @@
 #include "ctx.h"
 #include "diag.h"
 #include "span.h"
+#include "../dns/cache.h"
 #include "../dns/resolver.h"
 #include "limits.h"
 
@@ -40,6 +41,7 @@ emauth_ctx_free(struct emauth_ctx *ctx)
 		return;
 	if (ctx->res_open)
 		ea_resolver_release(&ctx->res);
+	ea_dns_cache_free(ctx->dns_cache);
 	if (ctx->dkim_keys_free)
 		ctx->dkim_keys_free(ctx->dkim_keys);
 	if (ctx->dkim_spare != NULL)
@@ -87,6 +89,8 @@ ea_ctx_set_resolver(struct emauth_ctx *ctx, struct ea_resolver *r)
 	ctx->res.total_ms = ctx->total_ms;
 	ctx->res.deadline_ms = ctx->deadline_ms;
 	ctx->res_open = true;
+	if (ctx->dns_cache != NULL)
+		ea_dns_unbound_set_cache(&ctx->res, ctx->dns_cache);
 }
 
 int
@@ -200,6 +204,13 @@ emauth_ctx_save_zone(
 		if (rc == EMAUTH_EIO)
 			ea_diag_set(diag, EMAUTH_EIO, "save-zone",
 			    ea_span_str(path), 0, "cannot write the file");
+		else if (rc == EMAUTH_ELIMIT)
+			ea_diag_set(diag, EMAUTH_ELIMIT, "save-zone",
+			    ea_span_str(path), 0,
+			    "some answers could not be kept (over 4096 "
+			    "answers, or one of over 512 records): the "
+			    "snapshot "
+			    "would replay differently, so none is written");
 	}
 	return rc;
 }
@@ -212,6 +223,47 @@ emauth_ctx_dns_stats(
 	*sent = *asked;
 	if (ctx->res_open && ctx->res.ops->sent)
 		*sent = ctx->res.ops->sent(ctx->res.impl);
+}
+
+int
+emauth_dns_cache_new(size_t max_bytes, struct emauth_dns_cache **out)
+{
+	*out = ea_dns_cache_new(max_bytes);
+	return *out == NULL ? EMAUTH_ENOMEM : 0;
+}
+
+void
+emauth_dns_cache_free(struct emauth_dns_cache *cache)
+{
+	ea_dns_cache_free(cache);
+}
+
+void
+emauth_dns_cache_stats(struct emauth_dns_cache *cache, size_t *bytes,
+    size_t *entries, uint64_t *hits, uint64_t *misses)
+{
+	struct ea_dns_cache_stats s;
+	ea_dns_cache_stats(cache, &s);
+	if (bytes)
+		*bytes = s.bytes;
+	if (entries)
+		*entries = s.entries;
+	if (hits)
+		*hits = s.hits;
+	if (misses)
+		*misses = s.misses;
+}
+
+void
+emauth_ctx_set_dns_cache_shared(
+    struct emauth_ctx *ctx, struct emauth_dns_cache *cache)
+{
+	if (cache != NULL)
+		ea_dns_cache_ref(cache);
+	ea_dns_cache_free(ctx->dns_cache);
+	ctx->dns_cache = cache;
+	if (ctx->res_open)
+		ea_dns_unbound_set_cache(&ctx->res, cache);
 }
 
 void

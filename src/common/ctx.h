@@ -19,6 +19,9 @@ struct ea_ctx_link {
 struct emauth_ctx {
 	struct ea_resolver res;
 	bool res_open;
+	/* A reference to the answer cache the system back end is to use
+	 * (emauth_ctx_set_dns_cache_shared), or NULL: its own. */
+	struct emauth_dns_cache *dns_cache;
 	unsigned query_ms, total_ms;
 	uint64_t deadline_ms; /* emauth_ctx_set_dns_deadline, or 0 */
 	int64_t (*now)(void *arg);

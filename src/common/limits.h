@@ -45,20 +45,50 @@
 #define EA_DNS_QUERIES_MAX 160
 #define EA_DNS_QUERY_TIMEOUT_MS 5000
 #define EA_DNS_TOTAL_TIMEOUT_MS 20000
+/* Ours: the answer cache's default bound in bytes (keys, records and
+ * bookkeeping together; emauth_dns_cache_new() sets another), and the
+ * longest an answer is kept whatever its TTL. */
+#define EA_DNS_CACHE_BYTES (8u * 1024 * 1024)
+#define EA_DNS_CACHE_TTL_MAX 3600
+/* Ours: the size of each of libunbound's own caches (message and RRset)
+ * per resolver. emauth's answer cache is in front of them, and the milter
+ * has a resolver per message in flight, so its default of 4 MB each would
+ * allow 64 x 8 MB. */
+#define EA_DNS_UNBOUND_CACHE_BYTES (256u * 1024)
 
-/* Ours: the From field value the address parser reads, and the addresses
- * it returns. */
+/* Ours: a DKIM key record after joining its strings. An RSA 8192 key in
+ * p= is about 1,400 characters; a record over this is refused as a key
+ * syntax error (permerror), never read in part. */
+#define EA_DKIM_KEY_RECORD_MAX 16384
+
+/* Ours: the From field value the address parser reads (over it:
+ * EMAUTH_ETOOBIG, a From problem in the verdict). */
 #define EA_FROM_MAX 16384
-#define EA_FROM_ADDRS_MAX 16
+
+/* Ours: the addresses of a From field that DMARC evaluates. Every distinct
+ * domain among them is evaluated and the strictest outcome holds; a field
+ * with more addresses is not evaluated on a subset: it is a From problem
+ * (DMARC permerror, disposition reject). */
+#define EA_VERDICT_FROM_ADDRS_MAX 8
+
+/* Ours: when a caller set one deadline over a whole message
+ * (emauth_ctx_set_dns_deadline, the milter's DNSBudget), the DMARC stage
+ * of the verdict still gets at least this many query timeouts: a sender
+ * whose DKIM keys, PTR or SPF lookups are slow (its own DNS) cannot spend
+ * the time the From domain's policy lookup needs and turn a reject into a
+ * temperror. The message may then take this much longer than the budget. */
+#define EA_VERDICT_DMARC_RESERVE_QUERIES 2
 
 /* Ours: PTR names iprev confirms (as RFC 7208 bounds its ptr mechanism). */
 #define EA_IPREV_NAMES_MAX 10
 
 /* RFC 9989: a DNS Tree Walk makes at most 8 queries. */
 #define EA_DMARC_WALK_MAX 8
-/* Ours: a DMARC record's length, its tags, and its reporting URIs. */
+/* Ours: a DMARC record's length, and its reporting URIs per tag. A record
+ * over the length is an invalid record at its name (permerror). Every tag
+ * of a record is read (no tag cap: it could drop p=). URIs past the
+ * eighth are ignored with a warning (reports only, never the verdict). */
 #define EA_DMARC_RECORD_MAX 4096
-#define EA_DMARC_TAGS_MAX 32
 #define EA_DMARC_URIS_MAX 8
 
 #endif

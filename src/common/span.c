@@ -123,31 +123,41 @@ ea_span_uint(
 	return 0;
 }
 
+static bool
+escape_plain(uint8_t c)
+{
+	return c >= 0x20 && c < 0x7f && c != '\\' && c != '"';
+}
+
 void
 ea_escape(struct emauth_span s, size_t max, char *out, size_t size)
 {
-	size_t o = 0;
+	size_t o = 0, shown = s.len < max ? s.len : max, width = 0;
 
 	if (size == 0)
 		return;
-	for (size_t i = 0; i < s.len; i++) {
+	for (size_t i = 0; i < shown; i++)
+		width += escape_plain(s.p[i]) ? 1 : 4;
+	bool cut = shown < s.len;
+	/* All that is shown fits (with "..." when over @max), or the output
+	 * stops where "..." still fits after it. */
+	size_t room = width + (cut ? 3 : 0) + 1 <= size ? size : size - 3;
+	if (size < 4)
+		room = size;
+	for (size_t i = 0; i < shown; i++) {
 		uint8_t c = s.p[i];
-		if (i >= max) {
-			if (o + 4 <= size)
-				memcpy(out + o, "...", 3), o += 3;
+		size_t w = escape_plain(c) ? 1 : 4;
+		if (o + w + 1 > room) {
+			cut = true;
 			break;
 		}
-		if (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') {
-			if (o + 2 > size)
-				break;
+		if (w == 1)
 			out[o++] = (char)c;
-		} else {
-			if (o + 5 > size)
-				break;
-			snprintf(out + o, 5, "\\x%02x", c);
-			o += 4;
-		}
+		else
+			snprintf(out + o, 5, "\\x%02x", c), o += 4;
 	}
+	if (cut && o + 4 <= size)
+		memcpy(out + o, "...", 3), o += 3;
 	out[o] = '\0';
 }
 

@@ -70,7 +70,8 @@ int ea_span_uint(
 /*
  * Writes @s escaped for display into @out (at most @size bytes with the NUL),
  * printable ASCII as is and everything else as \xNN; at most @max input bytes
- * are shown, then "...".
+ * are shown, then "...". Output that fills @size also ends in "..." (when
+ * @size is at least 4): a shortened input is never shown as if whole.
  */
 void ea_escape(struct emauth_span s, size_t max, char *out, size_t size);
 

@@ -9,9 +9,12 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "../common/buf.h"
 #include "../common/crypto.h"
 #include "../common/diag.h"
+#include "../common/limits.h"
 #include "../common/span.h"
+#include "../dns/rdata.h"
 #include "key.h"
 #include "tag.h"
 
@@ -156,6 +159,63 @@ ea_dkim_pubkey_release(struct ea_dkim_pubkey *k)
 {
 	EVP_PKEY_free(k->pkey);
 	k->pkey = NULL;
+}
+
+_Static_assert(EA_DKIM_KEY_RECORD_MAX == 16384, "the message below says 16384");
+
+/* The key in record @rd, always filled (a record that cannot be joined is
+ * a syntax error with its reason). @return 0 or EMAUTH_ENOMEM. */
+static int
+pubkey_of_record(
+    struct emauth_span rd, struct ea_buf *txt, struct ea_dkim_pubkey *k)
+{
+	ea_buf_reset(txt);
+	int rc = ea_dns_txt_join(rd, txt);
+	if (rc == EMAUTH_ENOMEM)
+		return rc;
+	if (rc != 0) {
+		memset(k, 0, sizeof(*k));
+		k->type = EA_KEY_RSA;
+		return key_fail(k, EA_KEY_SYNTAX,
+		    rc == EMAUTH_ETOOBIG
+		        ? "key record longer than 16384 bytes (refused)"
+		        : "key record is not a well-formed TXT record");
+	}
+	return ea_dkim_pubkey_parse(ea_span(txt->p, txt->len), k, NULL);
+}
+
+int
+ea_dkim_pubkey_pick(const struct ea_dns_answer *ans, struct ea_dkim_pubkey *out,
+    size_t *usable_at)
+{
+	struct ea_buf txt;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->type = EA_KEY_RSA;
+	*usable_at = 0;
+	if (ans->n == 0)
+		return EMAUTH_EINVAL;
+	ea_buf_init(&txt, EA_DKIM_KEY_RECORD_MAX);
+	for (size_t i = 0; i < ans->n; i++) {
+		struct ea_dkim_pubkey k;
+		if ((rc = pubkey_of_record(ans->rr[i].rdata, &txt, &k)) != 0)
+			break;
+		if (k.error == EA_KEY_OK) {
+			ea_dkim_pubkey_release(out);
+			*out = k;
+			*usable_at = i;
+			break;
+		}
+		if (i == 0)
+			*out = k;
+		else
+			ea_dkim_pubkey_release(&k);
+	}
+	ea_buf_release(&txt);
+	if (rc != 0)
+		ea_dkim_pubkey_release(out);
+	return rc;
 }
 
 int

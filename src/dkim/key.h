@@ -48,6 +48,20 @@ int ea_dkim_pubkey_parse(struct emauth_span rec, struct ea_dkim_pubkey *out,
     struct emauth_diag *diag);
 void ea_dkim_pubkey_release(struct ea_dkim_pubkey *k);
 
+struct ea_dns_answer;
+/*
+ * The key in a TXT answer at a selector: each record's strings joined
+ * (RFC 6376 §3.6.2.2) up to EA_DKIM_KEY_RECORD_MAX, then parsed. The first
+ * usable key is taken; when there is none, @out holds the first record's
+ * problem (a record over the cap or with malformed strings is a syntax
+ * error with its own reason). Always fills @out: out->error and out->why
+ * say what was found, and @usable_at is the index of the record used
+ * (or of the first record when none is usable).
+ * @return 0, EMAUTH_EINVAL (no records), EMAUTH_ENOMEM.
+ */
+int ea_dkim_pubkey_pick(const struct ea_dns_answer *ans,
+    struct ea_dkim_pubkey *out, size_t *usable_at);
+
 /* Loads a private key from PEM bytes or a base64 Ed25519 seed.
  * @return 0, EMAUTH_ESYNTAX (not a key we can use), EMAUTH_ENOMEM. */
 int ea_dkim_privkey_load(struct emauth_span data, EVP_PKEY **out,

@@ -100,7 +100,9 @@ ea_keycache_put(struct emauth_ctx *ctx, const char *name,
     struct ea_dkim_pubkey *k, uint32_t ttl)
 {
 	struct keycache *c = ctx->dkim_keys;
-	if (strlen(name) >= sizeof(c->s[0].name) || k->pkey == NULL)
+	/* The record's TTL is honoured: a key published with TTL 0 (being
+	 * revoked or rotated) is not kept at all. */
+	if (strlen(name) >= sizeof(c->s[0].name) || k->pkey == NULL || ttl == 0)
 		return;
 	if (c == NULL) {
 		c = ea_calloc(1, sizeof(*c));
@@ -109,8 +111,6 @@ ea_keycache_put(struct emauth_ctx *ctx, const char *name,
 		ctx->dkim_keys = c;
 		ctx->dkim_keys_free = cache_free;
 	}
-	if (ttl < 60)
-		ttl = 60;
 	if (ttl > 3600)
 		ttl = 3600;
 	/* Replace the entry of the same name, else the next slot. */

@@ -61,39 +61,34 @@ emauth_dkim_key_lookup(struct emauth_ctx *ctx, const char *selector,
 		return 0;
 	}
 	out->found = 1;
-	struct ea_buf txt;
-	ea_buf_init(&txt, 16384);
-	for (size_t i = 0; i < ans.n && !out->usable; i++) {
-		struct ea_dkim_pubkey k;
-		ea_buf_reset(&txt);
-		if (ea_dns_txt_join(ans.rr[i].rdata, &txt) != 0 ||
-		    ea_dkim_pubkey_parse(ea_span(txt.p, txt.len), &k, NULL) !=
-		        0)
-			continue;
-		if (k.error == EA_KEY_OK || i == 0) {
-			out->usable = k.error == EA_KEY_OK;
-			out->revoked = k.error == EA_KEY_REVOKED;
-			ea_fmt(out->type, sizeof(out->type), "%s",
-			    k.type == EA_KEY_RSA       ? "rsa"
-			    : k.type == EA_KEY_ED25519 ? "ed25519"
-			                               : "");
-			out->bits = k.bits;
-			out->testing = k.testing;
-			out->strict = k.strict;
-			out->sha256_ok = k.sha256_ok;
-			ea_fmt(out->problem, sizeof(out->problem), "%s",
-			    k.error == EA_KEY_OK ? ""
-			    : k.why              ? k.why
-			                         : "unusable");
-		}
-		ea_dkim_pubkey_release(&k);
+	struct ea_dkim_pubkey k;
+	size_t at;
+	int rc = ea_dkim_pubkey_pick(&ans, &k, &at);
+	if (rc != 0) {
+		ea_dns_answer_release(&ans);
+		return rc;
 	}
+	out->usable = k.error == EA_KEY_OK;
+	out->revoked = k.error == EA_KEY_REVOKED;
+	ea_fmt(out->type, sizeof(out->type), "%s",
+	    k.type == EA_KEY_RSA       ? "rsa"
+	    : k.type == EA_KEY_ED25519 ? "ed25519"
+	                               : "");
+	out->bits = k.bits;
+	out->testing = k.testing;
+	out->strict = k.strict;
+	out->sha256_ok = k.sha256_ok;
+	/* Every unusable key says why (key_fail always gives a reason). */
+	ea_fmt(out->problem, sizeof(out->problem), "%s",
+	    k.error == EA_KEY_OK ? ""
+	    : k.why              ? k.why
+	                         : "unusable key record");
+	ea_dkim_pubkey_release(&k);
 	if (ans.n > 1)
 		ea_fmt(out->problem + strlen(out->problem),
 		    sizeof(out->problem) - strlen(out->problem),
 		    "%s%zu records at the selector",
 		    out->problem[0] ? "; " : "", ans.n);
-	ea_buf_release(&txt);
 	ea_dns_answer_release(&ans);
 	return 0;
 }

@@ -288,6 +288,14 @@ emauth_dkim_signer_new(struct emauth_ctx *ctx,
 		}
 		o->alg = a == EMAUTH_DKIM_RSA_SHA256 ? EA_ALG_RSA_SHA256
 		                                     : EA_ALG_ED25519_SHA256;
+		if (specs[i].identity &&
+		    strlen(specs[i].identity) >= sizeof(o->i)) {
+			ea_diag_set(diag, EMAUTH_EINVAL, "identity",
+			    ea_span(specs[i].identity, 64), 0,
+			    "i= is longer than 511 bytes (refused)");
+			rc = EMAUTH_EINVAL;
+			break;
+		}
 		if (specs[i].identity) {
 			snprintf(o->i, sizeof(o->i), "%s", specs[i].identity);
 			const char *at = strrchr(o->i, '@');
@@ -388,17 +396,21 @@ static const struct emauth_span default_headers[] = {NAME("from"), NAME("to"),
 #undef NAME
 #define OVERSIGNED 8
 
-/* Splits a colon-separated list into spans over @list. */
+_Static_assert(EA_DKIM_H_MAX == 128, "the message below says 128");
+
+/* Splits a colon-separated list into spans over @list; the count may pass
+ * @max (then only @max are stored: the caller refuses the list). */
 static size_t
 split_names(const char *list, struct emauth_span *names, size_t max)
 {
 	size_t n = 0;
 	const char *p = list;
-	while (*p && n < max) {
+	while (*p) {
 		const char *c = strchr(p, ':');
 		size_t len = c ? (size_t)(c - p) : strlen(p);
-		if (len)
-			names[n++] = ea_span(p, len);
+		if (len && n < max)
+			names[n] = ea_span(p, len);
+		n += len != 0;
 		if (c == NULL)
 			break;
 		p = c + 1;
@@ -439,6 +451,8 @@ default_list(const struct ea_hdrs *h, const char *oversign, struct ea_buf *out)
 	/* At most one name per two bytes of the list. */
 	struct emauth_span over[sizeof(((struct one *)0)->oversign) / 2];
 	size_t nover = split_names(oversign, over, EA_ARRAY_LEN(over));
+	if (nover > EA_ARRAY_LEN(over))
+		return EMAUTH_ETOOBIG; /* cannot happen: a name is 2 bytes */
 	int rc = 0;
 	for (size_t k = 0; k < EA_ARRAY_LEN(default_headers) && rc == 0; k++) {
 		bool oversigned = k < OVERSIGNED && count[k] > 0;
@@ -537,6 +551,15 @@ sign_one(struct emauth_dkim_signer *s, struct one *o, struct emauth_diag *diag)
 	                   : default_list(&s->hdrs, o->oversign, &list);
 	size_t nn =
 	    rc ? 0 : split_names(ea_buf_str(&list), names, EA_ARRAY_LEN(names));
+	if (nn > EA_ARRAY_LEN(names)) {
+		/* Fail closed: never a signature over some of the fields (the
+		 * rest could be changed under it); verifiers refuse more than
+		 * EA_DKIM_H_MAX names anyway. */
+		ea_diag_set(diag, EMAUTH_ETOOBIG, "headers", ea_span(NULL, 0),
+		    0, "more than 128 header fields to sign");
+		rc = EMAUTH_ETOOBIG;
+		goto out;
+	}
 	bool from = false;
 	for (size_t i = 0; i < nn; i++)
 		from |= ea_span_ieq_str(names[i], "from");

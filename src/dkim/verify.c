@@ -45,6 +45,7 @@ struct emauth_dkim_verifier {
 	struct ea_hdrs hdrs;
 	struct sigstate *sigs;
 	size_t nsigs, total_sigs, sigs_cap;
+	size_t sigs_lost; /* DKIM-Signature fields past the header cap */
 	struct ea_bodies bodies;
 	struct ea_buf data; /* the signed data of one signature, reused */
 	EVP_MD_CTX *hmd;    /* its SHA-256, made on first use, reused */
@@ -80,7 +81,7 @@ emauth_dkim_verifier_new(struct emauth_ctx *ctx,
 		return EMAUTH_ENOMEM;
 	ea_ctx_link(ctx, &v->link);
 	v->st = HEADERS;
-	v->nsigs = v->total_sigs = 0;
+	v->nsigs = v->total_sigs = v->sigs_lost = 0;
 	memset(&v->o, 0, sizeof(v->o));
 	if (opts)
 		v->o = *opts;
@@ -131,7 +132,13 @@ emauth_dkim_verifier_header(
 {
 	if (v->st != HEADERS)
 		return EMAUTH_ESTATE;
-	return ea_hdrs_add(&v->hdrs, field);
+	int rc = ea_hdrs_add(&v->hdrs, field);
+	/* A signature past the cap is not kept, but it is counted (and
+	 * reported as not verifiable): the count stays true. */
+	if (rc == EMAUTH_ETOOBIG &&
+	    ea_span_ieq_str(ea_field_name(field), "dkim-signature"))
+		v->sigs_lost++;
+	return rc;
 }
 
 static bool
@@ -240,6 +247,7 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 	for (size_t i = 0; i < v->hdrs.n; i++)
 		if (is_dkim_signature(&v->hdrs, i))
 			v->total_sigs++;
+	v->total_sigs += v->sigs_lost;
 	if (v->total_sigs == 0)
 		return 0;
 	if (v->total_sigs > v->sigs_cap) {
@@ -291,6 +299,15 @@ emauth_dkim_verifier_eoh(struct emauth_dkim_verifier *v)
 		if (b < 0)
 			return b;
 		s->body = b;
+	}
+	/* The signatures that were past the header cap. */
+	while (v->nsigs < v->total_sigs) {
+		struct sigstate *s = &v->sigs[v->nsigs++];
+		memset(&s->res, 0, sizeof(s->res));
+		s->body = 0;
+		s->field = v->hdrs.n;
+		refuse(s, EMAUTH_DKIM_SYNTAX,
+		    "header block over the size limit (signature not kept)");
 	}
 	return 0;
 }
@@ -352,37 +369,21 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 	/* RFC 6376 §3.6.2.2: strings of one record are joined without
 	 * separator. Use the first record that is a usable key, or report
 	 * the first record's problem. */
-	struct ea_buf txt;
-	ea_buf_init(&txt, 16384);
-	bool have = false;
-	for (size_t i = 0; i < ans.n && !have; i++) {
-		struct ea_dkim_pubkey k;
-		ea_buf_reset(&txt);
-		if (ea_dns_txt_join(ans.rr[i].rdata, &txt) != 0)
-			continue;
-		if (ea_dkim_pubkey_parse(ea_span(txt.p, txt.len), &k, NULL) !=
-		    0)
-			continue;
-		if (k.error == EA_KEY_OK) {
-			*key = k;
-			have = true;
-		} else if (i == 0) {
-			*key = k;
-		} else {
-			ea_dkim_pubkey_release(&k);
-		}
-	}
-	size_t nrecords = ans.n;
+	size_t at;
+	int rc = ea_dkim_pubkey_pick(&ans, key, &at);
 	uint32_t ttl = ans.ttl;
-	ea_buf_release(&txt);
 	ea_dns_answer_release(&ans);
-	if (have) {
-		ea_keycache_put(v->link.ctx, name, key, ttl);
-		return true;
-	}
-	if (nrecords == 0) {
+	if (rc == EMAUTH_EINVAL) {
 		refuse(s, EMAUTH_DKIM_NO_KEY, NULL);
 		return false;
+	}
+	if (rc != 0) {
+		refuse(s, EMAUTH_DKIM_DNS, "out of memory");
+		return false;
+	}
+	if (key->error == EA_KEY_OK) {
+		ea_keycache_put(v->link.ctx, name, key, ttl);
+		return true;
 	}
 	snprintf(msg, sizeof(msg), "%s at %s", key->why ? key->why : "bad key",
 	    name);

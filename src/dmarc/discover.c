@@ -87,8 +87,15 @@ static void
 step(struct ea_dmarc_walk *w, const char *name, const char *status)
 {
 	struct emauth_dmarc_discovery *o = w->out;
-	if (o == NULL || o->nsteps >= EMAUTH_DMARC_STEPS_MAX)
+	if (o == NULL)
 		return;
+	if (o->nsteps >= EMAUTH_DMARC_STEPS_MAX) {
+		/* The list is full: its last line says so. */
+		struct emauth_dmarc_step *l = &o->steps[o->nsteps - 1];
+		ea_fmt(l->name, sizeof(l->name), "...");
+		ea_fmt(l->status, sizeof(l->status), "more queries not listed");
+		return;
+	}
 	struct emauth_dmarc_step *s = &o->steps[o->nsteps++];
 	ea_fmt(s->name, sizeof(s->name), "_dmarc.%s", name);
 	ea_fmt(s->status, sizeof(s->status), "%s", status);
@@ -120,8 +127,9 @@ ea_dmarc_walk_release(struct ea_dmarc_walk *w)
 
 /*
  * The DMARC record at _dmarc.@name: 1 and @rec when there is exactly one
- * valid record, 0 when there is none, -1 on a DNS failure. Answers are
- * remembered for the rest of the evaluation.
+ * valid record, 0 when there is none, -1 on a DNS failure, -2 when a DMARC
+ * record there is over EA_DMARC_RECORD_MAX (w->problem says so). Answers
+ * are remembered for the rest of the evaluation.
  */
 int
 ea_dmarc_fetch(
@@ -157,12 +165,28 @@ ea_dmarc_fetch(
 		found = -1;
 	} else if (ans.status == EA_DNS_ANSWER) {
 		struct ea_buf txt;
-		ea_buf_init(&txt, EA_DMARC_RECORD_MAX + 1);
+		bool oversized = false;
+		/* Joined whole (a TXT record holds at most 64 KiB), so that a
+		 * DMARC record over the cap is seen as one. */
+		ea_buf_init(&txt, EA_DNS_TXT_MAX);
 		for (size_t i = 0; i < ans.n; i++) {
 			struct emauth_dmarc_record r;
 			ea_buf_reset(&txt);
 			if (ea_dns_txt_join(ans.rr[i].rdata, &txt) != 0)
 				continue;
+			if (txt.len > EA_DMARC_RECORD_MAX) {
+				/* Ours, and fail closed: a record over the cap
+				 * that starts as a DMARC record is an invalid
+				 * record at this name, not the absence of one
+				 * (the walk must not go on to a parent's
+				 * policy as if there were none). */
+				if (emauth_dmarc_record_parse(
+				        ea_span(txt.p, EA_DMARC_RECORD_MAX),
+				        w->mode, &r) == 0 &&
+				    r.valid)
+					oversized = true;
+				continue;
+			}
 			if (emauth_dmarc_record_parse(
 			        ea_span(txt.p, txt.len), w->mode, &r) != 0 ||
 			    !r.valid)
@@ -171,7 +195,13 @@ ea_dmarc_fetch(
 				*rec = r;
 		}
 		ea_buf_release(&txt);
-		if (valid == 1) {
+		if (oversized) {
+			found = -2;
+			status = "DMARC record over 4096 bytes";
+			ea_fmt(w->problem, sizeof(w->problem),
+			    "the DMARC record at %s is longer than %d bytes",
+			    qname, EA_DMARC_RECORD_MAX);
+		} else if (valid == 1) {
 			found = 1;
 			status = "record";
 		} else if (valid > 1) {
@@ -258,6 +288,8 @@ ea_dmarc_org_domain(
 	for (int i = 0; i < n; i++) {
 		struct emauth_dmarc_record rec;
 		int f = ea_dmarc_fetch(w, names[i], &rec);
+		if (f == -2)
+			return EMAUTH_ESYNTAX;
 		if (f < 0)
 			return EMAUTH_EDNS;
 		if (f == 0)
@@ -329,9 +361,16 @@ ea_dmarc_discover_walk(struct ea_dmarc_walk *w, const char *d, int labels,
 		}
 	} else {
 		f = ea_dmarc_tree_walk(w, d, labels, at, sizeof(at), &rec);
-		if (f >= 0 && ea_dmarc_org_domain(w, d, labels, out->org_domain,
-		                  sizeof(out->org_domain)) != 0)
-			f = -1;
+		if (f >= 0) {
+			int o = ea_dmarc_org_domain(w, d, labels,
+			    out->org_domain, sizeof(out->org_domain));
+			f = o == EMAUTH_ESYNTAX ? -2 : o != 0 ? -1 : f;
+		}
+	}
+	if (f == -2) {
+		out->result = EMAUTH_RES_PERMERROR;
+		ea_fmt(out->problem, sizeof(out->problem), "%s", w->problem);
+		return 0;
 	}
 	if (f < 0) {
 		out->result = EMAUTH_RES_TEMPERROR;

@@ -51,7 +51,31 @@ aligned(struct ea_dmarc_walk *w, const struct emauth_dmarc_discovery *d,
 		    d->domain, idn);
 		return 0;
 	}
-	if (ea_dmarc_org_domain(w, idn, labels, org, sizeof(org)) != 0)
+	/* The Organizational Domain of @idn is @idn or one of its parents
+	 * (by the Tree Walk as by the PSL), so it can equal the author's
+	 * only when that is @idn or a parent of it. Otherwise no lookup is
+	 * needed: the identifier is not aligned, and a sender cannot make a
+	 * DNS failure of its own domain (or a walk that spends the budget)
+	 * turn the author domain's verdict into temperror. */
+	size_t il = strlen(idn), ol = strlen(d->org_domain);
+	if (ol == 0 || il < ol || strcmp(idn + il - ol, d->org_domain) != 0 ||
+	    (il > ol && idn[il - ol - 1] != '.')) {
+		ea_fmt(why, size,
+		    "%s is not under %s, the Organizational "
+		    "Domain of %s",
+		    idn, d->org_domain[0] ? d->org_domain : "?", d->domain);
+		return 0;
+	}
+	int rc = ea_dmarc_org_domain(w, idn, labels, org, sizeof(org));
+	if (rc == EMAUTH_ESYNTAX) {
+		/* An invalid (oversized) DMARC record on the identifier's
+		 * side: its Organizational Domain is unknown, so it is not
+		 * aligned (fail closed, and no temperror the sender could
+		 * provoke for a permanent state). */
+		ea_fmt(why, size, "%s", w->problem);
+		return 0;
+	}
+	if (rc != 0)
 		return -1;
 	if (strcmp(org, d->org_domain) == 0)
 		return 1;
@@ -79,7 +103,9 @@ emauth_dmarc_aligned(struct emauth_ctx *ctx, const char *from,
 	if (!strict)
 		rc = ea_dmarc_org_domain(&w, d->domain, labels, d->org_domain,
 		    sizeof(d->org_domain));
-	if (rc == 0) {
+	if (rc == EMAUTH_ESYNTAX)
+		rc = 0; /* the From side's record is invalid: not aligned */
+	else if (rc == 0) {
 		rc = aligned(&w, d, identifier, strict, why, sizeof(why));
 		if (rc < 0)
 			rc = EMAUTH_EDNS;
@@ -115,6 +141,12 @@ emauth_dmarc_evaluate(struct emauth_ctx *ctx,
 	if (rc != 0)
 		goto done;
 	const struct emauth_dmarc_discovery *disc = &out->d;
+	if (disc->result == EMAUTH_RES_PERMERROR) {
+		out->result = EMAUTH_RES_PERMERROR;
+		ea_fmt(out->reason, sizeof(out->reason),
+		    "the DMARC policy cannot be read: %s", disc->problem);
+		goto done;
+	}
 	if (disc->result == EMAUTH_RES_TEMPERROR) {
 		out->result = EMAUTH_RES_TEMPERROR;
 		ea_fmt(out->reason, sizeof(out->reason),

@@ -40,8 +40,20 @@ static void
 note(struct emauth_dmarc_record *r, enum emauth_dmarc_note_kind kind,
     const char *tag, size_t offset, const char *fmt, ...)
 {
-	if (r->nnotes >= EMAUTH_DMARC_NOTES_MAX)
+	if (r->nnotes >= EMAUTH_DMARC_NOTES_MAX) {
+		/* The list is full: its last note says so (never a silent
+		 * cut), and is an error if any note left out is one. */
+		struct emauth_dmarc_note *last =
+		    &r->notes[EMAUTH_DMARC_NOTES_MAX - 1];
+		if (kind == EMAUTH_DMARC_ERROR)
+			last->kind = EMAUTH_DMARC_ERROR;
+		last->tag[0] = '\0';
+		snprintf(last->text, sizeof(last->text),
+		    "more problems than the %d listed here: fix these, then "
+		    "check the record again",
+		    EMAUTH_DMARC_NOTES_MAX - 1);
 		return;
+	}
 	struct emauth_dmarc_note *n = &r->notes[r->nnotes++];
 	va_list ap;
 	n->kind = kind;
@@ -293,6 +305,8 @@ emauth_dmarc_record_parse(struct emauth_span rec, enum emauth_dmarc_mode mode,
 	r->ri = 86400;
 	if (rec.len > EA_DMARC_RECORD_MAX)
 		return EMAUTH_ETOOBIG;
+	if (rec.len == 0)
+		return 0; /* not a DMARC record (and p may be NULL) */
 
 	while (i <= rec.len) {
 		const uint8_t *semi =
@@ -330,12 +344,9 @@ emauth_dmarc_record_parse(struct emauth_span rec, enum emauth_dmarc_mode mode,
 			ntags++;
 			continue;
 		}
-		if (++ntags > EA_DMARC_TAGS_MAX) {
-			note(r, EMAUTH_DMARC_ERROR, "", off,
-			    "more than %d tags; the rest are ignored",
-			    EA_DMARC_TAGS_MAX);
-			break;
-		}
+		/* Every tag is read: the 4 KiB cap on the record bounds the
+		 * work, and a tag cap that ignored the rest could drop p=. */
+		ntags++;
 		if (!eq) {
 			note(r, EMAUTH_DMARC_ERROR, nm, off,
 			    "\"%s\" has no \"=\": expected tag=value", nm);

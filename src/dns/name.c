@@ -119,7 +119,7 @@ from_wire(struct emauth_span rd, size_t *pos, bool key, char *out, size_t size)
 		if (n > EA_DNS_LABEL_MAX || i + n > rd.len)
 			return EMAUTH_ESYNTAX;
 		total += (size_t)n + 1;
-		if (total > 255)
+		if (total + 1 > 255) /* with the root label: RFC 1035 */
 			return EMAUTH_ESYNTAX;
 		if (o > 0) {
 			if (o + 2 > size)

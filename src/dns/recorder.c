@@ -22,6 +22,9 @@
 #include "../common/span.h"
 #include "resolver.h"
 
+/* Ours: answers one recorder keeps. Past it, or when memory fails, the
+ * recording is incomplete and ea_dns_recorder_save refuses to write a
+ * snapshot that would replay differently. */
 #define REC_MAX 4096
 
 struct rec_rr {
@@ -43,6 +46,7 @@ struct recorder {
 	struct ea_resolver inner;
 	struct rec_entry *v;
 	size_t n, cap;
+	size_t lost; /* answers not kept: the snapshot would be incomplete */
 };
 
 static const struct ea_resolver_ops rec_ops;
@@ -51,24 +55,32 @@ static void
 keep(struct recorder *r, const char *name, uint16_t type,
     const struct ea_dns_answer *a)
 {
-	if (a->status != EA_DNS_ANSWER || a->n == 0 || r->n >= REC_MAX)
+	if (a->status != EA_DNS_ANSWER || a->n == 0)
 		return;
 	for (size_t i = 0; i < r->n; i++)
 		if (r->v[i].type == type && strcasecmp(r->v[i].name, name) == 0)
 			return;
+	if (r->n >= REC_MAX || a->over) {
+		r->lost++;
+		return;
+	}
 	if (r->n == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 32;
 		struct rec_entry *v = ea_realloc(r->v, cap * sizeof(*v));
-		if (v == NULL)
+		if (v == NULL) {
+			r->lost++;
 			return;
+		}
 		r->v = v;
 		r->cap = cap;
 	}
 	struct rec_entry *e = &r->v[r->n];
 	memset(e, 0, sizeof(*e));
 	e->rr = ea_calloc(a->n, sizeof(*e->rr));
-	if (e->rr == NULL)
+	if (e->rr == NULL) {
+		r->lost++;
 		return;
+	}
 	ea_fmt(e->name, sizeof(e->name), "%s", name);
 	ea_fmt(e->canon, sizeof(e->canon), "%s", a->canon[0] ? a->canon : name);
 	e->type = type;
@@ -76,8 +88,10 @@ keep(struct recorder *r, const char *name, uint16_t type,
 		struct rec_rr *rr = &e->rr[e->n];
 		rr->rdata =
 		    ea_malloc(a->rr[i].rdata.len ? a->rr[i].rdata.len : 1);
-		if (rr->rdata == NULL)
+		if (rr->rdata == NULL) {
+			r->lost++; /* a part of the RRset: not replayable */
 			continue;
+		}
 		memcpy(rr->rdata, a->rr[i].rdata.p, a->rr[i].rdata.len);
 		rr->len = a->rr[i].rdata.len;
 		rr->type = a->rr[i].type;
@@ -246,6 +260,8 @@ ea_dns_recorder_save(struct ea_resolver *res, FILE *f)
 		return EMAUTH_EINVAL;
 	struct recorder *r = res->impl;
 	int rc = 0;
+	if (r->lost)
+		return EMAUTH_ELIMIT;
 	if (fprintf(f, "; DNS answers saved by emauth (replay with --dns "
 	               "zone:FILE)\n$TTL 300\n") < 0)
 		return EMAUTH_EIO;

@@ -48,6 +48,7 @@ ea_dns_answer_init(struct ea_dns_answer *a)
 	a->rr = a->inl;
 	a->why = NULL;
 	a->borrowed = false;
+	a->over = false;
 	a->canon[0] = '\0';
 }
 
@@ -68,8 +69,12 @@ int
 ea_dns_answer_add(struct ea_dns_answer *a, uint16_t type, uint32_t ttl,
     struct emauth_span rdata)
 {
-	if (a->n >= EA_DNS_RRS_MAX)
-		return 0; /* ours: the rest of a huge RRset is dropped */
+	if (a->n >= EA_DNS_RRS_MAX) {
+		/* Ours: not kept, but marked; ea_dns_query turns the answer
+		 * into a failure rather than hand out part of an RRset. */
+		a->over = true;
+		return 0;
+	}
 	if (a->n == a->cap) {
 		size_t cap = a->cap * 2;
 		struct ea_dns_rr *rr = ea_malloc(cap * sizeof(*rr));
@@ -123,6 +128,17 @@ ea_dns_status_name(enum ea_dns_status s)
 	return "?";
 }
 
+/* An answer that had more records than it could keep is a failure. */
+static int
+checked(int rc, struct ea_dns_answer *out)
+{
+	if (rc == 0 && out->over) {
+		ea_dns_answer_release(out);
+		ea_dns_answer_fail(out, "more than 512 records in one answer");
+	}
+	return rc;
+}
+
 int
 ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b, const char *name,
     uint16_t type, struct ea_dns_answer *out)
@@ -143,8 +159,9 @@ ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b, const char *name,
 		unsigned left = (unsigned)(b->deadline_ms - now);
 		unsigned t =
 		    r->query_ms ? r->query_ms : EA_DNS_QUERY_TIMEOUT_MS;
-		return r->ops->query(
-		    r->impl, name, type, t < left ? t : left, out);
+		return checked(r->ops->query(r->impl, name, type,
+		                   t < left ? t : left, out),
+		    out);
 	}
 	unsigned t = r->query_ms ? r->query_ms : EA_DNS_QUERY_TIMEOUT_MS;
 	if (r->deadline_ms) {
@@ -156,7 +173,7 @@ ea_dns_query(struct ea_resolver *r, struct ea_dns_budget *b, const char *name,
 		if (r->deadline_ms - now < t)
 			t = (unsigned)(r->deadline_ms - now);
 	}
-	return r->ops->query(r->impl, name, type, t, out);
+	return checked(r->ops->query(r->impl, name, type, t, out), out);
 }
 
 void

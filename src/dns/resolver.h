@@ -51,6 +51,7 @@ struct ea_dns_answer {
 	struct ea_dns_rr *rr; /* inl, or a heap array when n > 8 */
 	const char *why;      /* static text for TEMPFAIL, else NULL */
 	bool borrowed;        /* rdata points into the back end's store */
+	bool over;            /* records were offered past EA_DNS_RRS_MAX */
 	struct ea_dns_rr inl[8];
 	char canon[EA_DNS_PRES_MAX];
 };
@@ -101,7 +102,9 @@ void ea_dns_budget_start(struct ea_dns_budget *b, const struct ea_resolver *r);
 
 /*
  * Runs one query within the budget. When the budget is spent, the answer is
- * a TEMPFAIL ("DNS budget exhausted") without asking the back end. Names are
+ * a TEMPFAIL ("DNS budget exhausted") without asking the back end. An
+ * answer of more than EA_DNS_RRS_MAX records is a TEMPFAIL too ("more
+ * than 512 records"), never its first 512 (fail closed). Names are
  * raw (no escapes), without the final dot.
  * @return 0, EMAUTH_ENOMEM.
  */
@@ -131,7 +134,9 @@ void ea_resolver_release(struct ea_resolver *r);
 
 /* Wraps @r so that it keeps every answer (recorder.c), and writes them as
  * a master file. ea_dns_recorder_save returns 0, EMAUTH_EINVAL (not a
- * recorder), EMAUTH_EIO, EMAUTH_ENOMEM. */
+ * recorder), EMAUTH_ELIMIT (answers were not kept: past 4096 answers, an
+ * answer over 512 records, or memory; nothing is written), EMAUTH_EIO,
+ * EMAUTH_ENOMEM. */
 int ea_dns_recorder_wrap(struct ea_resolver *r);
 int ea_dns_recorder_save(struct ea_resolver *r, FILE *f);
 

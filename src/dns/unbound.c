@@ -1,9 +1,15 @@
 /*
  * unbound.c: the system back end, on libunbound. It forwards either to the
- * nameservers of /etc/resolv.conf or to one named server, caches answers for
- * the life of the resolver, and enforces a per-query timeout by running every
- * query asynchronously and cancelling it at the deadline. This file is the
- * only one that includes <unbound.h>.
+ * nameservers of /etc/resolv.conf or to one named server, caches answers in
+ * an answer cache (its own, or one shared with other resolvers: cache.h),
+ * and enforces a per-query timeout by running every query asynchronously
+ * and cancelling it at the deadline. This file is the only one that
+ * includes <unbound.h>.
+ *
+ * A resolver, and its ub_ctx, is used by one thread at a time: the query
+ * loop below runs ub_process(), which runs the callbacks of every query of
+ * the ub_ctx that has completed, whoever asked it (see
+ * docs/internals/dns.md on why the milter keeps one per context).
  */
 #include "../common/internal.h"
 
@@ -15,13 +21,16 @@
 
 #include "../common/alloc.h"
 #include "../common/diag.h"
+#include "../common/limits.h"
 #include "../common/span.h"
 #include "cache.h"
 #include "resolver.h"
 
 struct ubres {
 	struct ub_ctx *ctx;
-	struct ea_dns_cache *cache;
+	/* A reference to the answer cache (NULL: none yet; our own is made
+	 * on first use). */
+	struct emauth_dns_cache *cache;
 	bool cache_off;
 	unsigned long sent; /* queries given to libunbound */
 };
@@ -113,6 +122,8 @@ u_query(void *impl, const char *name, uint16_t type, unsigned timeout_ms,
 	/* The cache key is the name in lower case. */
 	char key[EA_DNS_PRES_MAX];
 	ea_dns_name_escape(ea_span_str(name), true, key, sizeof(key));
+	if (u->cache == NULL && !u->cache_off)
+		u->cache = ea_dns_cache_new(0);
 	if (u->cache && !u->cache_off &&
 	    ea_dns_cache_get(u->cache, key, type, out))
 		return 0;
@@ -218,6 +229,18 @@ u_set_cache(void *impl, int on)
 static const struct ea_resolver_ops unbound_ops = {
     "system", u_query, u_submit, u_fd, u_process, u_free, u_sent, u_set_cache};
 
+void
+ea_dns_unbound_set_cache(struct ea_resolver *r, struct emauth_dns_cache *c)
+{
+	if (r->ops != &unbound_ops)
+		return;
+	struct ubres *u = r->impl;
+	if (c != NULL)
+		ea_dns_cache_ref(c);
+	ea_dns_cache_free(u->cache);
+	u->cache = c;
+}
+
 int
 ea_dns_unbound_new(
     const char *server, struct ea_resolver *out, struct emauth_diag *diag)
@@ -245,6 +268,13 @@ ea_dns_unbound_new(
 	 * not take through ub_ctx_set_option on libunbound 1.17.) */
 	ub_ctx_set_option(u->ctx, "unblock-lan-zones:", "yes");
 	ub_ctx_set_option(u->ctx, "insecure-lan-zones:", "yes");
+	/* libunbound's caches sit behind ours; bounded small, since the
+	 * milter has one resolver per message in flight (limits.h). */
+	char cache_size[32];
+	snprintf(cache_size, sizeof(cache_size), "%u",
+	    (unsigned)EA_DNS_UNBOUND_CACHE_BYTES);
+	ub_ctx_set_option(u->ctx, "msg-cache-size:", cache_size);
+	ub_ctx_set_option(u->ctx, "rrset-cache-size:", cache_size);
 	if (server)
 		err = ub_ctx_set_fwd(u->ctx, server);
 	else
@@ -266,8 +296,9 @@ ea_dns_unbound_new(
 	/* And the loopback reverse zone, which the resolver answers (a local
 	 * relay's 127.0.0.1, a test setup on 127.0.0.0/8). */
 	ub_ctx_zone_add(u->ctx, "127.in-addr.arpa.", "transparent");
-	/* Without memory for the cache, queries simply go to libunbound. */
-	u->cache = ea_dns_cache_new();
+	/* The answer cache is made on first use, unless one is shared
+	 * first (ea_dns_unbound_set_cache); without memory for it, queries
+	 * simply go to libunbound. */
 	memset(out, 0, sizeof(*out));
 	out->ops = &unbound_ops;
 	out->impl = u;

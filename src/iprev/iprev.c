@@ -62,13 +62,15 @@ emauth_iprev_check(
 	}
 	bool tempfail = false;
 	uint16_t type = addr.family == 4 ? EA_DNS_T_A : EA_DNS_T_AAAA;
-	for (size_t i = 0; i < ptr.n && out->names < EA_IPREV_NAMES_MAX; i++) {
+	for (size_t i = 0; i < ptr.n; i++) {
 		char name[EA_DNS_PRES_MAX];
 		if (ptr.rr[i].type != EA_DNS_T_PTR ||
 		    ea_dns_target(ptr.rr[i].rdata, name, sizeof(name)) != 0)
 			continue;
 		if (out->names++ == 0)
 			ea_fmt(out->name, sizeof(out->name), "%s", name);
+		if (out->names > EA_IPREV_NAMES_MAX)
+			continue; /* counted, not tried: fail if none passed */
 		struct ea_dns_answer fwd;
 		if (ea_dns_query(r, &budget, name, type, &fwd) != 0) {
 			ea_dns_answer_release(&ptr);
@@ -107,9 +109,16 @@ emauth_iprev_check(
 		    "the PTR records of %s hold no usable name", text);
 	} else {
 		out->result = EMAUTH_RES_FAIL;
+		char more[96] = "";
+		if (out->names > EA_IPREV_NAMES_MAX)
+			ea_fmt(more, sizeof(more),
+			    " (and %u others; only the first %d were tried)",
+			    out->names - 1, EA_IPREV_NAMES_MAX);
+		else if (out->names > 1)
+			ea_fmt(more, sizeof(more), " (and others)");
 		ea_fmt(out->reason, sizeof(out->reason),
 		    "%s is %s%s, which does not resolve back to %s", text,
-		    out->name, out->names > 1 ? " (and others)" : "", text);
+		    out->name, more, text);
 	}
 	return 0;
 }

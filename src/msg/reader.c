@@ -107,9 +107,17 @@ header_line(struct emauth_msg_reader *r, struct emauth_span l, bool in_chunk,
 	r->lineno++;
 	if (r->first_line) {
 		r->first_line = false;
-		/* An mbox separator line. */
-		if (l.len >= 5 && memcmp(l.p, "From ", 5) == 0)
-			return 0;
+		/* An mbox separator line ("From sender date"), but not a
+		 * From field written with whitespace before its colon
+		 * ("From : a@example.com", RFC 5322 §4.5.3), which must not
+		 * disappear. */
+		if (l.len >= 5 && memcmp(l.p, "From ", 5) == 0) {
+			size_t i = 4;
+			while (i < l.len && (l.p[i] == ' ' || l.p[i] == '\t'))
+				i++;
+			if (i < l.len && l.p[i] != ':')
+				return 0;
+		}
 	}
 	if (l.len == 0) {
 		rc = flush_field(r);

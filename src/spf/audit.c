@@ -6,7 +6,9 @@
  * redirect: RFC 7208 §4.6.4) per branch and in total. Targets built from
  * macros depend on the message and are listed, not followed. The walk is
  * bounded (64 records, depth 12, the DNS budget); a target already on the
- * path is a loop.
+ * path is a loop. Every bound fails closed: past 64 records the count is
+ * a lower bound and the audit fails; past 32 findings the failures are
+ * kept and a failure counts the rest.
  */
 #include "../common/internal.h"
 
@@ -23,6 +25,9 @@
 #include "../dns/resolver.h"
 #include "spf.h"
 
+_Static_assert(EMAUTH_SPF_RECORD_MAX == EA_SPF_RECORD_MAX,
+    "the audit keeps every record the library reads, whole");
+
 struct audit {
 	struct ea_resolver *res;
 	struct ea_dns_budget budget;
@@ -33,20 +38,60 @@ static void finding(struct audit *a, enum emauth_spf_severity sev,
     const char *domain, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/*
+ * Adds a finding. Past EMAUTH_SPF_AUDIT_FINDINGS one finding is not kept,
+ * and counted in more_findings: the new one, unless an earlier one is less
+ * severe (the last of the least severe goes), so a failure is never lost to
+ * warnings. finish_findings() then adds the failure "N more findings".
+ */
 static void
 finding(struct audit *a, enum emauth_spf_severity sev, const char *domain,
     const char *fmt, ...)
 {
 	struct emauth_spf_audit *o = a->out;
 	va_list ap;
-	if (o->nfindings >= EMAUTH_SPF_AUDIT_FINDINGS)
-		return;
-	struct emauth_spf_finding *f = &o->findings[o->nfindings++];
+	struct emauth_spf_finding *f;
+	if (o->nfindings < EMAUTH_SPF_AUDIT_FINDINGS) {
+		f = &o->findings[o->nfindings++];
+	} else {
+		unsigned low = 0;
+		for (unsigned i = 1; i < o->nfindings; i++)
+			if (o->findings[i].severity <=
+			    o->findings[low].severity)
+				low = i;
+		o->more_findings++;
+		if (o->findings[low].severity >= sev)
+			return;
+		/* Drop the least severe, keep the order of the rest. */
+		memmove(&o->findings[low], &o->findings[low + 1],
+		    (o->nfindings - low - 1) * sizeof(o->findings[0]));
+		f = &o->findings[o->nfindings - 1];
+	}
 	f->severity = sev;
 	ea_fmt(f->domain, sizeof(f->domain), "%s", domain);
 	va_start(ap, fmt);
-	vsnprintf(f->text, sizeof(f->text), fmt, ap);
+	int n = vsnprintf(f->text, sizeof(f->text), fmt, ap);
 	va_end(ap);
+	/* A text that does not fit says so (two long names can fill it). */
+	if (n >= (int)sizeof(f->text))
+		memcpy(f->text + sizeof(f->text) - 4, "...", 4);
+}
+
+/* A list that lost findings is itself a failure, in the slot kept for it
+ * (findings[EMAUTH_SPF_AUDIT_FINDINGS]). */
+static void
+finish_findings(struct emauth_spf_audit *o, const char *domain)
+{
+	if (o->more_findings == 0)
+		return;
+	struct emauth_spf_finding *f = &o->findings[o->nfindings++];
+	f->severity = EMAUTH_SPF_FAIL;
+	ea_fmt(f->domain, sizeof(f->domain), "%s", domain);
+	ea_fmt(f->text, sizeof(f->text),
+	    "%u more finding%s not shown (at most %d are kept, failures "
+	    "first): the audit is incomplete",
+	    o->more_findings, o->more_findings == 1 ? "" : "s",
+	    EMAUTH_SPF_AUDIT_FINDINGS);
 }
 
 static bool
@@ -81,6 +126,9 @@ fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
 	for (size_t i = 0; i < ans.n; i++) {
 		ea_buf_reset(&one);
 		int jrc = ea_dns_txt_join(ans.rr[i].rdata, &one);
+		/* The buffer holds one byte more than a record may have. */
+		if (jrc == 0 && one.len > EA_SPF_RECORD_MAX)
+			jrc = EMAUTH_ETOOBIG;
 		if (jrc == EMAUTH_ETOOBIG && one.len >= 6 &&
 		    strncasecmp((const char *)one.p, "v=spf1", 6) == 0)
 			toobig = true;
@@ -187,10 +235,16 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 {
 	struct emauth_spf_audit *o = a->out;
 	if (o->nnodes >= EMAUTH_SPF_AUDIT_NODES) {
-		finding(a, EMAUTH_SPF_WARN, name,
-		    "more than %d records in the tree: the rest was not "
-		    "examined",
-		    EMAUTH_SPF_AUDIT_NODES);
+		/* Each record past the root costs its parent a lookup, so
+		 * the tree is far over 10 anyway; the count is a lower
+		 * bound from here on. */
+		if (!o->truncated)
+			finding(a, EMAUTH_SPF_FAIL, name,
+			    "more than %d records in the tree: the rest was "
+			    "not examined, and the lookup count is a lower "
+			    "bound",
+			    EMAUTH_SPF_AUDIT_NODES);
+		o->truncated = 1;
 		return -1;
 	}
 	int me = (int)o->nnodes++;
@@ -235,7 +289,10 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 		ea_buf_release(&rec);
 		return me;
 	}
-	ea_fmt(n->record, sizeof(n->record), "%.*s", (int)rec.len, rec.p);
+	/* Whole (fetch() takes no record over EA_SPF_RECORD_MAX), never
+	 * cut: check --expect builds a record to publish from it. */
+	memcpy(n->record, rec.p, rec.len);
+	n->record[rec.len] = '\0';
 	struct ea_spf_record r;
 	struct emauth_diag d;
 	memset(&d, 0, sizeof(d));
@@ -259,11 +316,8 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 		const struct spf_term *t = &r.terms[i];
 		if (t->kind != SPF_INCLUDE && t->kind != SPF_REDIRECT)
 			continue;
-		char target[300], how[300];
-		ea_fmt(target, sizeof(target), "%.*s", (int)t->domain.len,
-		    (const char *)t->domain.p);
-		ea_fmt(how, sizeof(how), "%.*s", (int)t->text.len,
-		    (const char *)t->text.p);
+		char target[EA_DNS_NAME_MAX + 2], how[300];
+		ea_escape(t->text, 64, how, sizeof(how));
 		if (memchr(t->domain.p, '%', t->domain.len)) {
 			finding(a, EMAUTH_SPF_INFO, name,
 			    "%s depends on the message (macros): not "
@@ -271,6 +325,25 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 			    how);
 			continue;
 		}
+		/* A literal target over 253 characters is no name: receivers
+		 * shorten it from the left (RFC 7208 §7.3), so looking up a
+		 * copy cut anywhere would audit another name. */
+		size_t tl = t->domain.len;
+		if (tl && t->domain.p[tl - 1] == '.')
+			tl--;
+		if (tl == 0 || tl > EA_DNS_NAME_MAX) {
+			finding(a, EMAUTH_SPF_FAIL, name,
+			    "%s: the target is %zu characters long, not a "
+			    "domain name (at most %d): receivers shorten it "
+			    "from the left (RFC 7208 §7.3) and look up "
+			    "another name",
+			    how, tl, EA_DNS_NAME_MAX);
+			continue;
+		}
+		memcpy(target, t->domain.p, tl);
+		target[tl] = '\0';
+		ea_fmt(how, sizeof(how), "%.*s", (int)t->text.len,
+		    (const char *)t->text.p);
 		int child = walk(a, target, how, me, depth + 1);
 		if (child >= 0)
 			total += o->nodes[child].total_lookups;
@@ -317,16 +390,18 @@ emauth_spf_audit(
 		    "%s publishes no SPF record: receivers cannot tell its "
 		    "servers from forgers",
 		    name);
+	/* Counts over a truncated tree are lower bounds. */
+	const char *least = out->truncated ? "at least " : "";
 	if (out->total_lookups > EA_SPF_DNS_TERMS_MAX)
 		finding(&a, EMAUTH_SPF_FAIL, name,
-		    "%u DNS-querying terms in the whole tree: receivers stop "
-		    "at %d and return permerror (RFC 7208 §4.6.4)",
-		    out->total_lookups, EA_SPF_DNS_TERMS_MAX);
+		    "%s%u DNS-querying terms in the whole tree: receivers "
+		    "stop at %d and return permerror (RFC 7208 §4.6.4)",
+		    least, out->total_lookups, EA_SPF_DNS_TERMS_MAX);
 	if (out->void_lookups > EA_SPF_VOID_MAX)
 		finding(&a, EMAUTH_SPF_FAIL, name,
-		    "%u includes lead to names without a record: more than "
-		    "%d void lookups is a permerror",
-		    out->void_lookups, EA_SPF_VOID_MAX);
+		    "%s%u includes lead to names without a record: more "
+		    "than %d void lookups is a permerror",
+		    least, out->void_lookups, EA_SPF_VOID_MAX);
 
 	/* The legacy SPF type (99): RFC 7208 §3.1 says publish TXT only. */
 	struct ea_dns_answer ans;
@@ -339,21 +414,63 @@ emauth_spf_audit(
 			    name);
 		ea_dns_answer_release(&ans);
 	}
+	finish_findings(out, name);
 	return 0;
 }
 
-/* Flattening (emauth_spf_flatten). */
+/*
+ * Flattening (emauth_spf_flatten). The flattened record must give every
+ * address the result the published one gives (with today's addresses). At
+ * the top (the domain and its redirect targets) each term keeps its
+ * qualifier and its place, and the redirect comes after the mechanisms, as
+ * in evaluation. Inside an include only the terms that make the include
+ * match can be written out, each with the include's own qualifier. A term
+ * that ends the include without a match (-ip4:, ~a, ...) takes its
+ * addresses away from the terms after it, which no list of terms can say:
+ * such an include is kept as written. Whatever else cannot be written
+ * faithfully refuses the flattening.
+ */
 
 struct flat {
 	struct audit a;
 	const char *const *keep;
 	size_t nkeep;
+	const char *root;    /* the domain flattened, without a final dot */
 	struct ea_buf terms; /* " ip4:... include:..." */
 	char all[8];         /* the final all, e.g. "-all" */
 	struct emauth_spf_flat *out;
 	unsigned depth;
 	int err;
+	/* Inside an include: the qualifier its matching terms take ("" for
+	 * pass, "-", "~", "?"); NULL at the top. */
+	const char *inq;
+	/* Why the record being flattened cannot be written out faithfully;
+	 * "" while it can. */
+	char cannot[300];
 };
+
+static void cannot(struct flat *f, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+cannot(struct flat *f, const char *fmt, ...)
+{
+	va_list ap;
+	if (f->cannot[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(f->cannot, sizeof(f->cannot), fmt, ap);
+	va_end(ap);
+}
+
+static const char *
+qual(enum emauth_result q)
+{
+	return q == EMAUTH_RES_FAIL       ? "-"
+	       : q == EMAUTH_RES_SOFTFAIL ? "~"
+	       : q == EMAUTH_RES_NEUTRAL  ? "?"
+	                                  : "";
+}
 
 static void flat_note(struct flat *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -363,15 +480,21 @@ flat_note(struct flat *f, const char *fmt, ...)
 {
 	size_t l = strlen(f->out->problem);
 	va_list ap;
-	if (l + 3 >= sizeof(f->out->problem))
+	if (l + 3 >= sizeof(f->out->problem)) {
+		memcpy(f->out->problem + sizeof(f->out->problem) - 4, "...", 4);
 		return;
+	}
 	if (l) {
 		f->out->problem[l++] = ';';
 		f->out->problem[l++] = ' ';
 	}
 	va_start(ap, fmt);
-	vsnprintf(f->out->problem + l, sizeof(f->out->problem) - l, fmt, ap);
+	int n = vsnprintf(
+	    f->out->problem + l, sizeof(f->out->problem) - l, fmt, ap);
 	va_end(ap);
+	/* A note that does not fit says so. */
+	if (n < 0 || (size_t)n >= sizeof(f->out->problem) - l)
+		memcpy(f->out->problem + sizeof(f->out->problem) - 4, "...", 4);
 }
 
 /* Adds " [q]ipN:addr/len" unless the same term is already there. */
@@ -437,16 +560,186 @@ kept(const struct flat *f, struct emauth_span target)
 	return false;
 }
 
-/* Flattens the record of @name. @top: its qualifiers and all count (the
- * root and redirect targets); inside an include only pass terms can
- * make the include match. */
-static void
-flatten_domain(struct flat *f, const char *name, bool top)
+/* Copies the literal target of @t (or @name when it has none) into @out
+ * without a final dot. A target over 253 characters is no name: receivers
+ * shorten it from the left (RFC 7208 §7.3), so the flattening stops rather
+ * than resolve another name. Returns false then. */
+static bool
+flat_target(struct flat *f, const struct spf_term *t, const char *name,
+    char out[EA_DNS_NAME_MAX + 2])
 {
-	if (f->err || ++f->depth > EA_SPF_DEPTH_MAX) {
-		if (!f->err)
-			flat_note(f, "nesting deeper than %d at %s",
-			    EA_SPF_DEPTH_MAX, name);
+	struct emauth_span d = t->domain.len ? t->domain : ea_span_str(name);
+	if (d.len && d.p[d.len - 1] == '.')
+		d.len--;
+	if (d.len == 0 || d.len > EA_DNS_NAME_MAX) {
+		f->err = EMAUTH_EINVAL;
+		char text[300];
+		ea_escape(t->text, 64, text, sizeof(text));
+		flat_note(f,
+		    "%s: the target is %zu characters long, not a domain "
+		    "name (at most %d)",
+		    text, d.len, EA_DNS_NAME_MAX);
+		return false;
+	}
+	memcpy(out, d.p, d.len);
+	out[d.len] = '\0';
+	return true;
+}
+
+/* Writes @t as published, with the qualifier @q, and notes @why (NULL:
+ * no note). Moved out of the record of @name, a term that names no domain
+ * gets ":name"; one whose macros use %{d} or %{p} (which depend on the
+ * record's own name) cannot move. */
+static void
+keep_term(struct flat *f, const struct spf_term *t, const char *name,
+    const char *q, const char *why)
+{
+	struct emauth_span text = t->text;
+	if (text.len && strchr("+-~?", text.p[0]))
+		text = ea_span(text.p + 1, text.len - 1);
+	bool moved = strcasecmp(name, f->root) != 0;
+	if (moved && t->domain.len &&
+	    (ea_spf_macro_uses(t->domain, 'd') ||
+	        ea_spf_macro_uses(t->domain, 'p'))) {
+		cannot(f,
+		    "%.*s in the record of %s: its macros name that record, "
+		    "so it cannot move",
+		    (int)(text.len > 64 ? 64 : text.len), (const char *)text.p,
+		    name);
+		return;
+	}
+	f->out->lookups++;
+	ea_buf_addc(&f->terms, ' ');
+	ea_buf_adds(&f->terms, q);
+	if (moved && t->domain.len == 0) {
+		/* "mx/24" becomes "mx:name/24". */
+		size_t w = 0;
+		while (w < text.len && text.p[w] != '/')
+			w++;
+		ea_buf_add(&f->terms, text.p, w);
+		ea_buf_addc(&f->terms, ':');
+		ea_buf_adds(&f->terms, name);
+		ea_buf_add(&f->terms, text.p + w, text.len - w);
+	} else {
+		ea_buf_add(&f->terms, text.p, text.len);
+	}
+	if (why)
+		flat_note(f, "%.*s kept as written (%s)", (int)text.len,
+		    (const char *)text.p, why);
+}
+
+struct mx_name {
+	uint16_t pref;
+	char name[EA_DNS_PRES_MAX];
+};
+
+/* mx: the addresses of every MX host, by preference. With more than 10
+ * MX names receivers return permerror past the 10th address lookup (RFC
+ * 7208 §4.6.4), which no list of addresses can say: kept as written. */
+static void
+flat_mx(struct flat *f, const struct spf_term *t, const char *target,
+    const char *name, const char *q)
+{
+	struct ea_dns_answer ans;
+	struct mx_name hosts[EA_SPF_MX_NAMES_MAX];
+	size_t n = 0, names = 0;
+
+	if (ea_dns_query(f->a.res, &f->a.budget, target, EA_DNS_T_MX, &ans) !=
+	    0) {
+		f->err = EMAUTH_ENOMEM;
+		return;
+	}
+	if (ans.status == EA_DNS_TEMPFAIL) {
+		f->err = EMAUTH_EDNS;
+		ea_dns_answer_release(&ans);
+		return;
+	}
+	for (size_t k = 0; k < ans.n; k++) {
+		struct mx_name h;
+		if (ans.rr[k].type != EA_DNS_T_MX ||
+		    ea_dns_mx(
+		        ans.rr[k].rdata, &h.pref, h.name, sizeof(h.name)) != 0)
+			continue;
+		/* Every MX record counts towards the 10, as in evaluation
+		 * (the null MX "0 ." names no host). */
+		names++;
+		if (h.name[0] == '\0' || strcmp(h.name, ".") == 0 ||
+		    n == EA_SPF_MX_NAMES_MAX)
+			continue;
+		size_t i = n++;
+		while (i > 0 &&
+		       (hosts[i - 1].pref > h.pref ||
+		           (hosts[i - 1].pref == h.pref &&
+		               strcasecmp(hosts[i - 1].name, h.name) > 0))) {
+			hosts[i] = hosts[i - 1];
+			i--;
+		}
+		hosts[i] = h;
+	}
+	ea_dns_answer_release(&ans);
+	if (names > EA_SPF_MX_NAMES_MAX) {
+		keep_term(f, t, name, q, NULL);
+		flat_note(f,
+		    "%.*s kept as written: %s has %zu MX records, and "
+		    "receivers look up at most %d (RFC 7208 §4.6.4)",
+		    (int)t->text.len, (const char *)t->text.p, target, names,
+		    EA_SPF_MX_NAMES_MAX);
+		return;
+	}
+	for (size_t i = 0; i < n && !f->err; i++)
+		add_host(f, q, hosts[i].name, t->cidr4, t->cidr6);
+}
+
+static void flatten_domain(struct flat *f, const char *name);
+
+/* include:@target with the qualifier @q. At the top it is written out, or
+ * kept as written when its record cannot be; inside an include (which
+ * only pass includes reach) it is part of that one. */
+static void
+flat_include(struct flat *f, const struct spf_term *t, const char *target,
+    const char *name, const char *q)
+{
+	if (f->inq != NULL) {
+		flatten_domain(f, target);
+		return;
+	}
+	size_t len = f->terms.len, plen = strlen(f->out->problem);
+	int berr = f->terms.err;
+	unsigned nets = f->out->networks, looks = f->out->lookups;
+	f->inq = q;
+	flatten_domain(f, target);
+	f->inq = NULL;
+	if (f->cannot[0] == '\0' || f->err)
+		return;
+	/* Undo what was written of it, then keep it. */
+	f->terms.len = len;
+	if (f->terms.p)
+		f->terms.p[len] = '\0';
+	f->terms.err = berr;
+	f->out->networks = nets;
+	f->out->lookups = looks;
+	f->out->problem[plen] = '\0';
+	char why[sizeof(f->cannot)];
+	ea_fmt(why, sizeof(why), "%s", f->cannot);
+	f->cannot[0] = '\0';
+	keep_term(f, t, name, q, NULL);
+	flat_note(f, "%.*s kept as written: %s", (int)t->text.len,
+	    (const char *)t->text.p, why);
+}
+
+/* Flattens the record of @name into f->terms: at the top (f->inq NULL)
+ * with its own qualifiers and its all, inside an include with f->inq. */
+static void
+flatten_domain(struct flat *f, const char *name)
+{
+	if (f->err || f->cannot[0])
+		return;
+	if (++f->depth > EA_SPF_DEPTH_MAX) {
+		f->err = EMAUTH_EINVAL;
+		flat_note(f,
+		    "nesting deeper than %d at %s: receivers return "
+		    "permerror",
+		    EA_SPF_DEPTH_MAX, name);
 		f->depth--;
 		return;
 	}
@@ -455,42 +748,71 @@ flatten_domain(struct flat *f, const char *name, bool top)
 	ea_buf_init(&rec, EA_SPF_RECORD_MAX + 1);
 	int got = fetch(&f->a, name, &rec, problem, sizeof(problem));
 	if (got <= 0) {
-		if (got < 0 && strncmp(problem, "DNS ", 4) == 0)
-			f->err = EMAUTH_EDNS;
-		flat_note(
-		    f, "%s: %s", name, got < 0 ? problem : "no SPF record");
+		/* Receivers return permerror (or temperror): nothing to
+		 * write out. */
+		f->err = got < 0 && strncmp(problem, "DNS ", 4) == 0
+		             ? EMAUTH_EDNS
+		             : EMAUTH_EINVAL;
+		flat_note(f, "%s: %s", name,
+		    got < 0 ? problem
+		            : "no SPF record: receivers return permerror");
 		ea_buf_release(&rec);
 		f->depth--;
 		return;
 	}
 	struct ea_spf_record r;
 	if (ea_spf_record_parse(ea_span(rec.p, rec.len), &r, NULL) != 0) {
-		flat_note(f, "%s: the record is not valid", name);
+		f->err = EMAUTH_EINVAL;
+		flat_note(f,
+		    "%s: the record is not valid: receivers return "
+		    "permerror",
+		    name);
 		ea_buf_release(&rec);
 		f->depth--;
 		return;
 	}
-	/* RFC 7208 §6.1: redirect is ignored when the record has all. */
+	bool top = f->inq == NULL;
+	/* RFC 7208 §6.1: redirect is ignored when the record has all; it
+	 * applies after every mechanism wherever it is written. */
 	bool has_all = false;
-	for (size_t i = 0; i < r.n; i++)
+	const struct spf_term *redirect = NULL;
+	for (size_t i = 0; i < r.n; i++) {
 		has_all |= r.terms[i].kind == SPF_ALL;
-	for (size_t i = 0; i < r.n && !f->err; i++) {
+		if (r.terms[i].kind == SPF_REDIRECT)
+			redirect = &r.terms[i];
+	}
+	for (size_t i = 0; i < r.n && !f->err && !f->cannot[0]; i++) {
 		const struct spf_term *t = &r.terms[i];
+		if (t->kind == SPF_REDIRECT || t->kind == SPF_EXP ||
+		    t->kind == SPF_UNKNOWN_MOD)
+			continue;
 		bool pass = t->qualifier == EMAUTH_RES_PASS;
-		const char *q = !top || pass                          ? ""
-		                : t->qualifier == EMAUTH_RES_FAIL     ? "-"
-		                : t->qualifier == EMAUTH_RES_SOFTFAIL ? "~"
-		                                                      : "?";
-		bool modifier = t->kind == SPF_REDIRECT || t->kind == SPF_EXP ||
-		                t->kind == SPF_UNKNOWN_MOD;
-		if (!top && !pass && !modifier && t->kind != SPF_ALL)
-			continue; /* cannot make the include match */
-		char target[300];
-		ea_fmt(target, sizeof(target), "%.*s",
-		    (int)(t->domain.len ? t->domain.len : strlen(name)),
-		    t->domain.len ? (const char *)t->domain.p : name);
+		if (!top && t->kind == SPF_ALL && !pass)
+			break; /* no match: the terms after it are never read */
+		if (!top && !pass) {
+			cannot(f,
+			    "%.*s in the record of %s does not pass: the "
+			    "addresses it takes out of the terms after it "
+			    "cannot be written as terms",
+			    (int)(t->text.len > 64 ? 64 : t->text.len),
+			    (const char *)t->text.p, name);
+			break;
+		}
+		const char *q = top ? qual(t->qualifier) : f->inq;
+		if (t->kind == SPF_ALL) {
+			if (!top) {
+				cannot(f,
+				    "the record of %s ends in +all: it "
+				    "authorizes every address",
+				    name);
+				break;
+			}
+			ea_fmt(f->all, sizeof(f->all), "%sall", pass ? "+" : q);
+			break; /* the terms after all are never read */
+		}
 		bool macro =
 		    t->domain.len && memchr(t->domain.p, '%', t->domain.len);
+		char target[EA_DNS_NAME_MAX + 2];
 		switch (t->kind) {
 		case SPF_IP4:
 		case SPF_IP6:
@@ -499,70 +821,46 @@ flatten_domain(struct flat *f, const char *name, bool top)
 			break;
 		case SPF_A:
 			if (macro)
-				goto keep_term;
-			add_host(f, q, target, t->cidr4, t->cidr6);
+				keep_term(
+				    f, t, name, q, "depends on the message");
+			else if (flat_target(f, t, name, target))
+				add_host(f, q, target, t->cidr4, t->cidr6);
 			break;
-		case SPF_MX: {
+		case SPF_MX:
 			if (macro)
-				goto keep_term;
-			struct ea_dns_answer ans;
-			if (ea_dns_query(f->a.res, &f->a.budget, target,
-			        EA_DNS_T_MX, &ans) != 0) {
-				f->err = EMAUTH_ENOMEM;
-				break;
-			}
-			if (ans.status == EA_DNS_TEMPFAIL)
-				f->err = EMAUTH_EDNS;
-			for (size_t k = 0; k < ans.n && k < 10; k++) {
-				uint16_t pref;
-				char host[EA_DNS_PRES_MAX];
-				if (ea_dns_mx(ans.rr[k].rdata, &pref, host,
-				        sizeof(host)) == 0 &&
-				    host[0] && strcmp(host, ".") != 0)
-					add_host(
-					    f, q, host, t->cidr4, t->cidr6);
-			}
-			ea_dns_answer_release(&ans);
+				keep_term(
+				    f, t, name, q, "depends on the message");
+			else if (flat_target(f, t, name, target))
+				flat_mx(f, t, target, name, q);
 			break;
-		}
 		case SPF_INCLUDE:
-			if (macro || kept(f, t->domain)) {
-				if (!macro)
-					f->out->lookups++;
-				goto keep_term;
-			}
-			flatten_domain(f, target, false);
-			break;
-		case SPF_REDIRECT:
-			if (has_all)
-				break;
 			if (macro)
-				goto keep_term;
-			/* The target's record stands for this one: at the
-			 * top its all is the final one. */
-			flatten_domain(f, target, top);
-			break;
-		case SPF_ALL:
-			if (top && f->all[0] == '\0')
-				ea_fmt(f->all, sizeof(f->all), "%sall",
-				    pass ? "+" : q);
-			break;
-		case SPF_EXP:
-		case SPF_UNKNOWN_MOD:
+				keep_term(
+				    f, t, name, q, "depends on the message");
+			else if (kept(f, t->domain))
+				keep_term(f, t, name, q, NULL);
+			else if (flat_target(f, t, name, target))
+				flat_include(f, t, target, name, q);
 			break;
 		default: /* exists, ptr */
-		keep_term:
-			if (t->kind != SPF_INCLUDE)
-				f->out->lookups++;
-			ea_buf_addc(&f->terms, ' ');
-			ea_buf_add(&f->terms, t->text.p, t->text.len);
-			if (t->kind != SPF_INCLUDE || macro)
-				flat_note(f, "%.*s kept as written (%s)",
-				    (int)t->text.len, (const char *)t->text.p,
-				    macro ? "depends on the message"
-				          : "cannot be resolved in advance");
+			keep_term(f, t, name, q,
+			    macro ? "depends on the message"
+			          : "cannot be resolved in advance");
 			break;
 		}
+	}
+	if (redirect && !has_all && !f->err && !f->cannot[0]) {
+		char target[EA_DNS_NAME_MAX + 2];
+		if (memchr(redirect->domain.p, '%', redirect->domain.len))
+			cannot(f,
+			    "%.*s in the record of %s depends on the message",
+			    (int)(redirect->text.len > 64 ? 64
+			                                  : redirect->text.len),
+			    (const char *)redirect->text.p, name);
+		else if (flat_target(f, redirect, name, target))
+			/* The target's record stands for this one, in the
+			 * same place: at the top its all is the final one. */
+			flatten_domain(f, target);
 	}
 	ea_spf_record_release(&r);
 	ea_buf_release(&rec);
@@ -574,14 +872,20 @@ emauth_spf_flatten(struct emauth_ctx *ctx, const char *domain,
     const char *const *keep, size_t nkeep, struct emauth_spf_flat *out)
 {
 	struct flat f;
+	char root[EA_DNS_NAME_MAX + 2];
 
 	memset(out, 0, sizeof(*out));
-	if (domain == NULL || domain[0] == '\0' ||
-	    strlen(domain) > EA_DNS_NAME_MAX)
+	size_t dl = domain ? strlen(domain) : 0;
+	if (dl && domain[dl - 1] == '.')
+		dl--;
+	if (dl == 0 || dl > EA_DNS_NAME_MAX)
 		return EMAUTH_EINVAL;
+	memcpy(root, domain, dl);
+	root[dl] = '\0';
 	memset(&f, 0, sizeof(f));
 	f.keep = keep;
 	f.nkeep = nkeep;
+	f.root = root;
 	f.out = out;
 	f.a.res = ea_ctx_resolver(ctx);
 	if (f.a.res == NULL)
@@ -593,7 +897,7 @@ emauth_spf_flatten(struct emauth_ctx *ctx, const char *domain,
 	struct ea_buf probe;
 	char problem[300];
 	ea_buf_init(&probe, EA_SPF_RECORD_MAX + 1);
-	int got = fetch(&f.a, domain, &probe, problem, sizeof(problem));
+	int got = fetch(&f.a, root, &probe, problem, sizeof(problem));
 	ea_buf_release(&probe);
 	if (got <= 0) {
 		ea_buf_release(&f.terms);
@@ -603,8 +907,12 @@ emauth_spf_flatten(struct emauth_ctx *ctx, const char *domain,
 		           ? EMAUTH_EDNS
 		           : EMAUTH_ENOTFOUND;
 	}
-	flatten_domain(&f, domain, true);
+	flatten_domain(&f, root);
 	int rc = f.err ? f.err : f.terms.err;
+	if (rc == 0 && f.cannot[0]) {
+		rc = EMAUTH_EINVAL;
+		flat_note(&f, "cannot be flattened faithfully: %s", f.cannot);
+	}
 	if (rc == 0) {
 		ea_fmt(out->record, sizeof(out->record), "v=spf1%.*s %s",
 		    (int)f.terms.len, f.terms.p ? f.terms.p : "",

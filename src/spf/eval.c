@@ -845,9 +845,12 @@ emauth_spf_check_host(struct emauth_ctx *ctx, const struct emauth_spf_query *q,
 	/* Shown to people and maybe put into SMTP replies: escaped. */
 	char local[EMAUTH_SPF_TEXT_MAX], dom[EMAUTH_SPF_TEXT_MAX];
 	ea_escape(ev.local, 200, local, sizeof(local));
-	ea_escape(ev.sender_domain, 250, dom, sizeof(dom));
+	ea_escape(ev.sender_domain, EA_DNS_NAME_MAX, dom, sizeof(dom));
 	snprintf(out->sender, sizeof(out->sender), "%.250s@%.700s", local, dom);
-	ea_escape(ev.sender_domain, 250, out->domain, sizeof(out->domain));
+	/* Whole for every name that can exist (253 characters; DMARC aligns
+	 * on it); a longer one, which SPF never checks, ends in "...". */
+	ea_escape(ev.sender_domain, EA_DNS_NAME_MAX, out->domain,
+	    sizeof(out->domain));
 
 	ev.res = ea_ctx_resolver(ctx);
 	if (ev.res == NULL) {

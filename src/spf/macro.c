@@ -269,9 +269,11 @@ letter_value(uint8_t letter, const struct ea_spf_macro_env *env, char *tmp,
 		    (const char *)env->sender_local.p,
 		    (int)env->sender_domain.len,
 		    (const char *)env->sender_domain.p);
-		if (n < 0)
-			return EMAUTH_EINVAL;
-		*v = ea_span(tmp, (size_t)n < size ? (size_t)n : size - 1);
+		/* Never a prefix of the sender (it would lose the domain):
+		 * a sender that does not fit is an error (permerror). */
+		if (n < 0 || (size_t)n >= size)
+			return EMAUTH_ETOOBIG;
+		*v = ea_span(tmp, (size_t)n);
 		return 0;
 	case 'l':
 		*v = env->sender_local;

@@ -4,27 +4,53 @@
  */
 #include "../common/internal.h"
 #include "../common/alloc.h"
+#include "../common/ctx.h"
+#include "../common/limits.h"
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <emauth/msg.h>
 #include <emauth/verdict.h>
 
-#define FROM_DOMAINS_MAX 4
-#define FROM_ADDRS_MAX 8
-
+/*
+ * How strict one From domain's DMARC outcome is, for choosing the one that
+ * holds when the From field names several domains (RFC 7489 §6.6.1:
+ * "apply the most strict policy selected among the checks that fail"): a
+ * failure with reject, then with quarantine, then a temporary error (which
+ * defers the message), a failure with none, a permanent error, no policy, and
+ * pass. Ties keep the first domain.
+ */
 static int
-strictness(enum emauth_dmarc_policy p)
+severity(const struct emauth_dmarc_result *r)
 {
-	return p == EMAUTH_DMARC_REJECT       ? 3
-	       : p == EMAUTH_DMARC_QUARANTINE ? 2
-	                                      : 1;
+	switch (r->result) {
+	case EMAUTH_RES_PASS:
+		return 0;
+	case EMAUTH_RES_NONE:
+		return 1;
+	case EMAUTH_RES_FAIL:
+		return r->disposition == EMAUTH_DMARC_REJECT       ? 6
+		       : r->disposition == EMAUTH_DMARC_QUARANTINE ? 5
+		                                                   : 3;
+	case EMAUTH_RES_TEMPERROR:
+		return 4;
+	default:
+		return 2;
+	}
 }
 
 /* Collects the distinct From domains, or says why there are none. */
 static size_t
 from_domains(const struct emauth_verdict_query *q, struct emauth_verdict *out,
-    char domains[FROM_DOMAINS_MAX][256])
+    char domains[EA_VERDICT_FROM_ADDRS_MAX][256])
 {
+	if (q->malformed) {
+		out->from_problem = "the message header cannot be read";
+		out->header_malformed = 1;
+		snprintf(out->from_detail, sizeof(out->from_detail), "%s",
+		    q->malformed);
+		return 0;
+	}
 	if (q->nfrom == 0) {
 		out->from_problem = "the message has no From field";
 		return 0;
@@ -37,14 +63,22 @@ from_domains(const struct emauth_verdict_query *q, struct emauth_verdict *out,
 		out->from_problem = "the From field cannot be parsed";
 		return 0;
 	}
-	struct emauth_address addr[FROM_ADDRS_MAX];
+	struct emauth_address addr[EA_VERDICT_FROM_ADDRS_MAX];
 	struct emauth_diag fd;
 	size_t na = 0, nd = 0;
 	memset(&fd, 0, sizeof(fd));
 	int rc = emauth_msg_parse_from(
 	    (struct emauth_span){
 	        (const uint8_t *)q->from[0], strlen(q->from[0])},
-	    addr, FROM_ADDRS_MAX, &na, &fd);
+	    addr, EA_VERDICT_FROM_ADDRS_MAX, &na, &fd);
+	if (rc == EMAUTH_ELIMIT) {
+		/* Fail closed: never a verdict on some of the domains. */
+		out->from_problem = "the From field has too many addresses";
+		snprintf(out->from_detail, sizeof(out->from_detail),
+		    "more than %d; DMARC is not evaluated on a subset",
+		    EA_VERDICT_FROM_ADDRS_MAX);
+		return 0;
+	}
 	if (rc != 0) {
 		out->from_problem = "the From field cannot be parsed";
 		if (fd.msg)
@@ -55,7 +89,8 @@ from_domains(const struct emauth_verdict_query *q, struct emauth_verdict *out,
 			    "%s", emauth_strerror(rc));
 		return 0;
 	}
-	for (size_t i = 0; i < na && nd < FROM_DOMAINS_MAX; i++) {
+	/* At most as many domains as addresses: every one is evaluated. */
+	for (size_t i = 0; i < na; i++) {
 		int dup = 0;
 		for (size_t k = 0; k < nd; k++)
 			dup |= strcmp(domains[k], addr[i].domain) == 0;
@@ -102,7 +137,18 @@ emauth_verdict_evaluate(struct emauth_ctx *ctx,
 		    emauth_spf_check_host(ctx, &sq, &out->helo) == 0;
 	}
 
-	char domains[FROM_DOMAINS_MAX][256];
+	/* The DMARC stage's reserve (see limits.h). */
+	if (ctx->deadline_ms) {
+		uint64_t now = ea_dns_now_ms(),
+		         reserve = (uint64_t)EA_VERDICT_DMARC_RESERVE_QUERIES *
+		                   (ctx->query_ms ? ctx->query_ms
+		                                  : EA_DNS_QUERY_TIMEOUT_MS);
+		if (ctx->deadline_ms < now + reserve) {
+			ctx->deadline_ms = now + reserve;
+			ctx->res.deadline_ms = ctx->deadline_ms;
+		}
+	}
+	char domains[EA_VERDICT_FROM_ADDRS_MAX][256];
 	size_t nd = from_domains(q, out, domains);
 
 	/* DMARC for each From domain; the strictest outcome holds. */
@@ -126,13 +172,8 @@ emauth_verdict_evaluate(struct emauth_ctx *ctx,
 			    "%.255s", domains[i]);
 			break;
 		}
-		const struct emauth_dmarc_result *cur = &out->dmarc;
-		int worse = !out->have_dmarc ||
-		            (cur->result == EMAUTH_RES_PASS &&
-		                r->result != EMAUTH_RES_PASS) ||
-		            (r->result == EMAUTH_RES_FAIL &&
-		                strictness(r->disposition) >
-		                    strictness(cur->disposition));
+		bool worse =
+		    !out->have_dmarc || severity(r) > severity(&out->dmarc);
 		if (worse) {
 			out->dmarc = *r;
 			out->have_dmarc = 1;
@@ -154,6 +195,16 @@ emauth_verdict_dmarc(const struct emauth_verdict *v)
 	return v->have_dmarc ? v->dmarc.result : EMAUTH_RES_NONE;
 }
 
+/* Whether @id is @org or a name under it (labels compared whole). */
+static bool
+under(const char *id, const char *org)
+{
+	size_t il = strlen(id), ol = strlen(org);
+	if (ol == 0 || il < ol || strcasecmp(id + il - ol, org) != 0)
+		return false;
+	return il == ol || id[il - ol - 1] == '.';
+}
+
 EMAUTH_API int
 emauth_verdict_dns_trouble(const struct emauth_verdict *v)
 {
@@ -162,10 +213,18 @@ emauth_verdict_dns_trouble(const struct emauth_verdict *v)
 		return 1;
 	if (d == EMAUTH_RES_PASS || v->from_problem)
 		return 0;
-	if (v->have_spf && v->spf.result == EMAUTH_RES_TEMPERROR)
+	/* On a fail, only an identifier that could have aligned (the author's
+	 * Organizational Domain or a name under it) counts: a sender cannot
+	 * defer its forgery by making its own domain's DNS fail. */
+	const char *org = d == EMAUTH_RES_FAIL && v->have_dmarc
+	                      ? v->dmarc.d.org_domain
+	                      : NULL;
+	if (v->have_spf && v->spf.result == EMAUTH_RES_TEMPERROR &&
+	    (org == NULL || under(v->spf.domain, org)))
 		return 1;
 	for (size_t i = 0; i < v->ndkim; i++)
-		if (v->dkim[i].result == EMAUTH_RES_TEMPERROR)
+		if (v->dkim[i].result == EMAUTH_RES_TEMPERROR &&
+		    (org == NULL || under(v->dkim[i].domain, org)))
 			return 1;
 	return 0;
 }

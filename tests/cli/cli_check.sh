@@ -154,4 +154,105 @@ run save-zone-bad 2 check example.com --dns "$dns" --save-zone "$tmp/no/such/dir
 	{ echo "not ok cli/check/save-zone-unwritable"; fails=$((fails + 1)); }
 run usage 2 check && grep -q 'exactly one DOMAIN' "$tmp/err" && echo "ok cli/check/usage" ||
 	{ echo "not ok cli/check/usage"; fails=$((fails + 1)); }
+
+# Caps, each exceeded by one (tests/data/zones/caps.example.zone): the
+# report fails or counts what is past the cap, never drops it silently.
+caps="zone:$top/tests/data/zones/caps.example.zone"
+# 33 SPF findings, 32 kept: the +all failure (the 33rd) is kept, a warning
+# goes, and the truncated list is itself a failure.
+if run cap-findings 1 check findings.caps.example --dns "$caps" --json; then
+	has cap-findings-plus-all spf fail '+all authorizes every address on the Internet'
+	has cap-findings-more spf fail '1 more finding not shown'
+	jtrue cap-findings-verdict 'o["summary"]["verdict"]=="fail"'
+fi
+# 17 MX hosts, 16 kept: the most preferred (a CNAME) is among them, the
+# count is shown; 5 addresses of a host (4 kept) and 3 with reverse DNS
+# checked for 2 say so.
+if run cap-mx 1 check mxs.caps.example --dns "$caps" --json; then
+	has cap-mx-primary mx fail 'MX 10 primary.mxs.caps.example is a CNAME'
+	has cap-mx-count mx info '17 MX hosts, more than 16: the 16 most preferred are listed'
+	jtrue cap-mx-order '[c["message"].split()[1] for c in o["checks"] if c["area"]=="mx" and c["message"].startswith("MX ")]==[str(p) for p in [10]+list(range(21,36))]'
+	has cap-mx-addrs mx pass 'MX 21 h1.mxs.caps.example (192.0.2.1, ... 5 addresses)'
+	has cap-mx-ptr-first ptr info 'MX host h2.mxs.caps.example: reverse DNS checked for the first 2 of its 3 addresses'
+fi
+# 17 MX hosts: the one not kept is an IP literal, still a failure.
+if run cap-mx-last 1 check mxlast.caps.example --dns "$caps" --json; then
+	has cap-mx-last mx fail 'MX 99 192.0.2.99 is an IP address: an MX must name a host (not listed above: 1 of the MX hosts not listed'
+fi
+# A report of 161 checks: the last (a failed expectation) is kept and
+# decides the verdict.
+for i in $(seq 1 47); do echo "return-path report.caps.example"; done >"$tmp/report.expect"
+echo "dmarc-rua mailto:x@elsewhere.example" >>"$tmp/report.expect"
+sels=()
+for i in $(seq 1 16); do sels+=(--selector "k$i"); done
+if run cap-report 1 check report.caps.example --dns "$caps" "${sels[@]}" --expect "$tmp/report.expect" --json; then
+	jtrue cap-report-all 'len(o["checks"])==161 and o["checks"][-1]["status"]=="fail"'
+	has cap-report-last expect fail 'must send aggregate reports to mailto:x@elsewhere.example'
+	jtrue cap-report-verdict 'o["summary"]["verdict"]=="fail" and o["summary"]["fail"]==1'
+fi
+# A record of 1,121 bytes: shown whole, and the fix holds all of it (in
+# strings of at most 255 bytes) with the include before -all.
+printf 'spf-include _spf.platform.example\n' >"$tmp/long.expect"
+if run cap-long-record 1 check long.caps.example --dns "$caps" --expect "$tmp/long.expect" --json; then
+	jtrue cap-long-shown '"ip4:198.51.0.69 -all\" (0 of 10" in o["checks"][0]["message"]'
+	jtrue cap-long-fix '[c["fix"] for c in o["checks"] if c["area"]=="expect"][0].endswith("ip4:198.51.0.69 include:_spf.platform.example -all\" )")'
+	jtrue cap-long-fix-strings 'all(len(s)<=255 for s in __import__("re").findall(r"\"([^\"]*)\"", [c["fix"] for c in o["checks"] if c["area"]=="expect"][0]))'
+	jtrue cap-long-fix-whole '"".join(__import__("re").findall(r"\"([^\"]*)\"", [c["fix"] for c in o["checks"] if c["area"]=="expect"][0])).replace(" include:_spf.platform.example","")==o["checks"][0]["lookup_tree"][0]["record"]'
+fi
+# 65 records in the SPF tree, 64 examined: the count is a lower bound.
+if run cap-nodes 1 check nodes.caps.example --dns "$caps" --json; then
+	has cap-nodes-least spf fail '(at least 127 of 10 DNS lookups'
+	has cap-nodes-more spf fail 'more than 64 records in the tree'
+	has cap-nodes-total spf fail 'at least 127 DNS-querying terms'
+fi
+# A domain of 254 characters (253 is the most): refused, not cut.
+long=$(printf 'a%.0s' $(seq 1 63)).$(printf 'b%.0s' $(seq 1 63)).$(printf 'c%.0s' $(seq 1 63)).$(printf 'd%.0s' $(seq 1 62))
+run cap-domain 2 check "$long" --dns "$caps" && check cap-domain grep -q 'at most 253' "$tmp/err"
+run cap-domain-253 1 check "${long%d}" --dns "$caps"
+# Expectations match whole terms and URIs: "all" inside a name is not the
+# all term, a rua that only starts with the address does not count, and a
+# -include: authorizes nobody.
+printf 'spf-include _spf.platform.example\ndmarc-rua mailto:a@b.caps.example\n' >"$tmp/exact.expect"
+if run expect-exact 1 check smallmail.caps.example --dns "$caps" --expect "$tmp/exact.expect" --json; then
+	has expect-all-term expect fail 'must include _spf.platform.example' 'smallmail.caps.example.	IN	TXT	"v=spf1 include:_spf.smallmail.caps.example include:_spf.platform.example -all"'
+	has expect-rua-exact expect fail 'must send aggregate reports to mailto:a@b.caps.example'
+fi
+printf 'spf-include _spf.platform.caps.example\n' >"$tmp/neg.expect"
+run expect-negative 1 check negative.caps.example --dns "$caps" --expect "$tmp/neg.expect" --json &&
+	has expect-negative-include expect fail 'must include _spf.platform.caps.example'
+# --ip and --selector: 16 of each are taken (cap-report gives 16
+# selectors), each address checked; a 17th is refused, never dropped.
+ips=()
+for i in $(seq 1 16); do ips+=(--ip "192.0.2.$i"); done
+run cap-ips-16 1 check findings.caps.example --dns "$caps" "${ips[@]}" --json &&
+	jtrue cap-ips-16 'sum(1 for c in o["checks"] if c["area"]=="ptr" and c["message"].startswith("SPF for findings.caps.example from 192.0.2."))==16'
+run cap-ips-17 2 check findings.caps.example --dns "$caps" "${ips[@]}" --ip 192.0.2.17 &&
+	check cap-ips-17 grep -q 'at most 16 addresses' "$tmp/err"
+run cap-selectors-17 2 check report.caps.example --dns "$caps" "${sels[@]}" --selector k17 &&
+	check cap-selectors-17 grep -q 'at most 16 selectors' "$tmp/err"
+# --expect: 64 expectations are each checked; a 65th is refused, naming
+# the file. A line of 1,022 bytes (and its line feed) is read; one byte
+# more is refused, naming the line, never cut.
+for i in $(seq 1 64); do echo "dmarc reject"; done >"$tmp/e64.expect"
+run cap-expect-64 1 check findings.caps.example --dns "$caps" --expect "$tmp/e64.expect" --json &&
+	jtrue cap-expect-64 'sum(1 for c in o["checks"] if c["area"]=="expect" and c["status"]=="pass")==64'
+{ cat "$tmp/e64.expect"; echo "dmarc reject"; } >"$tmp/e65.expect"
+run cap-expect-65 2 check findings.caps.example --dns "$caps" --expect "$tmp/e65.expect" &&
+	check cap-expect-65 grep -q 'e65.expect: more than 64 expectations' "$tmp/err"
+line="dmarc reject #"
+printf 'return-path findings.caps.example\n%s%s\n' "$line" "$(head -c $((1022 - ${#line})) /dev/zero | tr '\0' x)" >"$tmp/l1022.expect"
+run cap-expect-line-1022 1 check findings.caps.example --dns "$caps" --expect "$tmp/l1022.expect" --json &&
+	jtrue cap-expect-line-1022 'sum(1 for c in o["checks"] if c["area"]=="expect")==2'
+printf 'return-path findings.caps.example\n%s%s\n' "$line" "$(head -c $((1023 - ${#line})) /dev/zero | tr '\0' x)" >"$tmp/l1023.expect"
+run cap-expect-line-1023 2 check findings.caps.example --dns "$caps" --expect "$tmp/l1023.expect" &&
+	check cap-expect-line-1023 grep -q 'l1023.expect:2: line too long' "$tmp/err"
+# A word of 299 bytes is read whole; 300 bytes are refused, never split
+# into two words (a 350-byte target was once read as selector + target).
+w299=$(head -c 299 /dev/zero | tr '\0' s)
+printf 'dkim-cname %s target.example\n' "$w299" >"$tmp/w299.expect"
+run cap-expect-word-299 1 check findings.caps.example --dns "$caps" --expect "$tmp/w299.expect" --json &&
+	jtrue cap-expect-word-299 'any(c["area"]=="expect" and "'"$w299"'" in json.dumps(c) for c in o["checks"])'
+printf 'dkim-cname %ss\n' "$w299" >"$tmp/w300.expect"
+run cap-expect-word-300 2 check findings.caps.example --dns "$caps" --expect "$tmp/w300.expect" &&
+	check cap-expect-word-300 grep -q 'w300.expect:1: word 2 is longer than 299 bytes' "$tmp/err"
 [ "$fails" -eq 0 ]

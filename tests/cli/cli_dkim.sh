@@ -46,6 +46,15 @@ check keygen-force "$emauth" keygen --domain example.com --selector r1 --force
 "$emauth" keygen --domain example.com --selector r9 --bits 512 >out 2>err
 check keygen-bits-range test $? -eq 2
 check keygen-bits-msg grep -q 'not 1024 to 4096' err
+# --bits bounds the key written (an RSA 4096 PEM of about 3.3 KB, in a
+# buffer of 8 KB): 4096 is written whole, 4097 refused.
+check keygen-bits-4096 "$emauth" keygen --domain example.com --selector r4096 --bits 4096
+check keygen-bits-4096-pem grep -q -- '-----END PRIVATE KEY-----' r4096.private
+check keygen-bits-4096-record grep -q 'DKIM key r4096 for example.com' r4096.txt
+"$emauth" keygen --domain example.com --selector r4097 --bits 4097 >out 2>err
+check keygen-bits-4097 test $? -eq 2
+check keygen-bits-4097-msg grep -q "'4097' is not 1024 to 4096" err
+check keygen-bits-4097-nothing-written test ! -e r4097.private -a ! -e r4097.txt
 "$emauth" keygen --domain 'bad domain' --selector x >out 2>err
 check keygen-bad-domain test $? -eq 2
 
@@ -98,6 +107,46 @@ printf 'To: b@example.net\n\nx\n' >nofrom.eml
 "$emauth" dkim sign --domain example.com --selector r1 --key r1.private nofrom.eml >out 2>err
 check sign-no-from test $? -eq 2
 check sign-no-from-msg grep -q 'no From header field' err
+# 16 signatures (--selector/--key groups) are made; a 17th is refused.
+groups=()
+for i in $(seq 1 16); do groups+=(--selector e1 --key e1.private); done
+"$emauth" dkim sign --domain example.com "${groups[@]}" m.eml >s16.eml 2>err
+check sign-16-signatures-exit test $? -eq 0
+check sign-16-signatures [ "$(grep -c '^DKIM-Signature:' s16.eml)" = 16 ]
+"$emauth" dkim sign --domain example.com "${groups[@]}" --selector e1 --key e1.private m.eml >out 2>err
+check sign-17-signatures-exit test $? -eq 2
+check sign-17-signatures-msg grep -q 'at most 16 signatures' err
+check sign-17-signatures-nothing-written test ! -s out
+# A key file of 64 KiB (a PEM padded with line breaks) is read whole; one
+# byte more is refused, never read in part, by "dkim sign" and "record
+# dkim" alike (as by the milter).
+/usr/bin/python3 -c 'import sys
+d=open("r1.private","rb").read()
+for n in (65536, 65537):
+    open("k%d" % n,"wb").write(d+b"\n"*(n-len(d)))'
+check key-file-65536-signs "$emauth" dkim sign --domain example.com --selector r1 --key k65536 m.eml
+"$emauth" dkim sign --domain example.com --selector r1 --key k65537 m.eml >out 2>err
+check key-file-65537-exit test $? -eq 2
+check key-file-65537-msg grep -q 'k65537: the key file is longer than 65536 bytes (refused)' err
+check key-file-65537-nothing-written test ! -s out
+check key-file-65536-record "$emauth" record dkim --key k65536 --selector r1
+"$emauth" record dkim --key k65537 --selector r1 >out 2>err
+check key-file-65537-record-exit test $? -eq 2
+check key-file-65537-record-msg grep -q 'k65537: the key file is longer than 65536 bytes' err
+check key-file-65537-record-nothing test ! -s out
+# keygen: a --directory that makes the key's path 4095 bytes writes both
+# files; one byte more is refused before anything is written (the name
+# was once cut, and the key written under the cut name).
+deep=$tmp/d
+while [ ${#deep} -lt 3880 ]; do deep=$deep/$(printf 'a%.0s' $(seq 1 190)); done
+deep=$deep/$(printf 'b%.0s' $(seq 1 $((4085 - ${#deep} - 1))))
+mkdir -p "$deep"
+check keygen-path-4095 "$emauth" keygen --domain example.com --selector k --directory "$deep"
+check keygen-path-4095-files test -f "$deep/k.private" -a -f "$deep/k.txt"
+"$emauth" keygen --domain example.com --selector kk --directory "$deep" >out 2>err
+check keygen-path-4096-exit test $? -eq 2
+check keygen-path-4096-msg grep -q 'path would be longer than 4095 bytes' err
+check keygen-path-4096-nothing-written test "$(ls "$deep" | wc -l)" = 2
 printf 'not a key\n' >bad.key
 "$emauth" dkim sign --domain example.com --selector r1 --key bad.key m.eml >out 2>err
 check sign-bad-key test $? -eq 2
@@ -112,4 +161,16 @@ printf 'garbage line\n\nx\n' >bad.eml
 "$emauth" dkim verify --dns zone:keys.zone bad.eml >out 2>err
 check verify-malformed-message test $? -eq 2
 check verify-malformed-msg grep -q 'message line 1' err
+# A folder whose file path does not fit in 4,096 bytes (the folder's own
+# path does): that file is reported as unreadable (exit 2), not skipped.
+deep=.
+for i in $(seq 10 25); do deep=$deep/d$i$(head -c 247 /dev/zero | tr '\0' x); done
+mkdir -p "$deep"
+cp s.eml "$deep/1.eml"
+long=$(head -c 120 /dev/zero | tr '\0' m).eml
+(cd "$deep" && cp 1.eml "$long")
+"$emauth" dkim verify --dns zone:keys.zone "$deep" >out 2>err
+check verify-long-path-exit test $? -eq 2
+check verify-long-path-msg grep -q "$long: cannot read: the path is longer than 4095 bytes" err
+check verify-long-path-others grep -q 'dkim=pass d=example.com s=r1' out
 [ "$fails" -eq 0 ]

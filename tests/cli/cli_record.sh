@@ -43,6 +43,39 @@ run spf-deep-force 0 record spf --force --mx --a --include _spf.crm.deep.example
 run spf-missing-include 2 record spf --include nospf.broken.example --dns "zone:$z/broken.example.zone" &&
 	check spf-missing-include grep -q 'include:nospf.broken.example: no SPF record' "$tmp/err"
 run spf-none 0 record spf && check spf-none grep -q 'sends no mail' "$tmp/err"
+# Records built past their buffers are refused, never printed cut short.
+ips=()
+for i in $(seq 1 300); do ips+=(--ip4 "198.51.$((i / 256)).$((i % 256))"); done
+run spf-too-long 2 record spf --no-dns "${ips[@]}" && check spf-too-long grep -q 'the record is too long (over 4095 bytes)' "$tmp/err"
+run spf-long-domain 2 record spf --no-dns --domain "$(head -c 300 /dev/zero | tr '\0' a).example" &&
+	check spf-long-domain grep -q 'is not a DNS name' "$tmp/err"
+# The cost of each include is looked up: 64 includes of 2 lookups each
+# make 128 in all (--force prints the record). 65 are refused.
+iz="zone:$top/tests/data/zones/includes.example.zone"
+incs=()
+for i in $(seq 1 64); do incs+=(--include "h$i.includes.example"); done
+if run spf-64-includes-counted 0 record spf --force "${incs[@]}" --dns "$iz"; then
+	check spf-64-includes-counted grep -q '^emauth record spf: 128 of 10 DNS lookups in all$' "$tmp/err"
+	check spf-64-includes-each [ "$(grep -c 'costs 2 DNS lookups' "$tmp/err")" = 64 ]
+fi
+# 65: refused whole, with --force too (the 65th's cost is never left out
+# of the total).
+run spf-65-includes-refused 2 record spf "${incs[@]}" --include h65.includes.example --dns "$iz" &&
+	check spf-65-includes-refused grep -q 'at most 64 --include' "$tmp/err"
+run spf-65-includes-force-refused 2 record spf --force "${incs[@]}" --include h65.includes.example --dns "$iz" &&
+	check spf-65-includes-force-nothing [ ! -s "$tmp/out" ]
+# --domain: 253 characters are taken, 254 refused (labels of 63 or less
+# in both), never cut.
+l63a=$(printf 'a%.0s' $(seq 1 63)) l63b=$(printf 'b%.0s' $(seq 1 63)) l63c=$(printf 'c%.0s' $(seq 1 63))
+d253=$l63a.$l63b.$l63c.$(printf 'd%.0s' $(seq 1 61))
+run spf-domain-253 0 record spf --no-dns --domain "$d253" --ip4 192.0.2.1 &&
+	check spf-domain-253 same "$d253."$'\tIN\tTXT\t"v=spf1 ip4:192.0.2.1 -all"'
+run spf-domain-254 2 record spf --no-dns --domain "${d253}d" --ip4 192.0.2.1 &&
+	check spf-domain-254 grep -q "'${d253}d' is not a DNS name" "$tmp/err"
+ruas=()
+for i in $(seq 1 7); do ruas+=(--rua "mailto:aggregate-reports-$i@$(head -c 120 /dev/zero | tr '\0' r).example"); done
+run dmarc-rua-too-long 2 record dmarc --policy reject "${ruas[@]}" &&
+	check dmarc-rua-too-long grep -q -- '--rua: the list is longer than 1023 bytes' "$tmp/err"
 
 # Flattening: the flattened record, published instead of the original,
 # gives the same SPF result for addresses inside and outside every branch.
@@ -79,8 +112,37 @@ done
 run flatten-keep 0 record spf --flatten example.com --keep _spf.mailplatform.example --dns "$flat_zones" &&
 	check flatten-keep grep -q 'include:_spf.mailplatform.example -all' "$tmp/out" &&
 	check flatten-keep-count grep -q '1 DNS lookup left' "$tmp/err"
+# --keep: 32 are taken, a 33rd is refused.
+keeps=()
+for i in $(seq 1 32); do keeps+=(--keep "k$i.example"); done
+run flatten-keep-32 0 record spf --flatten example.com "${keeps[@]}" --dns "$flat_zones" &&
+	check flatten-keep-32 grep -q 'TXT.*"v=spf1 ' "$tmp/out"
+run flatten-keep-33 2 record spf --flatten example.com "${keeps[@]}" --keep k33.example --dns "$flat_zones" &&
+	check flatten-keep-33 grep -q 'at most 32 --keep' "$tmp/err"
 run flatten-none 2 record spf --flatten nothing.example --dns "$flat_zones" &&
 	check flatten-none grep -q 'no SPF record' "$tmp/err"
+# Flattening never authorizes more than the published record
+# (tests/data/zones/flatten.example.zone): 11 MX names keep mx as written,
+# 10 are listed by preference, and an include that excludes an address is
+# kept; each evaluated against the published record.
+fz="$top/tests/data/zones/flatten.example.zone"
+if run flatten-mx11 0 record spf --flatten mx11.flatten.example --dns "zone:$fz"; then
+	check flatten-mx11 same $'mx11.flatten.example.\tIN\tTXT\t"v=spf1 mx -all"'
+	check flatten-mx11-note grep -q 'mx kept as written: mx11.flatten.example has 11 MX records' "$tmp/err"
+fi
+run flatten-mx10 0 record spf --flatten mx10.flatten.example --dns "zone:$fz" &&
+	check flatten-mx10 same $'mx10.flatten.example.\tIN\tTXT\t"v=spf1 ip4:192.0.2.10 ip4:192.0.2.9 ip4:192.0.2.8 ip4:192.0.2.7 ip4:192.0.2.6 ip4:192.0.2.5 ip4:192.0.2.4 ip4:192.0.2.3 ip4:192.0.2.2 ip4:192.0.2.1 -all"'
+if run flatten-exclusion 0 record spf --flatten f2.flatten.example --dns "zone:$fz"; then
+	check flatten-exclusion same $'f2.flatten.example.\tIN\tTXT\t"v=spf1 include:esp.flatten.example -all"'
+	check flatten-exclusion-note grep -q 'include:esp.flatten.example kept as written: -ip4:192.0.2.5' "$tmp/err"
+	printf '$ORIGIN copy.flatten.example.\n$TTL 300\n@ IN SOA ns h 1 1 1 1 1\n@ IN NS ns\nns IN A 192.0.2.53\n' >"$tmp/copy.zone"
+	sed 's/^f2.flatten.example./copy.flatten.example./' "$tmp/out" >>"$tmp/copy.zone"
+	for ip in 192.0.2.5 192.0.2.6; do
+		a=$("$emauth" spf --ip "$ip" --mail-from x@f2.flatten.example --dns "zone:$fz" --json | sed 's/.*"result":"\([a-z]*\)".*/\1/')
+		b=$("$emauth" spf --ip "$ip" --mail-from x@copy.flatten.example --dns "zone:$fz,$tmp/copy.zone" --json | sed 's/.*"result":"\([a-z]*\)".*/\1/')
+		check "flatten-exclusion-$ip" [ "$a" = "$b" ]
+	done
+fi
 
 # DMARC: the record, notes, refusals, and the round trip.
 if run dmarc 0 record dmarc --domain record.example --policy reject --subdomain-policy quarantine --rua mailto:dmarc@record.example --rua mailto:agg@reports.example.net; then

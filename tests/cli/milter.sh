@@ -114,24 +114,153 @@ stop() {
 	kill -TERM "$mpid"
 	wait "$mpid"
 }
-# lt SCRIPT [LABEL]: runs tests/milter/lua/SCRIPT.lua against $sock.
+# lt SCRIPT [LABEL [MILTERTEST-ARGS...]]: runs tests/milter/lua/SCRIPT.lua
+# against $sock.
 lt() {
 	local name=$1 label=${2:-$1}
-	if miltertest -D sock="$sock" -D dir="$lua" -s "$lua/$name.lua" \
+	shift
+	[ $# -gt 0 ] && shift
+	if miltertest -D sock="$sock" -D dir="$lua" "$@" -s "$lua/$name.lua" \
 		>"$tmp/out" 2>"$tmp/err"; then
 		echo "ok cli/$AREA/miltertest-$label"
 	else
 		echo "not ok cli/$AREA/miltertest-$label"
-		echo "  $(tail -c 400 "$tmp/err")"
+		echo "  $(tail -c 400 "$tmp/out") $(tail -c 400 "$tmp/err")"
+		tail -n 4 "$tmp/milter.log" | sed 's/^/  log: /'
 		fails=$((fails + 1))
 	fi
 }
+# Issues B1 and B12: 16 DKIM signatures with 253-byte d= and s=, a
+# 250-byte local part at a 253-byte domain, a 253-byte HELO and a From
+# domain of 208 bytes make an Authentication-Results field over 8 KiB.
+# The milter wrote it into 8,192 bytes and, when it did not fit, added no
+# field at all; it is added whole. A second message (From bank.example,
+# p=reject) is refused, so that its log line is written: its DKIM list
+# says how many results it leaves out. miltertest overflows a stack buffer
+# on a header modification over about 1 KiB, so this script speaks the
+# MTA side of the milter protocol itself. usage: manysigs.py PORT@HOST
+cat >"$tmp/manysigs.py" <<'PY'
+import socket, struct, sys
+
+def z(*parts):
+    return b"".join(p.encode() + b"\0" for p in parts)
+
+def message(port, host, sigs, helo, mail_from, from_):
+    s = socket.create_connection((host, port), timeout=60)
+    f = s.makefile("rb")
+    def ask(cmd, data=b""):
+        s.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
+        mods = []
+        while True:
+            n = struct.unpack(">I", f.read(4))[0]
+            d = f.read(n)
+            if d[:1] in (b"h", b"i", b"m"):
+                mods.append(d)
+                continue
+            if cmd != b"E":
+                assert d[:1] in (b"O", b"c"), (cmd, d[:1])
+            return d[:1], mods
+    # Version 6, every action; every step sent and answered.
+    ask(b"O", struct.pack(">III", 6, 0x1FF, 0))
+    ask(b"C", z(helo) + b"4" + struct.pack(">H", 25) + z("127.0.0.3"))
+    ask(b"H", z(helo))
+    macro = b"M" + z("i", "PYQID")  # the queue id, with MAIL (no reply)
+    s.sendall(struct.pack(">I", len(macro) + 1) + b"D" + macro)
+    ask(b"M", z(mail_from))
+    ask(b"R", z("<bob@receiver.test>"))
+    for v in sigs:
+        ask(b"L", z("DKIM-Signature", v))
+    ask(b"L", z("From", from_))
+    ask(b"L", z("Subject", "many signatures"))
+    ask(b"N")
+    ask(b"B", b"Hello.\r\n")
+    reply, mods = ask(b"E")
+    s.sendall(struct.pack(">I", 1) + b"Q")
+    s.close()
+    ars = [m[5:].split(b"\0")[1].decode() for m in mods
+           if m[:1] == b"i" and m[5:].split(b"\0")[0] == b"Authentication-Results"]
+    return reply, ars
+
+port, host = sys.argv[1].split("@")
+l63 = "a" * 63
+three = l63 + "." + l63 + "." + l63 + "."
+sigs = []
+for i in range(1, 17):
+    d = "%sd%02d%s.example" % (three, i, "c" * 50)
+    s = "%ss%02d%s" % (three, i, "e" * 58)
+    assert len(d) == 253 and len(s) == 253
+    sigs.append("v=1; a=rsa-sha256; c=relaxed/relaxed; d=%s; s=%s; "
+                "h=from:subject; "
+                "bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=; b=AAAA"
+                % (d, s))
+long = three + "m" * 56 + ".test"
+assert len(long) == 253
+mf = "<" + "x" * 250 + "@" + long + ">"
+# p=none (attacker.example's): accepted, with the whole field.
+reply, ars = message(int(port), host, sigs, long, mf,
+                     "x@" + three + "attacker.example")
+assert reply == b"a", reply
+assert len(ars) == 1, "no Authentication-Results added"
+ar = ars[0]
+assert len(ar) > 8192, len(ar)
+assert ar.count("dkim=") == 16, ar.count("dkim=")
+assert "dmarc=fail" in ar
+# p=reject (bank.example's): refused, and logged.
+reply, ars = message(int(port), host, sigs, long, mf, "alerts@bank.example")
+assert reply == b"y", reply
+# A From problem (nine addresses): refused, and the field added says
+# dmarc=permerror with the reason, as emauth verify writes it.
+nine = ", ".join("x%d@attacker.example" % i for i in range(9))
+reply, ars = message(int(port), host, [], "mail.attacker.example",
+                     "<x@attacker.example>", nine)
+assert reply == b"y", reply
+assert len(ars) == 1, "no Authentication-Results added"
+assert "dmarc=permerror (the From field has too many addresses)" in ars[0], \
+    ars[0]
+assert "header.from" not in ars[0], ars[0]
+PY
 if start "$tmp/good.conf"; then
-	for t in sign auth forged authres nofrom stream forgedmany; do
+	# The start-up line names the version, the configuration and the
+	# number of keys (issue #16).
+	ver=$("$build/emauth" --version | cut -d' ' -f2)
+	check startup-line grep -qF \
+		"started on $sock (version $ver, configuration $tmp/good.conf.run, mode sv, 2 keys)" \
+		"$tmp/milter.log"
+	for t in sign auth forged authres nofrom stream forgedmany bypass \
+		forgeddeep mailfromlong fields fivefrom; do
 		lt "$t"
 	done
+	if /usr/bin/python3 "$tmp/manysigs.py" "${sock#inet:}" \
+		>"$tmp/out" 2>"$tmp/err"; then
+		echo "ok cli/$AREA/manysigs-authres-over-8k-added"
+	else
+		echo "not ok cli/$AREA/manysigs-authres-over-8k-added"
+		echo "  $(tail -c 400 "$tmp/err")"
+		fails=$((fails + 1))
+	fi
+	# A4: the whole reverse-path names attacker.example, which does not
+	# list the bank's server.
+	check mailfromlong-spf-fail-reject grep -q \
+		'ip=127.0.0.10 from=bank.example iprev=pass spf=fail dkim=none dmarc=fail action=reject' \
+		"$tmp/milter.log"
+	# B12: the log's DKIM list says how many it leaves out.
+	check manysigs-log-dkim-more grep -qE \
+		'ip=127.0.0.3 from=bank.example .* dkim=permerror\([a-z0-9.]{253}\),permerror\([a-z0-9.]{253}\) \(\+14 more\) dmarc=fail action=reject' \
+		"$tmp/milter.log"
+	check bypass-oversized-key-reject grep -q \
+		'ip=127.0.0.3 from=bank.example iprev=[a-z]* spf=pass dkim=permerror(attacker.example) dmarc=fail action=reject' \
+		"$tmp/milter.log"
+	check bypass-five-domains-reject grep -q \
+		'ip=127.0.0.3 from=bank.example iprev=[a-z]* spf=pass dkim=none dmarc=fail action=reject' \
+		"$tmp/milter.log"
 	check forged-logged-reject grep -q \
 		'ip=127.0.0.2 from=bank.example .*dmarc=fail action=reject' \
+		"$tmp/milter.log"
+	check fields-1001-logged grep -q \
+		'header block over [0-9]* bytes or 1000 fields: not signed' \
+		"$tmp/milter.log"
+	check fivefrom-logged-reject grep -q \
+		'ip=127.0.0.2 from=(none) .*dmarc=permerror action=reject' \
 		"$tmp/milter.log"
 	check nofrom-logged-reject grep -q \
 		'from=(none) .*dmarc=permerror action=reject' "$tmp/milter.log"
@@ -144,6 +273,30 @@ if start "$tmp/good.conf"; then
 		bash -c "! grep -qE 'Sanitizer|runtime error' '$tmp/milter.log'"
 else
 	check milter-start false
+fi
+# Without AuthservID: the host name is the id of the field added and of
+# the forged fields removed. InternalHosts takes .internal.example names
+# (A14), and nine SigningTable lines match internal.example (B17).
+hn=$(hostname)
+[[ $hn =~ ^[A-Za-z0-9._+-]+$ ]] || hn=localhost
+for i in 1 2 3 4 5; do
+	printf '*@internal.example internal\n*@internal.example platform\n'
+done | head -9 >"$tmp/ST9"
+sed -e '/^AuthservID /d' -e "s|refile:$tmp/SigningTable|refile:$tmp/ST9|" \
+	"$tmp/good.conf" >"$tmp/noid.conf"
+printf 'InternalHosts .internal.example\n' >>"$tmp/noid.conf"
+if start "$tmp/noid.conf"; then
+	lt forgedhost forgedhost -D host="$hn"
+	lt longhost
+	lt sign sign-nine-matches -D want=8
+	check sign-nine-matches-logged grep -q \
+		'more than 8 SigningTable entries match alice@internal.example: only the first 8 sign' \
+		"$tmp/milter.log"
+	stop
+	check noid-no-sanitizer-report \
+		bash -c "! grep -qE 'Sanitizer|runtime error' '$tmp/milter.log'"
+else
+	check milter-start-no-authserv-id false
 fi
 conf 0 quarantine >"$tmp/q.conf"
 if start "$tmp/q.conf"; then
@@ -202,4 +355,164 @@ if [ -n "$bgpid" ]; then
 	done
 fi
 check background-sigterm bash -c "[ -n '$bgpid' ] && ! kill -0 '$bgpid' 2>/dev/null && [ ! -e '$tmp/m.pid' ]"
+
+# SIGUSR1 logs one statistics line, with the DNS answer cache that all of
+# a configuration's library contexts share. DNS here comes from NSD on a
+# free loopback port through libunbound (the zone back end has no answer
+# cache). Two messages from the bank's own server on two connections open
+# at once, so on two contexts: the second finds every answer the first
+# left (hits >= misses; with a cache per context it would miss as often).
+nsd_port=$(/usr/bin/python3 -c 'import socket
+t=socket.socket(); t.bind(("127.0.0.1",0)); p=t.getsockname()[1]
+u=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind(("127.0.0.1",p))
+print(p)')
+mkdir -p "$tmp/nsd"
+cat >"$tmp/nsd/nsd.conf" <<NSD
+server:
+	ip-address: 127.0.0.1@$nsd_port
+	do-ip6: no
+	username: ""
+	database: ""
+	zonesdir: "$tmp/nsd"
+	pidfile: "$tmp/nsd/nsd.pid"
+	logfile: "$tmp/nsd/nsd.log"
+	zonelistfile: "$tmp/nsd/zone.list"
+	xfrdfile: "$tmp/nsd/xfrd.state"
+	xfrdir: "$tmp/nsd"
+	server-count: 1
+	verbosity: 1
+remote-control:
+	control-enable: no
+NSD
+# An empty root zone: NXDOMAIN, as from a recursive resolver, for names
+# outside the others (the DMARC tree walk asks some).
+printf '$ORIGIN .\n$TTL 300\n. IN SOA ns.root.test. h.root.test. 1 3600 600 86400 300\n. IN NS ns.root.test.\n' \
+	>"$tmp/nsd/root.zone"
+printf 'zone:\n\tname: "."\n\tzonefile: "%s"\n' "$tmp/nsd/root.zone" \
+	>>"$tmp/nsd/nsd.conf"
+for f in "$top"/tests/milter/zones/*.zone; do
+	printf 'zone:\n\tname: "%s"\n\tzonefile: "%s"\n' \
+		"$(basename "$f" .zone)" "$f" >>"$tmp/nsd/nsd.conf"
+done
+: >"$tmp/nsd/nsd.log"
+nsd -d -c "$tmp/nsd/nsd.conf" >>"$tmp/nsd/nsd.log" 2>&1 &
+nsdpid=$!
+for _ in $(seq 1 100); do
+	grep -q 'nsd started' "$tmp/nsd/nsd.log" && break
+	sleep 0.1
+done
+check stats-nsd-started grep -q 'nsd started' "$tmp/nsd/nsd.log"
+sed "s|^DNS .*|DNS server:127.0.0.1@$nsd_port|" "$tmp/good.conf" \
+	>"$tmp/stats.conf"
+cat >"$tmp/twoconn.lua" <<'LUA'
+-- Two connections from the bank's server, both past MAIL FROM before
+-- either message ends: each holds its own library context.
+dofile(dir .. "/common.lua")
+local hdrs = {{"From", "Bank <alerts@bank.example>"},
+	{"Subject", "statement"}}
+local a = open("127.0.0.10", "mail.bank.example", "<alerts@bank.example>")
+local b = open("127.0.0.10", "mail.bank.example", "<alerts@bank.example>")
+send(b, hdrs, "Your statement.\r\n")
+check(mt.getreply(b) == SMFIR_ACCEPT, "b accepted")
+send(a, hdrs, "Your statement.\r\n")
+check(mt.getreply(a) == SMFIR_ACCEPT, "a accepted")
+for _, conn in ipairs({a, b}) do
+	local ar = mt.getheader(conn, "Authentication-Results", 0) or ""
+	check(string.find(ar, "spf=pass", 1, true), "spf=pass: " .. ar)
+	check(string.find(ar, "dmarc=pass", 1, true), "dmarc=pass: " .. ar)
+end
+mt.disconnect(a)
+mt.disconnect(b)
+LUA
+# stat NAME: NAME=N from the last statistics line.
+stat() {
+	grep 'statistics:' "$tmp/milter.log" | tail -1 |
+		sed -n "s/.* $1=\([0-9]*\).*/\1/p"
+}
+if start "$tmp/stats.conf"; then
+	if miltertest -D sock="$sock" -D dir="$lua" -s "$tmp/twoconn.lua" \
+		>"$tmp/out" 2>"$tmp/err"; then
+		echo "ok cli/$AREA/stats-two-messages-verified"
+	else
+		echo "not ok cli/$AREA/stats-two-messages-verified"
+		echo "  $(tail -c 400 "$tmp/out") $(tail -c 400 "$tmp/err")"
+		fails=$((fails + 1))
+	fi
+	kill -USR1 "$mpid"
+	for _ in $(seq 1 50); do
+		grep -q 'statistics:' "$tmp/milter.log" && break
+		sleep 0.1
+	done
+	check stats-sigusr1-logged-and-running bash -c \
+		"grep -q 'statistics: messages=2 signed=0 verified=2 rejected=0 tempfailed=0 dns-cache-bytes=' '$tmp/milter.log' && kill -0 $mpid"
+	hits=$(stat dns-cache-hits) misses=$(stat dns-cache-misses)
+	entries=$(stat dns-cache-entries) bytes=$(stat dns-cache-bytes)
+	check stats-dns-cache-filled bash -c \
+		"[ '${entries:-0}' -gt 0 ] && [ '${bytes:-0}' -gt 0 ]"
+	check stats-dns-cache-shared-by-contexts bash -c \
+		"[ '${misses:-0}' -gt 0 ] && [ '${hits:-0}' -ge '${misses:-0}' ]"
+	# Every miss was cached, nothing evicted or failed.
+	check stats-dns-cache-entries-per-miss [ "${entries:-0}" = "${misses:-}" ]
+	stop
+	check stats-sigterm-exit-0 [ $? -eq 0 ]
+	check stats-logged-at-exit \
+		[ "$(grep -c 'statistics: messages=2 ' "$tmp/milter.log")" -eq 2 ]
+	check stats-no-sanitizer-report \
+		bash -c "! grep -qE 'Sanitizer|runtime error' '$tmp/milter.log'"
+else
+	check milter-start-stats false
+fi
+kill "$nsdpid" 2>/dev/null
+wait "$nsdpid" 2>/dev/null
+
+# Files that are not regular files are refused at once (-n), naming the
+# path and what it is: a FIFO or /dev/zero used to hang the milter, a
+# directory to pass as an empty table. Under "timeout 20", so that a
+# regression fails instead of hanging.
+mkdir -p "$tmp/adir"
+mkfifo "$tmp/afifo"
+cp "$top/examples/keys/demo2026.private" "$tmp/keys/big.private"
+truncate -s 65537 "$tmp/keys/big.private"
+chmod 600 "$tmp/keys/big.private"
+# refused NAME CONF-LINE WANT: -n on a configuration with CONF-LINE as
+# its third line exits 1 with WANT in its error.
+refused() {
+	printf 'Mode sv\nSocket inet:0@127.0.0.1\n%s\n' "$2" >"$tmp/$1.conf"
+	emauth=timeout
+	run "$1" 1 20 "$milter" -n -c "$tmp/$1.conf" &&
+		check "$1" grep -qF "$1.conf:3: $3" "$tmp/err"
+	emauth=$milter
+}
+refused keytable-directory "KeyTable $tmp/adir" \
+	"KeyTable $tmp/adir: is a directory"
+refused signingtable-dev-zero "SigningTable refile:/dev/zero" \
+	"SigningTable /dev/zero: is not a regular file (a character device)"
+refused signingtable-fifo "SigningTable $tmp/afifo" \
+	"SigningTable $tmp/afifo: is not a regular file (a FIFO)"
+refused internalhosts-fifo "InternalHosts file:$tmp/afifo" \
+	"host list $tmp/afifo: is not a regular file (a FIFO)"
+printf 'Mode v\nAuthservID mx\0junk\n' >"$tmp/nul.conf"
+emauth=timeout
+run config-nul-byte 1 20 "$milter" -n -c "$tmp/nul.conf" &&
+	check config-nul-byte grep -qF "nul.conf:2: NUL byte" "$tmp/err"
+run config-fifo 1 20 "$milter" -n -c "$tmp/afifo" &&
+	check config-fifo grep -qF \
+		"$tmp/afifo: is not a regular file (a FIFO)" "$tmp/err"
+run config-directory 1 20 "$milter" -n -c "$tmp/adir" &&
+	check config-directory grep -qF "$tmp/adir: is a directory" "$tmp/err"
+# Key files: the same rules, and a cap of 64 KiB that is an error.
+# key_refused NAME FILE WANT
+key_refused() {
+	printf 'x internal.example:s:%s\n' "$2" >"$tmp/KT-$1"
+	printf 'KeyTable %s\nSocket inet:0@127.0.0.1\n' "$tmp/KT-$1" \
+		>"$tmp/$1.conf"
+	run "$1" 1 20 "$milter" -n -c "$tmp/$1.conf" &&
+		check "$1" grep -qF \
+			"KeyTable entry x: key file $2: $3" "$tmp/err"
+}
+key_refused key-file-fifo "$tmp/afifo" "is not a regular file (a FIFO)"
+key_refused key-file-directory "$tmp/adir" "is a directory"
+key_refused key-file-over-64k "$tmp/keys/big.private" \
+	"is larger than 65536 bytes"
+emauth=$milter
 [ "$fails" -eq 0 ]

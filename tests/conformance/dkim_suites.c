@@ -1,5 +1,5 @@
 /*
- * dkim_suites.c: the DKIM conformance suites of ../shared/testsuites, each
+ * dkim_suites.c: the DKIM conformance suites of tests/data/suites, each
  * signature or message a named test:
  *   rfc8463 DIR    RFC 8463 Appendix A: both signatures pass, with the keys
  *                  from dns.txt and again from keys.zone (the RSA record

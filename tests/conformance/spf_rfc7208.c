@@ -1,6 +1,6 @@
 /*
  * spf_rfc7208.c: runs every case of the openspf RFC 7208 suite
- * (../shared/testsuites/spf-rfc7208/rfc7208-tests.json, the mechanical JSON
+ * (tests/data/suites/spf-rfc7208/rfc7208-tests.json, the mechanical JSON
  * copy of the YAML) through the test DNS back end, each case a named test.
  * The driver rules of the suite's SOURCE.md are reproduced here: zone data
  * per scenario, SPF-type records served as TXT when a name has no TXT item,

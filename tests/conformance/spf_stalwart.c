@@ -1,6 +1,6 @@
 /*
  * spf_stalwart.c: runs the Stalwart mail-auth SPF scenarios
- * (the .yml files of ../shared/testsuites/spf-stalwart, RFC 7208 Appendix A
+ * (the .yml files of tests/data/suites/spf-stalwart, RFC 7208 Appendix A
  * included),
  * each expect: line a named test. The files are not real YAML; they are read
  * line by line as their SOURCE.md describes: records accumulate over a file

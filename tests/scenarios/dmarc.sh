@@ -62,6 +62,31 @@ print(o["dmarc"]["result"], o["dmarc"]["disposition"])' "$tmp/json" 2>&1)
 	fi
 }
 
+# The last "emauth verify" text says PATTERN (grep).
+# usage: said NAME PATTERN
+said() {
+	if grep -q "$2" "$tmp/text"; then
+		echo "ok scenario/$1"
+	else
+		echo "not ok scenario/$1"
+		fails=$((fails + 1))
+	fi
+}
+
+# A message sent by the attacker's own mine.example (SPF passes, no DKIM),
+# with From fields that try to get past DMARC; DMARC_LINE is the last line
+# of the Authentication-Results field.
+# usage: mine NAME FILE DMARC DISPOSITION DMARC_LINE
+mine() {
+	scenario "$1" "$2" 192.0.2.66 x@mine.example mail.mine.example 1 \
+		"$3" "$4" "Authentication-Results: mx.receiver.example;
+	iprev=permerror policy.iprev=192.0.2.66;
+	spf=pass (ip4:192.0.2.66) smtp.mailfrom=x@mine.example;
+	spf=none smtp.helo=mail.mine.example;
+	dkim=none (no signature);
+	$5"
+}
+
 # 1. A platform sends for a customer that published the platform's DKIM
 # selector (CNAME) and SPF include: both aligned.
 message 'Customer News <news@customer.example>' |
@@ -87,9 +112,7 @@ scenario platform-without-cname "$tmp/m2.eml" 203.0.113.10 \
 	spf=none smtp.helo=out1.platform.example;
 	dkim=pass (2048-bit key) header.d=platform.example header.s=pf header.a=rsa-sha256 header.b=X;
 	dmarc=fail (p=reject sp=reject dis=reject) header.from=nocname.example policy.dmarc=reject"
-grep -q 'Fix: publish the DKIM selector of platform.example for nocname.example' "$tmp/text" &&
-	echo "ok scenario/platform-without-cname-advice" ||
-	{ echo "not ok scenario/platform-without-cname-advice"; fails=$((fails + 1)); }
+said platform-without-cname-advice 'Fix: publish the DKIM selector of platform.example for nocname.example'
 
 # 3. A relay re-sends the customer's signed mail from its own address:
 # SPF fails, the aligned DKIM signature survives: pass.
@@ -195,9 +218,7 @@ scenario emailto-typo "$tmp/m11.eml" 192.0.2.199 \
 	spf=none smtp.helo=mail.evil.example;
 	dkim=none (no signature);
 	dmarc=fail (p=reject sp=reject dis=reject) header.from=typo.others.example policy.dmarc=reject"
-grep -q 'unknown URI scheme "emailto:".*did you mean mailto:?' "$tmp/text" &&
-	echo "ok scenario/emailto-typo-advice" ||
-	{ echo "not ok scenario/emailto-typo-advice"; fails=$((fails + 1)); }
+said emailto-typo-advice 'unknown URI scheme "emailto:".*did you mean mailto:?'
 
 # 12. A domain without DMARC, sending correctly otherwise: SPF aligned,
 # but DMARC none (exit 1), and the advice says to publish a record.
@@ -210,8 +231,45 @@ scenario no-dmarc "$tmp/m12.eml" 192.0.2.93 \
 	spf=pass (ip4:192.0.2.93) smtp.helo=nodmarc.others.example;
 	dkim=none (no signature);
 	dmarc=none header.from=nodmarc.others.example"
-grep -q 'publish a TXT record at _dmarc.nodmarc.others.example' "$tmp/text" &&
-	echo "ok scenario/no-dmarc-advice" ||
-	{ echo "not ok scenario/no-dmarc-advice"; fails=$((fails + 1)); }
+said no-dmarc-advice 'publish a TXT record at _dmarc.nodmarc.others.example'
+
+# 13. The From-field bypass (issue #15): four addresses at the attacker's
+# own domains, which pass, then the victim's. Every domain is evaluated;
+# the victim's reject holds (it used to be dropped as the fifth domain).
+message 'x@mine.example, x@a.mine.example, x@b.mine.example, x@c.mine.example, ceo@customer.example' >"$tmp/m13.eml"
+mine from-five-domains "$tmp/m13.eml" fail reject \
+	"dmarc=fail (p=reject sp=quarantine dis=reject) header.from=customer.example policy.dmarc=reject"
+
+# 14. Eight addresses (the cap) with the victim last: still evaluated.
+message 'x@mine.example, x@a.mine.example, x@b.mine.example, x@c.mine.example, y@mine.example, y@a.mine.example, y@b.mine.example, ceo@customer.example' >"$tmp/m14.eml"
+mine from-eight-addresses "$tmp/m14.eml" fail reject \
+	"dmarc=fail (p=reject sp=quarantine dis=reject) header.from=customer.example policy.dmarc=reject"
+
+# 15. Nine addresses (the cap + 1): not evaluated on a subset; permerror,
+# reject, even though every address is the attacker's own.
+message 'x@mine.example, x@a.mine.example, x@b.mine.example, x@c.mine.example, y@mine.example, y@a.mine.example, y@b.mine.example, y@c.mine.example, z@mine.example' >"$tmp/m15.eml"
+mine from-nine-addresses "$tmp/m15.eml" permerror reject \
+	"dmarc=permerror (the From field has too many addresses)"
+
+# 16. A DMARC record over 4096 bytes at the From domain: an invalid record
+# there (permerror), not mine.example's record as if there were none.
+message 'x@big.mine.example' >"$tmp/m16.eml"
+mine dmarc-record-over-cap "$tmp/m16.eml" permerror none \
+	"dmarc=permerror header.from=big.mine.example"
+said dmarc-record-over-cap-advice 'DMARC permerror: the DMARC policy cannot be read: the DMARC record at _dmarc.big.mine.example is longer than 4096 bytes'
+
+# 17. A header line without a colon: a verdict (permerror, reject), not an
+# error exit without one.
+printf 'From: ceo@customer.example\nThis line has no colon\nSubject: x\n\nHello\n' >"$tmp/m17.eml"
+mine header-without-colon "$tmp/m17.eml" permerror reject \
+	"dmarc=permerror (the message header cannot be read)"
+said header-without-colon-reason 'message line 2:4: header line without a field name and colon'
+
+# 18. A header field of 64 KiB + 1 byte (the reader's cap + 1): the same.
+{ printf 'From: ceo@customer.example\nX-Big: '
+  head -c $((65536 - 7 + 1)) /dev/zero | tr '\0' a
+  printf '\nSubject: x\n\nHello\n'; } >"$tmp/m18.eml"
+mine header-field-over-cap "$tmp/m18.eml" permerror reject \
+	"dmarc=permerror (the message header cannot be read)"
 
 [ "$fails" -eq 0 ]

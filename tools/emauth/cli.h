@@ -52,6 +52,11 @@ json_object *cli_spf_json(const struct emauth_spf_result *r);
 /* Whether @s is a DNS name of letters, digits, "-" and "_" labels (1 to
  * 63 bytes each, 253 in all): for names the user writes into records. */
 bool cli_name_ok(const char *s);
+/* Loads the private key file @path (at most 64 KiB, read whole or
+ * refused); on error prints "emauth CMD: OPTPATH: why" and returns
+ * EXIT_USAGE. */
+int cli_load_key(const char *cmd, const char *opt, const char *path,
+    struct emauth_dkim_key **k);
 /* One signature as "emauth dkim verify --json" prints it. */
 json_object *cli_dkim_result_json(const struct emauth_dkim_result *r);
 json_object *cli_dmarc_record_json(const struct emauth_dmarc_record *r);

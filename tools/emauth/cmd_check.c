@@ -53,37 +53,63 @@ static const char help[] =
 static const char *const probe_selectors[] = {"default", "selector1",
     "selector2", "google", "k1", "s1", "s2", "mail", "dkim", NULL};
 
+/* Room for a whole SPF record (4,096 bytes) in a message, and for the
+ * record to publish made from it in a fix. */
+#define CHECK_MESSAGE_MAX 4608
+#define CHECK_FIX_MAX 5120
+
 struct check {
 	const char *area, *status;
-	char message[700];
-	char fix[1200];
+	char message[CHECK_MESSAGE_MAX];
+	char fix[CHECK_FIX_MAX];
 	json_object *extra; /* the SPF lookup tree */
 };
 
+/* The checks of one report, grown as they come, so none is dropped. The
+ * ones that could not be kept (out of memory) are counted in lost, and a
+ * report that lost any fails ("report truncated"). */
 struct report {
-	struct check v[160];
-	size_t n;
+	struct check *v;
+	size_t n, cap;
+	size_t lost;
 };
 
 static struct check *add(struct report *r, const char *area, const char *status,
     const char *fix, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
+/* Adds a check; returns it (valid until the next add), or NULL when it
+ * could not be kept (counted in r->lost). */
 static struct check *
 add(struct report *r, const char *area, const char *status, const char *fix,
     const char *fmt, ...)
 {
-	static struct check spare;
 	va_list ap;
-	if (r->n >= sizeof(r->v) / sizeof(r->v[0]))
-		return &spare;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? 2 * r->cap : 64;
+		struct check *v = realloc(r->v, cap * sizeof(*v));
+		if (v == NULL) {
+			r->lost++;
+			return NULL;
+		}
+		r->v = v;
+		r->cap = cap;
+	}
 	struct check *c = &r->v[r->n++];
+	memset(c, 0, sizeof(*c));
 	c->area = area;
 	c->status = status;
-	cli_fmt(c->fix, sizeof(c->fix), "%s", fix ? fix : "");
 	va_start(ap, fmt);
-	vsnprintf(c->message, sizeof(c->message), fmt, ap);
+	int len = vsnprintf(c->message, sizeof(c->message), fmt, ap);
 	va_end(ap);
+	/* A message cut for room says so; a fix is never cut (a partial
+	 * record to publish would be worse than none). */
+	if (len < 0 || (size_t)len >= sizeof(c->message))
+		memcpy(c->message + sizeof(c->message) - 4, "...", 4);
+	if (fix && strlen(fix) < sizeof(c->fix))
+		memcpy(c->fix, fix, strlen(fix) + 1);
+	else if (fix)
+		cli_fmt(c->fix, sizeof(c->fix), "(too long to show)");
 	return c;
 }
 
@@ -134,25 +160,40 @@ check_spf(struct emauth_ctx *ctx, const char *domain, char **ips, size_t nip,
 		bool bad = false;
 		for (unsigned i = 0; i < a->nfindings; i++)
 			bad |= a->findings[i].severity == EMAUTH_SPF_FAIL;
+		/* Past EMAUTH_SPF_AUDIT_NODES records the count is a lower
+		 * bound (the audit says so with a failure too). */
 		struct check *c = add(r, "spf",
-		    a->total_lookups > 10 ? "fail"
-		    : bad                 ? "info"
-		                          : "pass",
+		    a->total_lookups > 10 || a->truncated ? "fail"
+		    : bad                                 ? "info"
+		                                          : "pass",
 		    NULL,
-		    "SPF record: \"%s\" (%u of 10 DNS lookups across the "
+		    "SPF record: \"%s\" (%s%u of 10 DNS lookups across the "
 		    "include tree)",
-		    root->record, a->total_lookups);
-		c->extra = tree_json(a);
+		    root->record, a->truncated ? "at least " : "",
+		    a->total_lookups);
+		if (c)
+			c->extra = tree_json(a);
 	}
 	if (!a->has_record && strcmp(root->problem, "no SPF record") == 0) {
-		char terms[600] = "";
-		for (size_t i = 0; i < nip; i++) {
-			size_t l = strlen(terms);
-			cli_fmt(terms + l, sizeof(terms) - l, " ip%c:%s",
+		/* A record cut short would leave addresses out: no fix
+		 * rather than that. */
+		char terms[900] = "";
+		size_t l = 0;
+		int w = 0;
+		for (size_t i = 0; i < nip && w >= 0; i++) {
+			w = snprintf(terms + l, sizeof(terms) - l, " ip%c:%s",
 			    strchr(ips[i], ':') ? '6' : '4', ips[i]);
+			if (w < 0 || (size_t)w >= sizeof(terms) - l)
+				w = -1;
+			else
+				l += (size_t)w;
 		}
-		cli_fmt(fix, sizeof(fix), "%s.\tIN\tTXT\t\"v=spf1 mx%s -all\"",
-		    domain, terms);
+		w = w < 0 ? -1
+		          : snprintf(fix, sizeof(fix),
+		                "%s.\tIN\tTXT\t\"v=spf1 mx%s -all\"", domain,
+		                terms);
+		if (w < 0 || (size_t)w >= sizeof(fix))
+			fix[0] = '\0';
 	} else {
 		fix[0] = '\0';
 	}
@@ -180,6 +221,14 @@ check_dmarc(struct emauth_ctx *ctx, const char *domain, struct report *r,
 	if (d->result == EMAUTH_RES_TEMPERROR) {
 		*dns_down = true;
 		add(r, "dmarc", "fail", NULL, "DMARC discovery failed: %s",
+		    d->problem);
+		goto out;
+	}
+	if (d->result == EMAUTH_RES_PERMERROR) {
+		add(r, "dmarc", "fail", NULL,
+		    "%s: receivers treat it as invalid (permerror) and apply "
+		    "no policy; shorten it (p=, sp=, rua= and a few report "
+		    "addresses fit easily)",
 		    d->problem);
 		goto out;
 	}
@@ -354,6 +403,36 @@ check_dkim(struct emauth_ctx *ctx, const char *domain, char **sels, size_t nsel,
 		    "DKIM key cannot be discovered)");
 }
 
+/* One MX host; @more is added to a problem. */
+static void
+mx_host(struct report *r, const struct emauth_mx_host *h, const char *more)
+{
+	if (h->is_ip_literal)
+		add(r, "mx", "fail", NULL,
+		    "MX %u %s is an IP address: an MX must name a host%s",
+		    h->preference, h->name, more);
+	else if (h->is_cname)
+		add(r, "mx", "fail", NULL,
+		    "MX %u %s is a CNAME: an MX must name the host itself "
+		    "(RFC 2181 §10.3)%s",
+		    h->preference, h->name, more);
+	else if (h->dns_error)
+		add(r, "mx", "warn", NULL,
+		    "MX %u %s: looking up its addresses failed (DNS error); "
+		    "check again%s",
+		    h->preference, h->name, more);
+	else if (h->naddrs == 0)
+		add(r, "mx", "fail", NULL,
+		    "MX %u %s does not resolve to an address%s", h->preference,
+		    h->name, more);
+	else if (h->naddrs_total > 1)
+		add(r, "mx", "pass", NULL, "MX %u %s (%s, ... %u addresses)",
+		    h->preference, h->name, h->addrs[0], h->naddrs_total);
+	else
+		add(r, "mx", "pass", NULL, "MX %u %s (%s)", h->preference,
+		    h->name, h->addrs[0]);
+}
+
 static void
 check_mx(struct emauth_ctx *ctx, const char *domain, struct report *r,
     struct emauth_mx_info *mx)
@@ -377,25 +456,21 @@ check_mx(struct emauth_ctx *ctx, const char *domain, struct report *r,
 		    domain, domain);
 		return;
 	}
-	for (unsigned i = 0; i < mx->n; i++) {
-		const struct emauth_mx_host *h = &mx->hosts[i];
-		if (h->is_ip_literal)
-			add(r, "mx", "fail", NULL,
-			    "MX %u %s is an IP address: an MX must name a host",
-			    h->preference, h->name);
-		else if (h->is_cname)
-			add(r, "mx", "fail", NULL,
-			    "MX %u %s is a CNAME: an MX must name the host "
-			    "itself (RFC 2181 §10.3)",
-			    h->preference, h->name);
-		else if (h->naddrs == 0)
-			add(r, "mx", "fail", NULL,
-			    "MX %u %s does not resolve to an address",
-			    h->preference, h->name);
-		else
-			add(r, "mx", "pass", NULL, "MX %u %s (%s%s)",
-			    h->preference, h->name, h->addrs[0],
-			    h->naddrs > 1 ? ", ..." : "");
+	for (unsigned i = 0; i < mx->n; i++)
+		mx_host(r, &mx->hosts[i], "");
+	/* Only the most preferred are listed; every one was examined. */
+	if (mx->n_total > mx->n)
+		add(r, "mx", "info", NULL,
+		    "%u MX hosts, more than %d: the %u most preferred are "
+		    "listed, and every one was checked",
+		    mx->n_total, EMAUTH_MX_HOSTS_MAX, mx->n);
+	if (mx->more_bad) {
+		char more[160];
+		cli_fmt(more, sizeof(more),
+		    " (not listed above: %u of the MX hosts not listed have "
+		    "problems, this is the most preferred)",
+		    mx->more_bad);
+		mx_host(r, &mx->first_more_bad, more);
 	}
 }
 
@@ -440,6 +515,11 @@ check_ptr(struct emauth_ctx *ctx, const char *domain, char **ips, size_t nip,
 			    NULL, "MX host %s (%s): %s", h->name, h->addrs[k],
 			    ip.reason);
 		}
+		if (h->naddrs_total > 2)
+			add(r, "ptr", "info", NULL,
+			    "MX host %s: reverse DNS checked for the first 2 "
+			    "of its %u addresses",
+			    h->name, h->naddrs_total);
 	}
 }
 
@@ -462,20 +542,117 @@ struct expect {
 	unsigned line;
 };
 
-static void
+/* Replaces "{domain}" in @in; false when the result does not fit (a cut
+ * value would name something else). */
+static bool
 subst(const char *in, const char *domain, char *out, size_t size)
 {
-	size_t o = 0;
-	for (size_t i = 0; in[i] && o + 1 < size; i++) {
+	size_t o = 0, dl = strlen(domain);
+	for (size_t i = 0; in[i]; i++) {
+		const char *p = in + i;
+		size_t n = 1;
 		if (strncmp(in + i, "{domain}", 8) == 0) {
-			for (size_t k = 0; domain[k] && o + 1 < size; k++)
-				out[o++] = domain[k];
+			p = domain;
+			n = dl;
 			i += 7;
-		} else {
-			out[o++] = in[i];
 		}
+		if (o + n >= size)
+			return false;
+		memcpy(out + o, p, n);
+		o += n;
 	}
 	out[o] = '\0';
+	return true;
+}
+
+/* Where the all term of @rec starts (with its qualifier), or -1: a whole
+ * term, never "all" inside a name (include:_spf.smallmail.example). */
+static long
+all_term(const char *rec)
+{
+	size_t i = 0;
+	while (rec[i]) {
+		while (rec[i] == ' ')
+			i++;
+		size_t start = i, s = i;
+		while (rec[i] && rec[i] != ' ')
+			i++;
+		if (s < i && strchr("+-~?", rec[s]))
+			s++;
+		if (i - s == 3 && strncasecmp(rec + s, "all", 3) == 0)
+			return (long)start;
+	}
+	return -1;
+}
+
+/* Whether the SPF tree reaches the record of node @k through pass
+ * includes and redirects only (a "-include:" authorizes nobody). */
+static bool
+reached_by_pass(const struct emauth_spf_audit *spf, unsigned k)
+{
+	for (int n = (int)k; n > 0; n = spf->nodes[n].parent) {
+		const char *via = spf->nodes[n].via;
+		if (via[0] == '+')
+			via++;
+		if (strncasecmp(via, "include:", 8) != 0 &&
+		    strncasecmp(via, "redirect=", 9) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* Whether the URI list @list ("a,b", as the DMARC parser keeps it) holds
+ * the mailto: URI @want exactly: the scheme and the domain in any case,
+ * the local part as written. */
+static bool
+uri_listed(const char *list, const char *want)
+{
+	size_t wl = strlen(want);
+	const char *wat = strrchr(want, '@');
+	if (wat == NULL || wl < 7)
+		return false;
+	size_t local = (size_t)(wat - want);
+	for (const char *p = list; *p;) {
+		const char *c = strchr(p, ',');
+		size_t l = c ? (size_t)(c - p) : strlen(p);
+		if (l == wl && strncasecmp(p, want, 7) == 0 &&
+		    memcmp(p + 7, want + 7, local - 7) == 0 &&
+		    p[local] == '@' &&
+		    memchr(p + local + 1, '@', l - local - 1) == NULL &&
+		    strncasecmp(p + local + 1, wat + 1, l - local - 1) == 0)
+			return true;
+		p += l + (c ? 1 : 0);
+	}
+	return false;
+}
+
+/* Writes "OWNER.<TAB>IN<TAB>TXT<TAB>" and @rec as strings of at most 255
+ * bytes (a longer one is not a valid character-string, RFC 1035 §3.3).
+ * Returns false when it does not fit in @size: no fix then, never a cut
+ * one. */
+static bool
+txt_fix(char *out, size_t size, const char *owner, const char *rec)
+{
+	size_t n = strlen(rec), o = 0;
+	int w =
+	    snprintf(out, size, "%s.\tIN\tTXT\t%s", owner, n > 255 ? "(" : "");
+	if (w < 0 || (size_t)w >= size)
+		return false;
+	o = (size_t)w;
+	for (size_t i = 0; i < n || i == 0; i += 255) {
+		size_t k = n - i > 255 ? 255 : n - i;
+		w = snprintf(out + o, size - o, "%s\"%.*s\"",
+		    n > 255 ? " " : "", (int)k, rec + i);
+		if (w < 0 || (size_t)w >= size - o)
+			return false;
+		o += (size_t)w;
+	}
+	if (n > 255) {
+		w = snprintf(out + o, size - o, " )");
+		if (w < 0 || (size_t)w >= size - o)
+			return false;
+	}
+	return true;
 }
 
 static int
@@ -501,10 +678,37 @@ load_expect(const char *path, struct expect *e, size_t *n)
 		char *hash = strchr(line, '#');
 		if (hash)
 			*hash = '\0';
-		char kind[32] = "", a[300] = "", b[300] = "", extra[8] = "";
-		int k = sscanf(line, "%31s %299s %299s %7s", kind, a, b, extra);
-		if (k <= 0)
+		/* Up to four words, each whole: a word longer than its
+		 * field is refused, never split or cut. */
+		char kind[32] = "", a[300] = "", b[300] = "";
+		char *w[4];
+		int k = 0;
+		for (char *p = line; *p && k < 4;) {
+			p += strspn(p, " \t\r\n");
+			if (*p == '\0')
+				break;
+			w[k++] = p;
+			p += strcspn(p, " \t\r\n");
+			if (*p)
+				*p++ = '\0';
+		}
+		if (k == 0)
 			continue;
+		size_t cap[3] = {sizeof(kind), sizeof(a), sizeof(b)};
+		for (int i = 0; i < k && i < 3; i++)
+			if (strlen(w[i]) >= cap[i]) {
+				fprintf(stderr,
+				    "emauth check: %s:%u: word %d is longer "
+				    "than %zu bytes\n",
+				    path, no, i + 1, cap[i] - 1);
+				fclose(f);
+				return EXIT_USAGE;
+			}
+		cli_fmt(kind, sizeof(kind), "%s", w[0]);
+		if (k > 1)
+			cli_fmt(a, sizeof(a), "%s", w[1]);
+		if (k > 2)
+			cli_fmt(b, sizeof(b), "%s", w[2]);
 		bool ok = (strcmp(kind, "spf-include") == 0 && k == 2) ||
 		          (strcmp(kind, "dkim-cname") == 0 && k == 3) ||
 		          (strcmp(kind, "dmarc") == 0 && k <= 2 &&
@@ -560,39 +764,50 @@ check_expect(struct emauth_ctx *ctx, const char *domain, const struct expect *e,
 	if (emauth_dmarc_discover(ctx, domain, EMAUTH_DMARC_RFC9989, d) != 0)
 		d->result = EMAUTH_RES_NONE;
 	for (size_t i = 0; i < ne; i++) {
-		subst(e[i].a, domain, a, sizeof(a));
-		subst(e[i].b, domain, b, sizeof(b));
+		if (!subst(e[i].a, domain, a, sizeof(a)) ||
+		    !subst(e[i].b, domain, b, sizeof(b))) {
+			add(r, "expect", "fail", NULL,
+			    "the expectation of line %u is too long once "
+			    "{domain} is replaced",
+			    e[i].line);
+			continue;
+		}
 		if (strcmp(e[i].kind, "spf-include") == 0) {
 			bool found = false;
-			char want[700];
-			cli_fmt(want, sizeof(want), "include:%s", a);
-			for (unsigned k = 1; k < spf->nnodes; k++)
-				found |=
-				    strcasecmp(spf->nodes[k].via, want) == 0;
+			for (unsigned k = 1; k < spf->nnodes; k++) {
+				const char *via = spf->nodes[k].via;
+				via += via[0] == '+';
+				found |= strncasecmp(via, "include:", 8) == 0 &&
+				         strcasecmp(via + 8, a) == 0 &&
+				         reached_by_pass(spf, k);
+			}
 			if (found) {
 				add(r, "expect", "pass", NULL,
 				    "the SPF record includes %s", a);
 				continue;
 			}
-			/* The record with the include added before "all". */
+			/* The record (kept whole by the audit) with the
+			 * include added before its all term, or at the end. */
 			const char *rec = spf->nodes[0].record;
-			if (rec[0]) {
-				const char *all = strstr(rec, "all");
-				size_t at =
-				    all && all > rec && strchr("-~?+ ", all[-1])
-				        ? (size_t)(all - rec) -
-				              (all[-1] == ' ' ? 0 : 1)
-				        : strlen(rec);
-				cli_fmt(fix, sizeof(fix),
-				    "%s.\tIN\tTXT\t\"%.*sinclude:%s %s\"",
-				    domain, (int)at, rec, a, rec + at);
-			} else {
-				cli_fmt(fix, sizeof(fix),
-				    "%s.\tIN\tTXT\t\"v=spf1 include:%s -all\"",
-				    domain, a);
-			}
-			add(r, "expect", "fail", fix,
-			    "the SPF record must include %s", a);
+			char nrec[EMAUTH_SPF_RECORD_MAX + 700];
+			long at = rec[0] ? all_term(rec) : -1;
+			if (!rec[0])
+				cli_fmt(nrec, sizeof(nrec),
+				    "v=spf1 include:%s -all", a);
+			else if (at >= 0)
+				cli_fmt(nrec, sizeof(nrec), "%.*sinclude:%s %s",
+				    (int)at, rec, a, rec + at);
+			else
+				cli_fmt(nrec, sizeof(nrec), "%s include:%s",
+				    rec, a);
+			char sfix[CHECK_FIX_MAX];
+			bool fits = strlen(nrec) <= EMAUTH_SPF_RECORD_MAX &&
+			            txt_fix(sfix, sizeof(sfix), domain, nrec);
+			add(r, "expect", "fail", fits ? sfix : NULL,
+			    "the SPF record must include %s%s", a,
+			    fits ? ""
+			         : " (with it the record is longer than "
+			           "receivers read: make room first)");
 		} else if (strcmp(e[i].kind, "dkim-cname") == 0) {
 			struct emauth_dkim_key_info k;
 			emauth_dkim_key_lookup(ctx, a, domain, &k);
@@ -632,8 +847,8 @@ check_expect(struct emauth_ctx *ctx, const char *domain, const struct expect *e,
 				    have ? emauth_dmarc_policy_name(d->policy)
 				         : "");
 		} else if (strcmp(e[i].kind, "dmarc-rua") == 0) {
-			bool found = d->policy_domain[0] &&
-			             strstr(d->record.rua, a) != NULL;
+			bool found =
+			    d->policy_domain[0] && uri_listed(d->record.rua, a);
 			if (found)
 				add(r, "expect", "pass", NULL,
 				    "aggregate reports go to %s", a);
@@ -705,6 +920,10 @@ print_text(const char *domain, const struct report *r, bool color,
 				printf("        fix: %s\n", c->fix);
 		}
 	}
+	if (r->lost)
+		printf("\nreport truncated: %zu more checks could not be kept "
+		       "(out of memory), counted as failures\n",
+		    r->lost);
 	printf("\nverdict: %s\n%s\n", verdict, provider);
 }
 
@@ -773,11 +992,19 @@ cmd_check(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		return cli_usage_error("check", "give exactly one DOMAIN");
+	/* RFC 1035 §2.3.4: at most 253 characters (without the final dot);
+	 * a longer argument is refused, never cut into another name. */
 	char domain[256];
-	cli_fmt(domain, sizeof(domain), "%s", argv[optind]);
-	size_t dl = strlen(domain);
-	if (dl && domain[dl - 1] == '.')
-		domain[--dl] = '\0';
+	size_t dl = strlen(argv[optind]);
+	if (dl && argv[optind][dl - 1] == '.')
+		dl--;
+	if (dl > 253)
+		return cli_usage_error("check",
+		    "'%.64s...' is not a domain name (%zu characters; at most "
+		    "253)",
+		    argv[optind], dl);
+	memcpy(domain, argv[optind], dl);
+	domain[dl] = '\0';
 	if (dl == 0 || strchr(domain, ' ') || strchr(domain, '@'))
 		return cli_usage_error(
 		    "check", "'%s' is not a domain name", argv[optind]);
@@ -817,8 +1044,12 @@ cmd_check(int argc, char **argv)
 	check_ptr(ctx, domain, ips, nip, mx, r);
 	check_expect(ctx, domain, expects, nexpect, a, r);
 
-	unsigned counts[4] = {0, 0, 0, 0}; /* pass warn fail info */
-	bool spf_ok = a->has_record && a->total_lookups <= 10;
+	/* Checks that could not be kept count as failures: a truncated
+	 * report never passes. */
+	unsigned counts[4] = {0, 0, (unsigned)r->lost, 0}; /* pass warn fail
+	                                                      info */
+	bool spf_ok = a->has_record && a->total_lookups <= 10 &&
+	              !a->truncated && r->lost == 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const char *s = r->v[i].status;
 		counts[strcmp(s, "pass") == 0   ? 0
@@ -904,6 +1135,9 @@ cmd_check(int argc, char **argv)
 		    s, "info", json_object_new_int((int)counts[3]));
 		json_object_object_add(
 		    s, "verdict", json_object_new_string(verdict));
+		if (r->lost)
+			json_object_object_add(s, "report_truncated",
+			    json_object_new_int64((int64_t)r->lost));
 		json_object_object_add(
 		    s, "mailbox_providers", json_object_new_string(provider));
 		json_object_object_add(o, "summary", s);
@@ -957,6 +1191,7 @@ cmd_check(int argc, char **argv)
 	}
 	if (rc == EXIT_USAGE)
 		fprintf(stderr, "emauth check: DNS could not be reached\n");
+	free(r->v);
 	free(r);
 	free(a);
 	free(mx);

@@ -236,9 +236,23 @@ verify_path(struct emauth_ctx *ctx, const char *path, bool json,
 	}
 	for (int i = 0; i < n; i++) {
 		char full[4096];
-		snprintf(full, sizeof(full), "%s/%s", path, ents[i]->d_name);
-		if (ents[i]->d_name[0] != '.' && stat(full, &st) == 0 &&
-		    S_ISREG(st.st_mode)) {
+		int fl = snprintf(
+		    full, sizeof(full), "%s/%s", path, ents[i]->d_name);
+		bool fits = fl >= 0 && (size_t)fl < sizeof(full);
+		if (ents[i]->d_name[0] == '.') {
+			/* hidden: skipped */
+		} else if (!fits) {
+			/* Never skipped (only folders are): a file left out
+			 * would let the exit status speak for files it never
+			 * read. */
+			if (ents[i]->d_type != DT_DIR) {
+				fprintf(stderr,
+				    "emauth dkim verify: %s/%s: cannot read: "
+				    "the path is longer than %zu bytes\n",
+				    path, ents[i]->d_name, sizeof(full) - 1);
+				worst = EXIT_USAGE;
+			}
+		} else if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
 			int r = verify_one(ctx, full, json, opts);
 			if (r > worst)
 				worst = r;
@@ -328,30 +342,46 @@ s_body(void *arg, struct emauth_span c)
 	return emauth_dkim_signer_body(arg, c);
 }
 
-static int
-load_key(const char *path, struct emauth_dkim_key **k)
+int
+cli_load_key(const char *cmd, const char *opt, const char *path,
+    struct emauth_dkim_key **k)
 {
+	/* One byte more than the library takes, to tell a longer file from
+	 * one of exactly 64 KiB: never a key read from part of a file. */
+	enum { KEY_FILE_MAX = 65536 };
 	FILE *f = fopen(path, "rb");
-	char buf[65536];
-	struct emauth_diag d;
-
 	if (f == NULL) {
-		fprintf(stderr, "emauth dkim sign: --key %s: %s\n", path,
+		fprintf(stderr, "emauth %s: %s%s: %s\n", cmd, opt, path,
 		    strerror(errno));
 		return EXIT_USAGE;
 	}
-	size_t n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	memset(&d, 0, sizeof(d));
-	int rc = emauth_dkim_key_load(
-	    (struct emauth_span){(uint8_t *)buf, n}, k, &d);
-	explicit_bzero(buf, sizeof(buf));
-	if (rc) {
-		fprintf(stderr, "emauth dkim sign: --key %s: %s\n", path,
-		    d.msg ? d.msg : emauth_strerror(rc));
+	uint8_t *buf = malloc(KEY_FILE_MAX + 1);
+	if (buf == NULL) {
+		fclose(f);
+		fprintf(stderr, "emauth %s: out of memory\n", cmd);
 		return EXIT_USAGE;
 	}
-	return 0;
+	size_t n = fread(buf, 1, KEY_FILE_MAX + 1, f);
+	int err = ferror(f);
+	fclose(f);
+	struct emauth_diag d;
+	memset(&d, 0, sizeof(d));
+	int rc = 0;
+	if (err)
+		fprintf(stderr, "emauth %s: %s%s: cannot read the file\n", cmd,
+		    opt, path);
+	else if (n > KEY_FILE_MAX)
+		fprintf(stderr,
+		    "emauth %s: %s%s: the key file is longer than %d bytes "
+		    "(refused)\n",
+		    cmd, opt, path, KEY_FILE_MAX);
+	else if ((rc = emauth_dkim_key_load(
+	              (struct emauth_span){buf, n}, k, &d)) != 0)
+		fprintf(stderr, "emauth %s: %s%s: %s\n", cmd, opt, path,
+		    d.msg ? d.msg : emauth_strerror(rc));
+	explicit_bzero(buf, n);
+	free(buf);
+	return err || n > KEY_FILE_MAX || rc ? EXIT_USAGE : 0;
 }
 
 /* Writes @field with the message's own line ending. */
@@ -484,7 +514,8 @@ dkim_sign_cmd(int argc, char **argv)
 	struct emauth_dkim_key *keys[16] = {0};
 	struct emauth_dkim_sign_spec specs[16];
 	for (size_t i = 0; i < ng && rc == 0; i++) {
-		rc = load_key(groups[i].keyfile, &keys[i]);
+		rc = cli_load_key(
+		    "dkim sign", "--key ", groups[i].keyfile, &keys[i]);
 		specs[i] = base;
 		specs[i].domain = groups[i].domain;
 		specs[i].selector = groups[i].selector;

@@ -120,8 +120,10 @@ print_text(const struct emauth_dmarc_discovery *d, enum emauth_dmarc_mode mode)
 	printf("  discovery:\n");
 	for (unsigned i = 0; i < d->nsteps; i++)
 		printf("    %-40s %s\n", d->steps[i].name, d->steps[i].status);
-	if (d->result == EMAUTH_RES_TEMPERROR) {
-		printf("  result: temperror: %s\n", d->problem);
+	if (d->result == EMAUTH_RES_TEMPERROR ||
+	    d->result == EMAUTH_RES_PERMERROR) {
+		printf("  result: %s: %s\n", emauth_result_name(d->result),
+		    d->problem);
 		return;
 	}
 	printf("  organizational domain: %s\n", d->org_domain);
@@ -235,6 +237,7 @@ cmd_dmarc(int argc, char **argv)
 		    json_object_new_string(
 		        d->result == EMAUTH_RES_PASS        ? "policy"
 		        : d->result == EMAUTH_RES_TEMPERROR ? "temperror"
+		        : d->result == EMAUTH_RES_PERMERROR ? "permerror"
 		                                            : "none"));
 		json_object_object_add(o, "policy_domain",
 		    d->policy_domain[0]

@@ -172,12 +172,24 @@ cmd_keygen(int argc, char **argv)
 	if (bits_set && alg == EMAUTH_DKIM_ED25519_SHA256)
 		return cli_usage_error("keygen", "--bits is for RSA keys");
 
+	/* Both names whole, or nothing written (a cut name could be the
+	 * other file's, or another file altogether). */
+	char path[4096], tpath[4096];
+	int pl = snprintf(path, sizeof(path), "%s/%s.private", dir, selector);
+	int tl = snprintf(tpath, sizeof(tpath), "%s/%s.txt", dir, selector);
+	if (pl < 0 || tl < 0 || (size_t)pl >= sizeof(path) ||
+	    (size_t)tl >= sizeof(tpath))
+		return cli_usage_error("keygen",
+		    "--directory: the key file's path would be longer than %zu "
+		    "bytes",
+		    sizeof(path) - 1);
+
 	struct emauth_dkim_key *k;
 	if (emauth_dkim_key_generate(alg, bits, &k) != 0) {
 		fprintf(stderr, "emauth keygen: key generation failed\n");
 		return EXIT_USAGE;
 	}
-	char pem[8192], rec[4096], txt[8192], path[4096];
+	char pem[8192], rec[4096], txt[8192];
 	int rc =
 	    emauth_dkim_key_pem(k, pem, sizeof(pem)) < 0 ||
 	            emauth_dkim_key_record(k, testing, rec, sizeof(rec)) < 0
@@ -187,13 +199,10 @@ cmd_keygen(int argc, char **argv)
 	if (rc)
 		return rc;
 	cli_dkim_txt(selector, domain, rec, txt, sizeof(txt));
-	snprintf(path, sizeof(path), "%s/%s.private", dir, selector);
 	rc = write_file(path, pem, 0600, force);
 	explicit_bzero(pem, sizeof(pem));
 	if (rc)
 		return rc;
-	char tpath[4096];
-	snprintf(tpath, sizeof(tpath), "%s/%s.txt", dir, selector);
 	rc = write_file(tpath, txt, 0644, force);
 	if (rc) {
 		/* Nothing half-written: the key without its record goes. */

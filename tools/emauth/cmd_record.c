@@ -14,6 +14,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +52,27 @@ static const char help[] =
     "\n"
     "Exit status: 0 printed; 2 for bad usage or a record that would not be\n"
     "valid (the message says why).\n";
+
+static bool append(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Appends to the string in @buf (@size bytes in all). Returns false, the
+ * string unchanged, when the result does not fit: a record is never
+ * printed cut short. */
+static bool
+append(char *buf, size_t size, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf + l, size - l, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= size - l) {
+		buf[l] = '\0';
+		return false;
+	}
+	return true;
+}
 
 /* Prints "OWNER IN TXT ( "..." "..." )" with strings of at most 255
  * bytes. */
@@ -113,8 +135,12 @@ flatten_spf(const char *domain, const char *const *keep, size_t nkeep,
 		    "still over 10 DNS lookups after flattening (--force "
 		    "prints it anyway)");
 	}
-	char owner[300];
-	snprintf(owner, sizeof(owner), "%s.", domain);
+	char owner[300] = "";
+	if (!append(owner, sizeof(owner), "%s.", domain)) {
+		free(f);
+		return cli_usage_error(
+		    "record spf", "--flatten: the domain is too long");
+	}
 	print_txt(owner, f->record);
 	free(f);
 	return 0;
@@ -150,23 +176,31 @@ record_spf(int argc, char **argv)
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		size_t l = strlen(terms);
 		switch (c) {
 		case 'd':
 			domain = optarg;
 			break;
 		case '4':
 		case '6':
-			snprintf(terms + l, sizeof(terms) - l, " ip%c:%s", c,
-			    optarg);
+			if (!append(
+			        terms, sizeof(terms), " ip%c:%s", c, optarg))
+				return cli_usage_error("record spf",
+				    "the record is too long (over %zu bytes)",
+				    sizeof(rec) - 1);
 			break;
 		case 'i':
-			l = strlen(incs);
-			snprintf(
-			    incs + l, sizeof(incs) - l, " include:%s", optarg);
+			/* Each include's cost is looked up: all of them or
+			 * the record is refused (65 are over 10 lookups in
+			 * any case). */
+			if (nhosts == 64)
+				return cli_usage_error(
+				    "record spf", "at most 64 --include");
+			if (!append(incs, sizeof(incs), " include:%s", optarg))
+				return cli_usage_error("record spf",
+				    "the record is too long (over %zu bytes)",
+				    sizeof(rec) - 1);
 			lookups++;
-			if (nhosts < 64)
-				hosts[nhosts++] = optarg;
+			hosts[nhosts++] = optarg;
 			break;
 		case 'D':
 			dns = optarg;
@@ -220,9 +254,14 @@ record_spf(int argc, char **argv)
 		return flatten_spf(flatten, keep, nkeep, dns, force);
 	/* mx and a first (the domain's own servers), then addresses, then
 	 * includes, then all. */
+	if (domain && !cli_name_ok(domain))
+		return cli_usage_error(
+		    "record spf", "--domain: '%s' is not a DNS name", domain);
+	if (!append(rec, sizeof(rec), "%s%s%s%s %s", mx ? " mx" : "",
+	        a ? " a" : "", terms, incs, all))
+		return cli_usage_error("record spf",
+		    "the record is too long (over %zu bytes)", sizeof(rec) - 1);
 	size_t l = strlen(rec);
-	l += (size_t)snprintf(rec + l, sizeof(rec) - l, "%s%s%s%s %s",
-	    mx ? " mx" : "", a ? " a" : "", terms, incs, all);
 	lookups += (mx ? 1 : 0) + (a ? 1 : 0);
 	if (!mx && !a && terms[0] == '\0' && incs[0] == '\0')
 		fprintf(stderr,
@@ -305,9 +344,10 @@ record_spf(int argc, char **argv)
 		    lookups, lookups == 1 ? "" : "s",
 		    incs[0] ? "; each include adds the terms of its own record"
 		            : "");
-	char owner[300];
-	snprintf(owner, sizeof(owner), "%s%s", domain ? domain : "@",
-	    domain ? "." : "");
+	char owner[300] = "";
+	if (!append(owner, sizeof(owner), "%s%s", domain ? domain : "@",
+	        domain ? "." : ""))
+		return cli_usage_error("record spf", "--domain is too long");
 	print_txt(owner, rec);
 	return 0;
 }
@@ -368,9 +408,11 @@ record_dmarc(int argc, char **argv)
 		case 'r':
 		case 'f': {
 			char *list = c == 'r' ? rua : ruf;
-			size_t l = strlen(list);
-			snprintf(
-			    list + l, 1024 - l, "%s%s", l ? "," : "", optarg);
+			if (!append(list, sizeof(rua), "%s%s",
+			        list[0] ? "," : "", optarg))
+				return cli_usage_error("record dmarc",
+				    "--%s: the list is longer than %zu bytes",
+				    c == 'r' ? "rua" : "ruf", sizeof(rua) - 1);
 			break;
 		}
 		case 'k':
@@ -484,9 +526,10 @@ record_dmarc(int argc, char **argv)
 				    dest, domain ? domain : "DOMAIN", dest);
 		}
 	}
-	char owner[300];
-	snprintf(owner, sizeof(owner), "_dmarc%s%s%s", domain ? "." : "",
-	    domain ? domain : "", domain ? "." : "");
+	char owner[300] = "";
+	if (!append(owner, sizeof(owner), "_dmarc%s%s%s", domain ? "." : "",
+	        domain ? domain : "", domain ? "." : ""))
+		return cli_usage_error("record dmarc", "--domain is too long");
 	print_txt(owner, rec);
 	return 0;
 }
@@ -533,26 +576,10 @@ record_dkim(int argc, char **argv)
 	if (!cli_name_ok(selector))
 		return cli_usage_error("record dkim",
 		    "--selector: '%s' is not a DNS label", selector);
-	FILE *f = fopen(keyfile, "rb");
-	if (f == NULL) {
-		fprintf(stderr, "emauth record dkim: %s: %s\n", keyfile,
-		    strerror(errno));
-		return EXIT_USAGE;
-	}
-	static char buf[65536];
-	size_t n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
 	struct emauth_dkim_key *k;
-	struct emauth_diag d;
-	memset(&d, 0, sizeof(d));
-	int rc = emauth_dkim_key_load(
-	    (struct emauth_span){(const uint8_t *)buf, n}, &k, &d);
-	explicit_bzero(buf, sizeof(buf));
-	if (rc) {
-		fprintf(stderr, "emauth record dkim: %s: %s\n", keyfile,
-		    d.msg ? d.msg : emauth_strerror(rc));
-		return EXIT_USAGE;
-	}
+	int rc = cli_load_key("record dkim", "", keyfile, &k);
+	if (rc)
+		return rc;
 	char rec[4096], txt[8192];
 	rc = emauth_dkim_key_record(k, testing, rec, sizeof(rec));
 	emauth_dkim_key_free(k);
@@ -596,8 +623,10 @@ record_ptr(int argc, char **argv)
 	if (ip == NULL || name == NULL)
 		return cli_usage_error(
 		    "record ptr", "--ip and --name are required");
-	char host[256];
-	snprintf(host, sizeof(host), "%s", name);
+	char host[256] = "";
+	if (!append(host, sizeof(host), "%s", name))
+		return cli_usage_error("record ptr",
+		    "--name: '%.64s...' is not a host name", name);
 	size_t hl = strlen(host);
 	if (hl && host[hl - 1] == '.')
 		host[--hl] = '\0';

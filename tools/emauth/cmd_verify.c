@@ -108,10 +108,12 @@ m_body(void *arg, struct emauth_span c)
 	return emauth_dkim_verifier_body(((struct msgstate *)arg)->v, c);
 }
 
-/* The advice list. */
+/* The advice list: grown as needed, each line whole (the final DMARC
+ * diagnosis comes last and must not be the one left out). */
 struct advice {
-	char *v[24];
-	size_t n;
+	char **v;
+	size_t n, cap;
+	size_t lost; /* lines that could not be kept (out of memory) */
 };
 
 static void advise(struct advice *a, const char *fmt, ...)
@@ -120,22 +122,43 @@ static void advise(struct advice *a, const char *fmt, ...)
 static void
 advise(struct advice *a, const char *fmt, ...)
 {
-	va_list ap;
-	char buf[1200];
-	if (a->n >= sizeof(a->v) / sizeof(a->v[0]))
-		return;
+	va_list ap, ap2;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_copy(ap2, ap);
+	int len = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	a->v[a->n++] = strdup(buf);
+	char *line = len < 0 ? NULL : malloc((size_t)len + 1);
+	if (line)
+		vsnprintf(line, (size_t)len + 1, fmt, ap2);
+	va_end(ap2);
+	if (line && a->n == a->cap) {
+		size_t nc = a->cap ? a->cap * 2 : 16;
+		char **nv = realloc(a->v, nc * sizeof(*nv));
+		if (nv == NULL) {
+			free(line);
+			line = NULL;
+		} else {
+			a->v = nv;
+			a->cap = nc;
+		}
+	}
+	if (line == NULL) {
+		a->lost++;
+		return;
+	}
+	a->v[a->n++] = line;
 }
+
+/* Room for the field at the library's cap, and for the dmarc=permerror
+ * result added after it for a From problem. */
+#define AUTHRES_ROOM (EMAUTH_AUTHRES_MAX + 1 + 512)
 
 struct verdict {
 	struct emauth_verdict v;
 	const struct emauth_dmarc_result *dmarc; /* the deciding evaluation */
 	int score;
 	struct advice adv;
-	char authres[8192];
+	char authres[AUTHRES_ROOM];
 };
 
 static void
@@ -206,9 +229,13 @@ dmarc_advice(struct verdict *vd)
 	if (vd->v.from_problem) {
 		advise(&vd->adv,
 		    "DMARC cannot be evaluated: %s%s%s. Receivers reject such "
-		    "messages; send exactly one From field with one address.",
+		    "messages; %s.",
 		    vd->v.from_problem, vd->v.from_detail[0] ? ": " : "",
-		    vd->v.from_detail);
+		    vd->v.from_detail,
+		    vd->v.header_malformed
+		        ? "every header line must be a field (\"Name: value\") "
+		          "or its continuation, and no field over 64 KiB"
+		        : "send exactly one From field with one address");
 		return;
 	}
 	if (d == NULL)
@@ -228,6 +255,13 @@ dmarc_advice(struct verdict *vd)
 	}
 	if (d->result == EMAUTH_RES_TEMPERROR) {
 		advise(&vd->adv, "DMARC temperror: %s.", d->reason);
+		return;
+	}
+	if (d->result == EMAUTH_RES_PERMERROR) {
+		advise(&vd->adv,
+		    "DMARC permerror: %s. Receivers apply no policy to such "
+		    "a domain; publish a valid record (emauth record dmarc).",
+		    d->reason);
 		return;
 	}
 	if (d->result != EMAUTH_RES_FAIL)
@@ -301,8 +335,18 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
 	int rc = emauth_dkim_verifier_new(ctx, NULL, &m.v);
 	if (rc == 0)
 		rc = cli_feed_file(in, &h, &m, NULL, &d);
-	if (rc == 0)
+	const char *malformed = NULL;
+	if (rc == EMAUTH_ESYNTAX || rc == EMAUTH_ETOOBIG) {
+		/* A header line without a colon, a field over the cap: the
+		 * message still gets a verdict (DMARC permerror), as a
+		 * receiver would give it, not an error exit. */
+		malformed = d.msg ? emauth_diag_format(&d, msg, sizeof(msg))
+		                  : emauth_strerror(rc);
+		fprintf(stderr, "emauth verify: %s: %s\n", path, malformed);
+		rc = 0;
+	} else if (rc == 0) {
 		rc = emauth_dkim_verifier_finish(m.v);
+	}
 	if (rc != 0) {
 		fprintf(stderr, "emauth verify: %s: %s\n", path,
 		    d.msg ? emauth_diag_format(&d, msg, sizeof(msg))
@@ -310,7 +354,7 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
 		goto out;
 	}
 	struct emauth_verdict_query q = {ip, mail_from, helo, mode,
-	    (const char *const *)m.from, m.nfrom, m.v};
+	    (const char *const *)m.from, m.nfrom, m.v, malformed};
 	rc = emauth_verdict_evaluate(ctx, &q, &vd->v);
 	vd->dmarc = vd->v.have_dmarc ? &vd->v.dmarc : NULL;
 out:
@@ -389,6 +433,12 @@ print_json(const struct verdict *vd)
 	for (size_t i = 0; i < vd->adv.n; i++)
 		json_object_array_add(
 		    adv, json_object_new_string(vd->adv.v[i]));
+	if (vd->adv.lost) {
+		char more[96];
+		cli_fmt(more, sizeof(more),
+		    "... %zu more (out of memory: not kept)", vd->adv.lost);
+		json_object_array_add(adv, json_object_new_string(more));
+	}
 	json_object_object_add(o, "advice", adv);
 	puts(json_object_to_json_string_ext(
 	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -412,7 +462,7 @@ print_text(const struct verdict *vd)
 		    emauth_dmarc_policy_name(vd->dmarc->d.policy),
 		    vd->dmarc->d.policy_domain);
 	printf("\nscore: %d/10\n", vd->score);
-	if (vd->adv.n == 0) {
+	if (vd->adv.n == 0 && vd->adv.lost == 0) {
 		printf("\nEverything is in order: iprev, SPF, DKIM and DMARC "
 		       "pass.\n");
 		return;
@@ -420,6 +470,9 @@ print_text(const struct verdict *vd)
 	printf("\nwhat to change:\n");
 	for (size_t i = 0; i < vd->adv.n; i++)
 		printf("- %s\n", vd->adv.v[i]);
+	if (vd->adv.lost)
+		printf(
+		    "- ... %zu more (out of memory: not kept)\n", vd->adv.lost);
 }
 
 int
@@ -532,18 +585,33 @@ cmd_verify(int argc, char **argv)
 	struct emauth_authres_input ar = {authserv, ip, &vd->v.iprev,
 	    vd->v.have_spf ? &vd->v.spf : NULL,
 	    vd->v.have_helo ? &vd->v.helo : NULL, vd->v.dkim, vd->v.ndkim,
-	    vd->dmarc, vd->v.from_domain[0] ? vd->v.from_domain : NULL};
-	if (emauth_authres_format(&ar, "\n", vd->authres, sizeof(vd->authres)) <
-	    0) {
+	    vd->dmarc, vd->v.from_domain[0] ? vd->v.from_domain : NULL,
+	    vd->v.from_problem};
+	int arl = emauth_authres_format(
+	    &ar, "\n", vd->authres, EMAUTH_AUTHRES_MAX + 1);
+	if (arl == EMAUTH_ETOOBIG) {
+		/* Over the library's cap (the verdict's bounds keep the field
+		 * well under it): the DMARC result alone, and say so. */
+		fprintf(stderr,
+		    "emauth verify: the Authentication-Results field would "
+		    "be over %d bytes: only the DMARC result is written\n",
+		    EMAUTH_AUTHRES_MAX);
+		struct emauth_authres_input d = {authserv, NULL, NULL, NULL,
+		    NULL, NULL, 0, ar.dmarc, ar.from_domain, ar.dmarc_problem};
+		arl = emauth_authres_format(
+		    &d, "\n", vd->authres, EMAUTH_AUTHRES_MAX + 1);
+	}
+	if (arl == EMAUTH_EINVAL) {
 		rc = cli_usage_error("verify",
 		    "--authserv-id: '%s' is not a host name", authserv);
 		goto out;
 	}
-	if (vd->v.from_problem) {
-		/* Say so in the field too: dmarc=permerror. */
-		size_t l = strlen(vd->authres);
-		cli_fmt(vd->authres + l, sizeof(vd->authres) - l,
-		    ";\n\tdmarc=permerror (%s)", vd->v.from_problem);
+	if (arl < 0) {
+		fprintf(stderr,
+		    "emauth verify: the Authentication-Results field: %s\n",
+		    emauth_strerror(arl));
+		rc = EXIT_USAGE;
+		goto out;
 	}
 
 	/* Score and advice. */
@@ -576,6 +644,7 @@ cmd_verify(int argc, char **argv)
 out:
 	for (size_t i = 0; i < vd->adv.n; i++)
 		free(vd->adv.v[i]);
+	free(vd->adv.v);
 	free(vd);
 	emauth_ctx_free(ctx);
 	return rc;

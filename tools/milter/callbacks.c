@@ -9,14 +9,15 @@
  * MaximumHeaderBytes), whatever its size.
  *
  * Libmilter serves connections from worker threads. A library context (with its
- * DNS resolver and cache) is used by one message at a time, taken from a
- * pool and put back.
+ * DNS resolver) is used by one message at a time, taken from a pool and put
+ * back; the contexts of one configuration share its DNS answer cache.
  */
 #define _GNU_SOURCE
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,7 +44,43 @@ static struct pooled {
 	unsigned generation;
 } pool[POOL_MAX];
 static size_t npool;
-static int active; /* messages between MAIL FROM and their end */
+static unsigned pool_generation; /* the newest configuration seen */
+static int active;               /* messages between MAIL FROM and their end */
+
+/* Statistics (milter_stats_get), updated atomically. */
+static struct milter_stats counts;
+
+static void
+count(unsigned long *n)
+{
+	__atomic_add_fetch(n, 1, __ATOMIC_RELAXED);
+}
+
+void
+milter_stats_get(struct milter_stats *out)
+{
+	out->messages = __atomic_load_n(&counts.messages, __ATOMIC_RELAXED);
+	out->signed_ok = __atomic_load_n(&counts.signed_ok, __ATOMIC_RELAXED);
+	out->verified = __atomic_load_n(&counts.verified, __ATOMIC_RELAXED);
+	out->rejected = __atomic_load_n(&counts.rejected, __ATOMIC_RELAXED);
+	out->tempfailed = __atomic_load_n(&counts.tempfailed, __ATOMIC_RELAXED);
+}
+
+/* Counts a message at its end: @r the reply, @s its signer (NULL when not
+ * signing), @verified whether it went through verification. */
+static void
+count_end(sfsistat r, const struct emauth_dkim_signer *s, bool verified)
+{
+	if (r == SMFIS_ACCEPT && s != NULL &&
+	    emauth_dkim_signer_field(s, 0) != NULL)
+		count(&counts.signed_ok);
+	if (verified)
+		count(&counts.verified);
+	if (r == SMFIS_REJECT)
+		count(&counts.rejected);
+	else if (r == SMFIS_TEMPFAIL)
+		count(&counts.tempfailed);
+}
 
 int
 milter_active(void)
@@ -64,23 +101,52 @@ milter_pool_free(void)
 	pthread_mutex_unlock(&pool_lock);
 }
 
+/* Whether configuration @g is older than the newest the pool has seen.
+ * Under pool_lock. */
+static bool
+stale(unsigned g)
+{
+	return (int)(g - pool_generation) < 0;
+}
+
+/* A context for a message of @st: the most recently pooled one of the same
+ * configuration, or a new one attached to its DNS cache. Pooled contexts of
+ * an older configuration than the newest are freed as soon as a newer one
+ * is seen (they hold their configuration's cache), and outside the lock
+ * (freeing a resolver joins libunbound's thread). */
 static struct emauth_ctx *
 ctx_get(const struct milter_state *st)
 {
-	struct emauth_ctx *ctx = NULL;
+	struct emauth_ctx *ctx = NULL, *old[POOL_MAX];
+	size_t nold = 0, keep = 0;
 	pthread_mutex_lock(&pool_lock);
-	while (npool > 0 && ctx == NULL) {
-		npool--;
-		if (pool[npool].generation == st->generation)
-			ctx = pool[npool].ctx;
+	if ((int)(st->generation - pool_generation) > 0)
+		pool_generation = st->generation;
+	for (size_t i = 0; i < npool; i++) {
+		if (stale(pool[i].generation))
+			old[nold++] = pool[i].ctx;
 		else
-			emauth_ctx_free(pool[npool].ctx);
+			pool[keep++] = pool[i];
+	}
+	npool = keep;
+	for (size_t i = npool; i-- > 0 && ctx == NULL;) {
+		if (pool[i].generation != st->generation)
+			continue;
+		ctx = pool[i].ctx;
+		memmove(
+		    &pool[i], &pool[i + 1], (npool - i - 1) * sizeof(*pool));
+		npool--;
 	}
 	pthread_mutex_unlock(&pool_lock);
+	for (size_t i = 0; i < nold; i++)
+		emauth_ctx_free(old[i]);
 	if (ctx)
 		return ctx;
 	if (emauth_ctx_new(&ctx) != 0)
 		return NULL;
+	/* Before the resolver is made, so that it never makes a cache of its
+	 * own. */
+	emauth_ctx_set_dns_cache_shared(ctx, st->dns_cache);
 	struct emauth_diag d;
 	memset(&d, 0, sizeof(d));
 	if (emauth_ctx_set_dns(ctx, st->cfg.dns, &d) != 0) {
@@ -102,7 +168,7 @@ ctx_put(const struct milter_state *st, struct emauth_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	pthread_mutex_lock(&pool_lock);
-	if (npool < POOL_MAX) {
+	if (npool < POOL_MAX && !stale(st->generation)) {
 		pool[npool].ctx = ctx;
 		pool[npool++].generation = st->generation;
 		ctx = NULL;
@@ -116,7 +182,9 @@ struct msg {
 	bool sign, verify, failed;
 	bool tempfail;  /* a header or body step failed without a reply */
 	bool in_flight; /* counted in active */
-	char mail_from[512];
+	/* The reverse-path without its <>, whole (a cut copy could name
+	 * another domain for SPF). */
+	char *mail_from;
 	char *hdr; /* the header block kept for the signer: "field\0"... */
 	size_t hlen, hcap;
 	unsigned nfields;
@@ -128,13 +196,16 @@ struct msg {
 	struct emauth_dkim_verifier *v;
 	struct emauth_dkim_signer *s;
 	struct emauth_ctx *ctx; /* from the pool, for this message */
-	char signed_by[512];
+	char signed_by[1024];   /* for the log: "d=D s=S, ..." */
 };
 
-/* One SMTP connection. */
+/* One SMTP connection. The host name and the HELO name are kept whole
+ * (freed at its close): a cut name could end in an InternalHosts suffix,
+ * or be reported as a HELO that was not sent. */
 struct conn {
 	struct milter_state *st;
-	char ip[64], host[256], helo[256];
+	char ip[64];
+	char *host, *helo; /* "" when not given */
 	bool internal, ignored, leadspc, nr_hdr, nr_body;
 	struct msg m;
 };
@@ -143,6 +214,7 @@ static void
 msg_reset(struct conn *c)
 {
 	struct msg *m = &c->m;
+	free(m->mail_from);
 	free(m->hdr);
 	free(m->forged);
 	for (unsigned i = 0; i < m->nfrom && i < FROM_FIELDS_MAX; i++)
@@ -156,6 +228,43 @@ msg_reset(struct conn *c)
 		pthread_mutex_unlock(&pool_lock);
 	}
 	memset(m, 0, sizeof(*m));
+}
+
+/* Lists for the log: an entry is added whole or not at all, with room
+ * kept for " (+N more)", so that a list that does not fit says how much
+ * it leaves out. */
+#define LIST_MORE_ROOM 24
+
+static bool list_add(char *buf, size_t size, size_t *o, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Appends to the list in @buf (@size bytes, *@o used); returns false (and
+ * adds nothing) when the entry does not fit. */
+static bool
+list_add(char *buf, size_t size, size_t *o, const char *fmt, ...)
+{
+	va_list ap;
+	if (*o + LIST_MORE_ROOM >= size)
+		return false;
+	size_t room = size - *o - LIST_MORE_ROOM;
+	va_start(ap, fmt);
+	int w = vsnprintf(buf + *o, room, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= room) {
+		buf[*o] = '\0';
+		return false;
+	}
+	*o += (size_t)w;
+	return true;
+}
+
+/* Ends the list: " (+N more)" when @more entries were left out. */
+static void
+list_end(char *buf, size_t size, size_t o, size_t more)
+{
+	if (more)
+		snprintf(
+		    buf + o, size - o, "%s(+%zu more)", o ? " " : "", more);
 }
 
 static const char *
@@ -212,7 +321,9 @@ x_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	c->st = milter_state_get();
 	if (c->st == NULL)
 		return SMFIS_TEMPFAIL;
-	snprintf(c->host, sizeof(c->host), "%s", host ? host : "");
+	free(c->host);
+	if ((c->host = strdup(host ? host : "")) == NULL)
+		return SMFIS_TEMPFAIL;
 	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET,
 		    &((struct sockaddr_in *)(void *)sa)->sin_addr, c->ip,
@@ -232,8 +343,12 @@ static sfsistat
 x_helo(SMFICTX *ctx, char *helo)
 {
 	struct conn *c = conn_of(ctx);
-	if (c)
-		snprintf(c->helo, sizeof(c->helo), "%s", helo ? helo : "");
+	if (c == NULL)
+		return SMFIS_TEMPFAIL;
+	/* EHLO may be sent again (after STARTTLS): the last one holds. */
+	free(c->helo);
+	if ((c->helo = strdup(helo ? helo : "")) == NULL)
+		return SMFIS_TEMPFAIL;
 	return SMFIS_CONTINUE;
 }
 
@@ -249,13 +364,15 @@ x_envfrom(SMFICTX *ctx, char **argv)
 	pthread_mutex_lock(&pool_lock);
 	active++;
 	pthread_mutex_unlock(&pool_lock);
+	count(&counts.messages);
 	const char *a = argv && argv[0] ? argv[0] : "";
 	size_t l = strlen(a);
 	if (l >= 2 && a[0] == '<' && a[l - 1] == '>')
-		snprintf(m->mail_from, sizeof(m->mail_from), "%.*s",
-		    (int)(l - 2), a + 1);
+		m->mail_from = strndup(a + 1, l - 2);
 	else
-		snprintf(m->mail_from, sizeof(m->mail_from), "%s", a);
+		m->mail_from = strdup(a);
+	if (m->mail_from == NULL)
+		return SMFIS_TEMPFAIL;
 	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
 	bool outgoing = c->internal || (auth && auth[0]);
 	m->sign = (c->st->cfg.mode & MC_SIGN) && outgoing;
@@ -322,12 +439,13 @@ header_step(SMFICTX *ctx, char *name, char *value)
 	if (m->verify) {
 		if (strcasecmp(name, "Authentication-Results") == 0) {
 			m->ar_seen++;
-			const char *id = c->st->cfg.authserv_id;
-			if (id[0] &&
-			    emauth_authres_claims(
+			/* The id our own field carries: AuthservID, or the
+			 * host name (config.c sets it once per
+			 * configuration). */
+			if (emauth_authres_claims(
 			        (struct emauth_span){
 			            (const uint8_t *)value, strlen(value)},
-			        id)) {
+			        c->st->cfg.authserv_id)) {
 				if (m->nforged == FORGED_MAX) {
 					m->forged_over = true;
 				} else {
@@ -342,8 +460,17 @@ header_step(SMFICTX *ctx, char *name, char *value)
 				}
 			}
 		}
-		emauth_dkim_verifier_header(
+		/* ETOOBIG is the verifier's header cap: it then gives every
+		 * signature permerror. Anything else (ENOMEM) would lose the
+		 * field: the message is refused for now. */
+		int vr = emauth_dkim_verifier_header(
 		    m->v, (struct emauth_span){(const uint8_t *)f, flen});
+		if (vr != 0 && vr != EMAUTH_ETOOBIG) {
+			mlog(ML_ERR, "%s: DKIM verifier: %s", qid(ctx),
+			    emauth_strerror(vr));
+			free(f);
+			return SMFIS_TEMPFAIL;
+		}
 	}
 	if (m->sign && !m->failed) {
 		size_t cap = (size_t)c->st->cfg.max_header_kb * 1024;
@@ -406,8 +533,17 @@ start_signer(SMFICTX *ctx, struct conn *c)
 		m->failed = true;
 		return;
 	}
-	struct mc_key keys[MC_SIGS_PER_MESSAGE];
-	size_t n = milter_config_keys_for(cfg, from, keys, MC_SIGS_PER_MESSAGE);
+	/* One more than may sign, to tell when some do not. */
+	struct mc_key keys[MC_SIGS_PER_MESSAGE + 1];
+	size_t n =
+	    milter_config_keys_for(cfg, from, keys, MC_SIGS_PER_MESSAGE + 1);
+	if (n > MC_SIGS_PER_MESSAGE) {
+		mlog(ML_WARN,
+		    "%s: more than %d SigningTable entries match %s: only the "
+		    "first %d sign",
+		    qid(ctx), MC_SIGS_PER_MESSAGE, from, MC_SIGS_PER_MESSAGE);
+		n = MC_SIGS_PER_MESSAGE;
+	}
 	if (n == 0) {
 		if (cfg->log_why)
 			mlog(ML_INFO, "%s: not signed: no key for %s", qid(ctx),
@@ -443,15 +579,12 @@ start_signer(SMFICTX *ctx, struct conn *c)
 		m->failed = true;
 		return;
 	}
-	size_t off = 0;
-	for (size_t i = 0; i < ns; i++) {
-		int w = snprintf(m->signed_by + off, sizeof(m->signed_by) - off,
-		    "%sd=%s s=%s", i ? ", " : "", specs[i].domain,
-		    specs[i].selector);
-		if (w < 0 || (size_t)w >= sizeof(m->signed_by) - off)
-			break;
-		off += (size_t)w;
-	}
+	size_t off = 0, shown = 0;
+	while (shown < ns && list_add(m->signed_by, sizeof(m->signed_by), &off,
+	                         "%sd=%s s=%s", shown ? ", " : "",
+	                         specs[shown].domain, specs[shown].selector))
+		shown++;
+	list_end(m->signed_by, sizeof(m->signed_by), off, ns - shown);
 	for (size_t p = 0; p < m->hlen;) {
 		size_t l = strlen(m->hdr + p);
 		emauth_dkim_signer_header(
@@ -492,8 +625,14 @@ x_eoh(SMFICTX *ctx)
 	struct msg *m = &c->m;
 	if (m->tempfail)
 		return SMFIS_TEMPFAIL;
-	if (m->verify)
-		emauth_dkim_verifier_eoh(m->v);
+	if (m->verify) {
+		int vr = emauth_dkim_verifier_eoh(m->v);
+		if (vr != 0) {
+			mlog(ML_ERR, "%s: DKIM verifier: %s", qid(ctx),
+			    emauth_strerror(vr));
+			return SMFIS_TEMPFAIL;
+		}
+	}
 	if (m->sign && !m->failed)
 		start_signer(ctx, c);
 	if (!m->verify && (!m->sign || m->failed))
@@ -609,7 +748,8 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	const struct milter_config *cfg = &c->st->cfg;
 	struct emauth_ctx *ec = m->ctx;
 	struct emauth_verdict *vd = calloc(1, sizeof(*vd));
-	char *ar = malloc(8192);
+	/* The library's cap: the field always fits. */
+	char *ar = malloc(EMAUTH_AUTHRES_MAX + 1);
 	sfsistat ret = SMFIS_CONTINUE;
 	if (vd == NULL || ar == NULL) {
 		ret = SMFIS_TEMPFAIL;
@@ -631,27 +771,45 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	/* DNSBudget: the whole message's lookups (DKIM keys, iprev, SPF,
 	 * DMARC) share it. */
 	emauth_ctx_set_dns_deadline(ec, cfg->dns_budget * 1000);
-	emauth_dkim_verifier_finish(m->v);
+	int vr = emauth_dkim_verifier_finish(m->v);
+	if (vr != 0) {
+		mlog(ML_ERR, "%s: DKIM verifier: %s", qid(ctx),
+		    emauth_strerror(vr));
+		ret = SMFIS_TEMPFAIL;
+		goto out;
+	}
 	struct emauth_verdict_query q = {c->ip, m->mail_from, c->helo,
 	    cfg->dmarc_mode ? EMAUTH_DMARC_RFC7489 : EMAUTH_DMARC_RFC9989,
-	    (const char *const *)m->from, m->nfrom, m->v};
+	    (const char *const *)m->from, m->nfrom, m->v, NULL};
 	if (emauth_verdict_evaluate(ec, &q, vd) != 0) {
 		ret = SMFIS_TEMPFAIL;
 		goto out;
 	}
-	char host[256];
+	/* AuthservID, or the host name: the id forged fields were matched
+	 * against (config.c). */
 	const char *id = cfg->authserv_id;
-	if (!id[0]) {
-		if (gethostname(host, sizeof(host)) != 0)
-			snprintf(host, sizeof(host), "localhost");
-		host[sizeof(host) - 1] = '\0';
-		id = host;
-	}
 	struct emauth_authres_input in = {id, c->ip, &vd->iprev,
 	    vd->have_spf ? &vd->spf : NULL, vd->have_helo ? &vd->helo : NULL,
 	    vd->dkim, vd->ndkim, vd->have_dmarc ? &vd->dmarc : NULL,
-	    vd->from_domain[0] ? vd->from_domain : NULL};
-	int arl = emauth_authres_format(&in, "\n", ar, 8192);
+	    vd->from_domain[0] ? vd->from_domain : NULL, vd->from_problem};
+	int arl = emauth_authres_format(&in, "\n", ar, EMAUTH_AUTHRES_MAX + 1);
+	if (arl == EMAUTH_ETOOBIG) {
+		/* Over the library's cap (the verdict's bounds keep the field
+		 * well under it): the DMARC result alone, so that filters
+		 * after us still see it. */
+		struct emauth_authres_input d = {id, NULL, NULL, NULL, NULL,
+		    NULL, 0, in.dmarc, in.from_domain, in.dmarc_problem};
+		arl =
+		    emauth_authres_format(&d, "\n", ar, EMAUTH_AUTHRES_MAX + 1);
+		mlog(ML_WARN,
+		    "%s: Authentication-Results over %d bytes: only the "
+		    "DMARC result written",
+		    qid(ctx), EMAUTH_AUTHRES_MAX);
+	}
+	if (arl < 0)
+		mlog(ML_ERR,
+		    "%s: no Authentication-Results: %s (AuthservID %s)",
+		    qid(ctx), emauth_strerror(arl), id);
 	enum emauth_result dr = emauth_verdict_dmarc(vd);
 	const char *dom = vd->from_domain[0] ? vd->from_domain : "(none)";
 	enum emauth_dmarc_policy disp =
@@ -731,13 +889,18 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	}
 log:
 	if (c->st->cfg.syslog_success || strcmp(action, "accept") != 0) {
-		char dk[300] = "none";
-		size_t o = 0;
-		for (size_t i = 0; i < vd->ndkim && o + 80 < sizeof(dk); i++)
-			o += (size_t)snprintf(dk + o, sizeof(dk) - o,
-			    "%s%s(%s)", i ? "," : "",
-			    emauth_result_name(vd->dkim[i].result),
-			    vd->dkim[i].domain);
+		/* Every signature, or as many as fit and how many more
+		 * (also those past the verdict's EMAUTH_VERDICT_DKIM_MAX). */
+		char dk[800] = "none";
+		size_t o = 0, shown = 0;
+		while (
+		    shown < vd->ndkim &&
+		    list_add(dk, sizeof(dk), &o, "%s%s(%s)", shown ? "," : "",
+		        emauth_result_name(vd->dkim[shown].result),
+		        vd->dkim[shown].domain))
+			shown++;
+		if (vd->dkim_total > shown)
+			list_end(dk, sizeof(dk), o, vd->dkim_total - shown);
 		mlog(strcmp(action, "accept") ? ML_NOTICE : ML_INFO,
 		    "%s: ip=%s from=%s iprev=%s spf=%s dkim=%s dmarc=%s "
 		    "action=%s%s%s",
@@ -771,6 +934,7 @@ x_eom(SMFICTX *ctx)
 		r = eom_sign(ctx, c);
 	else if (c->m.verify)
 		r = eom_verify(ctx, c);
+	count_end(r, c->m.s, c->m.verify && !c->m.tempfail);
 	msg_reset(c);
 	return r;
 }
@@ -792,6 +956,8 @@ x_close(SMFICTX *ctx)
 		return SMFIS_CONTINUE;
 	msg_reset(c);
 	milter_state_put(c->st);
+	free(c->host);
+	free(c->helo);
 	free(c);
 	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;

@@ -5,6 +5,12 @@
  * (refile: makes the patterns wildcards, "*" matching any run of
  * characters), and host lists of addresses, networks and names (".name"
  * for a whole domain), one a line in a file or comma-separated.
+ *
+ * Files are read a byte at a time into a line buffer of MC_LINE_MAX bytes:
+ * the line, the file size and the entry count are each checked where they
+ * would be exceeded, so a hostile file costs at most its cap to read.
+ * Arrays grow by doubling, and the check that every SigningTable entry
+ * names a key sorts the KeyTable's names, so loading is O(n log n).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -13,17 +19,20 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 struct reader {
 	const char *path;
 	unsigned line;
 	char *err;
 	size_t errsize;
+	size_t bytes; /* read from the file so far, within MC_FILE_MAX */
 };
 
 static int fail(struct reader *r, const char *fmt, ...)
@@ -64,16 +73,35 @@ warnf(char *warn, size_t size, const char *fmt, ...)
 	}
 }
 
-/* Reads the next non-empty, non-comment line of @f into @buf, trimmed.
- * Returns 1, 0 at the end, -1 for a line too long or a NUL byte. */
+/* Reads the next non-empty, non-comment line of @f into @buf (of
+ * MC_LINE_MAX + 1 bytes), trimmed. Returns 1, 0 at the end, or -1 after
+ * fail() for a line longer than MC_LINE_MAX bytes, a NUL byte, a file
+ * longer than MC_FILE_MAX bytes or a read error. */
 static int
-next_line(FILE *f, struct reader *r, char *buf, size_t size)
+next_line(FILE *f, struct reader *r, char *buf)
 {
-	while (fgets(buf, (int)size, f)) {
+	int ch;
+	while ((ch = getc_unlocked(f)) != EOF) {
+		size_t n = 0;
 		r->line++;
-		size_t n = strlen(buf);
-		if (n + 1 == size && buf[n - 1] != '\n' && !feof(f))
-			return fail(r, "line longer than %zu bytes", size - 2);
+		for (;; ch = getc_unlocked(f)) {
+			if (ch == EOF || ch == '\n')
+				break;
+			if (++r->bytes > MC_FILE_MAX)
+				return fail(r,
+				    "the file is longer than %d bytes",
+				    MC_FILE_MAX);
+			if (ch == '\0')
+				return fail(r, "NUL byte in the line");
+			if (n == MC_LINE_MAX)
+				return fail(r, "line longer than %d bytes",
+				    MC_LINE_MAX);
+			buf[n++] = (char)ch;
+		}
+		if (ch == '\n' && ++r->bytes > MC_FILE_MAX)
+			return fail(
+			    r, "the file is longer than %d bytes", MC_FILE_MAX);
+		buf[n] = '\0';
 		char *hash = strchr(buf, '#');
 		if (hash)
 			*hash = '\0';
@@ -87,7 +115,11 @@ next_line(FILE *f, struct reader *r, char *buf, size_t size)
 			memmove(buf, buf + s, n - s + 1);
 		if (buf[0])
 			return 1;
+		if (ch == EOF)
+			break;
 	}
+	if (ferror(f))
+		return fail(r, "read error: %s", strerror(errno));
 	return 0;
 }
 
@@ -114,6 +146,68 @@ copy(struct reader *r, const char *key, const char *v, char *out, size_t size)
 		    r, "%s: value longer than %zu bytes", key, size - 1);
 	memcpy(out, v, strlen(v) + 1);
 	return 0;
+}
+
+/* A whole number from @lo to @hi (@hi at most ULONG_MAX / 10) for @key:
+ * digits only. Zero, anything not a number and anything out of range is an
+ * error naming the line, never clamped to the range. */
+static int
+number(struct reader *r, const char *key, const char *v, unsigned long lo,
+    unsigned long hi, unsigned long *out)
+{
+	unsigned long n = 0;
+	bool over = false;
+	for (const char *p = v; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return fail(
+			    r, "%s: '%s' is not a positive number", key, v);
+		if (n > hi)
+			over = true;
+		else
+			n = n * 10 + (unsigned long)(*p - '0');
+	}
+	if (!over && n == 0)
+		return fail(r, "%s: '%s' is not a positive number", key, v);
+	if (over || n < lo || n > hi)
+		return fail(
+		    r, "%s: %s is out of range (%lu to %lu)", key, v, lo, hi);
+	*out = n;
+	return 0;
+}
+
+/* AuthservID: what emauth_authres_format() accepts (letters, digits and
+ * ".-_+"), so that a field is always written. */
+static bool
+authserv_id_ok(const char *v)
+{
+	if (v[0] == '\0')
+		return false;
+	for (const char *p = v; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(".-_+", *p))
+			return false;
+	return true;
+}
+
+/* When AuthservID is not set: the host name, read once per configuration,
+ * so that the field added and the forged fields removed carry the same id.
+ * A host name that cannot be an authserv-id gives "localhost", with a
+ * warning. */
+static void
+default_authserv_id(
+    struct milter_config *c, const char *path, char *warn, size_t warnsize)
+{
+	char h[256];
+	if (gethostname(h, sizeof(h)) != 0)
+		h[0] = '\0';
+	h[sizeof(h) - 1] = '\0';
+	if (!authserv_id_ok(h)) {
+		warnf(warn, warnsize,
+		    "%s: AuthservID is not set and the host name '%s' cannot "
+		    "be one: using 'localhost'",
+		    path, h);
+		snprintf(h, sizeof(h), "localhost");
+	}
+	snprintf(c->authserv_id, sizeof(c->authserv_id), "%s", h);
 }
 
 static int
@@ -145,7 +239,7 @@ parse_net(struct reader *r, const char *s, struct mc_net *n)
 		char *end;
 		*slash = '\0';
 		bits = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1)
+		if (*end || end == slash + 1 || bits < 0)
 			return fail(r, "'%s': bad prefix length", s);
 	}
 	if (inet_pton(AF_INET, buf, n->addr) == 1) {
@@ -175,6 +269,71 @@ parse_net(struct reader *r, const char *s, struct mc_net *n)
 	return 0;
 }
 
+int
+milter_file_open(
+    const char *path, size_t max, struct stat *sb, char *why, size_t whysize)
+{
+	struct stat st;
+	const char *kind = NULL;
+	int fl, fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(why, whysize, "%s", strerror(e));
+		return -1;
+	}
+	if (S_ISDIR(st.st_mode))
+		kind = "is a directory";
+	else if (S_ISFIFO(st.st_mode))
+		kind = "is not a regular file (a FIFO)";
+	else if (S_ISCHR(st.st_mode))
+		kind = "is not a regular file (a character device)";
+	else if (S_ISBLK(st.st_mode))
+		kind = "is not a regular file (a block device)";
+	else if (S_ISSOCK(st.st_mode))
+		kind = "is not a regular file (a socket)";
+	else if (!S_ISREG(st.st_mode))
+		kind = "is not a regular file";
+	if (kind) {
+		snprintf(why, whysize, "%s", kind);
+		goto out_close;
+	}
+	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
+		snprintf(why, whysize, "is larger than %zu bytes", max);
+		goto out_close;
+	}
+	/* A regular file never blocks; reads go on in the usual mode. */
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) != 0) {
+		snprintf(why, whysize, "%s", strerror(errno));
+		goto out_close;
+	}
+	if (sb)
+		*sb = st;
+	return fd;
+out_close:
+	close(fd);
+	return -1;
+}
+
+/* Opens @path as a configuration file (a regular file of at most
+ * MC_FILE_MAX bytes). Returns the stream, or NULL with what is wrong in
+ * @why. */
+static FILE *
+open_config_file(const char *path, char *why, size_t whysize)
+{
+	int fd = milter_file_open(path, MC_FILE_MAX, NULL, why, whysize);
+	if (fd < 0)
+		return NULL;
+	FILE *f = fdopen(fd, "r");
+	if (f == NULL) {
+		snprintf(why, whysize, "%s", strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 /* Calls @fn on each line of the file @path (named @what in messages),
  * with a reader that names that file and line. */
 typedef int (*line_fn)(struct reader *r, char *line, void *arg);
@@ -183,42 +342,52 @@ static int
 read_lines(
     struct reader *r, const char *what, const char *path, line_fn fn, void *arg)
 {
-	FILE *f = fopen(path, "r");
-	char line[MC_LINE_MAX + 2];
-	struct reader sub = {path, 0, r->err, r->errsize};
+	char why[128];
+	FILE *f = open_config_file(path, why, sizeof(why));
+	char line[MC_LINE_MAX + 1];
+	struct reader sub = {path, 0, r->err, r->errsize, 0};
 	int rc;
 	if (f == NULL)
-		return fail(r, "%s %s: %s", what, path, strerror(errno));
-	while ((rc = next_line(f, &sub, line, sizeof(line))) == 1 &&
+		return fail(r, "%s %s: %s", what, path, why);
+	while ((rc = next_line(f, &sub, line)) == 1 &&
 	       (rc = fn(&sub, line, arg)) == 0)
 		;
 	fclose(f);
 	return rc < 0 ? -1 : 0;
 }
 
-/* Makes room for one more element of @size in *@v (holding @n), within
- * MC_ENTRIES_MAX. Returns the new element, zeroed, or NULL after fail(). */
+/* Makes room for one more element of @size in *@v (holding @n, with room
+ * for *@cap), within MC_ENTRIES_MAX: the room doubles when it runs out, so
+ * loading n entries copies O(n) of them. Returns the new element, zeroed,
+ * or NULL after fail(). */
 static void *
-grow(struct reader *r, void **v, size_t n, size_t size)
+grow(struct reader *r, void **v, size_t n, size_t *cap, size_t size)
 {
 	if (n >= MC_ENTRIES_MAX) {
 		fail(r, "more than %d entries", MC_ENTRIES_MAX);
 		return NULL;
 	}
-	char *nv = realloc(*v, (n + 1) * size);
-	if (nv == NULL) {
-		fail(r, "out of memory");
-		return NULL;
+	if (n >= *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		if (ncap > MC_ENTRIES_MAX)
+			ncap = MC_ENTRIES_MAX;
+		char *nv = realloc(*v, ncap * size);
+		if (nv == NULL) {
+			fail(r, "out of memory");
+			return NULL;
+		}
+		*v = nv;
+		*cap = ncap;
 	}
-	*v = nv;
-	memset(nv + n * size, 0, size);
-	return nv + n * size;
+	char *e = (char *)*v + n * size;
+	memset(e, 0, size);
+	return e;
 }
 
 static int
 add_net(struct reader *r, struct mc_nets *l, const char *s)
 {
-	struct mc_net *n = grow(r, (void **)&l->v, l->n, sizeof(*n));
+	struct mc_net *n = grow(r, (void **)&l->v, l->n, &l->cap, sizeof(*n));
 	if (n == NULL || parse_net(r, s, n) != 0)
 		return -1;
 	l->n++;
@@ -237,11 +406,16 @@ net_line(struct reader *r, char *line, void *arg)
 static int
 load_nets(struct reader *r, const char *v, struct mc_nets *l)
 {
-	if (strncmp(v, "refile:", 7) == 0 || strncmp(v, "file:", 5) == 0)
+	bool file = false;
+	if (strncmp(v, "refile:", 7) == 0 || strncmp(v, "file:", 5) == 0) {
 		v = strchr(v, ':') + 1;
-	else if (strncmp(v, "csl:", 4) == 0)
+		file = true;
+	} else if (strncmp(v, "csl:", 4) == 0) {
 		v += 4;
-	if (v[0] == '/' && strchr(v, ',') == NULL)
+	} else {
+		file = v[0] == '/' && strchr(v, ',') == NULL;
+	}
+	if (file)
 		return read_lines(r, "host list", v, net_line, l);
 	char buf[MC_LINE_MAX + 1];
 	snprintf(buf, sizeof(buf), "%s", v);
@@ -263,7 +437,8 @@ key_line(struct reader *r, char *line, void *arg)
 		return fail(r, "expected NAME DOMAIN:SELECTOR:KEYFILE");
 	*sel++ = '\0';
 	*k++ = '\0';
-	struct mc_key *key = grow(r, (void **)&c->keys, c->nkeys, sizeof(*key));
+	struct mc_key *key =
+	    grow(r, (void **)&c->keys, c->nkeys, &c->keys_cap, sizeof(*key));
 	if (key == NULL ||
 	    copy(r, "key name", line, key->name, sizeof(key->name)) ||
 	    copy(r, "domain", d, key->domain, sizeof(key->domain)) ||
@@ -289,8 +464,8 @@ sign_line(struct reader *r, char *line, void *arg)
 	char *key = split(line);
 	if (!key[0] || strpbrk(key, " \t"))
 		return fail(r, "expected PATTERN KEYNAME");
-	struct mc_sign *e =
-	    grow(r, (void **)&c->signing, c->nsigning, sizeof(*e));
+	struct mc_sign *e = grow(
+	    r, (void **)&c->signing, c->nsigning, &c->signing_cap, sizeof(*e));
 	if (e == NULL ||
 	    copy(r, "pattern", line, e->pattern, sizeof(e->pattern)) ||
 	    copy(r, "key name", key, e->key, sizeof(e->key)))
@@ -309,18 +484,107 @@ load_signingtable(struct reader *r, const char *v, struct milter_config *c)
 	} else if (strncmp(v, "file:", 5) == 0) {
 		v += 5;
 	}
-	snprintf(c->signing_path, sizeof(c->signing_path), "%s", v);
+	if (copy(r, "SigningTable", v, c->signing_path,
+	        sizeof(c->signing_path)) != 0)
+		return -1;
 	return read_lines(r, "SigningTable", v, sign_line, c);
+}
+
+static int
+cmp_keys(const void *a, const void *b)
+{
+	const struct mc_key *const *x = a, *const *y = b;
+	return strcmp((*x)->name, (*y)->name);
+}
+
+static int
+cmp_name_key(const void *name, const void *k)
+{
+	const struct mc_key *const *y = k;
+	return strcmp(*(const char *const *)name, (*y)->name);
+}
+
+/* "domain:selector:keyfile" written in the SigningTable: each part whole
+ * (never a cut key file name, which would be another file) or false. */
+static bool
+inline_key_parse(const char *name, struct mc_key *out)
+{
+	memset(out, 0, sizeof(*out));
+	const char *c1 = strchr(name, ':');
+	const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+	if (c2 == NULL)
+		return false;
+	size_t dl = (size_t)(c1 - name), sl = (size_t)(c2 - c1 - 1),
+	       kl = strlen(c2 + 1);
+	if (dl == 0 || sl == 0 || kl == 0 || dl >= sizeof(out->domain) ||
+	    sl >= sizeof(out->selector) || kl >= sizeof(out->keyfile))
+		return false;
+	memcpy(out->domain, name, dl);
+	memcpy(out->selector, c1 + 1, sl);
+	memcpy(out->keyfile, c2 + 1, kl);
+	return true;
+}
+
+/* Every SigningTable entry names a key that exists ("domain:selector:file"
+ * is a key in itself). The KeyTable's names are sorted once, so that the
+ * check costs O(n log n) for tables of MC_ENTRIES_MAX entries. Returns 0,
+ * or -1 with "SIGNINGTABLE:LINE: ..." in @err. */
+static int
+check_key_names(const struct milter_config *c, char *err, size_t errsize)
+{
+	int rc = 0;
+	const struct mc_key **sorted = NULL;
+	if (c->nsigning == 0)
+		return 0;
+	if (c->nkeys) {
+		sorted = malloc(c->nkeys * sizeof(*sorted));
+		if (sorted == NULL) {
+			snprintf(
+			    err, errsize, "%s: out of memory", c->signing_path);
+			return -1;
+		}
+		for (size_t i = 0; i < c->nkeys; i++)
+			sorted[i] = &c->keys[i];
+		qsort(sorted, c->nkeys, sizeof(*sorted), cmp_keys);
+	}
+	for (size_t i = 0; i < c->nsigning; i++) {
+		const char *name = c->signing[i].key;
+		struct mc_key k;
+		if (strchr(name, ':') != NULL) {
+			if (inline_key_parse(name, &k))
+				continue;
+			snprintf(err, errsize,
+			    "%s:%u: '%s' is not DOMAIN:SELECTOR:KEYFILE (at "
+			    "most %zu, %zu and %zu bytes)",
+			    c->signing_path, c->signing[i].line, name,
+			    sizeof(k.domain) - 1, sizeof(k.selector) - 1,
+			    sizeof(k.keyfile) - 1);
+			rc = -1;
+			break;
+		}
+		if (sorted && bsearch(&name, sorted, c->nkeys, sizeof(*sorted),
+		                  cmp_name_key) != NULL)
+			continue;
+		snprintf(err, errsize,
+		    "%s:%u: the SigningTable names key '%s', which the "
+		    "KeyTable does not have",
+		    c->signing_path, c->signing[i].line, name);
+		rc = -1;
+		break;
+	}
+	free(sorted);
+	return rc;
 }
 
 int
 milter_config_load(const char *path, struct milter_config *c, char *err,
     size_t errsize, char *warn, size_t warnsize)
 {
-	FILE *f = fopen(path, "r");
+	char why[128];
+	FILE *f = open_config_file(path, why, sizeof(why));
 	if (f == NULL) {
 		memset(c, 0, sizeof(*c));
-		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		snprintf(err, errsize, "%s: %s", path, why);
 		return -1;
 	}
 	int rc = milter_config_parse(f, path, c, err, errsize, warn, warnsize);
@@ -332,8 +596,8 @@ int
 milter_config_parse(FILE *f, const char *path, struct milter_config *c,
     char *err, size_t errsize, char *warn, size_t warnsize)
 {
-	struct reader r = {path, 0, err, errsize};
-	char line[MC_LINE_MAX + 2];
+	struct reader r = {path, 0, err, errsize, 0};
+	char line[MC_LINE_MAX + 1];
 	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -352,7 +616,7 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	static const char *const ignored[] = {"AutoRestart", "AutoRestartRate",
 	    "Background", "SoftwareHeader", "RequireSafeKeys", "Statistics",
 	    "SendReports", NULL};
-	while (rc == 0 && (rc = next_line(f, &r, line, sizeof(line))) == 1) {
+	while (rc == 0 && (rc = next_line(f, &r, line)) == 1) {
 		rc = 0;
 		char *v = split(line);
 		const char *k = line;
@@ -381,6 +645,11 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 		} else if (!strcasecmp(k, "AuthservID")) {
 			rc = copy(
 			    &r, k, v, c->authserv_id, sizeof(c->authserv_id));
+			if (rc == 0 && !authserv_id_ok(v))
+				rc = fail(&r,
+				    "AuthservID: '%s' is not a host name "
+				    "(letters, digits and .-_+)",
+				    v);
 		} else if (!strcasecmp(k, "Domain")) {
 			rc = copy(&r, k, v, c->domain, sizeof(c->domain));
 		} else if (!strcasecmp(k, "Selector")) {
@@ -479,24 +748,26 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 				    c->dns, sizeof(c->dns), "server:%s", first);
 			}
 		} else if (!strcasecmp(k, "DNSTimeout") ||
-		           !strcasecmp(k, "DNSBudget") ||
-		           !strcasecmp(k, "MaximumHeaderBytes")) {
-			char *end = NULL;
-			errno = 0;
-			unsigned long n = strtoul(v, &end, 10);
-			if (errno || end == v || *end || n == 0 ||
-			    n > 86400 * 1024UL)
-				rc = fail(&r,
-				    "%s: '%s' is not a positive number", k, v);
-			else if (!strcasecmp(k, "DNSTimeout"))
-				c->dns_timeout = n > 3600 ? 3600 : (unsigned)n;
-			else if (!strcasecmp(k, "DNSBudget"))
-				c->dns_budget = n > 3600 ? 3600 : (unsigned)n;
-			else
-				c->max_header_kb = n < 1024 ? 1
-				                   : n > 64UL << 20
-				                       ? 64 * 1024
-				                       : (unsigned)(n / 1024);
+		           !strcasecmp(k, "DNSBudget")) {
+			unsigned long n;
+			rc = number(&r, k, v, 1, MC_DNS_SECONDS_MAX, &n);
+			if (rc == 0 && !strcasecmp(k, "DNSTimeout"))
+				c->dns_timeout = (unsigned)n;
+			else if (rc == 0)
+				c->dns_budget = (unsigned)n;
+		} else if (!strcasecmp(k, "MaximumHeaderBytes")) {
+			unsigned long n;
+			rc = number(&r, k, v, MC_HEADER_BYTES_MIN,
+			    MC_HEADER_BYTES_MAX, &n);
+			if (rc == 0) {
+				c->max_header_kb = (unsigned)(n / 1024);
+				if (n % 1024)
+					warnf(warn, warnsize,
+					    "%s:%u: MaximumHeaderBytes %lu is "
+					    "used as %lu (whole KiB, rounded "
+					    "down)",
+					    path, r.line, n, n / 1024 * 1024);
+			}
 		} else if (!strcasecmp(k, "KeyTable")) {
 			rc = load_keytable(&r, v, c);
 		} else if (!strcasecmp(k, "SigningTable")) {
@@ -520,25 +791,16 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 		milter_config_free(c);
 		return -1;
 	}
+	if (c->authserv_id[0] == '\0')
+		default_authserv_id(c, path, warn, warnsize);
 	if ((c->mode & MC_SIGN) && c->nsigning == 0 && c->keyfile[0] == '\0')
 		warnf(warn, warnsize,
 		    "%s: signing is on but there is no SigningTable and no "
 		    "KeyFile: nothing will be signed",
 		    path);
-	/* Every SigningTable entry names a key that exists. */
-	for (size_t i = 0; i < c->nsigning; i++) {
-		const char *name = c->signing[i].key;
-		bool found = strchr(name, ':') != NULL;
-		for (size_t k = 0; k < c->nkeys && !found; k++)
-			found = strcmp(c->keys[k].name, name) == 0;
-		if (!found) {
-			snprintf(err, errsize,
-			    "%s:%u: the SigningTable names key '%s', which the "
-			    "KeyTable does not have",
-			    c->signing_path, c->signing[i].line, name);
-			milter_config_free(c);
-			return -1;
-		}
+	if (check_key_names(c, err, errsize) != 0) {
+		milter_config_free(c);
+		return -1;
 	}
 	return 0;
 }
@@ -553,22 +815,47 @@ milter_config_free(struct milter_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* "*" matches any run of characters; case is ignored. */
-static bool
-wildmatch(const char *p, const char *s)
+/*
+ * "*" matches any run of characters; case is ignored. Greedy, with one
+ * backtracking point: the last "*" seen and where in @s it started. When
+ * a later literal fails, that "*" takes one more character and the rest
+ * of the pattern is tried from there. An earlier "*" never needs to be
+ * revisited: whatever it could match differently, the last one can absorb,
+ * since "*" matches any run. The backtracking point only moves forward in
+ * @s, so each character of @s is tried against at most every byte of @p:
+ * O(strlen(p) * strlen(s)) steps, where the recursive matcher this
+ * replaces took exponential time on "*a*a*a...*b".
+ */
+bool
+milter_glob_match(const char *p, const char *s, size_t *steps)
 {
-	if (*p == '\0')
-		return *s == '\0';
-	if (*p == '*') {
-		for (const char *t = s;; t++) {
-			if (wildmatch(p + 1, t))
-				return true;
-			if (*t == '\0')
-				return false;
+	const char *star = NULL, *retry = NULL;
+	size_t n = 0;
+	bool match;
+	for (;;) {
+		n++;
+		if (*p == '*') {
+			star = ++p;
+			retry = s;
+		} else if (*s && *p &&
+		           tolower((unsigned char)*p) ==
+		               tolower((unsigned char)*s)) {
+			p++;
+			s++;
+		} else if (*s == '\0' && *p == '\0') {
+			match = true;
+			break;
+		} else if (star && *s) {
+			p = star;
+			s = ++retry;
+		} else {
+			match = false;
+			break;
 		}
 	}
-	return *s && tolower((unsigned char)*p) == tolower((unsigned char)*s) &&
-	       wildmatch(p + 1, s + 1);
+	if (steps)
+		*steps = n;
+	return match;
 }
 
 static bool
@@ -579,9 +866,7 @@ resolve_key(const struct milter_config *c, const char *name,
 	struct mc_key inline_key;
 	if (strchr(name, ':')) {
 		/* "domain:selector:keyfile" written in the SigningTable. */
-		memset(&inline_key, 0, sizeof(inline_key));
-		if (sscanf(name, "%255[^:]:%63[^:]:%1023s", inline_key.domain,
-		        inline_key.selector, inline_key.keyfile) != 3)
+		if (!inline_key_parse(name, &inline_key))
 			return false;
 		k = &inline_key;
 	}
@@ -608,7 +893,8 @@ milter_config_keys_for(const struct milter_config *c, const char *from,
 			const char *p = c->signing[i].pattern;
 			bool match;
 			if (c->signing_refile) {
-				match = wildmatch(p, from ? from : "");
+				match = milter_glob_match(
+				    p, from ? from : "", NULL);
 			} else {
 				/* The address, the domain, then parents. */
 				match = from && !strcasecmp(p, from);

@@ -5,6 +5,13 @@
  * KeyTable, SigningTable (with refile: patterns), InternalHosts,
  * TrustedHosts, ExternalIgnoreList. Every file is bounded (lines, entries)
  * and every error names the file, the line and what is wrong.
+ *
+ * Every file read (the configuration, its tables and host lists, and the
+ * key files main.c reads) must be a regular file: it is opened without
+ * blocking and refused when it is a directory, a FIFO, a device or a
+ * socket, or larger than its cap. A NUL byte, a line longer than
+ * MC_LINE_MAX or a table of more than MC_ENTRIES_MAX entries is an error
+ * naming FILE:LINE, never a cut line or a dropped entry.
  */
 #ifndef EMAUTH_MILTER_CONFIG_H
 #define EMAUTH_MILTER_CONFIG_H
@@ -13,11 +20,18 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
 /* Ours: bounds on what the configuration may hold. */
-#define MC_LINE_MAX 4096
-#define MC_ENTRIES_MAX 10000
-#define MC_SIGS_PER_MESSAGE 8
+#define MC_LINE_MAX 4096               /* bytes a line, without its line feed */
+#define MC_ENTRIES_MAX 10000           /* entries a table or host list */
+#define MC_FILE_MAX (16 * 1024 * 1024) /* bytes a configuration file */
+#define MC_SIGS_PER_MESSAGE 8 /* more matches: the first sign (logged) */
+/* Ours: the ranges of DNSTimeout and DNSBudget (seconds) and of
+ * MaximumHeaderBytes; a value outside is an error, never clamped. */
+#define MC_DNS_SECONDS_MAX 3600
+#define MC_HEADER_BYTES_MIN 1024
+#define MC_HEADER_BYTES_MAX (64UL * 1024 * 1024)
 
 enum mc_mode { MC_SIGN = 1, MC_VERIFY = 2 };
 
@@ -43,7 +57,7 @@ struct mc_net {
 
 struct mc_nets {
 	struct mc_net *v;
-	size_t n;
+	size_t n, cap; /* cap: room in v, grown by doubling */
 };
 
 struct milter_config {
@@ -51,7 +65,7 @@ struct milter_config {
 	char socket[1024];
 	char userid[256];
 	char pidfile[1024];
-	char authserv_id[256];
+	char authserv_id[256]; /* AuthservID, or the host name when unset */
 	unsigned umask;
 	bool syslog, syslog_success, log_why;
 	int header_canon, body_canon; /* 0 simple, 1 relaxed */
@@ -72,9 +86,9 @@ struct milter_config {
 	char keyfile[1024];
 	/* Tables. */
 	struct mc_key *keys;
-	size_t nkeys;
+	size_t nkeys, keys_cap; /* keys_cap: room in keys */
 	struct mc_sign *signing;
-	size_t nsigning;
+	size_t nsigning, signing_cap;
 	bool signing_refile; /* SigningTable given as refile: */
 	char signing_path[1024];
 	struct mc_nets internal, external_ignore;
@@ -82,8 +96,11 @@ struct milter_config {
 
 /*
  * Loads @path into @c (zeroed first). On error returns -1 and writes
- * "FILE:LINE: what is wrong" into @err. Warnings (unknown or ignored keys)
- * go to @warn (may be NULL), one a line, as long as it has room.
+ * "FILE:LINE: what is wrong" into @err. Warnings (unknown or ignored keys,
+ * a MaximumHeaderBytes rounded down to a whole KiB, a host name that
+ * cannot be the default authserv-id) go to @warn (may be NULL), one a
+ * line, as long as it has room. Without AuthservID, @c->authserv_id is
+ * the host name, read here once.
  */
 int milter_config_load(const char *path, struct milter_config *c, char *err,
     size_t errsize, char *warn, size_t warnsize);
@@ -101,6 +118,26 @@ void milter_config_free(struct milter_config *c);
  */
 size_t milter_config_keys_for(const struct milter_config *c, const char *from,
     struct mc_key *out, size_t max);
+
+/*
+ * Whether @subject matches the refile: pattern @pattern as a whole: "*"
+ * matches any run of characters (the empty one too), every other byte
+ * itself with ASCII case ignored; there are no other metacharacters. Takes
+ * at most (strlen(pattern) + 1) * (strlen(subject) + 1) steps, whatever
+ * the pattern; @steps (may be NULL) receives how many it took (OUT).
+ */
+bool milter_glob_match(const char *pattern, const char *subject, size_t *steps);
+
+/*
+ * Opens @path for reading without blocking (a FIFO or a device must not
+ * hang the caller) and checks that it is a regular file of at most @max
+ * bytes. Returns the descriptor, which the caller closes, or -1 with what
+ * is wrong in @why (the path left out): the open or fstat error, "is a
+ * directory", "is not a regular file (a FIFO)" and the like, or "is
+ * larger than N bytes". @sb (may be NULL) receives the file's status (OUT).
+ */
+int milter_file_open(
+    const char *path, size_t max, struct stat *sb, char *why, size_t whysize);
 
 /* Whether the client (@ip text, and @host name when known) is in @n. */
 bool milter_nets_match(

@@ -14,6 +14,9 @@
  * so stopping first would cut them off. A message that does not finish in
  * time gets the MTA's milter_default_action (tempfail: retried, not
  * lost).
+ *
+ * SIGUSR1 (and the stop) logs one statistics line: messages counted since
+ * start, and the running configuration's DNS answer cache.
  */
 #define _GNU_SOURCE
 
@@ -56,18 +59,35 @@ static const char usage[] =
     "\n"
     "Signals: SIGHUP reloads the configuration and keys (a broken one is\n"
     "reported and the running one kept); SIGTERM stops after the messages\n"
-    "in flight.\n";
+    "in flight; SIGUSR1 logs statistics (messages, DNS cache).\n";
 
-/* Logging. */
-static bool log_stderr = true, log_syslog;
+/* Logging. In the foreground under systemd, standard error is the journal
+ * (JOURNAL_STREAM names its device and inode, see systemd.exec(5)): each
+ * line goes there once, with a "<N>" prefix the journal reads as its
+ * priority, and not to syslog as well. */
+static bool log_stderr = true, log_syslog, log_journal;
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool
+stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	struct stat sb;
+	char want[64];
+	if (js == NULL || fstat(STDERR_FILENO, &sb) != 0)
+		return false;
+	snprintf(want, sizeof(want), "%llu:%llu", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino);
+	return strcmp(js, want) == 0;
+}
 
 void
 mlog_setup(bool foreground, bool syslog_on)
 {
 	log_stderr = foreground;
-	log_syslog = syslog_on;
-	if (syslog_on)
+	log_journal = foreground && stderr_is_journal();
+	log_syslog = syslog_on && !log_journal;
+	if (log_syslog)
 		openlog("emauth-milter", LOG_PID, LOG_MAIL);
 }
 
@@ -83,7 +103,10 @@ mlog(int level, const char *fmt, ...)
 		syslog(level, "%s", buf);
 	if (log_stderr) {
 		pthread_mutex_lock(&log_lock);
-		fprintf(stderr, "emauth-milter: %s\n", buf);
+		if (log_journal)
+			fprintf(stderr, "<%d>%s\n", level, buf);
+		else
+			fprintf(stderr, "emauth-milter: %s\n", buf);
 		fflush(stderr);
 		pthread_mutex_unlock(&log_lock);
 	}
@@ -101,6 +124,7 @@ state_free(struct milter_state *st)
 		emauth_dkim_key_free(st->keys[i].key);
 	free(st->keys);
 	milter_config_free(&st->cfg);
+	emauth_dns_cache_free(st->dns_cache);
 	free(st);
 }
 
@@ -148,7 +172,11 @@ milter_state_key(const struct milter_state *st, const char *path)
 	return NULL;
 }
 
-/* Reads and checks one key file. */
+/* Reads and checks one key file: a regular file (opened without blocking,
+ * so that a FIFO or a device named as a key cannot hang start-up or a
+ * reload) of at most KEY_FILE_MAX bytes, that others cannot read or
+ * change. st->keys grows by doubling: it has room for the next power of
+ * two at or above st->nkeys (at least 16). */
 static int
 load_key(struct milter_state *st, const char *path, const char *who, char *err,
     size_t errsize)
@@ -156,19 +184,13 @@ load_key(struct milter_state *st, const char *path, const char *who, char *err,
 	if (milter_state_key(st, path))
 		return 0;
 	struct stat sb;
-	FILE *f = fopen(path, "r");
-	if (f == NULL || fstat(fileno(f), &sb) != 0) {
-		snprintf(err, errsize, "%s: key file %s: %s", who, path,
-		    strerror(errno));
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > KEY_FILE_MAX) {
-		snprintf(err, errsize,
-		    "%s: key file %s: not a regular file of at most %d bytes",
-		    who, path, KEY_FILE_MAX);
-		fclose(f);
+	char why[128];
+	char *buf = NULL;
+	size_t n = 0;
+	int rc = -1;
+	int fd = milter_file_open(path, KEY_FILE_MAX, &sb, why, sizeof(why));
+	if (fd < 0) {
+		snprintf(err, errsize, "%s: key file %s: %s", who, path, why);
 		return -1;
 	}
 	if (sb.st_mode & (S_IROTH | S_IWOTH | S_IWGRP)) {
@@ -176,42 +198,66 @@ load_key(struct milter_state *st, const char *path, const char *who, char *err,
 		    "%s: key file %s: mode %03o lets others read or change "
 		    "the private key; chmod 600 (or 640 for a group) it",
 		    who, path, (unsigned)(sb.st_mode & 0777));
-		fclose(f);
-		return -1;
+		goto out_close;
 	}
-	char *buf = malloc(KEY_FILE_MAX + 1);
-	size_t n = buf ? fread(buf, 1, KEY_FILE_MAX, f) : 0;
-	fclose(f);
+	buf = malloc(KEY_FILE_MAX + 1);
 	if (buf == NULL) {
 		snprintf(err, errsize, "out of memory");
-		return -1;
+		goto out_close;
 	}
-	struct milter_key *nk =
-	    realloc(st->keys, (st->nkeys + 1) * sizeof(*nk));
-	if (nk == NULL) {
-		free(buf);
-		snprintf(err, errsize, "out of memory");
-		return -1;
+	/* One byte more than the cap: a file that grew after fstat() is
+	 * refused, not cut short. */
+	while (n <= KEY_FILE_MAX) {
+		ssize_t got = read(fd, buf + n, KEY_FILE_MAX + 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errsize, "%s: key file %s: %s", who, path,
+			    strerror(errno));
+			goto out_free_buf;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
 	}
-	st->keys = nk;
+	if (n > KEY_FILE_MAX) {
+		snprintf(err, errsize,
+		    "%s: key file %s: is larger than %d bytes", who, path,
+		    KEY_FILE_MAX);
+		goto out_free_buf;
+	}
+	size_t nk = st->nkeys;
+	if (nk == 0 || (nk >= 16 && (nk & (nk - 1)) == 0)) {
+		struct milter_key *v =
+		    realloc(st->keys, (nk ? nk * 2 : 16) * sizeof(*v));
+		if (v == NULL) {
+			snprintf(err, errsize, "out of memory");
+			goto out_free_buf;
+		}
+		st->keys = v;
+	}
 	struct emauth_diag d;
 	memset(&d, 0, sizeof(d));
 	struct emauth_dkim_key *k = NULL;
-	int rc = emauth_dkim_key_load(
+	rc = emauth_dkim_key_load(
 	    (struct emauth_span){(const uint8_t *)buf, n}, &k, &d);
-	explicit_bzero(buf, KEY_FILE_MAX + 1);
-	free(buf);
 	if (rc != 0) {
 		char dm[600];
 		snprintf(err, errsize, "%s: key file %s: %s", who, path,
 		    d.msg ? emauth_diag_format(&d, dm, sizeof(dm))
 		          : emauth_strerror(rc));
-		return -1;
+		rc = -1;
+		goto out_free_buf;
 	}
 	snprintf(
 	    st->keys[st->nkeys].path, sizeof(st->keys[0].path), "%s", path);
 	st->keys[st->nkeys++].key = k;
-	return 0;
+out_free_buf:
+	explicit_bzero(buf, KEY_FILE_MAX + 1);
+	free(buf);
+out_close:
+	close(fd);
+	return rc;
 }
 
 struct milter_state *
@@ -246,6 +292,12 @@ milter_state_load(
 	if (rc == 0 && c->keyfile[0]) {
 		snprintf(who, sizeof(who), "%s: KeyFile", path);
 		rc = load_key(st, c->keyfile, who, err, errsize);
+	}
+	/* One DNS answer cache for all the contexts of this configuration
+	 * (a reload starts a new one: the DNS setting may have changed). */
+	if (rc == 0 && emauth_dns_cache_new(0, &st->dns_cache) != 0) {
+		snprintf(err, errsize, "out of memory");
+		rc = -1;
 	}
 	if (rc != 0) {
 		state_free(st);
@@ -302,6 +354,29 @@ drop_privileges(const char *spec)
 		return -1;
 	}
 	return 0;
+}
+
+/* The statistics line: messages since start, and the running
+ * configuration's DNS cache (since it was loaded). */
+static void
+log_stats(void)
+{
+	struct milter_stats m;
+	size_t bytes = 0, entries = 0;
+	uint64_t hits = 0, misses = 0;
+	milter_stats_get(&m);
+	struct milter_state *st = milter_state_get();
+	if (st && st->dns_cache)
+		emauth_dns_cache_stats(
+		    st->dns_cache, &bytes, &entries, &hits, &misses);
+	milter_state_put(st);
+	mlog(ML_NOTICE,
+	    "statistics: messages=%lu signed=%lu verified=%lu rejected=%lu "
+	    "tempfailed=%lu dns-cache-bytes=%zu dns-cache-entries=%zu "
+	    "dns-cache-hits=%llu dns-cache-misses=%llu",
+	    m.messages, m.signed_ok, m.verified, m.rejected, m.tempfailed,
+	    bytes, entries, (unsigned long long)hits,
+	    (unsigned long long)misses);
 }
 
 static void *
@@ -423,6 +498,7 @@ main(int argc, char **argv)
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_t tid;
@@ -431,14 +507,21 @@ main(int argc, char **argv)
 		mlog(ML_ERR, "cannot start the milter thread");
 		return 1;
 	}
-	mlog(ML_NOTICE, "started on %s (mode %s%s, %zu keys)", c->socket,
-	    (c->mode & MC_SIGN) ? "s" : "", (c->mode & MC_VERIFY) ? "v" : "",
-	    st->nkeys);
+	mlog(ML_NOTICE,
+	    "started on %s (version %s, configuration %s, mode %s%s, %zu "
+	    "key%s)",
+	    c->socket, EMAUTH_VERSION, conf, (c->mode & MC_SIGN) ? "s" : "",
+	    (c->mode & MC_VERIFY) ? "v" : "", st->nkeys,
+	    st->nkeys == 1 ? "" : "s");
 	st = NULL; /* installed: freed with its last reference */
 	for (;;) {
 		int sig = 0;
 		if (sigwait(&set, &sig) != 0)
 			continue;
+		if (sig == SIGUSR1) {
+			log_stats();
+			continue;
+		}
 		if (sig != SIGHUP)
 			break;
 		struct milter_state *ns = milter_state_load(
@@ -470,6 +553,7 @@ main(int argc, char **argv)
 	pthread_join(tid, NULL);
 	if (pidpath[0])
 		unlink(pidpath);
+	log_stats();
 	pthread_mutex_lock(&state_lock);
 	struct milter_state *last = current;
 	current = NULL;

@@ -28,6 +28,9 @@ struct milter_state {
 	size_t nkeys;
 	unsigned generation; /* changes on every reload */
 	int refs;            /* under the state lock */
+	/* The DNS answer cache all this configuration's library contexts
+	 * share (one reference, this state's). */
+	struct emauth_dns_cache *dns_cache;
 };
 
 /*
@@ -60,5 +63,13 @@ extern struct smfiDesc milter_desc;
 int milter_active(void);
 /* Frees the pooled DNS contexts (callbacks.c). */
 void milter_pool_free(void);
+
+/* Messages counted since start (callbacks.c): every MAIL FROM; those
+ * signed (with at least one signature inserted); those verified; and the
+ * ones answered at their end with a reject or a temporary failure. */
+struct milter_stats {
+	unsigned long messages, signed_ok, verified, rejected, tempfailed;
+};
+void milter_stats_get(struct milter_stats *out);
 
 #endif

@@ -2,12 +2,14 @@
  * test_span.c: span comparisons: the case-insensitive one (eight bytes at
  * a time) against a byte-by-byte reference, on every pair of bytes and on
  * generated strings with letters, their neighbours and 8-bit bytes; and
- * the lower-casing copy the same way.
+ * the lower-casing copy the same way. Then the common caps at their value
+ * and one more: the capped buffer, decimal numbers, escaping for display.
  */
 #include "common/internal.h"
 
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/span.h"
 #include "harness/t.h"
 
@@ -126,11 +128,82 @@ test_lower_copy(void)
 	}
 }
 
+/* The capped buffer every parser writes through: @max bytes go in, one
+ * more is ETOOBIG, and the error sticks (later appends, even small ones,
+ * fail too) while the content stays what fitted. */
+static void
+test_buf_cap_edges(void)
+{
+	struct ea_buf b;
+	ea_buf_init(&b, 300);
+	char s[301];
+	memset(s, 'b', sizeof(s));
+	T_EQ_INT(ea_buf_add(&b, s, 300), 0);
+	T_EQ_INT(b.len, 300);
+	T_EQ_INT(ea_buf_addc(&b, 'x'), EMAUTH_ETOOBIG);
+	T_EQ_INT(b.len, 300);
+	ea_buf_reset(&b);
+	T_EQ_INT(ea_buf_add(&b, s, 301), EMAUTH_ETOOBIG);
+	T_EQ_INT(b.len, 0);
+	T_EQ_INT(ea_buf_add(&b, s, 1), EMAUTH_ETOOBIG);
+	T_EQ_STR(ea_buf_str(&b), "");
+	ea_buf_release(&b);
+}
+
+/* Decimal numbers (ea_span_uint): the caller's digit count, and never
+ * more than 9 (a uint32_t without overflow), at the value and one more. */
+static void
+test_uint_digit_edges(void)
+{
+	uint32_t v;
+	size_t pos = 0;
+	T_EQ_INT(ea_span_uint(ea_span_str("255"), &pos, 3, &v), 0);
+	T_EQ_INT(v, 255);
+	pos = 0;
+	T_EQ_INT(
+	    ea_span_uint(ea_span_str("0255"), &pos, 3, &v), EMAUTH_ESYNTAX);
+	pos = 0;
+	T_EQ_INT(ea_span_uint(ea_span_str("999999999"), &pos, 10, &v), 0);
+	T_EQ_INT(v, 999999999);
+	pos = 0;
+	T_EQ_INT(ea_span_uint(ea_span_str("4294967295"), &pos, 10, &v),
+	    EMAUTH_ESYNTAX);
+	T_EQ_INT(pos, 0);
+}
+
+/* ea_escape, for display: @max input bytes are shown, and a longer input
+ * ends in "..." (never shown as if it were whole). */
+static void
+test_escape_edges(void)
+{
+	char out[64];
+	ea_escape(ea_span_str("abcdef"), 6, out, sizeof(out));
+	T_EQ_STR(out, "abcdef");
+	ea_escape(ea_span_str("abcdefg"), 6, out, sizeof(out));
+	T_EQ_STR(out, "abcdef...");
+	ea_escape(ea_span_str("a\"b\x01"), 6, out, sizeof(out));
+	T_EQ_STR(out, "a\\x22b\\x01");
+	/* Escapes that fill the buffer before @max: still "...". */
+	char small[12];
+	ea_escape(ea_span_str("\x01\x02\x03\x04"), 100, small, sizeof(small));
+	T_EQ_STR(small, "\\x01\\x02...");
+	ea_escape(ea_span_str("abcdefghijklmn"), 100, small, sizeof(small));
+	T_EQ_STR(small, "abcdefgh...");
+	/* Exactly fitting input is whole, without "...". */
+	ea_escape(ea_span_str("abcdefghijk"), 100, small, sizeof(small));
+	T_EQ_STR(small, "abcdefghijk");
+	ea_escape(ea_span_str("abcdefghij\x01"), 100, small, sizeof(small));
+	T_EQ_STR(small, "abcdefgh...");
+}
+
 int
 main(void)
 {
 	T_RUN(test_every_pair);
 	T_RUN(test_generated);
 	T_RUN(test_lower_copy);
+	T_RUN(test_buf_cap_edges);
+	T_RUN(test_uint_digit_edges);
+	T_RUN(test_escape_edges);
 	return t_summary();
 }

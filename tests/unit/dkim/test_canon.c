@@ -884,6 +884,153 @@ test_sse2_paths(void)
 	ea_simd_no_avx2 = false;
 }
 
+/* Parses a DKIM-Signature with @d, @s and @rest (more tags, ";"-led);
+ * returns the status, with the diagnostic's message in @msg. */
+static int
+sig_with(const char *d, const char *s, const char *rest, const char **msg)
+{
+	static char f[8192];
+	snprintf(f, sizeof(f),
+	    "DKIM-Signature: v=1; a=rsa-sha256; d=%s; s=%s; h=from; "
+	    "bh=MTIz; b=MTIz%s",
+	    d, s, rest);
+	struct ea_dkim_sig *sig = malloc(sizeof(*sig));
+	enum emauth_dkim_reason why;
+	struct emauth_diag diag = {0};
+	int rc = ea_dkim_sig_parse(ea_span_str(f), sig, &why, &diag);
+	*msg = rc ? diag.msg : "";
+	if (rc && why != EMAUTH_DKIM_SYNTAX)
+		T_FAILF("reason %d, not a syntax error (%s)", why, diag.msg);
+	free(sig);
+	return rc;
+}
+
+/* A name of @len characters in labels of 63. */
+static void
+long_domain(char *out, size_t len)
+{
+	memset(out, 'd', len);
+	for (size_t i = 63; i < len; i += 64)
+		out[i] = '.';
+	out[len] = '\0';
+}
+
+/*
+ * The caps of a DKIM-Signature's values, each at its value and one more
+ * (the one more is a syntax error, a permerror for that signature, never
+ * a value read in part): d= and s= of 253 characters (RFC 1035), i= under
+ * 512 bytes, l=, t= and x= of 18 digits, b= of 1024 bytes (EA_DKIM_B_MAX,
+ * an RSA 8192 signature), bh= of 64 bytes, 64 tags (EA_DKIM_TAGS_MAX).
+ */
+static void
+test_sig_value_edges(void)
+{
+	char name[300], rest[2400];
+	const char *msg;
+
+	long_domain(name, 253);
+	T_EQ_INT(sig_with(name, "s", "", &msg), 0);
+	T_EQ_INT(sig_with("example.com", name, "", &msg), 0);
+	long_domain(name, 254);
+	T_EQ_INT(sig_with(name, "s", "", &msg), EMAUTH_ESYNTAX);
+	T_EQ_STR(msg, "not a domain name");
+	T_EQ_INT(sig_with("example.com", name, "", &msg), EMAUTH_ESYNTAX);
+	T_EQ_STR(msg, "not a selector");
+	/* A label of 63, then 64. */
+	memset(name, 'e', 64);
+	memcpy(name + 63, ".com", 5);
+	T_EQ_INT(sig_with(name, "s", "", &msg), 0);
+	memset(name, 'e', 64);
+	memcpy(name + 64, ".com", 5);
+	T_EQ_INT(sig_with(name, "s", "", &msg), EMAUTH_ESYNTAX);
+	/* i= of 511 bytes, then 512. */
+	for (size_t len = 511; len <= 512; len++) {
+		int o = snprintf(rest, sizeof(rest), "; i=");
+		memset(rest + o, 'i', len - 12);
+		snprintf(rest + o + len - 12,
+		    sizeof(rest) - (size_t)o - len + 12, "@example.com");
+		int rc = sig_with("example.com", "s", rest, &msg);
+		T_EQ_INT(rc, len == 511 ? 0 : EMAUTH_ESYNTAX);
+		if (rc)
+			T_EQ_STR(msg, "i= is not [local-part]@domain");
+	}
+	/* 18 digits, then 19, for each number. */
+	static const char *const tags[] = {"l", "t", "x"};
+	for (size_t k = 0; k < EA_ARRAY_LEN(tags); k++) {
+		snprintf(
+		    rest, sizeof(rest), "; %s=999999999999999999", tags[k]);
+		T_EQ_INT(sig_with("example.com", "s", rest, &msg), 0);
+		snprintf(
+		    rest, sizeof(rest), "; %s=1000000000000000000", tags[k]);
+		T_EQ_INT(
+		    sig_with("example.com", "s", rest, &msg), EMAUTH_ESYNTAX);
+		char want[32];
+		snprintf(want, sizeof(want), "%s= is not a number", tags[k]);
+		T_EQ_STR(msg, want);
+	}
+	/* b= of 1024 bytes, then 1025; bh= of 64, then 65 (in fields of
+	 * their own: sig_with gives b= and bh= already). */
+	static uint8_t bytes[EA_DKIM_B_MAX + 1];
+	memset(bytes, 0xb5, sizeof(bytes));
+	for (size_t n = EA_DKIM_B_MAX; n <= EA_DKIM_B_MAX + 1; n++) {
+		char b64[1500];
+		T_TRUE(ea_base64_encode(bytes, n, b64, sizeof(b64)) > 0);
+		static char f[2000];
+		snprintf(f, sizeof(f),
+		    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; "
+		    "h=from; bh=MTIz; b=%s",
+		    b64);
+		struct ea_dkim_sig *sig = malloc(sizeof(*sig));
+		enum emauth_dkim_reason why;
+		struct emauth_diag diag = {0};
+		int rc = ea_dkim_sig_parse(ea_span_str(f), sig, &why, &diag);
+		if (n == EA_DKIM_B_MAX) {
+			T_EQ_INT(rc, 0);
+			T_EQ_INT(sig->blen, n);
+		} else {
+			T_EQ_INT(rc, EMAUTH_ESYNTAX);
+			T_EQ_STR(diag.msg, "b= is not base64");
+		}
+		free(sig);
+	}
+	for (size_t n = 64; n <= 65; n++) {
+		char b64[100];
+		T_TRUE(ea_base64_encode(bytes, n, b64, sizeof(b64)) > 0);
+		static char f[400];
+		snprintf(f, sizeof(f),
+		    "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; "
+		    "h=from; b=MTIz; bh=%s",
+		    b64);
+		struct ea_dkim_sig *sig = malloc(sizeof(*sig));
+		enum emauth_dkim_reason why;
+		struct emauth_diag diag = {0};
+		int rc = ea_dkim_sig_parse(ea_span_str(f), sig, &why, &diag);
+		T_EQ_INT(rc, n == 64 ? 0 : EMAUTH_ESYNTAX);
+		if (rc)
+			T_EQ_STR(diag.msg, "bh= is not base64");
+		free(sig);
+	}
+	/* 64 tags (the 7 of sig_with and 57 more), then 65. */
+	for (int total = 64; total <= 65; total++) {
+		int o = 0;
+		for (int i = 7; i < total; i++)
+			o += snprintf(
+			    rest + o, sizeof(rest) - (size_t)o, "; z%d=1", i);
+		int rc = sig_with("example.com", "s", rest, &msg);
+		T_EQ_INT(rc, total == 64 ? 0 : EMAUTH_ESYNTAX);
+	}
+	struct ea_tag_list *l = malloc(sizeof(*l));
+	for (int total = 64; total <= 65; total++) {
+		int o = 0;
+		for (int i = 0; i < total; i++)
+			o += snprintf(
+			    rest + o, sizeof(rest) - (size_t)o, "t%d=1;", i);
+		T_EQ_INT(ea_tag_list_parse(ea_span_str(rest), "x", l, NULL),
+		    total == 64 ? 0 : EMAUTH_ELIMIT);
+	}
+	free(l);
+}
+
 int
 main(void)
 {
@@ -897,6 +1044,7 @@ main(void)
 	T_RUN(test_sse2_paths);
 	T_RUN(test_tag_list);
 	T_RUN(test_sig_h);
+	T_RUN(test_sig_value_edges);
 	T_RUN(test_sig_required);
 	T_RUN(test_base64);
 	T_RUN(test_base64_against_openssl);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "common/ctx.h"
+#include "common/limits.h"
 #include "common/span.h"
 #include "dns/fake.h"
 #include "dns/store.h"
@@ -523,6 +524,340 @@ test_temperror(void)
 	emauth_ctx_free(ctx);
 }
 
+/* A discovery with more queries than EMAUTH_DMARC_STEPS_MAX lists says
+ * so on its last line instead of ending silently. */
+static void
+test_steps_listed_or_said(void)
+{
+	struct emauth_ctx *ctx;
+	struct ea_resolver res;
+	struct ea_store *s;
+	struct emauth_span rej = ea_span_str("v=DMARC1; p=reject");
+	struct emauth_span psdn = ea_span_str("v=DMARC1; p=none; psd=n");
+	emauth_ctx_new(&ctx);
+	ea_dns_fake_new(&res, &s);
+	ea_dns_fake_txt(s, "_dmarc.victim.example", &rej, 1);
+	char names[5][64];
+	struct emauth_dmarc_dkim dk[5];
+	for (int i = 0; i < 5; i++) {
+		char n[80];
+		snprintf(n, sizeof(n), "_dmarc.r%d.victim.example", i);
+		ea_dns_fake_txt(s, n, &psdn, 1);
+		snprintf(names[i], sizeof(names[i]),
+		    "p%d.q%d.r%d.victim.example", i, i, i);
+		dk[i].domain = names[i];
+		dk[i].result = EMAUTH_RES_PASS;
+	}
+	ea_ctx_set_resolver(ctx, &res);
+	struct emauth_dmarc_result *r = malloc(sizeof(*r));
+	for (size_t n = 2; n <= 5; n += 3) {
+		struct emauth_dmarc_query q = {
+		    "a1.a2.a3.a4.a5.a6.a7.a8.victim.example", NULL,
+		    EMAUTH_RES_NONE, dk, n, EMAUTH_DMARC_RFC9989, 0};
+		T_EQ_INT(emauth_dmarc_evaluate(ctx, &q, r), 0);
+		T_EQ_INT(r->result, EMAUTH_RES_FAIL);
+		T_EQ_INT(r->disposition, EMAUTH_DMARC_REJECT);
+		const struct emauth_dmarc_step *last =
+		    &r->d.steps[r->d.nsteps - 1];
+		if (n == 2) { /* 8 + 2 x 3 queries: all listed */
+			T_EQ_INT(r->d.nsteps, 14);
+			T_TRUE(strcmp(last->name, "...") != 0);
+		} else { /* 8 + 5 x 3: the 16th line says there are more */
+			T_EQ_INT(r->d.nsteps, EMAUTH_DMARC_STEPS_MAX);
+			T_EQ_STR(last->name, "...");
+			T_EQ_STR(last->status, "more queries not listed");
+		}
+	}
+	free(r);
+	emauth_ctx_free(ctx);
+}
+
+/* Every tag is read however many come first (a tag cap once dropped p=),
+ * and a full list of notes says that it is full. */
+static void
+test_many_tags_and_notes(void)
+{
+	char rec[4200];
+	size_t o = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1");
+	for (int i = 1; i <= 100; i++)
+		o += (size_t)snprintf(rec + o, sizeof(rec) - o, "; x%d=1", i);
+	snprintf(rec + o, sizeof(rec) - o, "; p=reject");
+	struct emauth_dmarc_record r = parse(rec, 0);
+	T_TRUE(r.valid && r.has_policy);
+	T_EQ_INT(r.p, EMAUTH_DMARC_REJECT);
+	/* 20 invalid values: 15 notes and one that says there are more. */
+	o = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=none");
+	for (int i = 0; i < 20; i++)
+		o += (size_t)snprintf(rec + o, sizeof(rec) - o, "; adkim=q");
+	r = parse(rec, 0);
+	T_EQ_INT(r.nnotes, EMAUTH_DMARC_NOTES_MAX);
+	T_EQ_INT(r.notes[EMAUTH_DMARC_NOTES_MAX - 1].kind, EMAUTH_DMARC_ERROR);
+	T_TRUE(strstr(r.notes[EMAUTH_DMARC_NOTES_MAX - 1].text,
+	           "more problems") != NULL);
+	/* Exactly 16 notes: all of them, none replaced. */
+	o = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=none");
+	for (int i = 0; i < EMAUTH_DMARC_NOTES_MAX; i++)
+		o += (size_t)snprintf(rec + o, sizeof(rec) - o, "; adkim=q");
+	r = parse(rec, 0);
+	T_EQ_INT(r.nnotes, EMAUTH_DMARC_NOTES_MAX);
+	T_TRUE(strstr(r.notes[EMAUTH_DMARC_NOTES_MAX - 1].text,
+	           "more problems") == NULL);
+}
+
+/*
+ * A sender's own identifiers cannot turn the author domain's fail into
+ * temperror (issue #15): DKIM signatures that pass for deep names of the
+ * sender's domain, more of them than the walk's query budget covers, and
+ * a SERVFAIL at the sender's _dmarc names. None can be aligned with
+ * victim.example (its Organizational Domain is not a parent of theirs),
+ * so none is looked up: fail, reject.
+ */
+static void
+test_identifiers_cannot_force_temperror(void)
+{
+	struct emauth_ctx *ctx;
+	struct ea_resolver res;
+	struct ea_store *s;
+	struct emauth_span rec = ea_span_str("v=DMARC1; p=reject");
+	emauth_ctx_new(&ctx);
+	ea_dns_fake_new(&res, &s);
+	ea_dns_fake_txt(s, "_dmarc.victim.example", &rec, 1);
+	ea_dns_fake_addr(s, "a.b.victim.example", "192.0.2.1");
+	char names[12][64];
+	struct emauth_dmarc_dkim dk[12];
+	for (int i = 0; i < 12; i++) {
+		snprintf(names[i], sizeof(names[i]),
+		    "a.b.c.d.e.f.g%d.attacker.example", i);
+		dk[i].domain = names[i];
+		dk[i].result = EMAUTH_RES_PASS;
+		char n[96];
+		snprintf(n, sizeof(n), "_dmarc.%s", names[i]);
+		ea_store_fail(
+		    s, ea_span_str(n), EA_DNS_T_TXT, EA_STORE_SERVFAIL);
+	}
+	ea_store_fail(s, ea_span_str("_dmarc.attacker.example"), EA_DNS_T_TXT,
+	    EA_STORE_SERVFAIL);
+	ea_ctx_set_resolver(ctx, &res);
+	struct emauth_dmarc_result *r = malloc(sizeof(*r));
+	for (size_t n = 1; n <= 12; n++) {
+		struct emauth_dmarc_query q = {"a.b.victim.example",
+		    "attacker.example", EMAUTH_RES_PASS, dk, n,
+		    EMAUTH_DMARC_RFC9989, 0};
+		T_EQ_INT(emauth_dmarc_evaluate(ctx, &q, r), 0);
+		T_EQ_INT(r->result, EMAUTH_RES_FAIL);
+		T_EQ_INT(r->disposition, EMAUTH_DMARC_REJECT);
+	}
+	/* A subdomain of the author's Organizational Domain is still looked
+	 * up, and its DNS failure is still a temperror. */
+	ea_store_fail(s, ea_span_str("_dmarc.mail.victim.example"),
+	    EA_DNS_T_TXT, EA_STORE_SERVFAIL);
+	struct emauth_dmarc_dkim sub = {"mail.victim.example", EMAUTH_RES_PASS};
+	struct emauth_dmarc_query q2 = {"a.b.victim.example", NULL,
+	    EMAUTH_RES_NONE, &sub, 1, EMAUTH_DMARC_RFC9989, 0};
+	T_EQ_INT(emauth_dmarc_evaluate(ctx, &q2, r), 0);
+	T_EQ_INT(r->result, EMAUTH_RES_TEMPERROR);
+	free(r);
+	emauth_ctx_free(ctx);
+}
+
+/* A context over the fake DNS, its store in @s. */
+static struct emauth_ctx *
+fake_ctx(struct ea_store **s)
+{
+	struct emauth_ctx *ctx;
+	struct ea_resolver res;
+	emauth_ctx_new(&ctx);
+	ea_dns_fake_new(&res, s);
+	ea_ctx_set_resolver(ctx, &res);
+	return ctx;
+}
+
+/* Publishes @len bytes of @text at @name in 255-byte strings. */
+static void
+publish_long(struct ea_store *s, const char *name, const char *text, size_t len)
+{
+	static struct emauth_span parts[64];
+	size_t n = 0;
+	for (size_t o = 0; o < len; o += 255)
+		parts[n++] = ea_span(text + o, len - o > 255 ? 255 : len - o);
+	T_EQ_INT(ea_dns_fake_txt(s, name, parts, n), 0);
+}
+
+/* Ours, EA_DMARC_RECORD_MAX: a record of 4096 bytes is read and used; one
+ * of 4097 is refused by the parser (ETOOBIG) and, found by discovery, is
+ * a permerror at its name: the walk does not go on to a parent's policy
+ * as if there were no record. */
+static void
+test_record_size_edges(void)
+{
+	static char rec[EA_DMARC_RECORD_MAX + 2];
+	struct ea_store *s;
+	struct emauth_ctx *ctx = fake_ctx(&s);
+	struct emauth_span none = ea_span_str("v=DMARC1; p=none");
+	ea_dns_fake_txt(s, "_dmarc.big.example", &none, 1);
+	struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
+	for (size_t len = EA_DMARC_RECORD_MAX; len <= EA_DMARC_RECORD_MAX + 1;
+	     len++) {
+		/* "v=DMARC1; p=reject; x=aaa...a" of exactly @len. */
+		int o = snprintf(rec, sizeof(rec), "v=DMARC1; p=reject; x=");
+		memset(rec + o, 'a', len - (size_t)o);
+		rec[len] = '\0';
+		struct emauth_dmarc_record r;
+		int rc = emauth_dmarc_record_parse(ea_span(rec, len), 0, &r);
+		const char *sub = len == EA_DMARC_RECORD_MAX
+		                      ? "fits.big.example"
+		                      : "over.big.example";
+		char name[64];
+		snprintf(name, sizeof(name), "_dmarc.%s", sub);
+		publish_long(s, name, rec, len);
+		T_EQ_INT(
+		    emauth_dmarc_discover(ctx, sub, EMAUTH_DMARC_RFC9989, d),
+		    0);
+		if (len == EA_DMARC_RECORD_MAX) {
+			T_EQ_INT(rc, 0);
+			T_TRUE(r.valid && r.p == EMAUTH_DMARC_REJECT);
+			T_EQ_INT(d->result, EMAUTH_RES_PASS);
+			T_EQ_STR(d->policy_domain, sub);
+			T_EQ_INT(d->policy, EMAUTH_DMARC_REJECT);
+		} else {
+			T_EQ_INT(rc, EMAUTH_ETOOBIG);
+			T_EQ_INT(d->result, EMAUTH_RES_PERMERROR);
+			T_TRUE(strstr(d->problem, "longer than 4096") != NULL);
+			T_EQ_STR(d->policy_domain, "");
+		}
+	}
+	free(d);
+	emauth_ctx_free(ctx);
+}
+
+/* Ours, EA_DMARC_URIS_MAX (8) and the rua/ruf fields (1024 bytes): eight
+ * URIs are kept, a ninth is left out with a warning; a list that fits is
+ * kept, a URI that would not fit is left out with a warning. Reporting
+ * only: the policy is the same either way. */
+static void
+test_report_uri_edges(void)
+{
+	char rec[3000];
+	for (int n = 8; n <= 9; n++) {
+		int o = snprintf(rec, sizeof(rec), "v=DMARC1; p=reject; rua=");
+		for (int i = 0; i < n; i++)
+			o += snprintf(rec + o, sizeof(rec) - (size_t)o,
+			    "%smailto:r%d@example.com", i ? "," : "", i);
+		struct emauth_dmarc_record r = parse(rec, 0);
+		T_EQ_INT(r.p, EMAUTH_DMARC_REJECT);
+		T_TRUE(strstr(r.rua, "mailto:r7@example.com") != NULL);
+		T_TRUE(strstr(r.rua, "mailto:r8@") == NULL);
+		T_EQ_INT(
+		    has_note(&r, EMAUTH_DMARC_WARNING, "rua", "more than 8"),
+		    n == 9);
+	}
+	/* One URI of 1022 bytes (with the comma a second would need, 1024
+	 * with the NUL), then 1023. */
+	for (size_t len = 1022; len <= 1023; len++) {
+		int o = snprintf(rec, sizeof(rec), "v=DMARC1; p=reject; ruf=");
+		size_t u = (size_t)o;
+		o += snprintf(rec + o, sizeof(rec) - (size_t)o, "mailto:");
+		memset(rec + o, 'f', len - 7 - 12);
+		snprintf(rec + u + len - 12, sizeof(rec) - u - len + 12,
+		    "@example.com");
+		struct emauth_dmarc_record r = parse(rec, 0);
+		T_EQ_INT(r.p, EMAUTH_DMARC_REJECT);
+		T_EQ_INT(strlen(r.ruf), len == 1022 ? len : 0);
+		T_EQ_INT(has_note(&r, EMAUTH_DMARC_WARNING, "ruf", "too long"),
+		    len == 1023);
+	}
+}
+
+/* RFC 1035: _dmarc.<domain> of 253 characters is asked; of 254 it cannot
+ * exist, is not asked, and the walk goes on to the parents, as it would
+ * past an NXDOMAIN. A From domain over 253 is not a domain (EINVAL; the
+ * verdict makes that a From problem, permerror). */
+static void
+test_dmarc_name_edges(void)
+{
+	struct ea_store *s;
+	struct emauth_ctx *ctx = fake_ctx(&s);
+	struct emauth_span rej = ea_span_str("v=DMARC1; p=reject");
+	struct emauth_span none = ea_span_str("v=DMARC1; p=none");
+	ea_dns_fake_txt(s, "_dmarc.walk.example", &rej, 1);
+	struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
+	char dom[300], name[310];
+	for (size_t last = 41; last <= 42; last++) {
+		/* 63.63.63.<last>.walk.example: 246 or 247 characters. */
+		memset(dom, 'w', 63 * 3 + 3 + last);
+		dom[63] = dom[127] = dom[191] = '.';
+		snprintf(dom + 192 + last, sizeof(dom) - 192 - last,
+		    ".walk.example");
+		snprintf(name, sizeof(name), "_dmarc.%s", dom);
+		if (last == 41) {
+			T_EQ_INT(strlen(name), 253);
+			ea_dns_fake_txt(s, name, &none, 1);
+		} else {
+			T_EQ_INT(strlen(name), 254);
+		}
+		T_EQ_INT(
+		    emauth_dmarc_discover(ctx, dom, EMAUTH_DMARC_RFC9989, d),
+		    0);
+		T_EQ_INT(d->result, EMAUTH_RES_PASS);
+		if (last == 41) {
+			T_EQ_STR(d->policy_domain, dom);
+			T_EQ_INT(d->policy, EMAUTH_DMARC_NONE);
+		} else {
+			T_EQ_STR(d->steps[0].status, "name too long");
+			T_EQ_STR(d->policy_domain, "walk.example");
+			T_EQ_INT(d->policy, EMAUTH_DMARC_REJECT);
+		}
+	}
+	memset(dom, 'w', 254);
+	dom[63] = dom[127] = dom[191] = '.';
+	dom[254] = '\0';
+	T_EQ_INT(emauth_dmarc_discover(ctx, dom, EMAUTH_DMARC_RFC9989, d),
+	    EMAUTH_EINVAL);
+	dom[253] = '\0';
+	T_EQ_INT(emauth_dmarc_discover(ctx, dom, EMAUTH_DMARC_RFC9989, d), 0);
+	free(d);
+	emauth_ctx_free(ctx);
+}
+
+/* The external destination's consent (RFC 9990): its name of 253
+ * characters is asked, of 254 is EINVAL; a consent record of 4096 bytes
+ * is read, one of 4097 is not (no consent: no reports sent there). */
+static void
+test_report_authorized_edges(void)
+{
+	struct ea_store *s;
+	struct emauth_ctx *ctx = fake_ctx(&s);
+	static char rec[4100];
+	memcpy(rec, "v=DMARC1; x=", 12);
+	memset(rec + 12, 'r', sizeof(rec) - 12);
+	publish_long(s, "a.example._report._dmarc.fits.example", rec, 4096);
+	publish_long(s, "a.example._report._dmarc.over.example", rec, 4097);
+	T_EQ_INT(
+	    emauth_dmarc_report_authorized(ctx, "a.example", "fits.example"),
+	    1);
+	T_EQ_INT(
+	    emauth_dmarc_report_authorized(ctx, "a.example", "over.example"),
+	    0);
+	/* "._report._dmarc.r.example" is 25 characters. */
+	char dom[300];
+	for (size_t len = 253 - 25; len <= 254 - 25; len++) {
+		memset(dom, 'q', len);
+		dom[63] = dom[127] = dom[191] = '.';
+		dom[len] = '\0';
+		char name[340];
+		snprintf(
+		    name, sizeof(name), "%s._report._dmarc.r.example", dom);
+		T_EQ_INT(strlen(name), len + 25);
+		if (len + 25 == 253) {
+			struct emauth_span ok = ea_span_str("v=DMARC1");
+			ea_dns_fake_txt(s, name, &ok, 1);
+		}
+		T_EQ_INT(emauth_dmarc_report_authorized(ctx, dom, "r.example"),
+		    len + 25 == 253 ? 1 : EMAUTH_EINVAL);
+	}
+	emauth_ctx_free(ctx);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -545,5 +880,12 @@ main(int argc, char **argv)
 	T_RUN(test_strict_published);
 	T_RUN(test_verdicts);
 	T_RUN(test_temperror);
+	T_RUN(test_identifiers_cannot_force_temperror);
+	T_RUN(test_many_tags_and_notes);
+	T_RUN(test_steps_listed_or_said);
+	T_RUN(test_record_size_edges);
+	T_RUN(test_report_uri_edges);
+	T_RUN(test_dmarc_name_edges);
+	T_RUN(test_report_authorized_edges);
 	return t_summary();
 }

@@ -102,10 +102,12 @@ test_fail(void)
 	T_TRUE(strstr(r.reason, "does not resolve back") != NULL);
 	r = check("192.0.2.28");
 	T_EQ_INT(r.result, EMAUTH_RES_FAIL);
-	/* Only ten names are tried: the twelfth is never reached. */
+	/* Only ten names are tried: the twelfth is never reached; all
+	 * twelve are counted, and the reason says only ten were tried. */
 	r = check("192.0.2.31");
 	T_EQ_INT(r.result, EMAUTH_RES_FAIL);
-	T_EQ_INT(r.names, 10);
+	T_EQ_INT(r.names, 12);
+	T_TRUE(strstr(r.reason, "only the first 10 were tried") != NULL);
 }
 
 static void
@@ -122,6 +124,37 @@ test_errors(void)
 	T_EQ_INT(emauth_iprev_check(ctx, "192.0.2.300", &r), EMAUTH_EINVAL);
 }
 
+/* Ours, EA_IPREV_NAMES_MAX (10, as RFC 7208 §4.6.4 bounds ptr): the tenth
+ * PTR name is tried (pass when it maps back), the eleventh is not (fail,
+ * the stricter outcome; names counts all eleven, a true count). */
+static void
+test_names_edges(void)
+{
+	for (int i = 1; i <= 11; i++) {
+		char n[64];
+		snprintf(n, sizeof(n), "e%d.edge.example", i);
+		/* 192.0.2.40: ten names, the tenth maps back. */
+		if (i <= 10)
+			ea_dns_fake_name(
+			    store, "40.2.0.192.in-addr.arpa", EA_DNS_T_PTR, n);
+		/* 192.0.2.41: eleven names, the eleventh maps back. */
+		ea_dns_fake_name(
+		    store, "41.2.0.192.in-addr.arpa", EA_DNS_T_PTR, n);
+		ea_dns_fake_addr(store, n,
+		    i == 10   ? "192.0.2.40"
+		    : i == 11 ? "192.0.2.41"
+		              : "192.0.2.99");
+	}
+	struct emauth_iprev_result r = check("192.0.2.40");
+	T_EQ_INT(r.result, EMAUTH_RES_PASS);
+	T_EQ_STR(r.name, "e10.edge.example");
+	T_EQ_INT(r.names, 10);
+	r = check("192.0.2.41");
+	T_EQ_INT(r.result, EMAUTH_RES_FAIL);
+	T_EQ_INT(r.names, 11);
+	T_TRUE(strstr(r.reason, "and 10 others; only the first 10") != NULL);
+}
+
 int
 main(void)
 {
@@ -129,6 +162,7 @@ main(void)
 	T_RUN(test_pass);
 	T_RUN(test_fail);
 	T_RUN(test_errors);
+	T_RUN(test_names_edges);
 	emauth_ctx_free(ctx);
 	return t_summary();
 }

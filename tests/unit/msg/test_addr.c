@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/span.h"
 #include "harness/t.h"
 
@@ -161,6 +162,76 @@ test_limits(void)
 	    EMAUTH_ESYNTAX);
 }
 
+/* Each cap of the From parser at its value and one more: a field of
+ * EA_FROM_MAX (16384) bytes is read, one more is ETOOBIG; comments nested
+ * 8 deep are read, 9 are a syntax error; a local part and a domain of 255
+ * bytes are read, 256 are a syntax error ("too long"); the caller's
+ * @max addresses are read, one more is ELIMIT. Each error is a From
+ * problem in the verdict (DMARC permerror, disposition reject). */
+static void
+test_limit_edges(void)
+{
+	struct emauth_address a[2];
+	struct emauth_diag d;
+	size_t n;
+	static char in[EA_FROM_MAX + 2];
+	for (size_t len = EA_FROM_MAX; len <= EA_FROM_MAX + 1; len++) {
+		/* "a@x.example (ccc...c)" of exactly @len bytes. */
+		size_t o = (size_t)snprintf(in, sizeof(in), "a@x.example (");
+		memset(in + o, 'c', len - o - 1);
+		in[len - 1] = ')';
+		in[len] = '\0';
+		memset(&d, 0, sizeof(d));
+		int rc = emauth_msg_parse_from(ea_span(in, len), a, 2, &n, &d);
+		T_EQ_INT(rc, len == EA_FROM_MAX ? 0 : EMAUTH_ETOOBIG);
+		if (rc == 0)
+			T_EQ_STR(a[0].domain, "x.example");
+	}
+	for (int depth = 8; depth <= 9; depth++) {
+		int o = 0;
+		for (int i = 0; i < depth; i++)
+			in[o++] = '(';
+		in[o++] = 'x';
+		for (int i = 0; i < depth; i++)
+			in[o++] = ')';
+		snprintf(in + o, sizeof(in) - (size_t)o, " a@x.example");
+		memset(&d, 0, sizeof(d));
+		T_EQ_INT(emauth_msg_parse_from(ea_span_str(in), a, 2, &n, &d),
+		    depth == 8 ? 0 : EMAUTH_ESYNTAX);
+	}
+	for (size_t len = 255; len <= 256; len++) {
+		memset(in, 'l', len);
+		snprintf(in + len, sizeof(in) - len, "@x.example");
+		memset(&d, 0, sizeof(d));
+		int rc = emauth_msg_parse_from(ea_span_str(in), a, 2, &n, &d);
+		T_EQ_INT(rc, len == 255 ? 0 : EMAUTH_ESYNTAX);
+		if (rc == 0)
+			T_EQ_INT(strlen(a[0].local), 255);
+		else
+			T_TRUE(strstr(d.msg, "too long") != NULL);
+		/* The domain: labels of 63 (a name over 253 is not one, which
+		 * DMARC then says: EINVAL, a From problem). */
+		int o = snprintf(in, sizeof(in), "a@");
+		memset(in + o, 'd', len);
+		for (size_t i = 63; i < len; i += 64)
+			in[(size_t)o + i] = '.';
+		in[(size_t)o + len] = '\0';
+		memset(&d, 0, sizeof(d));
+		rc = emauth_msg_parse_from(ea_span_str(in), a, 2, &n, &d);
+		T_EQ_INT(rc, len == 255 ? 0 : EMAUTH_ESYNTAX);
+		if (rc == 0)
+			T_EQ_INT(strlen(a[0].domain), 255);
+		else
+			T_TRUE(strstr(d.msg, "too long") != NULL);
+	}
+	for (size_t max = 1; max <= 2; max++) {
+		memset(&d, 0, sizeof(d));
+		int rc = emauth_msg_parse_from(
+		    ea_span_str("a@x.example, b@y.example"), a, max, &n, &d);
+		T_EQ_INT(rc, max == 2 ? 0 : EMAUTH_ELIMIT);
+	}
+}
+
 int
 main(void)
 {
@@ -168,5 +239,6 @@ main(void)
 	T_RUN(test_obsolete_forms);
 	T_RUN(test_attacks);
 	T_RUN(test_limits);
+	T_RUN(test_limit_edges);
 	return t_summary();
 }

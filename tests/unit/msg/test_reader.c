@@ -170,6 +170,13 @@ test_mbox_and_no_body(void)
 {
 	check("From sender@example.com Mon Nov 30 09:12:40 2026\nA: 1\n\nx\n",
 	    "A: 1|", "x\r\n");
+	/* A From field with whitespace before its colon is a field, not an
+	 * mbox line: it once vanished, and a second From field then made
+	 * DMARC pass (found by fuzz_verdict). */
+	check("From : ceo@bank.example\nFrom: a@example.com\n\nx\n",
+	    "From : ceo@bank.example|From: a@example.com|", "x\r\n");
+	check("From \t: ceo@bank.example\n\nx\n", "From \t: ceo@bank.example|",
+	    "x\r\n");
 	/* No empty line: the fields, then eoh, and no body. */
 	check("A: 1\r\nB: 2\r\n", "A: 1|B: 2|", "");
 	check("A: 1\r\nB: 2", "A: 1|B: 2|", "");
@@ -300,6 +307,44 @@ test_bare_lf_anywhere(void)
 	ea_simd_no_avx2 = false;
 }
 
+/* Ours, max_field (default 64 KiB): a field of 65,536 bytes (its inner
+ * CRLFs counted, its last CRLF not) is read whole; of 65,537 it is
+ * ETOOBIG, in one line or folded, whole or split anywhere near the edge,
+ * and never handed on in part. */
+static void
+test_field_cap_edges(void)
+{
+	const size_t cap = 64 * 1024;
+	static char in[64 * 1024 + 64];
+	for (int folded = 0; folded < 2; folded++) {
+		for (size_t len = cap; len <= cap + 1; len++) {
+			size_t o =
+			    (size_t)snprintf(in, sizeof(in), "Subject: ");
+			memset(in + o, 's', len - o);
+			if (folded)
+				memcpy(in + len / 2, "\r\n ", 3);
+			o = len;
+			o += (size_t)snprintf(
+			    in + o, sizeof(in) - o, "\r\nA: b\r\n\r\nbody");
+			size_t cuts[] = {
+			    0, 1, len / 2, len - 1, len, len + 1, len + 2};
+			for (size_t k = 0; k < EA_ARRAY_LEN(cuts); k++) {
+				struct out out;
+				int rc = run(in, o, cuts[k], 0, &out);
+				if (len == cap) {
+					T_EQ_INT(rc, 0);
+					T_EQ_INT(out.fields.len, len + 1 + 5);
+				} else {
+					T_EQ_INT(rc, EMAUTH_ETOOBIG);
+					T_EQ_INT(out.fields.len, 0);
+				}
+				ea_buf_release(&out.fields);
+				ea_buf_release(&out.body);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -312,5 +357,6 @@ main(void)
 	T_RUN(test_fields_kept_after_error);
 	T_RUN(test_large_body_passes_through);
 	T_RUN(test_bare_lf_anywhere);
+	T_RUN(test_field_cap_edges);
 	return t_summary();
 }

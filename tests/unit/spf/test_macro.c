@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/limits.h"
 #include "common/span.h"
 #include "harness/t.h"
 #include "spf/spf.h"
@@ -180,6 +181,96 @@ test_expansion_cap(void)
 	    EMAUTH_ETOOBIG);
 	T_TRUE(b.len <= 40);
 	ea_buf_release(&b);
+	/* A sender whose <sender> does not fit the 2,056-byte scratch space
+	 * of %{s}: an error, never its first part (which loses the domain);
+	 * one byte less fits and expands whole. */
+	char local[2100];
+	size_t fit = EMAUTH_SPF_TEXT_MAX * 2 + 8 - 1 - 1 - e.sender_domain.len;
+	for (size_t len = fit; len <= fit + 1; len++) {
+		memset(local, 'x', len);
+		e.sender_local = ea_span(local, len);
+		ea_buf_init(&b, 8192);
+		int rc = ea_spf_macro_expand(ea_span_str("%{s}"), D, &e, &b);
+		if (len == fit) {
+			T_EQ_INT(rc, 0);
+			T_EQ_INT(b.len, len + 1 + e.sender_domain.len);
+		} else {
+			T_EQ_INT(rc, EMAUTH_ETOOBIG);
+		}
+		ea_buf_release(&b);
+	}
+}
+
+/* The parts a value is split into (EMAUTH_SPF_TEXT_MAX + 2, ours): a
+ * value of 1026 parts expands, one of 1027 is ETOOBIG (then permerror),
+ * never its first parts. */
+static void
+test_parts_edges(void)
+{
+	struct ea_spf_macro_env e;
+	struct ea_buf b;
+	static char local[2 * (EMAUTH_SPF_TEXT_MAX + 3)];
+	env_init(&e, &ip4);
+	for (size_t n = EMAUTH_SPF_TEXT_MAX + 2; n <= EMAUTH_SPF_TEXT_MAX + 3;
+	     n++) {
+		size_t o = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (i)
+				local[o++] = '.';
+			local[o++] = 'p';
+		}
+		e.sender_local = ea_span(local, o);
+		ea_buf_init(&b, 8192);
+		int rc = ea_spf_macro_expand(ea_span_str("%{l}"), D, &e, &b);
+		if (n == EMAUTH_SPF_TEXT_MAX + 2) {
+			T_EQ_INT(rc, 0);
+			T_EQ_MEM(b.p, b.len, local, o);
+		} else {
+			T_EQ_INT(rc, EMAUTH_ETOOBIG);
+		}
+		ea_buf_release(&b);
+	}
+}
+
+/* EA_SPF_MACRO_PARTS_MAX (ours): a digit transformer over 128 keeps 128
+ * parts. With every part at least one character, 128 parts and a dot
+ * between each are already longer than 253, so RFC 7208 §7.3's left
+ * truncation gives the name that keeping 129 would: the clamp changes no
+ * lookup. (An empty part makes the name invalid either way.) */
+static void
+test_digits_clamp(void)
+{
+	struct ea_spf_macro_env e;
+	struct ea_buf b;
+	char local[300];
+	size_t o = 0;
+	/* 130 parts "q", joined by "-". */
+	for (int i = 0; i < 130; i++) {
+		if (i)
+			local[o++] = '-';
+		local[o++] = 'q';
+	}
+	env_init(&e, &ip4);
+	e.sender_local = ea_span(local, o);
+	static const struct {
+		const char *in;
+		size_t len; /* of the expansion */
+	} cases[] = {
+	    {"%{l127-}", 2 * 127 - 1},
+	    {"%{l128-}", 2 * 128 - 1},
+	    {"%{l129-}", 2 * 128 - 1}, /* clamped */
+	    {"%{l130-}", 2 * 128 - 1},
+	};
+	for (size_t k = 0; k < EA_ARRAY_LEN(cases); k++) {
+		ea_buf_init(&b, 8192);
+		T_EQ_INT(
+		    ea_spf_macro_expand(ea_span_str(cases[k].in), D, &e, &b),
+		    0);
+		T_EQ_INT(b.len, cases[k].len);
+		ea_buf_release(&b);
+	}
+	/* 2 x 128 - 1 = 255 > 253: left-truncated whatever was kept. */
+	T_TRUE(2 * EA_SPF_MACRO_PARTS_MAX - 1 > EA_DNS_NAME_MAX);
 }
 
 int
@@ -191,5 +282,7 @@ main(void)
 	T_RUN(test_context_rules);
 	T_RUN(test_domain_spec);
 	T_RUN(test_expansion_cap);
+	T_RUN(test_parts_edges);
+	T_RUN(test_digits_clamp);
 	return t_summary();
 }

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "common/limits.h"
 #include "common/span.h"
 #include "harness/t.h"
 #include "spf/spf.h"
@@ -159,6 +160,47 @@ test_term_details(void)
 	ea_spf_record_release(&r);
 }
 
+/* Ours, EA_SPF_RECORD_MAX and EA_SPF_TERMS_MAX, at the edge: 4096 bytes
+ * and 1024 terms parse; 4097 bytes and 1025 terms are ETOOBIG. */
+static void
+test_size_and_terms_edges(void)
+{
+	struct ea_spf_record r;
+	struct emauth_diag d;
+	static char rec[EA_SPF_RECORD_MAX + 2];
+	for (size_t len = EA_SPF_RECORD_MAX; len <= EA_SPF_RECORD_MAX + 1;
+	     len++) {
+		memcpy(rec, "v=spf1 x=", 9);
+		memset(rec + 9, 'a', len - 9);
+		rec[len] = '\0';
+		int rc = parse(rec, &r, &d);
+		if (len == EA_SPF_RECORD_MAX) {
+			T_EQ_INT(rc, 0);
+			T_EQ_INT(r.n, 1);
+			ea_spf_record_release(&r);
+		} else {
+			T_EQ_INT(rc, EMAUTH_ETOOBIG);
+			T_EQ_STR(d.msg, "record longer than 4096 bytes");
+		}
+	}
+	for (size_t n = EA_SPF_TERMS_MAX; n <= EA_SPF_TERMS_MAX + 1; n++) {
+		size_t o = 6;
+		memcpy(rec, "v=spf1", 6);
+		for (size_t i = 0; i < n; i++)
+			rec[o++] = ' ', rec[o++] = 'a';
+		rec[o] = '\0';
+		int rc = parse(rec, &r, &d);
+		if (n == EA_SPF_TERMS_MAX) {
+			T_EQ_INT(rc, 0);
+			T_EQ_INT(r.n, EA_SPF_TERMS_MAX);
+			ea_spf_record_release(&r);
+		} else {
+			T_EQ_INT(rc, EMAUTH_ETOOBIG);
+			T_EQ_STR(d.msg, "more than 1024 terms");
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -167,5 +209,6 @@ main(void)
 	T_RUN(test_invalid_records);
 	T_RUN(test_non_ascii_and_size);
 	T_RUN(test_term_details);
+	T_RUN(test_size_and_terms_edges);
 	return t_summary();
 }
