@@ -462,27 +462,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 65536)
 		return 0;
 	/* Line 1, the zone and the message. */
-	char *text = malloc(size + 1);
-	memcpy(text, data, size);
-	text[size] = '\0';
-	char *nl = memchr(text, '\n', size);
-	size_t first_len = nl ? (size_t)(nl - text) : size;
-	text[first_len] = '\0';
-	const char *zone = nl ? nl + 1 : text + size;
-	size_t zone_len = size - (size_t)(zone - text);
-	const uint8_t *msg = data + size;
-	size_t msg_len = 0;
-	const char *sep = NULL;
-	if (zone_len >= 3 && memcmp(zone, "%%\n", 3) == 0)
-		sep = zone;
-	else
-		sep = memmem(zone, zone_len, "\n%%\n", 4);
-	if (sep) {
-		size_t at = (size_t)(sep - zone) + (sep == zone ? 3 : 4);
-		msg = data + (size_t)(zone - text) + at;
-		msg_len = zone_len - at;
-		zone_len = (size_t)(sep - zone);
-	}
+	struct fuzz_parts fp;
+	char *text = fuzz_split(data, size, &fp);
+	const char *zone = fp.zone;
+	size_t zone_len = fp.zone_len;
+	const uint8_t *msg = fp.rest;
+	size_t msg_len = fp.rest_len;
 	struct params p;
 	parse_params(text, &p);
 

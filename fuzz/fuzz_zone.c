@@ -1,6 +1,7 @@
 /*
  * fuzz_zone.c: the DNS answers of a fuzz input (see fuzz_zone.h).
  */
+#define _GNU_SOURCE 1 /* memmem */
 #include "fuzz_zone.h"
 
 #include "common/ctx.h"
@@ -183,4 +184,32 @@ fuzz_zone_install(struct emauth_ctx *ctx, const char *text, size_t len)
 	ea_ctx_set_resolver(ctx, &r);
 	emauth_ctx_set_clock(ctx, fuzz_clock, NULL);
 	return 0;
+}
+
+char *
+fuzz_split(const uint8_t *data, size_t size, struct fuzz_parts *out)
+{
+	char *text = malloc(size + 1);
+	memcpy(text, data, size);
+	text[size] = '\0';
+	char *nl = memchr(text, '\n', size);
+	size_t first_len = nl ? (size_t)(nl - text) : size;
+	text[first_len] = '\0';
+	out->zone = nl ? nl + 1 : text + size;
+	out->zone_len = size - (size_t)(out->zone - text);
+	out->rest = data + size;
+	out->rest_len = 0;
+	const char *sep = NULL;
+	if (out->zone_len >= 3 && memcmp(out->zone, "%%\n", 3) == 0)
+		sep = out->zone;
+	else
+		sep = memmem(out->zone, out->zone_len, "\n%%\n", 4);
+	if (sep) {
+		size_t at =
+		    (size_t)(sep - out->zone) + (sep == out->zone ? 3 : 4);
+		out->rest = data + (size_t)(out->zone - text) + at;
+		out->rest_len = out->zone_len - at;
+		out->zone_len = (size_t)(sep - out->zone);
+	}
+	return text;
 }

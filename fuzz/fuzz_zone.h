@@ -40,6 +40,19 @@ int64_t fuzz_clock(void *arg);
  */
 int fuzz_zone_install(struct emauth_ctx *ctx, const char *text, size_t len);
 
+/* The three parts of a whole-path input: the first line, the records,
+ * and after a line "%%" the rest (a message, an expectations file). */
+struct fuzz_parts {
+	const char *zone; /* in the returned copy */
+	size_t zone_len;
+	const uint8_t *rest; /* in @data */
+	size_t rest_len;
+};
+
+/* Splits @data; returns a NUL-terminated copy whose first line is cut at
+ * its line feed (free it). */
+char *fuzz_split(const uint8_t *data, size_t size, struct fuzz_parts *out);
+
 /* A decimal number of at most 9 digits from @s, or @dflt. */
 unsigned fuzz_number(const char *s, unsigned dflt);
 

@@ -248,6 +248,67 @@ struct emauth_dkim_key_info {
 EMAUTH_API int emauth_dkim_key_lookup(struct emauth_ctx *ctx,
     const char *selector, const char *domain, struct emauth_dkim_key_info *out);
 
+/* Whether a private key fits the record published for it. */
+enum emauth_dkim_testkey_status {
+	EMAUTH_DKIM_TESTKEY_MATCH = 0,   /* the record publishes the key's
+	                                    public half and allows signing
+	                                    mail with it */
+	EMAUTH_DKIM_TESTKEY_MISMATCH,    /* a key record is there; it does
+	                                    not fit (see problems) */
+	EMAUTH_DKIM_TESTKEY_NO_RECORD,   /* no TXT record at the name */
+	EMAUTH_DKIM_TESTKEY_DNS_ERROR,   /* the lookup failed (temporary) */
+	EMAUTH_DKIM_TESTKEY_RECORD_ERROR /* the record is not a usable key
+	                                    record (syntax, v=, unknown k=,
+	                                    p= not a key, over the size cap) */
+};
+
+/* What does not fit: bits of emauth_dkim_testkey_result.problems. */
+enum emauth_dkim_testkey_problem {
+	EMAUTH_DKIM_TESTKEY_OTHER_KEY = 1 << 0, /* p= holds another key */
+	EMAUTH_DKIM_TESTKEY_KEY_TYPE = 1 << 1,  /* k= names the other
+	                                           algorithm */
+	EMAUTH_DKIM_TESTKEY_SERVICE = 1 << 2,   /* s= covers neither "*" nor
+	                                           "email" */
+	EMAUTH_DKIM_TESTKEY_HASH = 1 << 3,      /* h= does not list sha256 */
+	EMAUTH_DKIM_TESTKEY_REVOKED = 1 << 4    /* empty p= */
+};
+
+struct emauth_dkim_testkey_result {
+	enum emauth_dkim_testkey_status status;
+	unsigned problems; /* emauth_dkim_testkey_problem bits */
+	char detail[768];  /* what was found and what does not fit, for
+	                      people; never "" */
+	char name[300];    /* selector._domainkey.domain */
+	char target[300];  /* where CNAMEs led, or "" */
+	unsigned records;  /* TXT records at the name (more than one: receivers
+	                      may use any, RFC 6376 §3.6.2.2) */
+	char key_type[16]; /* the private key: "rsa" or "ed25519" */
+	unsigned key_bits;
+	char record_type[16]; /* k= of the record ("rsa" when absent), or ""
+	                         when the record could not be read that far */
+	unsigned record_bits; /* the published key's size, or 0 */
+	int testing;          /* t=y: receivers may treat failures leniently */
+	int strict; /* t=s: a signature whose i= is in a subdomain of d= fails
+	               (RFC 6376 §3.6.1) */
+};
+
+/**
+ * Checks the private key @key against the key record published at
+ * @selector._domainkey.@domain, through @ctx's resolver (following CNAMEs):
+ * that a record is there and parses, that its k= is the key's algorithm,
+ * that its p= is the key's public half, and that its flags allow signing
+ * mail with it (s= covering email, h= listing sha256, p= not revoked).
+ * t=y and t=s are noted, not counted as problems. With several records, the
+ * one a verifier uses is checked (the first usable one).
+ * @param key borrowed for the call.
+ * @param out OUT: always filled; out->status is the verdict.
+ * @return 0 (see @out), EMAUTH_EINVAL (NULL arguments, empty names, or a
+ *         name over 253 bytes), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_dkim_testkey(struct emauth_ctx *ctx, const char *selector,
+    const char *domain, const struct emauth_dkim_key *key,
+    struct emauth_dkim_testkey_result *out);
+
 #ifdef __cplusplus
 }
 #endif

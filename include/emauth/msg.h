@@ -67,6 +67,71 @@ EMAUTH_API int emauth_msg_parse_from(struct emauth_span value,
     struct emauth_address *out, size_t max, size_t *n,
     struct emauth_diag *diag);
 
+/*
+ * Trace fields (RFC 5322 §3.6.7): what a saved message says about the
+ * SMTP session that delivered it. A Received field is only as true as the
+ * receiver that added it: fields below the one your own receiver wrote can
+ * say anything.
+ */
+
+/* The longest Received field value read (ours; longer: EMAUTH_ETOOBIG). */
+#define EMAUTH_RECEIVED_MAX 16384
+
+struct emauth_received {
+	/* The From-domain of the "from" clause as written: the HELO name
+	 * (Postfix, Sendmail, Gmail) or the client's verified name (Exim,
+	 * qmail), or an address literal; "" when there is none. */
+	char from[256];
+	/* The HELO/EHLO name: "helo=NAME" (Exim) or "HELO NAME" (qmail) in
+	 * the from clause's comments, else the From-domain; "" when none. */
+	char helo[256];
+	/* The client's name by reverse DNS as the receiver recorded it
+	 * ("" for none or "unknown"), without a trailing dot. */
+	char rdns[256];
+	/* The client's address as the receiver saw it, in standard text
+	 * (RFC 5952 for IPv6; IPv4-mapped IPv6 as IPv4); "" when none. */
+	char ip[46];
+	/* The receiving host of the "by" clause, without a trailing dot. */
+	char by[256];
+};
+
+/**
+ * Reads the value of a Received field (after "Received:"): RFC 5321
+ * §4.4's "from" Extended-Domain with its TCP-info comment and "by", in the
+ * shapes common MTAs write: "from HELO (RDNS [IP])" (Postfix, Sendmail,
+ * Gmail, OpenSMTPD; "[IPv6:...]" and "(may be forged)" allowed), "from
+ * RDNS ([IP]:PORT helo=HELO)" and "from [IP] (helo=HELO)" (Exim), "from
+ * RDNS (HELO HELO) (IP)" (qmail), "from HELO (IP)" (Microsoft). Only
+ * the comments right after the From-domain (before the next clause) are
+ * read for the client; a from clause naming two different addresses
+ * there is refused, never guessed at. Names are kept only when they are
+ * printable ASCII without spaces and at most 255 bytes. Bounded in time
+ * and space; never reads past @value.
+ * @param out OUT: filled as far as the field goes; all "" on an error.
+ * @param diag OUT, may be NULL: for EMAUTH_ESYNTAX and EMAUTH_ETOOBIG.
+ * @return 0 (out->ip is set), EMAUTH_ENOTFOUND (readable, but no client
+ *         address: no from clause, as in a local or internal hop, or none
+ *         in it), EMAUTH_ESYNTAX (unbalanced comment or quotes, comments
+ *         nested over 8 deep, two different client addresses),
+ *         EMAUTH_ETOOBIG (over EMAUTH_RECEIVED_MAX bytes).
+ */
+EMAUTH_API int emauth_msg_parse_received(struct emauth_span value,
+    struct emauth_received *out, struct emauth_diag *diag);
+
+/**
+ * Reads the value of a Return-Path field (after "Return-Path:"): RFC 5322
+ * path, "<addr-spec>" or "<>", with comments and whitespace around, an
+ * obsolete source route dropped, and a bare addr-spec (without the angle
+ * brackets, as some MTAs write it) accepted.
+ * @param out OUT: the addr-spec as written ("local@domain"), or "" for
+ *        the null reverse-path "<>"; NUL-terminated, at most @size bytes.
+ * @return 0, EMAUTH_ESYNTAX (not a path: no "@" and domain, control
+ *         characters, text after it; with @diag), EMAUTH_ETOOBIG (longer
+ *         than @size - 1 or than 1000 bytes).
+ */
+EMAUTH_API int emauth_msg_parse_return_path(
+    struct emauth_span value, char *out, size_t size, struct emauth_diag *diag);
+
 #ifdef __cplusplus
 }
 #endif

@@ -96,6 +96,8 @@ enum emauth_spf_severity { EMAUTH_SPF_INFO, EMAUTH_SPF_WARN, EMAUTH_SPF_FAIL };
 
 struct emauth_spf_finding {
 	enum emauth_spf_severity severity;
+	const char *code; /* stable, e.g. "spf.multiple-records"
+	                     (docs/checks.md); static */
 	char domain[256]; /* the record it is about */
 	char text[400];
 };
@@ -135,6 +137,31 @@ struct emauth_spf_audit {
  */
 EMAUTH_API int emauth_spf_audit(
     struct emauth_ctx *ctx, const char *domain, struct emauth_spf_audit *out);
+
+/**
+ * The SPF records published at @domain ("v=spf1" TXT records), each
+ * whole: all of them, or an error.
+ * @param out OUT: @max records.
+ * @return 0 (@n records, 0 for none), EMAUTH_EDNS (a DNS failure),
+ *         EMAUTH_ETOOBIG (more than @max, or one over
+ *         EMAUTH_SPF_RECORD_MAX bytes), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_spf_records(struct emauth_ctx *ctx, const char *domain,
+    char (*out)[EMAUTH_SPF_RECORD_MAX + 1], size_t max, size_t *n);
+
+/**
+ * Merges SPF records into one that authorizes every sender each of them
+ * did: every mechanism of each, in order and once, then "include:" of
+ * each of @includes not already there, then the strictest all (-all or
+ * ~all; ~all when none) or, without one, the first redirect, then the
+ * other modifiers once. Never from a broken record.
+ * @return 0, EMAUTH_ESYNTAX (a record does not parse; @diag says where),
+ *         EMAUTH_ETOOBIG (the result does not fit @size or is over
+ *         EMAUTH_SPF_RECORD_MAX bytes), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_spf_merge(const char *const *records, size_t n,
+    const char *const *includes, size_t nincludes, char *out, size_t size,
+    struct emauth_diag *diag);
 
 struct emauth_spf_flat {
 	char record[4096]; /* the flattened record */

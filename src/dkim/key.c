@@ -218,20 +218,35 @@ ea_dkim_pubkey_pick(const struct ea_dns_answer *ans, struct ea_dkim_pubkey *out,
 	return rc;
 }
 
+/* A private key is never quoted in a diagnostic: no excerpt. */
+#define NO_EXCERPT ea_span("", 0)
+
+/* An encrypted key file is refused, never a passphrase asked for on the
+ * terminal (OpenSSL's default when no callback is given). */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
 int
 ea_dkim_privkey_load(struct emauth_span data, EVP_PKEY **out,
     enum ea_key_type *type, struct emauth_diag *diag)
 {
 	*out = NULL;
 	if (data.len > 64 * 1024) {
-		ea_diag_set(diag, EMAUTH_ETOOBIG, "key", data, 0,
+		ea_diag_set(diag, EMAUTH_ETOOBIG, "key", NO_EXCERPT, 0,
 		    "key file larger than 64 KB");
 		return EMAUTH_ETOOBIG;
 	}
 	BIO *bio = BIO_new_mem_buf(data.p, (int)data.len);
 	if (bio == NULL)
 		return EMAUTH_ENOMEM;
-	EVP_PKEY *k = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+	EVP_PKEY *k = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	BIO_free(bio);
 	if (k == NULL) {
 		/* A base64 Ed25519 seed (32 bytes), as dkimpy stores it. */
@@ -242,7 +257,7 @@ ea_dkim_privkey_load(struct emauth_span data, EVP_PKEY **out,
 		OPENSSL_cleanse(seed, sizeof(seed));
 	}
 	if (k == NULL) {
-		ea_diag_set(diag, EMAUTH_ESYNTAX, "key", data, 0,
+		ea_diag_set(diag, EMAUTH_ESYNTAX, "key", NO_EXCERPT, 0,
 		    "not a PEM private key (PKCS#8 or PKCS#1) nor an Ed25519 "
 		    "seed");
 		return EMAUTH_ESYNTAX;
@@ -253,7 +268,7 @@ ea_dkim_privkey_load(struct emauth_span data, EVP_PKEY **out,
 		int bits = EVP_PKEY_get_bits(k);
 		if (bits < 1024 || bits > 8192) {
 			EVP_PKEY_free(k);
-			ea_diag_set(diag, EMAUTH_ESYNTAX, "key", data, 0,
+			ea_diag_set(diag, EMAUTH_ESYNTAX, "key", NO_EXCERPT, 0,
 			    "RSA key size outside 1024-8192 bits");
 			return EMAUTH_ESYNTAX;
 		}
@@ -261,7 +276,7 @@ ea_dkim_privkey_load(struct emauth_span data, EVP_PKEY **out,
 		*type = EA_KEY_ED25519;
 	} else {
 		EVP_PKEY_free(k);
-		ea_diag_set(diag, EMAUTH_ESYNTAX, "key", data, 0,
+		ea_diag_set(diag, EMAUTH_ESYNTAX, "key", NO_EXCERPT, 0,
 		    "key is neither RSA nor Ed25519");
 		return EMAUTH_ESYNTAX;
 	}

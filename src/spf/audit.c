@@ -35,8 +35,8 @@ struct audit {
 };
 
 static void finding(struct audit *a, enum emauth_spf_severity sev,
-    const char *domain, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    const char *code, const char *domain, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /*
  * Adds a finding. Past EMAUTH_SPF_AUDIT_FINDINGS one finding is not kept,
@@ -45,8 +45,8 @@ static void finding(struct audit *a, enum emauth_spf_severity sev,
  * warnings. finish_findings() then adds the failure "N more findings".
  */
 static void
-finding(struct audit *a, enum emauth_spf_severity sev, const char *domain,
-    const char *fmt, ...)
+finding(struct audit *a, enum emauth_spf_severity sev, const char *code,
+    const char *domain, const char *fmt, ...)
 {
 	struct emauth_spf_audit *o = a->out;
 	va_list ap;
@@ -68,6 +68,7 @@ finding(struct audit *a, enum emauth_spf_severity sev, const char *domain,
 		f = &o->findings[o->nfindings - 1];
 	}
 	f->severity = sev;
+	f->code = code;
 	ea_fmt(f->domain, sizeof(f->domain), "%s", domain);
 	va_start(ap, fmt);
 	int n = vsnprintf(f->text, sizeof(f->text), fmt, ap);
@@ -86,6 +87,7 @@ finish_findings(struct emauth_spf_audit *o, const char *domain)
 		return;
 	struct emauth_spf_finding *f = &o->findings[o->nfindings++];
 	f->severity = EMAUTH_SPF_FAIL;
+	f->code = "spf.findings-truncated";
 	ea_fmt(f->domain, sizeof(f->domain), "%s", domain);
 	ea_fmt(f->text, sizeof(f->text),
 	    "%u more finding%s not shown (at most %d are kept, failures "
@@ -101,11 +103,30 @@ costs_lookup(enum spf_kind k)
 	       k == SPF_EXISTS || k == SPF_REDIRECT;
 }
 
+/* Whether @txt, not an SPF record, was meant as one: "v=spf1" written
+ * with spaces around "=", a dot or another character after it, "spf1"
+ * without "v=", "v=spf" with another version. Sender ID ("spf2.0/") is
+ * not. */
+static bool
+near_miss(struct emauth_span txt)
+{
+	char low[16];
+	size_t n = 0;
+	for (size_t i = 0; i < txt.len && n < sizeof(low) - 1; i++) {
+		unsigned char c = txt.p[i];
+		if (c == ' ' && n < 3)
+			continue; /* "v = spf1" */
+		low[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	}
+	low[n] = '\0';
+	return strncmp(low, "v=spf", 5) == 0 || strncmp(low, "spf1", 4) == 0;
+}
+
 /* Fetches the SPF record of @name into @rec. Returns 1 (one record), 0
  * (none), -1 (a problem, written to @problem). */
 static int
 fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
-    size_t psize)
+    size_t psize, const char **code, char *near, size_t nsize)
 {
 	struct ea_dns_answer ans;
 	unsigned found = 0;
@@ -113,11 +134,13 @@ fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
 
 	if (ea_dns_query(a->res, &a->budget, name, EA_DNS_T_TXT, &ans) != 0) {
 		ea_fmt(problem, psize, "out of memory");
+		*code = "spf.out-of-memory";
 		return -1;
 	}
 	if (ans.status == EA_DNS_TEMPFAIL) {
 		ea_fmt(problem, psize, "DNS %s looking up the TXT records",
 		    ans.why ? ans.why : "failure");
+		*code = "spf.dns-error";
 		ea_dns_answer_release(&ans);
 		return -1;
 	}
@@ -134,8 +157,13 @@ fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
 			toobig = true;
 		if (jrc != 0)
 			continue;
-		if (!ea_spf_is_record(ea_span(one.p, one.len)))
+		if (!ea_spf_is_record(ea_span(one.p, one.len))) {
+			if (near && near[0] == '\0' &&
+			    near_miss(ea_span(one.p, one.len)))
+				ea_escape(
+				    ea_span(one.p, one.len), 120, near, nsize);
 			continue;
+		}
 		if (found++ == 0) {
 			ea_buf_reset(rec);
 			ea_buf_add(rec, one.p, one.len);
@@ -148,6 +176,7 @@ fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
 		    "an SPF record longer than %d bytes: receivers will not "
 		    "read it",
 		    EA_SPF_RECORD_MAX);
+		*code = "spf.record-too-long";
 		return -1;
 	}
 	if (found > 1) {
@@ -155,6 +184,7 @@ fetch(struct audit *a, const char *name, struct ea_buf *rec, char *problem,
 		    "%u SPF records: receivers return permerror (exactly one "
 		    "is allowed)",
 		    found);
+		*code = "spf.multiple-records";
 		return -1;
 	}
 	return found == 1 ? 1 : 0;
@@ -167,6 +197,164 @@ on_path(const struct emauth_spf_audit *o, int node, const char *name)
 		if (strcasecmp(o->nodes[i].domain, name) == 0)
 			return true;
 	return false;
+}
+
+/* Private, loopback and link-local networks: no mail from the Internet
+ * comes from them. */
+static const char *
+private_range(const struct ea_ip *ip, unsigned bits)
+{
+	const uint8_t *b = ip->a;
+	if (ip->family == 4) {
+		if (b[0] == 10 ||
+		    (b[0] == 172 && (b[1] & 0xf0) == 16 && bits >= 12) ||
+		    (b[0] == 192 && b[1] == 168 && bits >= 16))
+			return "a private range (RFC 1918)";
+		if (b[0] == 127)
+			return "the loopback range";
+		if (b[0] == 169 && b[1] == 254 && bits >= 16)
+			return "the link-local range";
+		if (b[0] == 0 && bits >= 8)
+			return "not an address of the Internet (0.0.0.0/8)";
+		if (b[0] == 100 && (b[1] & 0xc0) == 64 && bits >= 10)
+			return "the shared address space of carriers (RFC "
+			       "6598)";
+		return NULL;
+	}
+	static const uint8_t loop[16] = {[15] = 1};
+	if (bits == 128 && memcmp(b, loop, 16) == 0)
+		return "the loopback address";
+	if ((b[0] & 0xfe) == 0xfc && bits >= 7)
+		return "a unique local range (RFC 4193)";
+	if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80 && bits >= 10)
+		return "the link-local range";
+	return NULL;
+}
+
+/* A network term: a private range, or bits set past its prefix length
+ * (receivers use the network, so the record does not say what its
+ * author meant). */
+static void
+check_network(struct audit *a, const char *domain, const struct spf_term *t,
+    const char *text, bool root)
+{
+	unsigned bits = t->kind == SPF_IP4 ? t->cidr4 : t->cidr6;
+	unsigned len = t->kind == SPF_IP4 ? 4 : 16;
+	const char *where = root ? "" : " in the record of ";
+	const char *who = root ? "" : domain;
+	const char *priv = private_range(&t->ip, bits);
+	if (priv)
+		finding(a, EMAUTH_SPF_WARN, "spf.private-range", domain,
+		    "%s%s%s is %s: no mail from the Internet comes from it; "
+		    "remove it (mail inside your network is not checked with "
+		    "SPF)",
+		    text, where, who, priv);
+	struct ea_ip net = t->ip;
+	bool host_bits = false;
+	for (unsigned i = 0; i < len; i++) {
+		unsigned keep = bits >= 8 * (i + 1) ? 8
+		                : bits > 8 * i      ? bits - 8 * i
+		                                    : 0;
+		uint8_t mask = (uint8_t)(keep ? 0xff << (8 - keep) : 0);
+		if (net.a[i] & (uint8_t)~mask)
+			host_bits = true;
+		net.a[i] &= mask;
+	}
+	if (host_bits) {
+		char ntext[64];
+		ea_ip_format(&net, ntext, sizeof(ntext));
+		finding(a, EMAUTH_SPF_WARN, "spf.host-bits", domain,
+		    "%s%s%s has bits set past /%u: receivers read it as "
+		    "%s/%u; write that, or the prefix you meant",
+		    text, where, who, bits, ntext, bits);
+	}
+}
+
+/* Look-alike characters that make a term unreadable: the name and what
+ * to type instead. */
+static const struct {
+	const char *utf8, *name, *type;
+} lookalikes[] = {
+    {"\xe2\x80\x93", "an en dash (U+2013)", "-"},
+    {"\xe2\x80\x94", "an em dash (U+2014)", "-"},
+    {"\xe2\x88\x92", "a minus sign (U+2212)", "-"},
+    {"\xe2\x80\x90", "a hyphen (U+2010)", "-"},
+    {"\xe2\x80\x91", "a non-breaking hyphen (U+2011)", "-"},
+    {"\xc2\xad", "a soft hyphen (U+00AD)", "-"},
+    {"\xc2\xa0", "a no-break space (U+00A0)", " "},
+    {"\xe2\x80\x9c", "a curly quote (U+201C)", "\""},
+    {"\xe2\x80\x9d", "a curly quote (U+201D)", "\""},
+    {"\xe2\x80\x98", "a curly apostrophe (U+2018)", "'"},
+    {"\xe2\x80\x99", "a curly apostrophe (U+2019)", "'"},
+};
+
+/*
+ * The record does not parse: each term is read alone, so that every
+ * error is reported, not only the first, each with what to type: a
+ * look-alike character (a dash pasted from a word processor), a space
+ * after a colon ("include: name"), or the parser's reason. Bounded by the
+ * findings cap.
+ */
+static void
+each_term_error(struct audit *a, const char *name, struct emauth_span rec)
+{
+	size_t i = 0;
+	while (i < rec.len && rec.p[i] != ' ')
+		i++; /* the version */
+	while (i < rec.len) {
+		while (i < rec.len && rec.p[i] == ' ')
+			i++;
+		size_t s = i;
+		while (i < rec.len && rec.p[i] != ' ')
+			i++;
+		if (s == i)
+			break;
+		struct emauth_span term = ea_span(rec.p + s, i - s);
+		char text[300];
+		ea_escape(term, 64, text, sizeof(text));
+		bool found = false;
+		for (size_t k = 0; k < EA_ARRAY_LEN(lookalikes) && !found;
+		     k++) {
+			size_t ul = strlen(lookalikes[k].utf8);
+			for (size_t j = 0; j + ul <= term.len && !found; j++)
+				if (memcmp(term.p + j, lookalikes[k].utf8,
+				        ul) == 0) {
+					finding(a, EMAUTH_SPF_FAIL,
+					    "spf.lookalike-char", name,
+					    "the record of %s: \"%s\" uses %s; "
+					    "type \"%s\" instead",
+					    name, text, lookalikes[k].name,
+					    lookalikes[k].type);
+					found = true;
+				}
+		}
+		if (found)
+			continue;
+		if (term.p[term.len - 1] == ':' ||
+		    term.p[term.len - 1] == '=') {
+			finding(a, EMAUTH_SPF_FAIL, "spf.space-after-colon",
+			    name,
+			    "the record of %s: \"%s\" is followed by a space: "
+			    "write the value right after it, without the space",
+			    name, text);
+			continue;
+		}
+		char one[EA_SPF_RECORD_MAX + 8];
+		int w = snprintf(one, sizeof(one), "v=spf1 %.*s", (int)term.len,
+		    (const char *)term.p);
+		if (w < 0 || (size_t)w >= sizeof(one))
+			continue;
+		struct ea_spf_record r;
+		struct emauth_diag d;
+		memset(&d, 0, sizeof(d));
+		if (ea_spf_record_parse(ea_span(one, (size_t)w), &r, &d) == 0) {
+			ea_spf_record_release(&r);
+			continue;
+		}
+		finding(a, EMAUTH_SPF_FAIL, "spf.invalid-term", name,
+		    "the record of %s: \"%s\": %s", name, text,
+		    d.msg ? d.msg : "not a valid term");
+	}
 }
 
 /* Checks the terms of one record for risky constructions. */
@@ -183,18 +371,20 @@ check_terms(struct audit *a, const char *domain, const struct ea_spf_record *r,
 		case SPF_ALL:
 			has_all = true;
 			if (t->qualifier == EMAUTH_RES_PASS)
-				finding(a, EMAUTH_SPF_FAIL, domain,
+				finding(a, EMAUTH_SPF_FAIL, "spf.plus-all",
+				    domain,
 				    "%s authorizes every address on the "
 				    "Internet to send as %s: use -all or ~all",
 				    text, domain);
 			else if (t->qualifier == EMAUTH_RES_NEUTRAL && root)
-				finding(a, EMAUTH_SPF_WARN, domain,
+				finding(a, EMAUTH_SPF_WARN, "spf.neutral-all",
+				    domain,
 				    "?all says nothing about other senders: "
 				    "receivers treat forgeries as neutral; use "
 				    "-all or ~all");
 			break;
 		case SPF_PTR:
-			finding(a, EMAUTH_SPF_WARN, domain,
+			finding(a, EMAUTH_SPF_WARN, "spf.ptr", domain,
 			    "%s is deprecated (RFC 7208 §5.5): slow, "
 			    "unreliable, and some receivers ignore it; list "
 			    "the addresses instead",
@@ -202,26 +392,37 @@ check_terms(struct audit *a, const char *domain, const struct ea_spf_record *r,
 			break;
 		case SPF_IP4:
 			if (t->cidr4 < 16)
-				finding(a, EMAUTH_SPF_WARN, domain,
-				    "%s authorizes more than 65,536 addresses "
-				    "(wider than /16)",
-				    text);
+				finding(a, EMAUTH_SPF_WARN, "spf.wide-ip4",
+				    domain,
+				    "%s%s%s authorizes more than 65,536 "
+				    "addresses (wider than /16)",
+				    text, root ? "" : " in the record of ",
+				    root ? "" : domain);
+			check_network(a, domain, t, text, root);
 			break;
 		case SPF_IP6:
 			if (t->cidr6 < 48)
-				finding(a, EMAUTH_SPF_WARN, domain,
-				    "%s is wider than /48", text);
+				finding(a, EMAUTH_SPF_WARN, "spf.wide-ip6",
+				    domain, "%s%s%s is wider than /48", text,
+				    root ? "" : " in the record of ",
+				    root ? "" : domain);
+			check_network(a, domain, t, text, root);
 			break;
 		default:
 			break;
 		}
 	}
+	if (has_all && r->redirect >= 0)
+		finding(a, EMAUTH_SPF_WARN, "spf.redirect-ignored", domain,
+		    "the record of %s has both all and redirect=: the redirect "
+		    "is never used (RFC 7208 §6.1); keep one",
+		    domain);
 	if (root && !has_all && r->redirect < 0)
-		finding(a, EMAUTH_SPF_WARN, domain,
+		finding(a, EMAUTH_SPF_WARN, "spf.no-all", domain,
 		    "no all and no redirect: mail from anywhere else gets "
 		    "neutral; end the record with -all or ~all");
 	if (len > 450)
-		finding(a, EMAUTH_SPF_WARN, domain,
+		finding(a, EMAUTH_SPF_WARN, "spf.record-over-450", domain,
 		    "the record is %zu bytes: with the rest of the answer it "
 		    "may not fit in a 512-byte UDP response",
 		    len);
@@ -239,7 +440,7 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 		 * the tree is far over 10 anyway; the count is a lower
 		 * bound from here on. */
 		if (!o->truncated)
-			finding(a, EMAUTH_SPF_FAIL, name,
+			finding(a, EMAUTH_SPF_FAIL, "spf.tree-truncated", name,
 			    "more than %d records in the tree: the rest was "
 			    "not examined, and the lookup count is a lower "
 			    "bound",
@@ -257,23 +458,33 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 	if (parent >= 0 && on_path(o, parent, name)) {
 		ea_fmt(n->problem, sizeof(n->problem),
 		    "loop: %s is already on the path", name);
-		finding(a, EMAUTH_SPF_FAIL, o->nodes[parent].domain,
+		finding(a, EMAUTH_SPF_FAIL, "spf.loop", o->nodes[parent].domain,
 		    "%s loops back to %s: receivers return permerror", via,
 		    name);
 		return me;
 	}
 	if (depth >= EA_SPF_DEPTH_MAX) {
 		ea_fmt(n->problem, sizeof(n->problem), "nested too deeply");
-		finding(a, EMAUTH_SPF_FAIL, name,
+		finding(a, EMAUTH_SPF_FAIL, "spf.too-deep", name,
 		    "include/redirect nesting deeper than %d",
 		    EA_SPF_DEPTH_MAX);
 		return me;
 	}
 	struct ea_buf rec;
 	ea_buf_init(&rec, EA_SPF_RECORD_MAX + 1);
-	int f = fetch(a, name, &rec, n->problem, sizeof(n->problem));
+	const char *fcode = "spf.dns-error";
+	char near[400] = "";
+	int f = fetch(a, name, &rec, n->problem, sizeof(n->problem), &fcode,
+	    near, sizeof(near));
+	if (f == 0 && near[0])
+		finding(a, EMAUTH_SPF_FAIL, "spf.near-miss", name,
+		    "%s: the TXT record \"%s\" is meant as SPF but is not "
+		    "one: receivers ignore it (an SPF record begins with "
+		    "exactly v=spf1 and a space)",
+		    name, near);
 	if (f < 0) {
-		finding(a, EMAUTH_SPF_FAIL, name, "%s: %s", name, n->problem);
+		finding(a, EMAUTH_SPF_FAIL, fcode, name, "%s: %s", name,
+		    n->problem);
 		ea_buf_release(&rec);
 		return me;
 	}
@@ -281,7 +492,8 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 		ea_fmt(n->problem, sizeof(n->problem), "no SPF record");
 		if (parent >= 0) {
 			o->void_lookups++;
-			finding(a, EMAUTH_SPF_FAIL, o->nodes[parent].domain,
+			finding(a, EMAUTH_SPF_FAIL, "spf.include-no-record",
+			    o->nodes[parent].domain,
 			    "%s: %s has no SPF record; receivers return "
 			    "permerror",
 			    via, name);
@@ -300,26 +512,34 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 		char msg[400];
 		ea_fmt(n->problem, sizeof(n->problem), "syntax error: %s",
 		    emauth_diag_format(&d, msg, sizeof(msg)));
-		finding(a, EMAUTH_SPF_FAIL, name,
+		finding(a, EMAUTH_SPF_FAIL, "spf.invalid-record", name,
 		    "the record of %s is not valid: receivers return "
 		    "permerror: %s",
 		    name, msg);
+		each_term_error(a, name, ea_span(rec.p, rec.len));
 		ea_buf_release(&rec);
 		return me;
 	}
 	check_terms(a, name, &r, rec.len, parent < 0);
+	/* With an all term, redirect= is never used (RFC 7208 §6.1): not
+	 * counted, not followed. */
+	bool has_all = false;
 	for (size_t i = 0; i < r.n; i++)
-		if (costs_lookup(r.terms[i].kind))
+		has_all |= r.terms[i].kind == SPF_ALL;
+	for (size_t i = 0; i < r.n; i++)
+		if (costs_lookup(r.terms[i].kind) &&
+		    !(has_all && r.terms[i].kind == SPF_REDIRECT))
 			n->own_lookups++;
 	unsigned total = n->own_lookups;
 	for (size_t i = 0; i < r.n; i++) {
 		const struct spf_term *t = &r.terms[i];
-		if (t->kind != SPF_INCLUDE && t->kind != SPF_REDIRECT)
+		if ((t->kind != SPF_INCLUDE && t->kind != SPF_REDIRECT) ||
+		    (t->kind == SPF_REDIRECT && has_all))
 			continue;
 		char target[EA_DNS_NAME_MAX + 2], how[300];
 		ea_escape(t->text, 64, how, sizeof(how));
 		if (memchr(t->domain.p, '%', t->domain.len)) {
-			finding(a, EMAUTH_SPF_INFO, name,
+			finding(a, EMAUTH_SPF_INFO, "spf.macro-target", name,
 			    "%s depends on the message (macros): not "
 			    "followed",
 			    how);
@@ -332,7 +552,7 @@ walk(struct audit *a, const char *name, const char *via, int parent,
 		if (tl && t->domain.p[tl - 1] == '.')
 			tl--;
 		if (tl == 0 || tl > EA_DNS_NAME_MAX) {
-			finding(a, EMAUTH_SPF_FAIL, name,
+			finding(a, EMAUTH_SPF_FAIL, "spf.target-too-long", name,
 			    "%s: the target is %zu characters long, not a "
 			    "domain name (at most %d): receivers shorten it "
 			    "from the left (RFC 7208 §7.3) and look up "
@@ -373,7 +593,7 @@ emauth_spf_audit(
 	a.out = out;
 	a.res = ea_ctx_resolver(ctx);
 	if (a.res == NULL) {
-		finding(&a, EMAUTH_SPF_FAIL, name,
+		finding(&a, EMAUTH_SPF_FAIL, "spf.dns-error", name,
 		    "the DNS resolver could not start");
 		return 0;
 	}
@@ -386,19 +606,19 @@ emauth_spf_audit(
 	out->total_lookups = root->total_lookups;
 	if (root->record[0] == '\0' &&
 	    strcmp(root->problem, "no SPF record") == 0)
-		finding(&a, EMAUTH_SPF_FAIL, name,
+		finding(&a, EMAUTH_SPF_FAIL, "spf.missing", name,
 		    "%s publishes no SPF record: receivers cannot tell its "
 		    "servers from forgers",
 		    name);
 	/* Counts over a truncated tree are lower bounds. */
 	const char *least = out->truncated ? "at least " : "";
 	if (out->total_lookups > EA_SPF_DNS_TERMS_MAX)
-		finding(&a, EMAUTH_SPF_FAIL, name,
+		finding(&a, EMAUTH_SPF_FAIL, "spf.lookups-over-10", name,
 		    "%s%u DNS-querying terms in the whole tree: receivers "
 		    "stop at %d and return permerror (RFC 7208 §4.6.4)",
 		    least, out->total_lookups, EA_SPF_DNS_TERMS_MAX);
 	if (out->void_lookups > EA_SPF_VOID_MAX)
-		finding(&a, EMAUTH_SPF_FAIL, name,
+		finding(&a, EMAUTH_SPF_FAIL, "spf.void-lookups", name,
 		    "%s%u includes lead to names without a record: more "
 		    "than %d void lookups is a permerror",
 		    least, out->void_lookups, EA_SPF_VOID_MAX);
@@ -407,7 +627,7 @@ emauth_spf_audit(
 	struct ea_dns_answer ans;
 	if (ea_dns_query(a.res, &a.budget, name, EA_DNS_T_SPF, &ans) == 0) {
 		if (ans.status == EA_DNS_ANSWER)
-			finding(&a, EMAUTH_SPF_WARN, name,
+			finding(&a, EMAUTH_SPF_WARN, "spf.type-99", name,
 			    "%s also publishes the obsolete SPF record type "
 			    "(99): receivers ignore it (RFC 7208 §3.1); keep "
 			    "only the TXT record",
@@ -746,7 +966,9 @@ flatten_domain(struct flat *f, const char *name)
 	struct ea_buf rec;
 	char problem[300];
 	ea_buf_init(&rec, EA_SPF_RECORD_MAX + 1);
-	int got = fetch(&f->a, name, &rec, problem, sizeof(problem));
+	const char *code;
+	int got =
+	    fetch(&f->a, name, &rec, problem, sizeof(problem), &code, NULL, 0);
 	if (got <= 0) {
 		/* Receivers return permerror (or temperror): nothing to
 		 * write out. */
@@ -897,7 +1119,9 @@ emauth_spf_flatten(struct emauth_ctx *ctx, const char *domain,
 	struct ea_buf probe;
 	char problem[300];
 	ea_buf_init(&probe, EA_SPF_RECORD_MAX + 1);
-	int got = fetch(&f.a, root, &probe, problem, sizeof(problem));
+	const char *code;
+	int got =
+	    fetch(&f.a, root, &probe, problem, sizeof(problem), &code, NULL, 0);
 	ea_buf_release(&probe);
 	if (got <= 0) {
 		ea_buf_release(&f.terms);

@@ -179,14 +179,14 @@ fi
 if run cap-mx-last 1 check mxlast.caps.example --dns "$caps" --json; then
 	has cap-mx-last mx fail 'MX 99 192.0.2.99 is an IP address: an MX must name a host (not listed above: 1 of the MX hosts not listed'
 fi
-# A report of 161 checks: the last (a failed expectation) is kept and
-# decides the verdict.
+# A report of 162 checks (30 wide ranges, one also private): the last
+# (a failed expectation) is kept and decides the verdict.
 for i in $(seq 1 47); do echo "return-path report.caps.example"; done >"$tmp/report.expect"
 echo "dmarc-rua mailto:x@elsewhere.example" >>"$tmp/report.expect"
 sels=()
 for i in $(seq 1 16); do sels+=(--selector "k$i"); done
 if run cap-report 1 check report.caps.example --dns "$caps" "${sels[@]}" --expect "$tmp/report.expect" --json; then
-	jtrue cap-report-all 'len(o["checks"])==161 and o["checks"][-1]["status"]=="fail"'
+	jtrue cap-report-all 'len(o["checks"])==162 and o["checks"][-1]["status"]=="fail"'
 	has cap-report-last expect fail 'must send aggregate reports to mailto:x@elsewhere.example'
 	jtrue cap-report-verdict 'o["summary"]["verdict"]=="fail" and o["summary"]["fail"]==1'
 fi
@@ -238,7 +238,7 @@ run cap-expect-64 1 check findings.caps.example --dns "$caps" --expect "$tmp/e64
 	jtrue cap-expect-64 'sum(1 for c in o["checks"] if c["area"]=="expect" and c["status"]=="pass")==64'
 { cat "$tmp/e64.expect"; echo "dmarc reject"; } >"$tmp/e65.expect"
 run cap-expect-65 2 check findings.caps.example --dns "$caps" --expect "$tmp/e65.expect" &&
-	check cap-expect-65 grep -q 'e65.expect: more than 64 expectations' "$tmp/err"
+	check cap-expect-65 grep -q 'e65.expect:65: more than 64 expectations' "$tmp/err"
 line="dmarc reject #"
 printf 'return-path findings.caps.example\n%s%s\n' "$line" "$(head -c $((1022 - ${#line})) /dev/zero | tr '\0' x)" >"$tmp/l1022.expect"
 run cap-expect-line-1022 1 check findings.caps.example --dns "$caps" --expect "$tmp/l1022.expect" --json &&
@@ -254,5 +254,29 @@ run cap-expect-word-299 1 check findings.caps.example --dns "$caps" --expect "$t
 	jtrue cap-expect-word-299 'any(c["area"]=="expect" and "'"$w299"'" in json.dumps(c) for c in o["checks"])'
 printf 'dkim-cname %ss\n' "$w299" >"$tmp/w300.expect"
 run cap-expect-word-300 2 check findings.caps.example --dns "$caps" --expect "$tmp/w300.expect" &&
-	check cap-expect-word-300 grep -q 'w300.expect:1: word 2 is longer than 299 bytes' "$tmp/err"
+	check cap-expect-word-300 grep -q 'w300.expect:1: a word is longer than 299 bytes' "$tmp/err"
+# Codes in --json, every one documented (docs/checks.md); the sending
+# server's blocklists (--dnsbl ZONE served from a zone file) and HELO.
+cat >"$tmp/bl.zone" <<'EOF'
+$ORIGIN bl.test.
+$TTL 300
+@ IN SOA ns hostmaster 1 3600 600 86400 300
+@ IN NS ns
+ns IN A 192.0.2.53
+140.113.0.203 IN A 127.0.0.2
+EOF
+if run codes 1 check example.com --dns "$dns,$tmp/bl.zone" --ip 203.0.113.140 --dnsbl bl.test --helo '[203.0.113.140]' --json; then
+	jtrue codes-present 'all(c.get("code") for c in o["checks"])'
+	jtrue codes-documented 'all("`"+c["code"]+"`" in open("'"$top"'/docs/checks.md").read() for c in o["checks"])'
+	jtrue dnsbl-listed 'any(c["code"]=="ptr.dnsbl-listed" and "bl.test" in c["message"] for c in o["checks"])'
+	jtrue helo-literal 'any(c["code"]=="ptr.helo-ip-literal" for c in o["checks"])'
+fi
+run no-dnsbl 0 check example.com --dns "$dns,$tmp/bl.zone" --ip 203.0.113.140 --no-dnsbl --json &&
+	jtrue no-dnsbl 'not any(c["code"].startswith("ptr.dnsbl") for c in o["checks"])'
+bls=()
+for i in $(seq 1 17); do bls+=(--dnsbl "bl$i.test"); done
+run cap-dnsbl-17 2 check example.com --dns "$dns" --ip 203.0.113.140 "${bls[@]}" &&
+	check cap-dnsbl-17 grep -q 'at most 16 --dnsbl zones' "$tmp/err"
+run cap-dnsbl-16 0 check example.com --dns "$dns" --ip 203.0.113.140 "${bls[@]:0:32}" --json &&
+	jtrue cap-dnsbl-16 'sum(c["code"]=="ptr.dnsbl-clean" for c in o["checks"])==16'
 [ "$fails" -eq 0 ]

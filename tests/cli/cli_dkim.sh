@@ -1,7 +1,8 @@
 #!/bin/bash
-# CLI tests for "emauth keygen", "emauth dkim sign" and "emauth dkim
-# verify": files and modes, exit status, JSON fields, several files, and
-# clear errors. Offline: the keys are served from a zone file.
+# CLI tests for "emauth keygen", "emauth dkim sign", "emauth dkim verify"
+# and "emauth dkim testkey": files and modes, exit status, JSON fields,
+# several files, and clear errors. Offline: the keys are served from a zone
+# file.
 # usage: tests/cli/cli_dkim.sh BUILD-DIR
 set -u
 build=${1:?build dir}
@@ -57,6 +58,18 @@ check keygen-bits-4097-msg grep -q "'4097' is not 1024 to 4096" err
 check keygen-bits-4097-nothing-written test ! -e r4097.private -a ! -e r4097.txt
 "$emauth" keygen --domain 'bad domain' --selector x >out 2>err
 check keygen-bad-domain test $? -eq 2
+# Under 2048 bits: written, with a warning on stderr (RFC 8301 makes 1024
+# the minimum; receivers such as Gmail expect 2048).
+"$emauth" keygen --domain example.com --selector r5 --bits 1024 >out 2>err
+check keygen-1024-exit test $? -eq 0
+check keygen-1024-written test -f r5.private -a -f r5.txt
+check keygen-1024-warning grep -q 'warning: a 1024-bit RSA key: receivers such as Gmail expect 2048-bit RSA keys' err
+"$emauth" keygen --domain example.com --selector r6 --bits 2047 >out 2>err
+check keygen-2047-warning grep -q 'warning: a 2047-bit RSA key' err
+"$emauth" keygen --domain example.com --selector r7 --bits 2048 >out 2>err
+check keygen-2048-no-warning test ! -s err
+"$emauth" keygen --domain example.com --selector e7 --algorithm ed25519 >out 2>err
+check keygen-ed25519-no-warning test ! -s err
 
 {
 	printf '$ORIGIN example.com.\n$TTL 300\n@ IN SOA ns h 1 1 1 1 1\n'
@@ -173,4 +186,80 @@ long=$(head -c 120 /dev/zero | tr '\0' m).eml
 check verify-long-path-exit test $? -eq 2
 check verify-long-path-msg grep -q "$long: cannot read: the path is longer than 4095 bytes" err
 check verify-long-path-others grep -q 'dkim=pass d=example.com s=r1' out
+
+# dkim testkey: a private key against the record at S._domainkey.D.
+# keys.zone serves r1 and e1 as keygen wrote them; tk.zone adds records
+# that do not fit: s= and h= (svc), a revoked key (rev), a p= that is not
+# a key (bad), t=s (st), and a delegation that is not loaded (sub: the
+# lookup fails).
+{
+	cat keys.zone
+	printf 'sub IN NS ns.elsewhere.example.\n'
+	sed '1s/^r1\._domainkey/svc._domainkey/; 1s/"v=DKIM1; k=rsa; "/"v=DKIM1; k=rsa; s=tlsrpt; h=sha1; "/' r1.txt
+	sed '1s/^r1\._domainkey/st._domainkey/; 1s/"v=DKIM1; k=rsa; "/"v=DKIM1; k=rsa; t=s; "/' r1.txt
+	printf 'rev._domainkey IN TXT "v=DKIM1; k=rsa; p="\n'
+	printf 'bad._domainkey IN TXT "v=DKIM1; k=rsa; p=AAAAAAAA"\n'
+} >tk.zone
+tk() { "$emauth" dkim testkey --dns zone:tk.zone --domain example.com "$@"; }
+tk --selector r1 --key r1.private >out 2>err
+check testkey-rsa-exit test $? -eq 0
+check testkey-rsa-text grep -q '^r1._domainkey.example.com: match$' out
+check testkey-rsa-detail grep -q "publishes this key's public half (k=rsa, 2048 bits)" out
+check testkey-rsa-no-fix sh -c '! grep -q "^fix:" out'
+tk --selector e1 --key e1.private --json >out 2>err
+check testkey-ed25519-exit test $? -eq 0
+check testkey-ed25519-json test "$(jq_ out '(o["status"],o["problems"],o["key_type"],o["record_type"],o["testing"])')" = "('match', [], 'ed25519', 'ed25519', True)"
+# Another key: exit 1, what does not fit, and the record to publish, as
+# "emauth record dkim" writes it.
+tk --selector r1 --key r5.private >out 2>err
+check testkey-other-key-exit test $? -eq 1
+check testkey-other-key-text grep -q '^r1._domainkey.example.com: mismatch$' out
+check testkey-other-key-detail grep -q 'p= holds another key (rsa, 2048 bits), not the public half of this private key' out
+check testkey-other-key-fix grep -q '^fix: .*(emauth record dkim --key r5.private --selector r1 --domain example.com)' out
+"$emauth" record dkim --key r5.private --selector r1 --domain example.com >want
+check testkey-other-key-record sh -c 'tail -n "$(wc -l <want)" out | cmp -s - want'
+tk --selector r1 --key e1.private --json >out 2>err
+check testkey-key-type-exit test $? -eq 1
+check testkey-key-type-json test "$(jq_ out '(o["status"],o["problems"])')" = "('mismatch', ['key-type'])"
+tk --selector svc --key r1.private --json >out 2>err
+check testkey-service-hash-exit test $? -eq 1
+check testkey-service-hash-json test "$(jq_ out '(o["status"],o["problems"])')" = "('mismatch', ['service', 'hash'])"
+tk --selector svc --key r1.private >out 2>err
+check testkey-service-text grep -q 's=tlsrpt does not allow email' out
+check testkey-service-fix grep -q '^fix: remove s= from the record, or make it s=email' out
+check testkey-hash-text grep -q 'h=sha1 does not list sha256' out
+tk --selector rev --key r1.private --json >out 2>err
+check testkey-revoked-exit test $? -eq 1
+check testkey-revoked-json test "$(jq_ out '(o["status"],o["problems"])')" = "('mismatch', ['revoked'])"
+tk --selector st --key r1.private >out 2>err
+check testkey-strict-exit test $? -eq 0
+check testkey-strict-note grep -q 't=s: signatures whose i= is in a subdomain of example.com fail' out
+tk --selector nope --key r1.private >out 2>err
+check testkey-no-record-exit test $? -eq 1
+check testkey-no-record-text grep -q '^nope._domainkey.example.com: no-record$' out
+check testkey-no-record-fix grep -q '^nope._domainkey	IN	TXT	( "v=DKIM1; k=rsa; "' out
+tk --selector bad --key r1.private --json >out 2>err
+check testkey-record-error-exit test $? -eq 1
+check testkey-record-error-json test "$(jq_ out '(o["status"],o["detail"])')" = "('record-error', 'p= is not an RSA key')"
+"$emauth" dkim testkey --dns zone:tk.zone --domain sub.example.com --selector x --key r1.private >out 2>err
+check testkey-dns-error-exit test $? -eq 2
+check testkey-dns-error-text grep -q '^x._domainkey.sub.example.com: dns-error$' out
+# Usage and unreadable keys: exit 2 with a message that says what is wrong.
+tk --selector r1 >out 2>err
+check testkey-no-key-exit test $? -eq 2
+check testkey-no-key-msg grep -q -- '--domain, --selector and --key are required' err
+tk --selector r1 --key nonexistent.private >out 2>err
+check testkey-missing-key-exit test $? -eq 2
+check testkey-missing-key-msg grep -q 'nonexistent.private: No such file' err
+tk --selector r1 --key bad.key >out 2>err
+check testkey-bad-key-exit test $? -eq 2
+check testkey-bad-key-msg grep -q 'bad.key: not a PEM private key' err
+tk --selector 'a b' --key r1.private >out 2>err
+check testkey-bad-selector test $? -eq 2
+tk --selector r1 --key r1.private extra >out 2>err
+check testkey-extra-arg test $? -eq 2
+"$emauth" dkim testkey --dns zone:nonexistent.zone --domain example.com --selector r1 --key r1.private >out 2>err
+check testkey-bad-dns test $? -eq 2
+"$emauth" dkim --help >out 2>err
+check testkey-help grep -q 'usage: emauth dkim testkey' out
 [ "$fails" -eq 0 ]

@@ -145,7 +145,7 @@ if run flatten-exclusion 0 record spf --flatten f2.flatten.example --dns "zone:$
 fi
 
 # DMARC: the record, notes, refusals, and the round trip.
-if run dmarc 0 record dmarc --domain record.example --policy reject --subdomain-policy quarantine --rua mailto:dmarc@record.example --rua mailto:agg@reports.example.net; then
+if run dmarc 0 record dmarc --no-dns --domain record.example --policy reject --subdomain-policy quarantine --rua mailto:dmarc@record.example --rua mailto:agg@reports.example.net; then
 	check dmarc-text same $'_dmarc.record.example.\tIN\tTXT\t"v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc@record.example,mailto:agg@reports.example.net"'
 	check dmarc-consent grep -q 'record.example._report._dmarc.reports.example.net. IN TXT "v=DMARC1"' "$tmp/err"
 	check dmarc-no-consent-own nogrep '_report._dmarc.record.example.' "$tmp/err"
@@ -160,8 +160,17 @@ run dmarc-bad-policy 2 record dmarc --policy rejct &&
 run dmarc-none 0 record dmarc --policy none &&
 	check dmarc-none-note grep -q 'only monitors' "$tmp/err" &&
 	check dmarc-none-rua grep -q 'without --rua' "$tmp/err"
-run dmarc-pct 0 record dmarc --policy quarantine --pct 50 --rua mailto:d@record.example --domain record.example &&
+run dmarc-pct 0 record dmarc --no-dns --policy quarantine --pct 50 --rua mailto:d@record.example --domain record.example &&
 	check dmarc-pct grep -q 'pct was removed by RFC 9989' "$tmp/err"
+# An enforcing policy for a domain without a DMARC record yet: warned that
+# the usual path starts at p=none with rua=; not for one that has a record.
+{ zone_head; printf '_dmarc.has.record.example. IN TXT "v=DMARC1; p=none; rua=mailto:d@record.example"\n'; } >"$tmp/first.zone"
+run dmarc-first-reject 0 record dmarc --domain new.record.example --policy reject --dns "zone:$tmp/first.zone" &&
+	check dmarc-first-reject grep -q 'new.record.example has no DMARC record yet: .*the usual path is p=none with --rua first' "$tmp/err"
+run dmarc-next-reject 0 record dmarc --domain has.record.example --policy reject --rua mailto:d@record.example --dns "zone:$tmp/first.zone" &&
+	check dmarc-next-reject nogrep 'no DMARC record yet' "$tmp/err"
+run dmarc-first-none 0 record dmarc --domain new.record.example --policy none --dns "zone:$tmp/first.zone" &&
+	check dmarc-first-none nogrep 'no DMARC record yet' "$tmp/err"
 run dmarc-no-policy 2 record dmarc && check dmarc-no-policy grep -q -- '--policy is required' "$tmp/err"
 
 # DKIM: the same text keygen wrote for the example keys.

@@ -1,6 +1,7 @@
 #!/bin/bash
 # emauth-milter without an MTA: configuration checks (-n: every error
-# names its file and line, unsafe key files are refused) and miltertest
+# names its file and line, unsafe key files are refused, no message quotes
+# a key file, UserID must be able to read the keys) and miltertest
 # (OpenDKIM's milter test harness, scripted in Lua: tests/milter/lua/)
 # driving the daemon over the milter protocol, DNS from the offline zones
 # in tests/milter/zones.
@@ -24,7 +25,8 @@ platform  platform.example:demo2026e:$tmp/keys/platform.private
 KT
 printf '*@internal.example internal\n*@internal.example platform\n' \
 	>"$tmp/SigningTable"
-# conf PORT ENFORCE [EXTRA-LINE]
+# conf PORT ENFORCE [EXTRA-LINE]. MultipleSignatures yes: both matching
+# SigningTable lines sign (without it, OpenDKIM's default, only the first).
 conf() {
 	cat <<CONF
 Mode sv
@@ -37,6 +39,7 @@ DMARCEnforce $2
 Syslog no
 AutoRestart yes
 DNS $zones
+MultipleSignatures yes
 ${3:-}
 CONF
 }
@@ -45,13 +48,97 @@ conf 0 reject >"$tmp/good.conf"
 # -n: the configuration and its keys.
 if run check-good 0 -n -c "$tmp/good.conf"; then
 	check check-good grep -q 'configuration and 2 keys good' "$tmp/out"
-	check check-ignored-key-notice \
-		grep -q 'good.conf:9: AutoRestart is accepted and ignored' "$tmp/err"
+	check check-ignored-key-notice grep -q \
+		'good.conf:9: AutoRestart: an OpenDKIM key, not used here' "$tmp/err"
 fi
+# -n tests each KeyTable key against its published record (emauth dkim
+# testkey): the good keys match; a key that is not the published one is a
+# warning naming the KeyTable line, and the configuration is still good.
+run check-good-keys-tested 0 -n -c "$tmp/good.conf" &&
+	check check-good-keys-match bash -c "! grep -q 'warning: .*_domainkey' '$tmp/err'"
+cat >"$tmp/KeyTable-wrong" <<KT
+internal  internal.example:demo2026:$tmp/keys/platform.private
+KT
+sed "s|^KeyTable .*|KeyTable $tmp/KeyTable-wrong|" "$tmp/good.conf" |
+	sed "s|^SigningTable .*|SigningTable refile:$tmp/ST-wrong|" >"$tmp/wrong.conf"
+printf '*@internal.example internal\n' >"$tmp/ST-wrong"
+if run check-wrong-key 0 -n -c "$tmp/wrong.conf"; then
+	check check-wrong-key-warned grep -q \
+		"warning: $tmp/KeyTable-wrong:1: key internal: demo2026._domainkey.internal.example: " \
+		"$tmp/err"
+	check check-wrong-key-good grep -q 'configuration and 1 key good' "$tmp/out"
+fi
+# Issue #17: a key neither emauth-milter nor OpenDKIM knows is an error
+# (a misspelt DMARCEnforce turned enforcement off), with the closest key
+# suggested; OpenDKIM's keys that are not used here get a notice.
 conf 0 reject "Frobnicate yes" >"$tmp/unknown.conf"
-run unknown-key 0 -n -c "$tmp/unknown.conf" &&
+run unknown-key 1 -n -c "$tmp/unknown.conf" &&
 	check unknown-key grep -q \
-		"unknown.conf:11: Frobnicate is not a key emauth-milter knows; ignored" \
+		"unknown.conf:12: Frobnicate is not a key of emauth-milter or OpenDKIM" \
+		"$tmp/err"
+conf 0 none "DMARCEnforcment reject" >"$tmp/typo.conf"
+run unknown-key-typo 1 -n -c "$tmp/typo.conf" &&
+	check unknown-key-typo grep -qF \
+		"typo.conf:12: DMARCEnforcment is not a key of emauth-milter or OpenDKIM; did you mean DMARCEnforce?" \
+		"$tmp/err"
+conf 0 reject "TrustAnchorFile /usr/share/dns/root.key" >"$tmp/odk.conf"
+printf 'SubDomains yes\nOn-BadSignature reject\n' >>"$tmp/odk.conf"
+if run opendkim-keys-notice 0 -n -c "$tmp/odk.conf"; then
+	check opendkim-keys-notice grep -qF \
+		"odk.conf:12: TrustAnchorFile: an OpenDKIM key, not used here" \
+		"$tmp/err"
+	check opendkim-keys-notice-subdomains grep -qF \
+		"odk.conf:13: SubDomains: an OpenDKIM key, not used here" "$tmp/err"
+fi
+# Issue #17: a line that is not "Key value" (every key on one line) is an
+# error naming it; no Socket is an error for -n as for running; a
+# directory or an empty file as the configuration is never "good".
+printf 'Mode sv Socket inet:0@127.0.0.1 DMARCEnforce reject\n' \
+	>"$tmp/oneline.conf"
+run one-line-all-keys 1 -n -c "$tmp/oneline.conf" &&
+	check one-line-all-keys grep -qF \
+		"oneline.conf:1: 'Mode sv Socket inet:0@127.0.0.1 DMARCEnforce reject' is several keys on one line (Socket after the value of Mode)" \
+		"$tmp/err"
+printf 'Socket inet:0@127.0.0.1 x\n' >"$tmp/twowords.conf"
+run value-two-words 1 -n -c "$tmp/twowords.conf" &&
+	check value-two-words grep -qF \
+		"twowords.conf:1: Socket: 'inet:0@127.0.0.1 x' is more than one value" \
+		"$tmp/err"
+sed '/^Socket /d' "$tmp/good.conf" >"$tmp/nosock.conf"
+run no-socket-check 1 -n -c "$tmp/nosock.conf" &&
+	check no-socket-check grep -qF \
+		"nosock.conf: no Socket (inet:PORT@HOST or local:/path)" "$tmp/err"
+emauth=timeout
+run no-socket-run 1 20 "$milter" -f -c "$tmp/nosock.conf" &&
+	check no-socket-run grep -qF "nosock.conf: no Socket" "$tmp/err"
+emauth=$milter
+run no-socket-given-with-p 0 -n -p inet:0@127.0.0.1 -c "$tmp/nosock.conf"
+: >"$tmp/empty.conf"
+run empty-config 1 -n -c "$tmp/empty.conf" &&
+	check empty-config bash -c "grep -qF 'empty.conf: no Socket' '$tmp/err' &&
+		! grep -q good '$tmp/out'"
+# Issue #17: a refile: KeyTable (OpenDKIM takes one) is read as a file.
+sed "s|^KeyTable .*|KeyTable refile:$tmp/KeyTable|" "$tmp/good.conf" \
+	>"$tmp/ktre.conf"
+run keytable-refile 0 -n -c "$tmp/ktre.conf" &&
+	check keytable-refile grep -q 'configuration and 2 keys good' "$tmp/out"
+# Issue #17: host lists covering every client warn, naming the risk; text
+# after an entry on a host-list line is an error naming the line.
+conf 0 reject "TrustedHosts ::/0" >"$tmp/open.conf"
+printf 'ExternalIgnoreList 0.0.0.0/0\n' >>"$tmp/open.conf"
+if run hosts-open-warning 0 -n -c "$tmp/open.conf"; then
+	check hosts-open-signer-warning grep -qF \
+		"open.conf:12: TrustedHosts ::/0 covers every IPv6 client: their mail is signed with your keys, so anyone there can send mail signed as your domains (an open signer)" \
+		"$tmp/err"
+	check hosts-open-ignore-warning grep -qF \
+		"open.conf:13: ExternalIgnoreList 0.0.0.0/0 covers every IPv4 client: their mail is never rejected or quarantined for failing DMARC" \
+		"$tmp/err"
+fi
+printf '127.0.0.1\n10.0.0.1 trusted relay\n' >"$tmp/hosts-trail"
+conf 0 reject "ExternalIgnoreList file:$tmp/hosts-trail" >"$tmp/trail.conf"
+run hosts-trailing-text 1 -n -c "$tmp/trail.conf" &&
+	check hosts-trailing-text grep -qF \
+		"hosts-trail:2: 'trusted relay' follows the entry '10.0.0.1'" \
 		"$tmp/err"
 conf 0 sometimes >"$tmp/bad.conf"
 run malformed 1 -n -c "$tmp/bad.conf" &&
@@ -61,13 +148,14 @@ run malformed 1 -n -c "$tmp/bad.conf" &&
 chmod 644 "$tmp/keys/platform.private"
 run key-readable-by-others 1 -n -c "$tmp/good.conf" &&
 	check key-readable-by-others grep -q \
-		"KeyTable entry platform: key file $tmp/keys/platform.private: mode 644 lets others read" \
+		"$tmp/KeyTable:2: key platform: key file $tmp/keys/platform.private: mode 644 lets others read" \
 		"$tmp/err"
 chmod 600 "$tmp/keys/platform.private"
 mv "$tmp/keys/internal.private" "$tmp/keys/moved"
+# Issue #17: the error names the KeyTable file and line naming the key.
 run key-missing 1 -n -c "$tmp/good.conf" &&
 	check key-missing grep -q \
-		"KeyTable entry internal: key file $tmp/keys/internal.private: No such file" \
+		"$tmp/KeyTable:1: key internal: key file $tmp/keys/internal.private: No such file" \
 		"$tmp/err"
 mv "$tmp/keys/moved" "$tmp/keys/internal.private"
 printf 'garbage\n' >"$tmp/keys/bad.private"
@@ -75,7 +163,8 @@ chmod 600 "$tmp/keys/bad.private"
 printf 'x internal.example:s:%s\n' "$tmp/keys/bad.private" >"$tmp/KT2"
 printf 'KeyTable %s\nSocket inet:0@127.0.0.1\n' "$tmp/KT2" >"$tmp/notkey.conf"
 run key-not-a-key 1 -n -c "$tmp/notkey.conf" &&
-	check key-not-a-key grep -q "key file $tmp/keys/bad.private: " "$tmp/err"
+	check key-not-a-key grep -q \
+		"$tmp/KT2:1: key x: key file $tmp/keys/bad.private: " "$tmp/err"
 printf '*@internal.example internal\n*@internal.example nosuch\n' \
 	>"$tmp/ST2"
 sed "s|refile:$tmp/SigningTable|refile:$tmp/ST2|" "$tmp/good.conf" \
@@ -88,8 +177,125 @@ run signingtable-names-missing-key 1 -n -c "$tmp/st2.conf" &&
 run example-conf 1 -n -c "$top/examples/emauth-milter.conf" &&
 	check example-conf grep -q \
 		"emauth-milter.conf:.*KeyTable /etc/emauth-milter/KeyTable" "$tmp/err"
-run no-socket 1 -c "$tmp/notkey.conf.none" &&
+run no-config-file 1 -c "$tmp/notkey.conf.none" &&
 	check no-config-file grep -q 'notkey.conf.none: No such file' "$tmp/err"
+
+# Issue #17: no message quotes a key file. Bad keys of every kind: each is
+# refused by -n naming the KeyTable line, and nothing printed holds a run
+# of more than 8 of the key file's bytes (a 512-bit key's error quoted the
+# PEM text of the private key).
+mkdir -p "$tmp/badkeys"
+demo=$top/examples/keys/demo2026.private
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:512 \
+	-out "$tmp/badkeys/rsa512" 2>/dev/null
+head -c 900 "$demo" >"$tmp/badkeys/truncated"
+head -c 1600 /dev/urandom >"$tmp/badkeys/garbage"
+openssl pkey -in "$demo" -pubout -out "$tmp/badkeys/public" 2>/dev/null
+: >"$tmp/badkeys/empty"
+openssl pkey -in "$demo" -outform DER -out "$tmp/badkeys/der" 2>/dev/null
+openssl pkey -in "$demo" -aes256 -passout pass:secret \
+	-out "$tmp/badkeys/encrypted" 2>/dev/null
+openssl rsa -in "$demo" -traditional -aes256 -passout pass:secret \
+	-out "$tmp/badkeys/encrypted-pkcs1" 2>/dev/null
+chmod 600 "$tmp"/badkeys/*
+# no_key_bytes KEY FILE...: no run of 9 bytes of KEY is in the FILEs.
+no_key_bytes() {
+	/usr/bin/python3 - "$@" <<'PY'
+import sys
+key = open(sys.argv[1], "rb").read()
+out = b"".join(open(f, "rb").read() for f in sys.argv[2:])
+for i in range(len(key) - 8):
+    if key[i:i + 9] in out:
+        print("key bytes in the output: %r" % key[i:i + 9])
+        sys.exit(1)
+PY
+}
+# What each is told (the library's message, or emauth-milter's own).
+declare -A why=([rsa512]="RSA key size outside 1024-8192 bits"
+	[truncated]="not a PEM private key" [garbage]="not a PEM private key"
+	[public]="holds a public key" [empty]="is empty"
+	[der]="not a PEM private key"
+	[encrypted]="is an encrypted private key"
+	[encrypted-pkcs1]="is an encrypted private key")
+for k in rsa512 truncated garbage public empty der encrypted \
+	encrypted-pkcs1; do
+	f=$tmp/badkeys/$k
+	printf 'x internal.example:s:%s\n' "$f" >"$tmp/KT-bad-$k"
+	printf 'Socket inet:0@127.0.0.1\nKeyTable %s\n' "$tmp/KT-bad-$k" \
+		>"$tmp/bad-$k.conf"
+	# setsid: no terminal for OpenSSL to ask a passphrase on.
+	emauth=timeout
+	if run "bad-key-$k-refused" 1 20 setsid -w "$milter" -n \
+		-c "$tmp/bad-$k.conf" </dev/null; then
+		check "bad-key-$k-names-keytable-line" grep -qF \
+			"$tmp/KT-bad-$k:1: key x: key file $f: ${why[$k]}" \
+			"$tmp/err"
+		check "bad-key-$k-not-quoted" no_key_bytes "$f" "$tmp/out" \
+			"$tmp/err"
+	fi
+	emauth=$milter
+done
+# Issue #17: RSA keys under 2048 bits warn (under 1024: refused above).
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 \
+	-out "$tmp/keys/rsa1024.private" 2>/dev/null
+chmod 600 "$tmp/keys/rsa1024.private"
+printf 'x internal.example:s:%s\n' "$tmp/keys/rsa1024.private" \
+	>"$tmp/KT-1024"
+printf 'Socket inet:0@127.0.0.1\nKeyTable %s\n' "$tmp/KT-1024" \
+	>"$tmp/rsa1024.conf"
+run rsa-1024-warns 0 -n -c "$tmp/rsa1024.conf" &&
+	check rsa-1024-warns grep -qF \
+		"$tmp/KT-1024:1: key x: key file $tmp/keys/rsa1024.private: an RSA key of 1024 bits; RFC 8301 asks for at least 2048" \
+		"$tmp/err"
+
+# Issue #17: keys must be readable by UserID (read again as that user on
+# SIGHUP), checked at start-up and by -n, not at the next reload. As root
+# only: a child takes the user's ids and opens each key.
+if [ "$(id -u)" = 0 ]; then
+	# Under this script's directory (mode 700): nobody cannot reach them.
+	printf 'UserID nobody\n' | cat "$tmp/good.conf" - >"$tmp/user.conf"
+	run userid-cannot-read-key 1 -n -c "$tmp/user.conf" &&
+		check userid-cannot-read-key grep -qF \
+			"$tmp/KeyTable:1: key internal: key file $tmp/keys/internal.private: UserID nobody cannot read it (Permission denied)" \
+			"$tmp/err"
+	check userid-cannot-read-config-warns grep -qF \
+		"$tmp/user.conf: UserID nobody cannot read it (Permission denied): a reload (SIGHUP) will fail" \
+		"$tmp/err"
+	run userid-option-checked 1 -n -u nobody -c "$tmp/good.conf" &&
+		check userid-option-checked grep -qF \
+			"UserID nobody cannot read it" "$tmp/err"
+	# Where nobody can reach them, owned by nobody.
+	chmod 711 "$tmp"
+	pub=$tmp/pub
+	mkdir -p "$pub/keys"
+	chmod 755 "$pub" "$pub/keys"
+	cp "$tmp/keys/internal.private" "$tmp/keys/platform.private" "$pub/keys/"
+	chown nobody "$pub"/keys/*
+	chmod 600 "$pub"/keys/*
+	sed "s|$tmp/keys/|$pub/keys/|" "$tmp/KeyTable" >"$pub/KeyTable"
+	cp "$tmp/SigningTable" "$pub/SigningTable"
+	sed -e "s|^KeyTable .*|KeyTable $pub/KeyTable|" \
+		-e "s|^SigningTable .*|SigningTable refile:$pub/SigningTable|" \
+		"$tmp/user.conf" >"$pub/user.conf"
+	chmod 644 "$pub/KeyTable" "$pub/SigningTable" "$pub/user.conf"
+	run userid-reads-keys 0 -n -c "$pub/user.conf" &&
+		check userid-reads-keys bash -c \
+			"! grep -q 'cannot read' '$tmp/err'"
+	# The user's group may read them (mode 640).
+	chown root:nogroup "$pub"/keys/*
+	chmod 640 "$pub"/keys/*
+	run userid-reads-keys-by-group 0 -n -c "$pub/user.conf"
+	# Root's own, mode 600: refused, naming the KeyTable line.
+	chown root:root "$pub/keys/platform.private"
+	chmod 600 "$pub/keys/platform.private"
+	run userid-key-owned-by-root 1 -n -c "$pub/user.conf" &&
+		check userid-key-owned-by-root grep -qF \
+			"$pub/KeyTable:2: key platform: key file $pub/keys/platform.private: UserID nobody cannot read it (Permission denied)" \
+			"$tmp/err"
+	chmod 700 "$tmp"
+else
+	echo "ok cli/$AREA/userid-reads-keys # SKIP not root"
+fi
 
 # miltertest against a running daemon.
 if ! command -v miltertest >/dev/null; then
@@ -227,7 +433,7 @@ if start "$tmp/good.conf"; then
 		"started on $sock (version $ver, configuration $tmp/good.conf.run, mode sv, 2 keys)" \
 		"$tmp/milter.log"
 	for t in sign auth forged authres nofrom stream forgedmany bypass \
-		forgeddeep mailfromlong fields fivefrom; do
+		forgeddeep mailfromlong fields fivefrom fromspace; do
 		lt "$t"
 	done
 	if /usr/bin/python3 "$tmp/manysigs.py" "${sock#inet:}" \
@@ -298,6 +504,37 @@ if start "$tmp/noid.conf"; then
 else
 	check milter-start-no-authserv-id false
 fi
+# Issue #17: without MultipleSignatures (OpenDKIM's default) only the
+# first matching SigningTable line signs.
+sed '/^MultipleSignatures /d' "$tmp/good.conf" >"$tmp/first.conf"
+if start "$tmp/first.conf"; then
+	lt signfirst
+	stop
+else
+	check milter-start-first-only false
+fi
+# A key that goes bad before a reload: the log names the KeyTable line
+# and quotes nothing of the key; the running configuration is kept.
+mkdir -p "$tmp/rk"
+cp "$tmp/keys/internal.private" "$tmp/keys/platform.private" "$tmp/rk/"
+sed "s|$tmp/keys/|$tmp/rk/|" "$tmp/KeyTable" >"$tmp/KT-rk"
+sed "s|^KeyTable .*|KeyTable $tmp/KT-rk|" "$tmp/good.conf" >"$tmp/rk.conf"
+if start "$tmp/rk.conf"; then
+	cat "$tmp/badkeys/rsa512" >"$tmp/rk/internal.private"
+	kill -HUP "$mpid"
+	for _ in $(seq 1 50); do
+		grep -q 'reload: ' "$tmp/milter.log" && break
+		sleep 0.1
+	done
+	check reload-bad-key-names-keytable-line grep -qF \
+		"reload: $tmp/KT-rk:1: key internal: key file $tmp/rk/internal.private: RSA key size outside 1024-8192 bits; keeping the running configuration" \
+		"$tmp/milter.log"
+	check reload-bad-key-not-quoted no_key_bytes "$tmp/badkeys/rsa512" \
+		"$tmp/milter.log"
+	stop
+else
+	check milter-start-reload-key false
+fi
 conf 0 quarantine >"$tmp/q.conf"
 if start "$tmp/q.conf"; then
 	lt quarantine
@@ -328,6 +565,29 @@ if start "$tmp/s.conf"; then
 	check sigterm-after-message-exit-0 [ $? -eq 0 ]
 else
 	check milter-start-sign-only false
+fi
+# Issue #17: SIGTERM stops taking connections first, then finishes the
+# messages in flight: a new connection is refused, a new message on an
+# open session is told to try later, the message in flight is signed.
+if start "$tmp/good.conf"; then
+	miltertest -D sock="$sock" -D dir="$lua" -s "$lua/drain.lua" \
+		>"$tmp/drain.out" 2>&1 &
+	mtpid=$!
+	sleep 1
+	kill -TERM "$mpid"
+	wait "$mtpid"
+	rc=$?
+	check sigterm-refuses-new-finishes-in-flight [ $rc -eq 0 ]
+	[ $rc -eq 0 ] || sed 's/^/  /' "$tmp/drain.out"
+	wait "$mpid"
+	check sigterm-drain-exit-0 [ $? -eq 0 ]
+	check sigterm-drain-logged grep -q \
+		'stopping: no new connections or messages; 1 messages in flight' \
+		"$tmp/milter.log"
+	check sigterm-drain-no-sanitizer-report bash -c \
+		"! grep -qE 'Sanitizer|runtime error' '$tmp/milter.log'"
+else
+	check milter-start-drain false
 fi
 
 # In the background (no -f) on a local socket: the pid file, the socket's
@@ -499,7 +759,8 @@ run config-fifo 1 20 "$milter" -n -c "$tmp/afifo" &&
 	check config-fifo grep -qF \
 		"$tmp/afifo: is not a regular file (a FIFO)" "$tmp/err"
 run config-directory 1 20 "$milter" -n -c "$tmp/adir" &&
-	check config-directory grep -qF "$tmp/adir: is a directory" "$tmp/err"
+	check config-directory bash -c "grep -qF '$tmp/adir: is a directory' \
+		'$tmp/err' && ! grep -q good '$tmp/out'"
 # Key files: the same rules, and a cap of 64 KiB that is an error.
 # key_refused NAME FILE WANT
 key_refused() {
@@ -508,7 +769,7 @@ key_refused() {
 		>"$tmp/$1.conf"
 	run "$1" 1 20 "$milter" -n -c "$tmp/$1.conf" &&
 		check "$1" grep -qF \
-			"KeyTable entry x: key file $2: $3" "$tmp/err"
+			"$tmp/KT-$1:1: key x: key file $2: $3" "$tmp/err"
 }
 key_refused key-file-fifo "$tmp/afifo" "is not a regular file (a FIFO)"
 key_refused key-file-directory "$tmp/adir" "is a directory"

@@ -76,6 +76,7 @@ OversignHeaders         From
 SignatureAlgorithm      rsa-sha256
 KeyTable                $tmp/etc/KeyTable
 SigningTable            refile:$tmp/etc/SigningTable
+MultipleSignatures      yes
 ExternalIgnoreList      refile:$tmp/etc/TrustedHosts
 InternalHosts           refile:$tmp/etc/TrustedHosts
 AutoRestart             yes

@@ -1,5 +1,6 @@
 /*
- * cmd_dkim.c: "emauth dkim sign" and "emauth dkim verify".
+ * cmd_dkim.c: "emauth dkim sign", "emauth dkim verify" and "emauth dkim
+ * testkey" (a private key against the record published for it).
  */
 #define _DEFAULT_SOURCE 1
 #define _POSIX_C_SOURCE 200809L
@@ -65,6 +66,25 @@ static const char verify_help[] =
     "\n"
     "Exit status: 0 when at least one signature passes in every file, 1 when\n"
     "a file has none that passes, 2 for bad usage or unreadable input.\n";
+
+static const char testkey_help[] =
+    "usage: emauth dkim testkey --domain D --selector S --key FILE\n"
+    "                           [--dns SPEC] [--json]\n"
+    "\n"
+    "Checks a private key against the key record published at\n"
+    "S._domainkey.D: that the record is there and parses, that its k= is\n"
+    "the key's algorithm and its p= the key's public half, and that s=, h=\n"
+    "and an empty p= (revoked) do not stop the signatures from verifying.\n"
+    "t=y and t=s are noted. When something does not fit, prints what and\n"
+    "the record to publish (as \"emauth record dkim\" writes it).\n"
+    "\n"
+    "  --dns SPEC  system (default), server:IP[@PORT], zone:FILE,...\n"
+    "  --json      one JSON object with \"status\", \"problems\", \"detail\"\n"
+    "              and \"expected_record\"\n"
+    "\n"
+    "Exit status: 0 the key matches the record; 1 it does not, there is no\n"
+    "record, or the record is not a usable key record; 2 bad usage, an\n"
+    "unreadable key file, or a DNS failure (try again).\n";
 
 /* Streams @f into a message reader. */
 int
@@ -595,19 +615,247 @@ dkim_sign_cmd(int argc, char **argv)
 	return rc;
 }
 
+/* Testing a key against its record. */
+
+static const char *
+testkey_status_name(enum emauth_dkim_testkey_status s)
+{
+	switch (s) {
+	case EMAUTH_DKIM_TESTKEY_MATCH:
+		return "match";
+	case EMAUTH_DKIM_TESTKEY_MISMATCH:
+		return "mismatch";
+	case EMAUTH_DKIM_TESTKEY_NO_RECORD:
+		return "no-record";
+	case EMAUTH_DKIM_TESTKEY_DNS_ERROR:
+		return "dns-error";
+	case EMAUTH_DKIM_TESTKEY_RECORD_ERROR:
+		return "record-error";
+	}
+	return "unknown";
+}
+
+static const struct {
+	unsigned bit;
+	const char *name;
+} testkey_problems[] = {
+    {EMAUTH_DKIM_TESTKEY_OTHER_KEY, "other-key"},
+    {EMAUTH_DKIM_TESTKEY_KEY_TYPE, "key-type"},
+    {EMAUTH_DKIM_TESTKEY_SERVICE, "service"},
+    {EMAUTH_DKIM_TESTKEY_HASH, "hash"},
+    {EMAUTH_DKIM_TESTKEY_REVOKED, "revoked"},
+};
+
+/* Prints @detail, parts separated by "; ", one a line after @indent. */
+static void
+print_parts(const char *detail, const char *indent)
+{
+	const char *p = detail;
+	while (*p) {
+		const char *e = strstr(p, "; ");
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		printf("%s%.*s\n", indent, (int)n, p);
+		p += n + (e ? 2 : 0);
+	}
+}
+
+/* How to fix what emauth_dkim_testkey found, for people. */
+static void
+print_fix(const struct emauth_dkim_testkey_result *r, const char *domain,
+    const char *selector, const char *keyfile, const char *txt)
+{
+	unsigned whole = EMAUTH_DKIM_TESTKEY_OTHER_KEY |
+	                 EMAUTH_DKIM_TESTKEY_KEY_TYPE |
+	                 EMAUTH_DKIM_TESTKEY_REVOKED;
+
+	if (r->status == EMAUTH_DKIM_TESTKEY_MATCH)
+		return;
+	if (r->status == EMAUTH_DKIM_TESTKEY_DNS_ERROR) {
+		printf("fix: the lookup failed, not the key: check that the "
+		       "name servers of %s answer, then try again\n",
+		    domain);
+		return;
+	}
+	if (r->status == EMAUTH_DKIM_TESTKEY_MISMATCH &&
+	    !(r->problems & whole)) {
+		if (r->problems & EMAUTH_DKIM_TESTKEY_SERVICE)
+			printf("fix: remove s= from the record, or make it "
+			       "s=email\n");
+		if (r->problems & EMAUTH_DKIM_TESTKEY_HASH)
+			printf("fix: remove h= from the record, or make it "
+			       "h=sha256\n");
+		printf("or publish this record instead");
+	} else if (r->problems & EMAUTH_DKIM_TESTKEY_OTHER_KEY) {
+		printf("fix: sign with the private key whose public half is "
+		       "published, or publish this key's record");
+	} else {
+		printf("fix: publish this key's record");
+	}
+	printf(" (emauth record dkim --key %s --selector %s --domain %s%s)",
+	    keyfile, selector, domain, r->testing ? " --testing" : "");
+	if (r->target[0])
+		printf(" at %s, where the CNAME leads", r->target);
+	printf(":\n%s", txt);
+}
+
+static int
+dkim_testkey_cmd(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"domain", required_argument, NULL, 'd'},
+	    {"selector", required_argument, NULL, 's'},
+	    {"key", required_argument, NULL, 'k'},
+	    {"dns", required_argument, NULL, 'D'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *domain = NULL, *selector = NULL, *keyfile = NULL;
+	const char *dns = NULL;
+	bool json = false;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			domain = optarg;
+			break;
+		case 's':
+			selector = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'D':
+			dns = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(testkey_help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("dkim testkey", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(
+		    "dkim testkey", "unexpected argument '%s'", argv[optind]);
+	if (domain == NULL || selector == NULL || keyfile == NULL)
+		return cli_usage_error("dkim testkey",
+		    "--domain, --selector and --key are required");
+	if (!cli_name_ok(domain))
+		return cli_usage_error(
+		    "dkim testkey", "--domain: '%s' is not a DNS name", domain);
+	if (!cli_name_ok(selector))
+		return cli_usage_error("dkim testkey",
+		    "--selector: '%s' is not a DNS name", selector);
+
+	struct emauth_dkim_key *k = NULL;
+	struct emauth_ctx *ctx = NULL;
+	struct emauth_dkim_testkey_result r;
+	char rec[4096], txt[8192];
+	int rc = cli_load_key("dkim testkey", "--key ", keyfile, &k);
+	if (rc == 0 && emauth_ctx_new(&ctx) != 0)
+		rc = EXIT_USAGE;
+	if (rc == 0 && dns)
+		rc = cli_set_dns("dkim testkey", ctx, dns);
+	if (rc == 0) {
+		int st = emauth_dkim_testkey(ctx, selector, domain, k, &r);
+		if (st != 0) {
+			fprintf(stderr, "emauth dkim testkey: %s\n",
+			    emauth_strerror(st));
+			rc = EXIT_USAGE;
+		}
+	}
+	if (rc == 0) {
+		/* The record this key needs, t=y kept when published. */
+		int n = emauth_dkim_key_record(k, r.testing, rec, sizeof(rec));
+		if (n < 0) {
+			fprintf(stderr, "emauth dkim testkey: %s\n",
+			    emauth_strerror(n));
+			rc = EXIT_USAGE;
+		}
+	}
+	if (rc != 0)
+		goto out;
+	cli_dkim_txt(selector, domain, rec, txt, sizeof(txt));
+	if (json) {
+		json_object *o = json_object_new_object();
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0;
+		     i < sizeof(testkey_problems) / sizeof(testkey_problems[0]);
+		     i++)
+			if (r.problems & testkey_problems[i].bit)
+				json_object_array_add(
+				    arr, json_object_new_string(
+				             testkey_problems[i].name));
+		json_object_object_add(
+		    o, "name", json_object_new_string(r.name));
+		json_object_object_add(o, "target",
+		    r.target[0] ? json_object_new_string(r.target) : NULL);
+		json_object_object_add(o, "status",
+		    json_object_new_string(testkey_status_name(r.status)));
+		json_object_object_add(o, "problems", arr);
+		json_object_object_add(
+		    o, "detail", json_object_new_string(r.detail));
+		json_object_object_add(
+		    o, "records", json_object_new_int((int)r.records));
+		json_object_object_add(
+		    o, "key_type", json_object_new_string(r.key_type));
+		json_object_object_add(
+		    o, "key_bits", json_object_new_int((int)r.key_bits));
+		json_object_object_add(o, "record_type",
+		    r.record_type[0] ? json_object_new_string(r.record_type)
+		                     : NULL);
+		json_object_object_add(o, "record_bits",
+		    r.record_bits ? json_object_new_int((int)r.record_bits)
+		                  : NULL);
+		json_object_object_add(
+		    o, "testing", json_object_new_boolean(r.testing));
+		json_object_object_add(
+		    o, "strict", json_object_new_boolean(r.strict));
+		json_object_object_add(
+		    o, "expected_record", json_object_new_string(rec));
+		puts(json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	} else {
+		printf("%s: %s\n", r.name, testkey_status_name(r.status));
+		if (r.target[0])
+			printf("  a CNAME to %s\n", r.target);
+		print_parts(r.detail, "  ");
+		print_fix(&r, domain, selector, keyfile, txt);
+	}
+	rc = r.status == EMAUTH_DKIM_TESTKEY_MATCH       ? 0
+	     : r.status == EMAUTH_DKIM_TESTKEY_DNS_ERROR ? EXIT_USAGE
+	                                                 : 1;
+out:
+	emauth_ctx_free(ctx);
+	emauth_dkim_key_free(k);
+	return rc;
+}
+
 int
 cmd_dkim(int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage_error("dkim", "expected 'sign' or 'verify'");
+		return cli_usage_error(
+		    "dkim", "expected 'sign', 'verify' or 'testkey'");
 	if (strcmp(argv[1], "sign") == 0)
 		return dkim_sign_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "verify") == 0)
 		return dkim_verify_cmd(argc - 1, argv + 1);
+	if (strcmp(argv[1], "testkey") == 0)
+		return dkim_testkey_cmd(argc - 1, argv + 1);
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(sign_help, stdout);
 		fputs("\n", stdout);
 		fputs(verify_help, stdout);
+		fputs("\n", stdout);
+		fputs(testkey_help, stdout);
 		return 0;
 	}
 	return cli_usage_error("dkim", "unknown subcommand '%s'", argv[1]);

@@ -29,8 +29,10 @@ static const char help[] =
     "DIR/S.txt, the record to publish:\n"
     "  S._domainkey IN TXT ( \"v=DKIM1; k=rsa; \" \"p=...\" )  ; D\n"
     "with strings of at most 255 bytes. Default: RSA 2048 bits (1024 to\n"
-    "4096). Large mailbox providers do not verify Ed25519 yet: sign with\n"
-    "RSA always and add an Ed25519 signature beside it, never alone.\n"
+    "4096; a key under 2048 bits is written with a warning, as receivers\n"
+    "such as Gmail expect 2048). Large mailbox providers do not verify\n"
+    "Ed25519 yet: sign with RSA always and add an Ed25519 signature beside\n"
+    "it, never alone.\n"
     "\n"
     "  --testing   add t=y (receivers treat failures leniently)\n"
     "  --force     overwrite existing files\n"
@@ -210,5 +212,15 @@ cmd_keygen(int argc, char **argv)
 		return rc;
 	}
 	printf("wrote %s and %s\n", path, tpath);
+	/* RFC 8301 §3.2: signers "MUST use RSA keys of at least 1024 bits"
+	 * and "SHOULD use RSA keys of at least 2048 bits"; large receivers
+	 * hold them to the SHOULD. The key is written all the same. */
+	if (alg == EMAUTH_DKIM_RSA_SHA256 && bits < 2048)
+		fprintf(stderr,
+		    "emauth keygen: warning: a %u-bit RSA key: receivers such "
+		    "as Gmail expect 2048-bit RSA keys (RFC 8301 makes 1024 "
+		    "the minimum and asks for 2048); use --bits 2048 or "
+		    "more\n",
+		    bits);
 	return 0;
 }

@@ -39,7 +39,7 @@ static const char help[] =
     "                         [--rua mailto:ADDR]... [--ruf mailto:ADDR]...\n"
     "                         [--adkim r|s] [--aspf r|s] [--fo OPTS] "
     "[--testing]\n"
-    "                         [--pct N]\n"
+    "                         [--pct N] [--dns SPEC] [--no-dns]\n"
     "       emauth record dkim --key FILE --selector S [--domain D] "
     "[--testing]\n"
     "       emauth record ptr --ip IP --name HOST\n"
@@ -48,7 +48,10 @@ static const char help[] =
     "evaluates it. Notes for people go to standard error. For SPF, the\n"
     "records of the included hosts are looked up (--dns, default the\n"
     "system resolver; --no-dns to skip) to count the DNS lookups of the\n"
-    "whole record: over 10 is refused unless --force.\n"
+    "whole record: over 10 is refused unless --force. For DMARC with\n"
+    "--domain and an enforcing policy, the record published now is looked\n"
+    "up (--dns, --no-dns as for SPF): a domain without one is told that\n"
+    "the usual path starts at p=none with --rua.\n"
     "\n"
     "Exit status: 0 printed; 2 for bad usage or a record that would not be\n"
     "valid (the message says why).\n";
@@ -362,6 +365,44 @@ parse_policy(const char *opt, const char *v, const char **out)
 	return 0;
 }
 
+/* An enforcing policy for a domain that has no DMARC record yet: the
+ * usual path is p=none with rua= first (the reports show what the policy
+ * would refuse), then quarantine and reject. */
+static int
+first_policy_note(const char *domain, const char *p, const char *dns)
+{
+	struct emauth_ctx *ctx;
+	int rc = 0;
+	if (emauth_ctx_new(&ctx) != 0)
+		return EXIT_USAGE;
+	if (dns && (rc = cli_set_dns("record dmarc", ctx, dns)) != 0) {
+		emauth_ctx_free(ctx);
+		return rc;
+	}
+	struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
+	if (d &&
+	    emauth_dmarc_discover(ctx, domain, EMAUTH_DMARC_RFC9989, d) == 0) {
+		if (d->result == EMAUTH_RES_TEMPERROR)
+			fprintf(stderr,
+			    "emauth record dmarc: note: the DMARC record of %s "
+			    "could not be looked up (%s)\n",
+			    domain, d->problem);
+		else if (d->policy_domain[0] == '\0')
+			fprintf(stderr,
+			    "emauth record dmarc: warning: %s has no DMARC "
+			    "record yet: p=%s refuses or quarantines every "
+			    "sender you have not yet set up, and nothing tells "
+			    "you which; the usual path is p=none with --rua "
+			    "first, then quarantine and reject once the "
+			    "reports "
+			    "show only your own mail\n",
+			    domain, p);
+	}
+	free(d);
+	emauth_ctx_free(ctx);
+	return 0;
+}
+
 static int
 record_dmarc(int argc, char **argv)
 {
@@ -377,8 +418,12 @@ record_dmarc(int argc, char **argv)
 	    {"fo", required_argument, NULL, 'o'},
 	    {"pct", required_argument, NULL, 'c'},
 	    {"testing", no_argument, NULL, 't'},
+	    {"dns", required_argument, NULL, 'D'},
+	    {"no-dns", no_argument, NULL, 'N'},
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *domain = NULL, *p = NULL, *sp = NULL, *np = NULL;
+	const char *dns = NULL;
+	bool no_dns = false;
 	const char *adkim = NULL, *aspf = NULL, *fo = NULL, *pct = NULL;
 	char rua[1024] = "", ruf[1024] = "";
 	bool testing = false;
@@ -429,6 +474,12 @@ record_dmarc(int argc, char **argv)
 			break;
 		case 't':
 			testing = true;
+			break;
+		case 'D':
+			dns = optarg;
+			break;
+		case 'N':
+			no_dns = true;
 			break;
 		case 'h':
 			fputs(help, stdout);
@@ -496,6 +547,9 @@ record_dmarc(int argc, char **argv)
 	if (rua[0] == '\0')
 		fprintf(stderr, "emauth record dmarc: note: without --rua no "
 		                "aggregate reports are sent to you\n");
+	if (domain && strcmp(p, "none") != 0 && !no_dns &&
+	    (rc = first_policy_note(domain, p, dns)) != 0)
+		return rc;
 	/* Report destinations outside the domain need the destination's
 	 * consent (RFC 9990): DOMAIN._report._dmarc.DEST TXT "v=DMARC1". */
 	for (int pass = 0; pass < 2; pass++) {

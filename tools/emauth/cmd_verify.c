@@ -12,12 +12,22 @@
  * reject (fail safe). Several addresses with different domains are each
  * evaluated, and the strictest outcome holds.
  *
+ * The SMTP envelope (--ip, --helo, --mail-from) may come from the message
+ * instead: the client address and HELO name from the topmost Received
+ * field that names a client (or the topmost one added by
+ * --trusted-received HOST), passing over fields without a client address
+ * or with a loopback one (local delivery, content filters); MAIL FROM from
+ * the topmost Return-Path field. Standard error and the JSON say where
+ * each value came from. A Received field is only as true as the host that
+ * added it: the one your own receiver wrote is the one to trust.
+ *
  * The score: iprev pass 2, SPF pass (MAIL FROM) 2, a passing DKIM
  * signature 2, a DMARC record with a policy for the From domain 1, DMARC
  * pass 3.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
@@ -41,7 +51,8 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: emauth verify --ip IP --mail-from ADDR [--helo NAME] [--dns SPEC]\n"
+    "usage: emauth verify [--ip IP] [--mail-from ADDR] [--helo NAME]\n"
+    "                     [--trusted-received HOST] [--dns SPEC]\n"
     "                     [--authserv-id ID] [--dmarc-mode rfc9989|rfc7489]\n"
     "                     [--json] [FILE|-]\n"
     "\n"
@@ -51,9 +62,16 @@ static const char help[] =
     "what to change, with a score out of 10 (iprev 2, SPF 2, DKIM 2, a\n"
     "DMARC policy 1, DMARC pass 3).\n"
     "\n"
-    "  --ip IP            the SMTP client's address\n"
-    "  --mail-from ADDR   the SMTP MAIL FROM ('' for the null reverse-path)\n"
-    "  --helo NAME        the HELO/EHLO name\n"
+    "  --ip IP            the SMTP client's address (default: from the\n"
+    "                     message's Received fields)\n"
+    "  --mail-from ADDR   the SMTP MAIL FROM ('' for the null reverse-path;\n"
+    "                     default: the message's Return-Path)\n"
+    "  --helo NAME        the HELO/EHLO name (default: from the Received\n"
+    "                     field that gave the address)\n"
+    "  --trusted-received HOST\n"
+    "                     take the address and HELO from the topmost\n"
+    "                     Received field added by HOST (your receiver), not\n"
+    "                     the topmost that names a client\n"
     "  --dns SPEC         system (default), server:IP[@PORT], or\n"
     "                     zone:FILE[,FILE...] (offline, RFC 1035 files)\n"
     "  --authserv-id ID   the receiver's name in Authentication-Results\n"
@@ -61,36 +79,145 @@ static const char help[] =
     "  --dmarc-mode M     rfc9989 (default) or rfc7489\n"
     "  --json             print one JSON object\n"
     "\n"
+    "Without --ip, --helo or --mail-from, the message says them: the\n"
+    "topmost Received field naming a client (not loopback) and the\n"
+    "topmost Return-Path field; standard error says which.\n"
+    "\n"
     "Exit status: 0 when DMARC passes, 1 when it does not (fail, none or an\n"
-    "error), 2 for bad usage or unreadable input.\n";
+    "error), 2 for bad usage or unreadable input, or when the client\n"
+    "address or MAIL FROM is neither given nor readable from the message.\n";
 
 #define FROM_FIELDS_MAX 4
+
+/* The SMTP envelope as the message's trace fields tell it. */
+struct trace {
+	const char *trusted; /* --trusted-received HOST, or NULL */
+	unsigned nreceived;  /* Received fields seen */
+	int rcv_done;        /* a field was chosen, or reading stopped */
+	int rcv_rc;          /* 0: chosen; else why none was */
+	unsigned rcv_index;  /* the chosen (or unreadable) field, from 1 */
+	unsigned rcv_passed; /* fields above it passed over */
+	struct emauth_received rcv;
+	char rcv_problem[400]; /* why the field that stopped reading did */
+	unsigned nreturn_path; /* Return-Path fields seen */
+	int rp_rc;             /* the topmost one's status */
+	char return_path[600]; /* its address ("" for "<>") */
+	char rp_problem[400];
+};
 
 struct msgstate {
 	struct emauth_dkim_verifier *v;
 	char *from[FROM_FIELDS_MAX];
 	unsigned nfrom; /* From fields seen (may exceed the kept ones) */
+	struct trace *t;
 };
+
+/* The value of @f when it is a @name field (after the colon), else a
+ * span with a NULL pointer. */
+static struct emauth_span
+field_value(struct emauth_span f, const char *name)
+{
+	size_t n = strlen(name), i = n;
+	struct emauth_span none = {NULL, 0};
+	if (f.len <= n || strncasecmp((const char *)f.p, name, n) != 0)
+		return none;
+	while (i < f.len && (f.p[i] == ' ' || f.p[i] == '\t'))
+		i++;
+	if (i >= f.len || f.p[i] != ':')
+		return none;
+	return (struct emauth_span){f.p + i + 1, f.len - i - 1};
+}
+
+static bool
+loopback(const char *ip)
+{
+	return strncmp(ip, "127.", 4) == 0 || strcmp(ip, "::1") == 0;
+}
+
+/* Whether the "by" host @by is @host (case and a final dot aside). */
+static bool
+same_host(const char *by, const char *host)
+{
+	size_t bl = strlen(by), hl = strlen(host);
+	if (hl && host[hl - 1] == '.')
+		hl--;
+	return bl == hl && bl > 0 && strncasecmp(by, host, hl) == 0;
+}
+
+/* One Received field, top to bottom, until one is chosen: the topmost
+ * that names a client address that is not loopback, added by the trusted
+ * host when there is one. An unreadable field stops the search: the
+ * fields below it are further from the receiver, not more trustworthy. */
+static void
+t_received(struct trace *t, struct emauth_span v)
+{
+	struct emauth_received r;
+	struct emauth_diag d;
+
+	t->nreceived++;
+	if (t->rcv_done)
+		return;
+	memset(&d, 0, sizeof(d));
+	int rc = emauth_msg_parse_received(v, &r, &d);
+	if (rc == EMAUTH_ESYNTAX || rc == EMAUTH_ETOOBIG) {
+		t->rcv_done = 1;
+		t->rcv_rc = rc;
+		t->rcv_index = t->nreceived;
+		if (d.msg)
+			emauth_diag_format(
+			    &d, t->rcv_problem, sizeof(t->rcv_problem));
+		else
+			cli_fmt(t->rcv_problem, sizeof(t->rcv_problem), "%s",
+			    emauth_strerror(rc));
+		return;
+	}
+	if ((t->trusted && !same_host(r.by, t->trusted)) || rc != 0 ||
+	    loopback(r.ip)) {
+		t->rcv_passed++;
+		return;
+	}
+	t->rcv_done = 1;
+	t->rcv_rc = 0;
+	t->rcv_index = t->nreceived;
+	t->rcv = r;
+}
+
+static void
+t_return_path(struct trace *t, struct emauth_span v)
+{
+	struct emauth_diag d;
+
+	if (t->nreturn_path++ > 0)
+		return; /* the topmost is the one delivery added */
+	memset(&d, 0, sizeof(d));
+	t->rp_rc = emauth_msg_parse_return_path(
+	    v, t->return_path, sizeof(t->return_path), &d);
+	if (t->rp_rc != 0 && d.msg)
+		emauth_diag_format(&d, t->rp_problem, sizeof(t->rp_problem));
+	else if (t->rp_rc != 0)
+		cli_fmt(t->rp_problem, sizeof(t->rp_problem), "%s",
+		    emauth_strerror(t->rp_rc));
+}
 
 static int
 m_header(void *arg, struct emauth_span f)
 {
 	struct msgstate *m = arg;
-	if (f.len >= 5 && strncasecmp((const char *)f.p, "from", 4) == 0) {
-		size_t i = 4;
-		while (i < f.len && (f.p[i] == ' ' || f.p[i] == '\t'))
-			i++;
-		if (i < f.len && f.p[i] == ':') {
-			if (m->nfrom < FROM_FIELDS_MAX) {
-				char *v = malloc(f.len - i);
-				if (v == NULL)
-					return EMAUTH_ENOMEM;
-				memcpy(v, f.p + i + 1, f.len - i - 1);
-				v[f.len - i - 1] = '\0';
-				m->from[m->nfrom] = v;
-			}
-			m->nfrom++;
+	struct emauth_span v;
+	if (m->t && (v = field_value(f, "received")).p)
+		t_received(m->t, v);
+	else if (m->t && (v = field_value(f, "return-path")).p)
+		t_return_path(m->t, v);
+	else if ((v = field_value(f, "from")).p) {
+		if (m->nfrom < FROM_FIELDS_MAX) {
+			char *c = malloc(v.len + 1);
+			if (c == NULL)
+				return EMAUTH_ENOMEM;
+			memcpy(c, v.p, v.len);
+			c[v.len] = '\0';
+			m->from[m->nfrom] = c;
 		}
+		m->nfrom++;
 	}
 	int rc = emauth_dkim_verifier_header(m->v, f);
 	return rc == EMAUTH_ETOOBIG ? 0 : rc;
@@ -108,8 +235,9 @@ m_body(void *arg, struct emauth_span c)
 	return emauth_dkim_verifier_body(((struct msgstate *)arg)->v, c);
 }
 
-/* The advice list: grown as needed, each line whole (the final DMARC
- * diagnosis comes last and must not be the one left out). */
+/* The advice list: grown as needed, each line whole (the DMARC diagnosis
+ * and what Gmail and Yahoo make of the message come last and must not be
+ * the ones left out). */
 struct advice {
 	char **v;
 	size_t n, cap;
@@ -153,35 +281,73 @@ advise(struct advice *a, const char *fmt, ...)
  * result added after it for a From problem. */
 #define AUTHRES_ROOM (EMAUTH_AUTHRES_MAX + 1 + 512)
 
+/* The SMTP envelope: each value from its option, or from the message
+ * (@*_src says which: "option", "received", "return-path"). */
+struct envelope {
+	const char *ip, *helo, *mail_from; /* NULL: not given (yet) */
+	const char *ip_src, *helo_src, *mail_from_src;
+};
+
 struct verdict {
+	struct emauth_ctx *ctx; /* for alignment checks in the advice */
+	enum emauth_dmarc_mode mode;
 	struct emauth_verdict v;
 	const struct emauth_dmarc_result *dmarc; /* the deciding evaluation */
 	int score;
 	struct advice adv;
+	struct envelope env;
+	struct trace t;
 	char authres[AUTHRES_ROOM];
 };
+
+/* The SPF term that authorizes @ip, "ip4:192.0.2.1" or "ip6:2001:db8::25"
+ * (IPv4-mapped IPv6 is IPv4 to SPF, RFC 7208 §5), into @out. */
+static const char *
+spf_term(const char *ip, char *out, size_t size)
+{
+	unsigned char a[16];
+	char text[INET6_ADDRSTRLEN];
+	if (inet_pton(AF_INET, ip, a) == 1) {
+		cli_fmt(out, size, "ip4:%s", ip);
+	} else if (inet_pton(AF_INET6, ip, a) == 1) {
+		static const unsigned char mapped[12] = {
+		    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (memcmp(a, mapped, 12) == 0)
+			cli_fmt(out, size, "ip4:%u.%u.%u.%u", a[12], a[13],
+			    a[14], a[15]);
+		else
+			cli_fmt(out, size, "ip6:%s",
+			    inet_ntop(AF_INET6, a, text, sizeof(text)) ? text
+			                                               : ip);
+	} else {
+		cli_fmt(out, size, "ip4:/ip6:%s", ip);
+	}
+	return out;
+}
 
 static void
 spf_advice(struct verdict *vd, const char *ip)
 {
 	const struct emauth_spf_result *s = &vd->v.spf;
+	char term[64];
 	switch (s->result) {
 	case EMAUTH_RES_NONE:
 		advise(&vd->adv,
 		    "SPF: %s publishes no SPF record. Publish one listing the "
-		    "servers that send for it, e.g. \"v=spf1 ip4:%s -all\", "
+		    "servers that send for it, e.g. \"v=spf1 %s -all\", "
 		    "or the include: your platform documents.",
-		    s->domain, ip);
+		    s->domain, spf_term(ip, term, sizeof(term)));
 		break;
 	case EMAUTH_RES_FAIL:
 	case EMAUTH_RES_SOFTFAIL:
 	case EMAUTH_RES_NEUTRAL:
 		advise(&vd->adv,
 		    "SPF %s: %s is not authorized by the SPF record of %s "
-		    "(%s). Add it (ip4:/ip6:) or the include: of the platform "
+		    "(%s). Add \"%s\" to it, or the include: of the platform "
 		    "that sends from it.",
 		    emauth_result_name(s->result), ip, s->domain,
-		    s->mechanism[0] ? s->mechanism : "no term matched");
+		    s->mechanism[0] ? s->mechanism : "no term matched",
+		    spf_term(ip, term, sizeof(term)));
 		break;
 	case EMAUTH_RES_PERMERROR:
 		advise(&vd->adv,
@@ -196,6 +362,23 @@ spf_advice(struct verdict *vd, const char *ip)
 		break;
 	default:
 		break;
+	}
+}
+
+/* Whether a signature failed for its key record: what publishing the
+ * selector's record fixes. */
+static bool
+key_problem(const struct emauth_dkim_result *k)
+{
+	switch (k->reason) {
+	case EMAUTH_DKIM_NO_KEY:
+	case EMAUTH_DKIM_KEY_SYNTAX:
+	case EMAUTH_DKIM_KEY_REVOKED:
+	case EMAUTH_DKIM_KEY_TOO_SHORT:
+	case EMAUTH_DKIM_KEY_MISMATCH:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -215,9 +398,162 @@ dkim_advice(struct verdict *vd)
 		const struct emauth_dkim_result *k = &vd->v.dkim[i];
 		if (k->result == EMAUTH_RES_PASS)
 			continue;
+		/* No key record: say which name to publish and how (a
+		 * name over 253 bytes cannot be published at all). */
+		if (k->reason == EMAUTH_DKIM_NO_KEY &&
+		    strlen(k->selector) + 12 + strlen(k->domain) <= 253) {
+			advise(&vd->adv,
+			    "DKIM %s for d=%s s=%s: %s. Publish the key as a "
+			    "TXT record at %s._domainkey.%s: \"emauth record "
+			    "dkim --key FILE --selector %s --domain %s\" "
+			    "prints it from the private key FILE that signed "
+			    "(for a platform's key, publish the CNAME the "
+			    "platform documents there).",
+			    emauth_result_name(k->result), k->domain,
+			    k->selector, k->detail, k->selector, k->domain,
+			    k->selector, k->domain);
+			continue;
+		}
 		advise(&vd->adv, "DKIM %s for d=%s s=%s: %s.",
 		    emauth_result_name(k->result), k->domain, k->selector,
 		    k->detail);
+	}
+}
+
+/* Whether @id would be aligned with the From domain under relaxed
+ * alignment but is not exactly it: what strict alignment (aspf=s,
+ * adkim=s) refuses and relaxing would accept. */
+static bool
+strict_only(struct verdict *vd, const char *id)
+{
+	const char *from = vd->v.from_domain;
+	return id[0] && strcasecmp(id, from) != 0 &&
+	       emauth_dmarc_aligned(vd->ctx, from, id, 0, vd->mode) == 1;
+}
+
+/* An SPF or DKIM pass that strict alignment refuses is not "in order",
+ * even when DMARC passes through the other identifier: say which
+ * identifier and the two fixes. */
+static void
+strict_advice(struct verdict *vd)
+{
+	const struct emauth_dmarc_result *d = vd->dmarc;
+	const struct emauth_dmarc_record *rec = &d->d.record;
+	const char *from = vd->v.from_domain;
+	const struct emauth_spf_result *s = &vd->v.spf;
+
+	if (rec->aspf_strict && vd->v.have_spf &&
+	    s->result == EMAUTH_RES_PASS && !d->spf_aligned &&
+	    strict_only(vd, s->domain))
+		advise(&vd->adv,
+		    "SPF passes for %s but fails strict alignment: the "
+		    "DMARC record of %s sets aspf=s, so the %s must be "
+		    "exactly %s. %s, or relax the record to aspf=r.",
+		    s->domain, d->d.policy_domain,
+		    s->identity == EMAUTH_SPF_HELO
+		        ? "HELO name (the SPF identity of the null "
+		          "reverse-path)"
+		        : "MAIL FROM domain",
+		    from,
+		    s->identity == EMAUTH_SPF_HELO
+		        ? "Send with that HELO name"
+		        : "Send with a MAIL FROM address at that domain");
+	if (!rec->adkim_strict)
+		return;
+	for (size_t i = 0; i < vd->v.ndkim; i++) {
+		const struct emauth_dkim_result *k = &vd->v.dkim[i];
+		if (k->result != EMAUTH_RES_PASS || !strict_only(vd, k->domain))
+			continue;
+		advise(&vd->adv,
+		    "DKIM passes for d=%s s=%s but fails strict alignment: "
+		    "the DMARC record of %s sets adkim=s, so d= must be "
+		    "exactly %s. Sign with d=%s, or relax the record to "
+		    "adkim=r.",
+		    k->domain, k->selector, d->d.policy_domain, from, from);
+	}
+}
+
+/* What Gmail and Yahoo answer when they refuse a message for its
+ * authentication: Gmail's SMTP error reference (5.7.26) and Yahoo's
+ * help article on 554 5.7.9. */
+#define GMAIL_REFUSAL                                                          \
+	"550 5.7.26 This message does not have authentication information "    \
+	"or fails to pass authentication checks"
+#define YAHOO_REFUSAL "554 5.7.9 Message not accepted for policy reasons"
+/* Gmail's bulk senders (its sender guidelines); Yahoo sets no number. */
+#define BULK_SENDER                                                            \
+	"a bulk sender (for Gmail: close to 5,000 or more messages a day "     \
+	"to personal Gmail accounts)"
+
+/*
+ * Whether Gmail and Yahoo would refuse the message, and why, by their
+ * published sender requirements: every sender must pass SPF or DKIM and
+ * send RFC 5322 messages (one From address); a DMARC policy of the From
+ * domain is enforced; bulk senders must also publish DMARC and pass it.
+ */
+static void
+provider_advice(struct verdict *vd)
+{
+	const struct emauth_dmarc_result *d = vd->dmarc;
+	enum emauth_result dr = emauth_verdict_dmarc(&vd->v);
+	const char *from = vd->v.from_domain;
+	bool authenticated =
+	    vd->v.have_spf && vd->v.spf.result == EMAUTH_RES_PASS;
+	for (size_t i = 0; i < vd->v.ndkim; i++)
+		authenticated |= vd->v.dkim[i].result == EMAUTH_RES_PASS;
+
+	if (dr == EMAUTH_RES_PASS || dr == EMAUTH_RES_TEMPERROR)
+		return; /* pass, or a deferral and a retry */
+	if (vd->v.from_problem) {
+		advise(&vd->adv,
+		    "Gmail and Yahoo refuse this message: it has no single "
+		    "From address to authenticate, and they require RFC 5322 "
+		    "messages of every sender. Gmail answers \"%s\" (or, for "
+		    "the From field, a 5.7.1 reply about RFC 5322), Yahoo "
+		    "\"%s\".",
+		    GMAIL_REFUSAL, YAHOO_REFUSAL);
+	} else if (dr == EMAUTH_RES_FAIL &&
+	           d->disposition == EMAUTH_DMARC_REJECT) {
+		advise(&vd->adv,
+		    "Gmail and Yahoo refuse this message: DMARC fails and "
+		    "they enforce the p=reject policy of %s. Gmail answers "
+		    "\"%s\" or, naming the policy, \"550 5.7.26 "
+		    "Unauthenticated email from %s is not accepted due to "
+		    "domain's DMARC policy\"; Yahoo \"%s\".",
+		    d->d.policy_domain, GMAIL_REFUSAL, from, YAHOO_REFUSAL);
+	} else if (!authenticated) {
+		advise(&vd->adv,
+		    "Gmail and Yahoo refuse this message: neither SPF nor "
+		    "DKIM passes, and every sender must pass at least one of "
+		    "them. Gmail answers \"%s\", Yahoo \"%s\".",
+		    GMAIL_REFUSAL, YAHOO_REFUSAL);
+	} else if (dr == EMAUTH_RES_FAIL &&
+	           d->disposition == EMAUTH_DMARC_QUARANTINE) {
+		advise(&vd->adv,
+		    "Gmail and Yahoo put this message in spam (p=quarantine "
+		    "of %s), and refuse it from %s, who must pass DMARC: "
+		    "Gmail answers \"%s\", Yahoo \"%s\".",
+		    d->d.policy_domain, BULK_SENDER, GMAIL_REFUSAL,
+		    YAHOO_REFUSAL);
+	} else {
+		char why[400];
+		if (dr == EMAUTH_RES_FAIL)
+			cli_fmt(why, sizeof(why),
+			    "neither SPF nor DKIM passes aligned with the From "
+			    "domain %s (DMARC fails)",
+			    from);
+		else if (dr == EMAUTH_RES_NONE)
+			cli_fmt(why, sizeof(why),
+			    "%s publishes no DMARC record", from);
+		else
+			cli_fmt(why, sizeof(why),
+			    "the DMARC record of %s cannot be read", from);
+		advise(&vd->adv,
+		    "Gmail and Yahoo refuse this message from %s: %s, and "
+		    "bulk senders must authenticate with SPF and DKIM, "
+		    "publish DMARC and pass it. Gmail answers \"%s\", Yahoo "
+		    "\"%s\".",
+		    BULK_SENDER, why, GMAIL_REFUSAL, YAHOO_REFUSAL);
 	}
 }
 
@@ -264,30 +600,49 @@ dmarc_advice(struct verdict *vd)
 		    d->reason);
 		return;
 	}
+	strict_advice(vd);
 	if (d->result != EMAUTH_RES_FAIL)
 		return;
 	/* The diagnosis: why neither identifier is aligned, and the fix. */
+	const struct emauth_dmarc_record *rec = &d->d.record;
 	char spf_part[600], dkim_part[600];
 	if (vd->v.have_spf && vd->v.spf.result == EMAUTH_RES_PASS)
 		cli_fmt(spf_part, sizeof(spf_part),
 		    "SPF passes for %s, which is not aligned with the From "
-		    "domain %s",
-		    vd->v.spf.domain, from);
+		    "domain %s%s",
+		    vd->v.spf.domain, from,
+		    rec->aspf_strict && strict_only(vd, vd->v.spf.domain)
+		        ? " under strict alignment (aspf=s)"
+		        : "");
 	else
 		cli_fmt(spf_part, sizeof(spf_part), "SPF does not pass (%s)",
 		    vd->v.have_spf ? emauth_result_name(vd->v.spf.result)
 		                   : "none");
-	const struct emauth_dkim_result *other = NULL;
+	/* The passing signatures (not aligned, or DMARC would pass), and
+	 * the failing one that would have aligned: the selector to fix,
+	 * preferring one whose key record is the problem. */
+	const struct emauth_dkim_result *other = NULL, *failed = NULL;
 	unsigned passing = 0;
-	for (size_t i = 0; i < vd->v.ndkim; i++)
-		if (vd->v.dkim[i].result == EMAUTH_RES_PASS) {
+	for (size_t i = 0; i < vd->v.ndkim; i++) {
+		const struct emauth_dkim_result *k = &vd->v.dkim[i];
+		if (k->result == EMAUTH_RES_PASS) {
 			passing++;
-			other = &vd->v.dkim[i];
+			other = k;
+		} else if ((failed == NULL ||
+		               (key_problem(k) && !key_problem(failed))) &&
+		           emauth_dmarc_aligned(vd->ctx, from, k->domain,
+		               rec->adkim_strict, vd->mode) == 1) {
+			failed = k;
 		}
+	}
 	if (passing == 1)
 		cli_fmt(dkim_part, sizeof(dkim_part),
-		    "the only passing DKIM signature is d=%s, also not aligned",
-		    other->domain);
+		    "the only passing DKIM signature is d=%s, also not "
+		    "aligned%s",
+		    other->domain,
+		    rec->adkim_strict && strict_only(vd, other->domain)
+		        ? " under strict alignment (adkim=s)"
+		        : "");
 	else if (passing > 1)
 		cli_fmt(dkim_part, sizeof(dkim_part),
 		    "none of the %u passing DKIM signatures is aligned",
@@ -295,35 +650,160 @@ dmarc_advice(struct verdict *vd)
 	else
 		cli_fmt(
 		    dkim_part, sizeof(dkim_part), "no DKIM signature passes");
-	const char *fate =
-	    d->disposition == EMAUTH_DMARC_REJECT ? "reject this: 550 5.7.26"
-	    : d->disposition == EMAUTH_DMARC_QUARANTINE
-	        ? "put this in spam (quarantine)"
-	        : "deliver this for now (the policy is none), but "
-	          "Gmail and Yahoo require DMARC to pass for bulk mail";
-	char fix[700];
-	if (other)
+	const char *fate = d->disposition == EMAUTH_DMARC_REJECT
+	                       ? "reject this (p=reject)"
+	                   : d->disposition == EMAUTH_DMARC_QUARANTINE
+	                       ? "put this in spam (p=quarantine)"
+	                       : "deliver this for now (disposition none)";
+	char rp[300], fix[900];
+	if (rec->aspf_strict)
+		cli_fmt(rp, sizeof(rp),
+		    "use a return path at exactly %s (aspf=s; or relax the "
+		    "record to aspf=r)",
+		    from);
+	else
+		cli_fmt(rp, sizeof(rp), "use a return path under %s", from);
+	if (failed && key_problem(failed))
 		cli_fmt(fix, sizeof(fix),
-		    "publish the DKIM selector of %s for %s (usually a CNAME "
-		    "such as %s._domainkey.%s pointing to the platform), or "
-		    "use "
-		    "a return path under %s",
-		    other->domain, from, other->selector, from, from);
+		    "publish the key of the selector that failed, "
+		    "%s._domainkey.%s (for a platform's key, the CNAME it "
+		    "documents), or %s",
+		    failed->selector, failed->domain, rp);
+	else if (failed)
+		cli_fmt(fix, sizeof(fix),
+		    "make the signature d=%s s=%s verify (%s), or %s",
+		    failed->domain, failed->selector, failed->detail, rp);
+	else if (other && passing == 1 && rec->adkim_strict &&
+	         strict_only(vd, other->domain))
+		cli_fmt(fix, sizeof(fix),
+		    "sign with d=%s instead of d=%s, or relax the record to "
+		    "adkim=r, or %s",
+		    from, other->domain, rp);
+	else if (other)
+		cli_fmt(fix, sizeof(fix),
+		    "publish the DKIM selector of %s for %s (the record it "
+		    "documents, usually a CNAME under _domainkey.%s pointing "
+		    "to it) and have it sign with d=%s, or %s",
+		    other->domain, from, from, from, rp);
 	else
 		cli_fmt(fix, sizeof(fix),
 		    "sign with a DKIM key of %s, or send with a return path "
-		    "under %s from a server that its SPF record lists",
-		    from, from);
+		    "%s %s from a server that its SPF record lists",
+		    from, rec->aspf_strict ? "at exactly" : "under", from);
 	advise(&vd->adv,
-	    "DMARC fails: %s; %s. Receivers that enforce DMARC (Gmail, "
-	    "Yahoo) %s. Fix: %s.",
+	    "DMARC fails: %s; %s. Receivers that enforce DMARC %s. Fix: "
+	    "%s.",
 	    spf_part, dkim_part, fate, fix);
 }
 
+/* Whether @a and @b are the same address, however written. */
+static bool
+same_ip(const char *a, const char *b)
+{
+	unsigned char x[16], y[16];
+	if (inet_pton(AF_INET, a, x) == 1)
+		return inet_pton(AF_INET, b, y) == 1 && memcmp(x, y, 4) == 0;
+	return inet_pton(AF_INET6, a, x) == 1 &&
+	       inet_pton(AF_INET6, b, y) == 1 && memcmp(x, y, 16) == 0;
+}
+
+/* Fills what the options left out of the envelope from the trace fields,
+ * and says so on standard error; or says what is missing and why.
+ * @return 0, or EXIT_USAGE (said). */
 static int
-run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
-    const char *mail_from, const char *helo, enum emauth_dmarc_mode mode,
-    struct verdict *vd)
+resolve_envelope(struct verdict *vd)
+{
+	struct envelope *e = &vd->env;
+	const struct trace *t = &vd->t;
+	const struct emauth_received *r = &t->rcv;
+	bool have_rcv = t->rcv_done && t->rcv_rc == 0;
+
+	if (e->ip == NULL) {
+		if (have_rcv) {
+			e->ip = r->ip;
+			e->ip_src = "received";
+		} else if (t->rcv_done) {
+			return cli_usage_error("verify",
+			    "--ip is required: Received field %u cannot be "
+			    "read: %s",
+			    t->rcv_index, t->rcv_problem);
+		} else if (t->trusted) {
+			return cli_usage_error("verify",
+			    "--ip is required: no Received field added by %s "
+			    "names a client address (the message has %u "
+			    "Received field%s)",
+			    t->trusted, t->nreceived,
+			    t->nreceived == 1 ? "" : "s");
+		} else if (t->nreceived) {
+			return cli_usage_error("verify",
+			    "--ip is required: none of the %u Received "
+			    "field%s names a client address other than "
+			    "loopback",
+			    t->nreceived, t->nreceived == 1 ? "" : "s");
+		} else {
+			return cli_usage_error("verify",
+			    "--ip is required: the message has no Received "
+			    "field");
+		}
+	}
+	/* The HELO name only from the field whose client is the one
+	 * checked: never another host's. */
+	if (e->helo == NULL && have_rcv && r->helo[0] &&
+	    same_ip(e->ip, r->ip)) {
+		e->helo = r->helo;
+		e->helo_src = "received";
+	}
+	if (e->mail_from == NULL) {
+		if (t->nreturn_path && t->rp_rc == 0) {
+			e->mail_from = t->return_path;
+			e->mail_from_src = "return-path";
+		} else if (t->nreturn_path) {
+			return cli_usage_error("verify",
+			    "--mail-from is required: the Return-Path field "
+			    "cannot be read: %s",
+			    t->rp_problem);
+		} else {
+			return cli_usage_error("verify",
+			    "--mail-from is required ('' for the null "
+			    "reverse-path): the message has no Return-Path "
+			    "field");
+		}
+	}
+	if ((e->mail_from[0] == '\0' || strcmp(e->mail_from, "<>") == 0) &&
+	    (e->helo == NULL || e->helo[0] == '\0'))
+		return cli_usage_error("verify",
+		    "the null reverse-path needs --helo%s",
+		    e->mail_from_src
+		        ? " (the Return-Path is <>, and no Received field "
+		          "gave a HELO name)"
+		        : "");
+	if (e->ip_src)
+		fprintf(stderr,
+		    "emauth verify: --ip %s from Received field %u of %u "
+		    "(added by %s; from %s%s%s)%s\n",
+		    e->ip, t->rcv_index, t->nreceived, r->by[0] ? r->by : "?",
+		    r->from[0] ? r->from : "?",
+		    r->rdns[0] ? ", reverse DNS " : "", r->rdns,
+		    t->rcv_passed == 0 ? ""
+		    : t->trusted       ? "; the fields above it are another "
+		                         "host's, or name no client address "
+		                         "or a loopback one"
+		                       : "; the fields above it name no client "
+		                         "address or a loopback one");
+	if (e->helo_src)
+		fprintf(stderr,
+		    "emauth verify: --helo %s from Received field %u\n",
+		    e->helo, t->rcv_index);
+	if (e->mail_from_src)
+		fprintf(stderr,
+		    "emauth verify: --mail-from '%s' from Return-Path\n",
+		    e->mail_from);
+	return 0;
+}
+
+static int
+run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
+    enum emauth_dmarc_mode mode, struct verdict *vd)
 {
 	struct msgstate m;
 	struct emauth_diag d;
@@ -332,6 +812,7 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
 
 	memset(&m, 0, sizeof(m));
 	memset(&d, 0, sizeof(d));
+	m.t = &vd->t;
 	int rc = emauth_dkim_verifier_new(ctx, NULL, &m.v);
 	if (rc == 0)
 		rc = cli_feed_file(in, &h, &m, NULL, &d);
@@ -344,7 +825,16 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
 		                  : emauth_strerror(rc);
 		fprintf(stderr, "emauth verify: %s: %s\n", path, malformed);
 		rc = 0;
+		if (resolve_envelope(vd) != 0) {
+			rc = EMAUTH_ENOTFOUND;
+			goto out;
+		}
 	} else if (rc == 0) {
+		/* Before any DNS: the envelope is complete. */
+		if (resolve_envelope(vd) != 0) {
+			rc = EMAUTH_ENOTFOUND;
+			goto out;
+		}
 		rc = emauth_dkim_verifier_finish(m.v);
 	}
 	if (rc != 0) {
@@ -353,8 +843,9 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path, const char *ip,
 		          : emauth_strerror(rc));
 		goto out;
 	}
-	struct emauth_verdict_query q = {ip, mail_from, helo, mode,
-	    (const char *const *)m.from, m.nfrom, m.v, malformed};
+	struct emauth_verdict_query q = {vd->env.ip, vd->env.mail_from,
+	    vd->env.helo, mode, (const char *const *)m.from, m.nfrom, m.v,
+	    malformed};
 	rc = emauth_verdict_evaluate(ctx, &q, &vd->v);
 	vd->dmarc = vd->v.have_dmarc ? &vd->v.dmarc : NULL;
 out:
@@ -376,10 +867,52 @@ jstr(const char *s)
 	return s && s[0] ? json_object_new_string(s) : NULL;
 }
 
+static json_object *
+jsrc(const char *value, const char *src)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "value", value ? json_object_new_string(value) : NULL);
+	json_object_object_add(o, "source",
+	    value ? json_object_new_string(src ? src : "option") : NULL);
+	return o;
+}
+
+/* Each envelope value and where it came from; the Received field read,
+ * when one gave a value. */
+static json_object *
+envelope_json(const struct verdict *vd)
+{
+	const struct envelope *e = &vd->env;
+	const struct trace *t = &vd->t;
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "ip", jsrc(e->ip, e->ip_src));
+	json_object_object_add(o, "helo", jsrc(e->helo, e->helo_src));
+	json_object_object_add(
+	    o, "mail_from", jsrc(e->mail_from, e->mail_from_src));
+	json_object *r = NULL;
+	if (e->ip_src || e->helo_src) {
+		r = json_object_new_object();
+		json_object_object_add(
+		    r, "index", json_object_new_int((int)t->rcv_index));
+		json_object_object_add(
+		    r, "count", json_object_new_int((int)t->nreceived));
+		json_object_object_add(r, "trusted_host", jstr(t->trusted));
+		json_object_object_add(r, "from", jstr(t->rcv.from));
+		json_object_object_add(r, "helo", jstr(t->rcv.helo));
+		json_object_object_add(r, "rdns", jstr(t->rcv.rdns));
+		json_object_object_add(r, "ip", jstr(t->rcv.ip));
+		json_object_object_add(r, "by", jstr(t->rcv.by));
+	}
+	json_object_object_add(o, "received", r);
+	return o;
+}
+
 static void
 print_json(const struct verdict *vd)
 {
 	json_object *o = json_object_new_object();
+	json_object_object_add(o, "envelope", envelope_json(vd));
 	json_object *ip = json_object_new_object();
 	json_object_object_add(ip, "result",
 	    json_object_new_string(emauth_result_name(vd->v.iprev.result)));
@@ -482,6 +1015,7 @@ cmd_verify(int argc, char **argv)
 	    {"ip", required_argument, NULL, 'i'},
 	    {"mail-from", required_argument, NULL, 'm'},
 	    {"helo", required_argument, NULL, 'H'},
+	    {"trusted-received", required_argument, NULL, 'T'},
 	    {"dns", required_argument, NULL, 'd'},
 	    {"authserv-id", required_argument, NULL, 'a'},
 	    {"dmarc-mode", required_argument, NULL, 'M'},
@@ -490,7 +1024,7 @@ cmd_verify(int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	const char *ip = NULL, *from = NULL, *helo = NULL, *dns = NULL;
-	const char *authserv = NULL;
+	const char *authserv = NULL, *trusted = NULL;
 	enum emauth_dmarc_mode mode = EMAUTH_DMARC_RFC9989;
 	int json = 0, c, rc;
 	char host[256];
@@ -506,6 +1040,9 @@ cmd_verify(int argc, char **argv)
 			break;
 		case 'H':
 			helo = optarg;
+			break;
+		case 'T':
+			trusted = optarg;
 			break;
 		case 'd':
 			dns = optarg;
@@ -527,15 +1064,11 @@ cmd_verify(int argc, char **argv)
 			return cli_bad_option("verify", c, argv);
 		}
 	}
-	if (ip == NULL)
-		return cli_usage_error("verify", "--ip is required");
-	if (from == NULL)
+	/* Without --ip, --helo or --mail-from, the message's trace fields
+	 * give them (resolve_envelope()), before any DNS. */
+	if (trusted && !cli_name_ok(trusted))
 		return cli_usage_error("verify",
-		    "--mail-from is required ('' for the null reverse-path)");
-	if ((from[0] == '\0' || strcmp(from, "<>") == 0) &&
-	    (helo == NULL || helo[0] == '\0'))
-		return cli_usage_error(
-		    "verify", "the null reverse-path needs --helo");
+		    "--trusted-received: '%s' is not a host name", trusted);
 	if (argc - optind > 1)
 		return cli_usage_error("verify", "one message at a time");
 	if (authserv == NULL) {
@@ -566,12 +1099,19 @@ cmd_verify(int argc, char **argv)
 	}
 	struct verdict *vd = calloc(1, sizeof(*vd));
 	if (vd == NULL) {
+		if (in != stdin)
+			fclose(in);
 		emauth_ctx_free(ctx);
 		return EXIT_USAGE;
 	}
-	rc = run_verify(ctx, in, path, ip, from, helo, mode, vd);
+	vd->ctx = ctx;
+	vd->mode = mode;
+	vd->env = (struct envelope){ip, helo, from, NULL, NULL, NULL};
+	vd->t.trusted = trusted;
+	rc = run_verify(ctx, in, path, mode, vd);
 	if (in != stdin)
 		fclose(in);
+	ip = vd->env.ip;
 	if (rc == EMAUTH_EINVAL) {
 		rc = cli_usage_error(
 		    "verify", "--ip: not an IP address: '%s'", ip);
@@ -635,6 +1175,7 @@ cmd_verify(int argc, char **argv)
 		spf_advice(vd, ip);
 	dkim_advice(vd);
 	dmarc_advice(vd);
+	provider_advice(vd);
 
 	if (json)
 		print_json(vd);

@@ -16,7 +16,7 @@ static const char usage[] =
     "\n"
     "Commands:\n"
     "  spf      evaluate SPF (RFC 7208) for a client IP and sender\n"
-    "  dkim     sign or verify messages with DKIM (RFC 6376, 8463)\n"
+    "  dkim     sign and verify messages, test keys (RFC 6376, 8463)\n"
     "  keygen   generate a DKIM key pair and its DNS record\n"
     "  dmarc    show the DMARC policy that applies to a domain\n"
     "  verify   the whole verdict on a message: iprev, SPF, DKIM, DMARC\n"

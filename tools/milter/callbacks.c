@@ -46,6 +46,7 @@ static struct pooled {
 static size_t npool;
 static unsigned pool_generation; /* the newest configuration seen */
 static int active;               /* messages between MAIL FROM and their end */
+static int stopping; /* milter_stop_new() was called (under pool_lock) */
 
 /* Statistics (milter_stats_get), updated atomically. */
 static struct milter_stats counts;
@@ -89,6 +90,23 @@ milter_active(void)
 	int n = active;
 	pthread_mutex_unlock(&pool_lock);
 	return n;
+}
+
+void
+milter_stop_new(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	stopping = 1;
+	pthread_mutex_unlock(&pool_lock);
+}
+
+static bool
+is_stopping(void)
+{
+	pthread_mutex_lock(&pool_lock);
+	bool s = stopping != 0;
+	pthread_mutex_unlock(&pool_lock);
+	return s;
 }
 
 void
@@ -318,6 +336,9 @@ x_connect(SMFICTX *ctx, char *host, struct sockaddr *sa)
 	struct conn *c = conn_of(ctx);
 	if (c == NULL)
 		return SMFIS_TEMPFAIL;
+	/* A session accepted just before the listening socket closed. */
+	if (is_stopping())
+		return SMFIS_TEMPFAIL;
 	c->st = milter_state_get();
 	if (c->st == NULL)
 		return SMFIS_TEMPFAIL;
@@ -360,10 +381,18 @@ x_envfrom(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	msg_reset(c);
 	struct msg *m = &c->m;
-	m->in_flight = true;
+	/* A new message during the stop: only those in flight finish. The
+	 * check and the count are one step under the lock, so that the stop
+	 * (which sets the flag under it too) waits for every message that
+	 * passed. */
 	pthread_mutex_lock(&pool_lock);
-	active++;
+	bool refuse = stopping != 0;
+	if (!refuse)
+		active++;
 	pthread_mutex_unlock(&pool_lock);
+	if (refuse)
+		return SMFIS_TEMPFAIL;
+	m->in_flight = true;
 	count(&counts.messages);
 	const char *a = argv && argv[0] ? argv[0] : "";
 	size_t l = strlen(a);
@@ -387,6 +416,25 @@ x_envfrom(SMFICTX *ctx, char **argv)
 			return SMFIS_TEMPFAIL;
 	}
 	return SMFIS_CONTINUE;
+}
+
+/*
+ * Whether the field name @name (as the MTA passed it) is @want, ASCII
+ * case ignored. RFC 5322 §4.5: in the obsolete syntax "any amount of
+ * whitespace is allowed before the ":" at the end of the field name"
+ * (obs-from = "From" *WSP ":" mailbox-list CRLF). Postfix strips that
+ * white space from the name it passes; libmilter and other MTAs may
+ * leave it ("From "), so it is ignored here. The field given to the DKIM
+ * signer and verifier keeps the name as passed: the library reads its
+ * name the same way.
+ */
+static bool
+field_is(const char *name, const char *want)
+{
+	size_t n = strlen(name);
+	while (n && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+		n--;
+	return n == strlen(want) && strncasecmp(name, want, n) == 0;
 }
 
 /* "Name:value" with bare LFs made CRLF, into a new string. */
@@ -428,7 +476,7 @@ header_step(SMFICTX *ctx, char *name, char *value)
 	char *f = make_field(name, value, c->leadspc, &flen);
 	if (f == NULL)
 		return SMFIS_TEMPFAIL;
-	if (strcasecmp(name, "From") == 0) {
+	if (field_is(name, "From")) {
 		if (m->nfrom < FROM_FIELDS_MAX &&
 		    (m->from[m->nfrom] = strdup(value)) == NULL) {
 			free(f);
@@ -437,7 +485,7 @@ header_step(SMFICTX *ctx, char *name, char *value)
 		m->nfrom++;
 	}
 	if (m->verify) {
-		if (strcasecmp(name, "Authentication-Results") == 0) {
+		if (field_is(name, "Authentication-Results")) {
 			m->ar_seen++;
 			/* The id our own field carries: AuthservID, or the
 			 * host name (config.c sets it once per

@@ -11,6 +11,13 @@
  * would be exceeded, so a hostile file costs at most its cap to read.
  * Arrays grow by doubling, and the check that every SigningTable entry
  * names a key sorts the KeyTable's names, so loading is O(n log n).
+ *
+ * Nothing is ignored silently: a key that neither emauth-milter nor
+ * OpenDKIM knows is an error suggesting the closest known key (a
+ * misspelt DMARCEnforce must not turn enforcement off), OpenDKIM's keys
+ * that are not used here get a notice, a value of more words than its key
+ * takes is an error (several keys on one line), and so is anything after
+ * an entry on a table or host-list line.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -33,6 +40,8 @@ struct reader {
 	char *err;
 	size_t errsize;
 	size_t bytes; /* read from the file so far, within MC_FILE_MAX */
+	char *warn;   /* warnings (may be NULL) */
+	size_t warnsize;
 };
 
 static int fail(struct reader *r, const char *fmt, ...)
@@ -51,26 +60,48 @@ fail(struct reader *r, const char *fmt, ...)
 	return -1;
 }
 
-static void warnf(char *warn, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static void vwarnf(char *warn, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 static void
-warnf(char *warn, size_t size, const char *fmt, ...)
+vwarnf(char *warn, size_t size, const char *fmt, va_list ap)
 {
-	va_list ap;
 	if (warn == NULL)
 		return;
 	size_t l = strlen(warn);
 	if (l + 2 >= size)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(warn + l, size - l, fmt, ap);
-	va_end(ap);
 	l = strlen(warn);
 	if (l + 1 < size) {
 		warn[l] = '\n';
 		warn[l + 1] = '\0';
 	}
+}
+
+void
+milter_config_warn(char *warn, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vwarnf(warn, size, fmt, ap);
+	va_end(ap);
+}
+
+/* A warning naming the reader's file and line. */
+static void rwarn(struct reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+rwarn(struct reader *r, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	milter_config_warn(
+	    r->warn, r->warnsize, "%s:%u: %s", r->path, r->line, msg);
 }
 
 /* Reads the next non-empty, non-comment line of @f into @buf (of
@@ -201,7 +232,7 @@ default_authserv_id(
 		h[0] = '\0';
 	h[sizeof(h) - 1] = '\0';
 	if (!authserv_id_ok(h)) {
-		warnf(warn, warnsize,
+		milter_config_warn(warn, warnsize,
 		    "%s: AuthservID is not set and the host name '%s' cannot "
 		    "be one: using 'localhost'",
 		    path, h);
@@ -230,6 +261,11 @@ parse_net(struct reader *r, const char *s, struct mc_net *n)
 {
 	char buf[300];
 	memset(n, 0, sizeof(*n));
+	if (s[0] == '!')
+		return fail(r,
+		    "'%s': exceptions (\"!\") are not supported; list only the "
+		    "hosts to include",
+		    s);
 	if (strlen(s) >= sizeof(buf))
 		return fail(r, "host entry too long");
 	memcpy(buf, s, strlen(s) + 1);
@@ -345,7 +381,8 @@ read_lines(
 	char why[128];
 	FILE *f = open_config_file(path, why, sizeof(why));
 	char line[MC_LINE_MAX + 1];
-	struct reader sub = {path, 0, r->err, r->errsize, 0};
+	struct reader sub = {
+	    path, 0, r->err, r->errsize, 0, r->warn, r->warnsize};
 	int rc;
 	if (f == NULL)
 		return fail(r, "%s %s: %s", what, path, why);
@@ -384,29 +421,101 @@ grow(struct reader *r, void **v, size_t n, size_t *cap, size_t size)
 	return e;
 }
 
-static int
-add_net(struct reader *r, struct mc_nets *l, const char *s)
+/* A host list being read: the key that names it (for messages) and
+ * whether it is the ExternalIgnoreList (else InternalHosts). */
+struct nets_arg {
+	struct mc_nets *l;
+	const char *key;
+	bool ignore;
+};
+
+/* A network of a large share of all addresses (every one, for /0) in a
+ * host list is a warning that names what it does: every client there is
+ * signed for (an open signer), or never refused for DMARC. */
+static void
+wide_net_warn(struct reader *r, const struct nets_arg *x, const char *s,
+    const struct mc_net *n)
 {
+	unsigned shortest = n->family == 4 ? 8 : 16;
+	char share[64];
+	if (n->family == 0 || n->bits >= shortest)
+		return;
+	if (n->bits == 0)
+		snprintf(share, sizeof(share), "every IPv%d client", n->family);
+	else
+		snprintf(share, sizeof(share), "1/%lu of all IPv%d clients",
+		    1UL << n->bits, n->family);
+	if (x->ignore)
+		rwarn(r,
+		    "%s %s covers %s: their mail is never rejected or "
+		    "quarantined for failing DMARC (DMARCEnforce is off for "
+		    "them)",
+		    x->key, s, share);
+	else
+		rwarn(r,
+		    "%s %s covers %s: their mail is signed with your keys, "
+		    "so anyone there can send mail signed as your domains "
+		    "(an open signer)",
+		    x->key, s, share);
+}
+
+static int
+add_net(struct reader *r, const struct nets_arg *x, const char *s)
+{
+	struct mc_nets *l = x->l;
 	struct mc_net *n = grow(r, (void **)&l->v, l->n, &l->cap, sizeof(*n));
 	if (n == NULL || parse_net(r, s, n) != 0)
 		return -1;
+	wide_net_warn(r, x, s, n);
 	l->n++;
 	return 0;
 }
 
+/* One entry a line: anything after it (but a comment) is an error, never
+ * ignored. */
 static int
 net_line(struct reader *r, char *line, void *arg)
 {
-	split(line); /* the first word of the line */
+	char *rest = split(line);
+	if (rest[0])
+		return fail(r,
+		    "'%s' follows the entry '%s': one address, network or host "
+		    "name a line",
+		    rest, line);
 	return add_net(r, arg, line);
 }
 
-/* A host list: "csl:a,b", "a,b", a file of entries ("file:" or a path),
- * or one entry. "!" before an entry makes it an exception. */
-static int
-load_nets(struct reader *r, const char *v, struct mc_nets *l)
+/* OpenDKIM's data set types other than files (opendkim.conf(5), "DATA
+ * SETS"): a table or list of one of these cannot be read here. Returns
+ * the type @v starts with, or NULL. */
+static const char *
+dataset_type(const char *v)
 {
+	static const char *const types[] = {
+	    "db:", "dsn:", "ldap:", "ldaps:", "ldapi:", "lua:", "memcache:",
+	    "mdb:", "erlang:", "redis:", "rest:", "repute:", NULL};
+	for (size_t i = 0; types[i]; i++)
+		if (strncasecmp(v, types[i], strlen(types[i])) == 0)
+			return types[i];
+	return NULL;
+}
+
+/* A host list for @key: "csl:a,b", "a,b", a file of entries ("file:",
+ * "refile:" or an absolute path), or one entry. Entries of a list are
+ * separated by commas (the value's shape is checked before, so none holds
+ * white space). */
+static int
+load_nets(struct reader *r, const char *key, const char *v, struct mc_nets *l,
+    bool ignore)
+{
+	struct nets_arg x = {l, key, ignore};
 	bool file = false;
+	const char *t = dataset_type(v);
+	if (t)
+		return fail(r,
+		    "%s: %s data sets are not supported (a list, a file, "
+		    "file: or refile:)",
+		    key, t);
 	if (strncmp(v, "refile:", 7) == 0 || strncmp(v, "file:", 5) == 0) {
 		v = strchr(v, ':') + 1;
 		file = true;
@@ -416,14 +525,21 @@ load_nets(struct reader *r, const char *v, struct mc_nets *l)
 		file = v[0] == '/' && strchr(v, ',') == NULL;
 	}
 	if (file)
-		return read_lines(r, "host list", v, net_line, l);
+		return read_lines(r, "host list", v, net_line, &x);
 	char buf[MC_LINE_MAX + 1];
 	snprintf(buf, sizeof(buf), "%s", v);
-	char *save = NULL;
-	for (char *t = strtok_r(buf, ", \t", &save); t;
-	     t = strtok_r(NULL, ", \t", &save))
-		if (add_net(r, l, t) != 0)
+	for (char *e = buf, *next; e; e = next) {
+		next = strchr(e, ',');
+		if (next)
+			*next++ = '\0';
+		while (isspace((unsigned char)*e))
+			e++;
+		size_t n = strlen(e);
+		while (n && isspace((unsigned char)e[n - 1]))
+			e[--n] = '\0';
+		if (n && add_net(r, &x, e) != 0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -433,6 +549,11 @@ key_line(struct reader *r, char *line, void *arg)
 	struct milter_config *c = arg;
 	char *d = split(line), *sel = strchr(d, ':');
 	char *k = sel ? strchr(sel + 1, ':') : NULL;
+	if (strpbrk(d, " \t"))
+		return fail(r,
+		    "'%s' is more than DOMAIN:SELECTOR:KEYFILE: one NAME "
+		    "DOMAIN:SELECTOR:KEYFILE a line",
+		    d);
 	if (!sel || !k || sel == d || k == sel + 1 || !k[1])
 		return fail(r, "expected NAME DOMAIN:SELECTOR:KEYFILE");
 	*sel++ = '\0';
@@ -445,15 +566,36 @@ key_line(struct reader *r, char *line, void *arg)
 	    copy(r, "selector", sel, key->selector, sizeof(key->selector)) ||
 	    copy(r, "key file", k, key->keyfile, sizeof(key->keyfile)))
 		return -1;
+	key->table = (unsigned)(c->nkeytables - 1);
+	key->line = r->line;
 	c->nkeys++;
 	return 0;
 }
 
+/* A KeyTable: a file, "file:" and a file, or "refile:" and a file.
+ * OpenDKIM takes a refile: KeyTable too; its entries are looked up by
+ * key name, so it is read as the same file. Each KeyTable file is kept
+ * by name, so that a key's messages name its file and line. */
 static int
 load_keytable(struct reader *r, const char *v, struct milter_config *c)
 {
+	const char *t = dataset_type(v);
+	if (t)
+		return fail(r,
+		    "KeyTable: %s data sets are not supported (a file, file: "
+		    "or refile:)",
+		    t);
 	if (strncmp(v, "file:", 5) == 0)
 		v += 5;
+	else if (strncmp(v, "refile:", 7) == 0)
+		v += 7;
+	char **nt = realloc(c->keytables, (c->nkeytables + 1) * sizeof(*nt));
+	if (nt == NULL)
+		return fail(r, "out of memory");
+	c->keytables = nt;
+	if ((nt[c->nkeytables] = strdup(v)) == NULL)
+		return fail(r, "out of memory");
+	c->nkeytables++;
 	return read_lines(r, "KeyTable", v, key_line, c);
 }
 
@@ -478,6 +620,12 @@ sign_line(struct reader *r, char *line, void *arg)
 static int
 load_signingtable(struct reader *r, const char *v, struct milter_config *c)
 {
+	const char *t = dataset_type(v);
+	if (t)
+		return fail(r,
+		    "SigningTable: %s data sets are not supported (a file, "
+		    "file: or refile:)",
+		    t);
 	if (strncmp(v, "refile:", 7) == 0) {
 		c->signing_refile = true;
 		v += 7;
@@ -576,6 +724,255 @@ check_key_names(const struct milter_config *c, char *err, size_t errsize)
 	return rc;
 }
 
+/* What a key's value is: one word, a list of words separated by commas
+ * (white space around the commas allowed), free text, or the value of an
+ * OpenDKIM key not used here (any words, never quoted: it may be a
+ * password, as LDAPBindPassword's). */
+enum vkind { V_WORD, V_LIST, V_TEXT, V_OPENDKIM };
+
+/* emauth-milter's keys (emauth-milter.conf(5)), sorted. */
+static const struct {
+	const char *name;
+	enum vkind kind;
+} own_keys[] = {
+    {"AddAuthenticationResults", V_WORD},
+    {"AuthservID", V_WORD},
+    {"Canonicalization", V_WORD},
+    {"DMARCEnforce", V_WORD},
+    {"DMARCMode", V_WORD},
+    {"DNS", V_WORD},
+    {"DNSBudget", V_WORD},
+    {"DNSTimeout", V_WORD},
+    {"Domain", V_LIST},
+    {"ExternalIgnoreList", V_LIST},
+    {"InternalHosts", V_LIST},
+    {"KeyFile", V_WORD},
+    {"KeyTable", V_WORD},
+    {"LogWhy", V_WORD},
+    {"MaximumHeaderBytes", V_WORD},
+    {"Mode", V_WORD},
+    {"MultipleSignatures", V_WORD},
+    {"Nameservers", V_LIST},
+    {"OversignHeaders", V_LIST}, /* OpenDKIM's OverSignHeaders */
+    {"PidFile", V_WORD},
+    {"RejectMessage", V_TEXT},
+    {"Selector", V_WORD},
+    {"SignatureAlgorithm", V_WORD},
+    {"SigningTable", V_WORD},
+    {"Socket", V_WORD},
+    {"Syslog", V_WORD},
+    {"SyslogSuccess", V_WORD},
+    {"TempFailOnDNSError", V_WORD},
+    {"TrustedHosts", V_LIST},
+    {"UMask", V_WORD},
+    {"UserID", V_WORD},
+};
+
+/*
+ * Every other key of opendkim.conf(5): OpenDKIM's own table of keys
+ * (opendkim/opendkim-config.h, dkimf_config[]) in releases 2.10 and 2.11,
+ * with every build option (LDAP, Lua, the _FFR_ features), and the ADSP,
+ * reputation and other keys older releases had. emauth-milter takes them
+ * with a notice and does nothing with them. "Include" is one of them, but
+ * an error: the settings of the file it names would be lost.
+ */
+static const char *const opendkim_keys[] = {"ADSPAction", "ADSPNoSuchDomain",
+    "ATPSDomains", "ATPSHashAlgorithm", "AddAllSignatureResults",
+    "AllowSHA1Only", "AlwaysAddARHeader", "AuthservIDWithJobID", "AutoRestart",
+    "AutoRestartCount", "AutoRestartRate", "Background", "BaseDirectory",
+    "BodyLengthDB", "BogusKey", "BogusPolicy", "CaptureUnknownErrors",
+    "ChangeRootDirectory", "ClockDrift", "ConditionalSignatures",
+    "DKIMReputationFail", "DKIMReputationPass", "DKIMReputationReject",
+    "DKIMReputationRoot", "DNSConnect", "DefaultSender", "DiagnosticDirectory",
+    "Diagnostics", "DisableADSP", "DisableCryptoInit", "DomainKeysCompat",
+    "DontSignMailTo", "EnableCoredumps", "ExemptDomains", "FinalPolicyScript",
+    "FixCRLF", "FlowData", "FlowDataFactor", "FlowDataTTL", "IdentityHeader",
+    "IdentityHeaderRemove", "IgnoreMalformedMail", "Include", "KeepAuthResults",
+    "KeepTemporaryFiles", "LDAPAuthMechanism", "LDAPAuthName", "LDAPAuthRealm",
+    "LDAPAuthUser", "LDAPBindPassword", "LDAPBindUser", "LDAPDisableCache",
+    "LDAPKeepaliveIdle", "LDAPKeepaliveInterval", "LDAPKeepaliveProbes",
+    "LDAPSoftStart", "LDAPTimeout", "LDAPUseTLS", "LocalADSP", "LogResults",
+    "LuaOnlySigning", "MTA", "MTACommand", "MacroList", "MaximumHeaders",
+    "MaximumSignaturesToVerify", "MaximumSignedBytes", "MilterDebug", "Minimum",
+    "MinimumKeyBits", "MustBeSigned", "NoDiscardableMailTo", "NoHeaderB",
+    "OmitHeaders", "On-BadSignature", "On-DNSError", "On-Default",
+    "On-InternalError", "On-KeyNotFound", "On-NoSignature", "On-PolicyError",
+    "On-ReputationError", "On-Security", "On-SignatureError", "POPDBFile",
+    "PeerList", "Quarantine", "QueryCache", "RateLimits", "RedirectFailuresTo",
+    "RemoveARAll", "RemoveARFrom", "RemoveOldSignatures", "ReplaceRules",
+    "ReportAddress", "ReportBccAddress", "ReputationCache",
+    "ReputationCacheTTL", "ReputationDuplicates", "ReputationLimitModifiers",
+    "ReputationLimits", "ReputationLowTime", "ReputationMinimum",
+    "ReputationRRDHashDepth", "ReputationRRDRoot", "ReputationRatios",
+    "ReputationSpamCheck", "ReputationTest", "ReputationTimeFactor",
+    "ReputationTimeout", "ReputationVerbose", "RequestReports",
+    "RequireSafeKeys", "RequiredHeaders", "ResignAll", "ResignMailTo",
+    "ResolverConfiguration", "ResolverTracing", "SMTPURI", "ScreenPolicyScript",
+    "SelectCanonicalizationHeader", "SendADSPReports", "SendReports",
+    "SenderHeaders", "SenderMacro", "SetupPolicyScript", "SignHeaders",
+    "SignatureTTL", "SoftStart", "SoftwareHeader", "Statistics",
+    "StatisticsName", "StatisticsPolicyScript", "StatisticsPrefix",
+    "StrictHeaders", "StrictTestMode", "SubDomains", "SyslogFacility",
+    "SyslogName", "TemporaryDirectory", "TestDNSData", "TestPublicKeys",
+    "TrustAnchorFile", "TrustSignaturesFrom", "UnprotectedKey",
+    "UnprotectedPolicy", "VBR-Certifiers", "VBR-PurgeFields",
+    "VBR-TrustedCertifiers", "VBR-TrustedCertifiersOnly", "VBR-Type",
+    "WeakSyntaxChecks", "X-Header", NULL};
+
+/* Ours: the longest key compared by edit distance (the longest known
+ * key has 28 bytes). */
+#define KEY_DISTANCE_MAX_LEN 64
+
+/* The optimal string alignment distance between @a and @b, ASCII case
+ * ignored: insertions, deletions, substitutions and transpositions of two
+ * adjacent letters each cost 1. Both at most KEY_DISTANCE_MAX_LEN bytes. */
+static unsigned
+distance(const char *a, const char *b)
+{
+	unsigned rows[3][KEY_DISTANCE_MAX_LEN + 1];
+	size_t la = strlen(a), lb = strlen(b);
+	unsigned *pp = rows[0], *p = rows[1], *cur = rows[2];
+	for (size_t j = 0; j <= lb; j++)
+		p[j] = (unsigned)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (unsigned)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]);
+			int cb = tolower((unsigned char)b[j - 1]);
+			unsigned best = p[j - 1] + (ca != cb);
+			if (p[j] + 1 < best)
+				best = p[j] + 1;
+			if (cur[j - 1] + 1 < best)
+				best = cur[j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    ca == tolower((unsigned char)b[j - 2]) &&
+			    cb == tolower((unsigned char)a[i - 2]) &&
+			    pp[j - 2] + 1 < best)
+				best = pp[j - 2] + 1;
+			cur[j] = best;
+		}
+		unsigned *t = pp;
+		pp = p;
+		p = cur;
+		cur = t;
+	}
+	return p[lb];
+}
+
+/* Keeps @cand in *@best when it is closer to @key than the one there. */
+static void
+closer(const char *key, const char *cand, const char **best, unsigned *bestd)
+{
+	if (strlen(cand) > KEY_DISTANCE_MAX_LEN)
+		return;
+	unsigned d = distance(key, cand);
+	if (d < *bestd) {
+		*bestd = d;
+		*best = cand;
+	}
+}
+
+int
+milter_config_key_known(const char *key, const char **near)
+{
+	const char *best = NULL;
+	unsigned bestd = ~0u;
+	if (near)
+		*near = NULL;
+	for (size_t i = 0; i < sizeof(own_keys) / sizeof(own_keys[0]); i++)
+		if (!strcasecmp(key, own_keys[i].name))
+			return 1;
+	for (size_t i = 0; opendkim_keys[i]; i++)
+		if (!strcasecmp(key, opendkim_keys[i]))
+			return 2;
+	if (near == NULL || strlen(key) > KEY_DISTANCE_MAX_LEN)
+		return 0;
+	for (size_t i = 0; i < sizeof(own_keys) / sizeof(own_keys[0]); i++)
+		closer(key, own_keys[i].name, &best, &bestd);
+	for (size_t i = 0; opendkim_keys[i]; i++)
+		closer(key, opendkim_keys[i], &best, &bestd);
+	/* Close enough to be a typing error: a third of the letters (at
+	 * least 2) changed, so that a made-up name suggests nothing. */
+	size_t l = strlen(key), most = (l + 2) / 3 < 2 ? 2 : (l + 2) / 3;
+	if (best && bestd <= most)
+		*near = best;
+	return 0;
+}
+
+static enum vkind
+value_kind(const char *key)
+{
+	for (size_t i = 0; i < sizeof(own_keys) / sizeof(own_keys[0]); i++)
+		if (!strcasecmp(key, own_keys[i].name))
+			return own_keys[i].kind;
+	/* OpenDKIM's report addresses may have a display name. */
+	if (!strcasecmp(key, "ReportAddress") ||
+	    !strcasecmp(key, "ReportBccAddress"))
+		return V_TEXT;
+	return V_OPENDKIM;
+}
+
+/*
+ * Whether "@k @v" is one "Key value": a value of one word for a key that
+ * takes one, of words separated by commas for a list. A later word that
+ * is itself a key (ours or OpenDKIM's) means several keys on one line,
+ * whatever the key takes, but free text. Returns 0 or -1 after fail().
+ */
+static int
+check_value(struct reader *r, const char *k, const char *v)
+{
+	enum vkind kind = value_kind(k);
+	if (kind == V_TEXT)
+		return 0;
+	char word[128];
+	for (const char *p = v + strcspn(v, " \t"); *p;) {
+		p += strspn(p, " \t");
+		size_t n = strcspn(p, " \t,");
+		if (n && n < sizeof(word)) {
+			memcpy(word, p, n);
+			word[n] = '\0';
+			bool key = milter_config_key_known(word, NULL) != 0;
+			if (key && kind == V_OPENDKIM)
+				return fail(r,
+				    "%s is followed by another key on its line "
+				    "(%s): write one \"Key value\" a line",
+				    k, word);
+			if (key)
+				return fail(r,
+				    "'%s %s' is several keys on one line (%s "
+				    "after the value of %s): write one "
+				    "\"Key value\" a line",
+				    k, v, word, k);
+		}
+		p += n;
+		p += strcspn(p, " \t");
+	}
+	if (kind == V_OPENDKIM)
+		return 0;
+	if (kind == V_WORD && strpbrk(v, " \t"))
+		return fail(r,
+		    "%s: '%s' is more than one value: write one \"Key value\" "
+		    "a line",
+		    k, v);
+	/* A list: no white space inside an entry. */
+	for (const char *e = v; *e;) {
+		e += strspn(e, " \t,");
+		size_t n = strcspn(e, ",");
+		while (n && (e[n - 1] == ' ' || e[n - 1] == '\t'))
+			n--;
+		const char *sp = memchr(e, ' ', n);
+		if (sp == NULL)
+			sp = memchr(e, '\t', n);
+		if (sp)
+			return fail(r,
+			    "%s: '%.*s' is two entries without a comma between "
+			    "them",
+			    k, (int)n, e);
+		e += n;
+	}
+	return 0;
+}
+
 int
 milter_config_load(const char *path, struct milter_config *c, char *err,
     size_t errsize, char *warn, size_t warnsize)
@@ -596,7 +993,7 @@ int
 milter_config_parse(FILE *f, const char *path, struct milter_config *c,
     char *err, size_t errsize, char *warn, size_t warnsize)
 {
-	struct reader r = {path, 0, err, errsize, 0};
+	struct reader r = {path, 0, err, errsize, 0, warn, warnsize};
 	char line[MC_LINE_MAX + 1];
 	int rc = 0;
 
@@ -613,16 +1010,41 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	c->max_header_kb = 1024;
 	if (warn && warnsize)
 		warn[0] = '\0';
-	static const char *const ignored[] = {"AutoRestart", "AutoRestartRate",
-	    "Background", "SoftwareHeader", "RequireSafeKeys", "Statistics",
-	    "SendReports", NULL};
 	while (rc == 0 && (rc = next_line(f, &r, line)) == 1) {
 		rc = 0;
 		char *v = split(line);
-		const char *k = line;
+		const char *k = line, *near;
+		int known = milter_config_key_known(k, &near);
+		/* A key neither program knows is most likely a typing error,
+		 * and ignoring it could turn off what it was meant to set
+		 * (DMARCEnforcment: no enforcement). */
+		if (known == 0) {
+			rc = near ? fail(&r,
+			                "%s is not a key of emauth-milter or "
+			                "OpenDKIM; did you mean %s?",
+			                k, near)
+			          : fail(&r,
+			                "%s is not a key of emauth-milter or "
+			                "OpenDKIM",
+			                k);
+			break;
+		}
 		if (v[0] == '\0') {
 			rc = fail(&r, "%s has no value", k);
 			break;
+		}
+		if (!strcasecmp(k, "Include")) {
+			rc = fail(&r,
+			    "Include: emauth-milter reads no other "
+			    "configuration file; copy the lines of %s here",
+			    v);
+			break;
+		}
+		if ((rc = check_value(&r, k, v)) != 0)
+			break;
+		if (known == 2) {
+			rwarn(&r, "%s: an OpenDKIM key, not used here", k);
+			continue;
 		}
 		if (!strcasecmp(k, "Mode")) {
 			c->mode = 0;
@@ -656,6 +1078,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			rc = copy(&r, k, v, c->selector, sizeof(c->selector));
 		} else if (!strcasecmp(k, "KeyFile")) {
 			rc = copy(&r, k, v, c->keyfile, sizeof(c->keyfile));
+			c->keyfile_line = r.line;
+		} else if (!strcasecmp(k, "MultipleSignatures")) {
+			rc = boolean(&r, k, v, &c->multiple_sigs);
 		} else if (!strcasecmp(k, "OversignHeaders")) {
 			rc = copy(&r, k, v, c->oversign, sizeof(c->oversign));
 			for (char *p = c->oversign; *p; p++)
@@ -762,7 +1187,7 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			if (rc == 0) {
 				c->max_header_kb = (unsigned)(n / 1024);
 				if (n % 1024)
-					warnf(warn, warnsize,
+					milter_config_warn(warn, warnsize,
 					    "%s:%u: MaximumHeaderBytes %lu is "
 					    "used as %lu (whole KiB, rounded "
 					    "down)",
@@ -774,17 +1199,12 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 			rc = load_signingtable(&r, v, c);
 		} else if (!strcasecmp(k, "InternalHosts") ||
 		           !strcasecmp(k, "TrustedHosts")) {
-			rc = load_nets(&r, v, &c->internal);
+			rc = load_nets(&r, k, v, &c->internal, false);
 		} else if (!strcasecmp(k, "ExternalIgnoreList")) {
-			rc = load_nets(&r, v, &c->external_ignore);
+			rc = load_nets(&r, k, v, &c->external_ignore, true);
 		} else {
-			bool known = false;
-			for (size_t i = 0; ignored[i]; i++)
-				known |= !strcasecmp(k, ignored[i]);
-			warnf(warn, warnsize, "%s:%u: %s %s", path, r.line, k,
-			    known
-			        ? "is accepted and ignored"
-			        : "is not a key emauth-milter knows; ignored");
+			/* A key of own_keys without its case here. */
+			rc = fail(&r, "%s: not handled", k);
 		}
 	}
 	if (rc < 0) {
@@ -794,7 +1214,7 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	if (c->authserv_id[0] == '\0')
 		default_authserv_id(c, path, warn, warnsize);
 	if ((c->mode & MC_SIGN) && c->nsigning == 0 && c->keyfile[0] == '\0')
-		warnf(warn, warnsize,
+		milter_config_warn(warn, warnsize,
 		    "%s: signing is on but there is no SigningTable and no "
 		    "KeyFile: nothing will be signed",
 		    path);
@@ -808,6 +1228,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 void
 milter_config_free(struct milter_config *c)
 {
+	for (size_t i = 0; i < c->nkeytables; i++)
+		free(c->keytables[i]);
+	free(c->keytables);
 	free(c->keys);
 	free(c->signing);
 	free(c->internal.v);
@@ -888,25 +1311,35 @@ milter_config_keys_for(const struct milter_config *c, const char *from,
 	size_t n = 0;
 	const char *at = from ? strrchr(from, '@') : NULL;
 	const char *dom = at ? at + 1 : from ? from : "";
-	if (c->nsigning) {
-		for (size_t i = 0; i < c->nsigning && n < max; i++) {
-			const char *p = c->signing[i].pattern;
-			bool match;
-			if (c->signing_refile) {
-				match = milter_glob_match(
-				    p, from ? from : "", NULL);
-			} else {
-				/* The address, the domain, then parents. */
-				match = from && !strcasecmp(p, from);
-				for (const char *d = dom; !match && d && *d;) {
-					match = !strcasecmp(p, d);
-					d = strchr(d, '.');
-					d = d ? d + 1 : NULL;
-				}
-			}
-			if (match &&
+	/* OpenDKIM's MultipleSignatures: without it, the first match only. */
+	if (!c->multiple_sigs && max > 1)
+		max = 1;
+	if (c->nsigning && c->signing_refile) {
+		for (size_t i = 0; i < c->nsigning && n < max; i++)
+			if (milter_glob_match(c->signing[i].pattern,
+			        from ? from : "", NULL) &&
 			    resolve_key(c, c->signing[i].key, dom, &out[n]))
 				n++;
+		return n;
+	}
+	if (c->nsigning) {
+		/* The lines naming the address, then those naming its
+		 * domain, then each parent domain: the most specific first,
+		 * in file order within each. */
+		bool address = at != NULL;
+		const char *d = address ? from : dom;
+		while (d && *d && n < max) {
+			for (size_t i = 0; i < c->nsigning && n < max; i++)
+				if (!strcasecmp(c->signing[i].pattern, d) &&
+				    resolve_key(
+				        c, c->signing[i].key, dom, &out[n]))
+					n++;
+			if (address) {
+				address = false;
+				d = dom;
+			} else if ((d = strchr(d, '.')) != NULL) {
+				d++;
+			}
 		}
 		return n;
 	}

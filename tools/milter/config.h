@@ -40,6 +40,8 @@ struct mc_key {
 	char domain[256];   /* d= ("%" = the From domain) */
 	char selector[64];  /* s= */
 	char keyfile[1024]; /* PEM or base64 Ed25519 seed */
+	unsigned table;     /* KeyTable: its file, c->keytables[table] */
+	unsigned line;      /* and its line there (0: not from a KeyTable) */
 };
 
 struct mc_sign {
@@ -80,13 +82,22 @@ struct milter_config {
 	unsigned dns_timeout;   /* DNSTimeout: seconds per query (5) */
 	unsigned dns_budget;    /* DNSBudget: seconds per message (20) */
 	unsigned max_header_kb; /* MaximumHeaderBytes / 1024 (1024) */
+	/* MultipleSignatures (OpenDKIM's, default no): every matching
+	 * SigningTable line signs (at most MC_SIGS_PER_MESSAGE), or only
+	 * the first. */
+	bool multiple_sigs;
 	/* Single-key mode (Domain, Selector, KeyFile). */
 	char domain[1024]; /* comma-separated domains */
 	char selector[64];
 	char keyfile[1024];
+	unsigned keyfile_line; /* the KeyFile line of the configuration */
 	/* Tables. */
 	struct mc_key *keys;
 	size_t nkeys, keys_cap; /* keys_cap: room in keys */
+	/* The KeyTable files read (a KeyTable line may come more than
+	 * once), for messages naming a key's file and line. */
+	char **keytables;
+	size_t nkeytables;
 	struct mc_sign *signing;
 	size_t nsigning, signing_cap;
 	bool signing_refile; /* SigningTable given as refile: */
@@ -96,11 +107,15 @@ struct milter_config {
 
 /*
  * Loads @path into @c (zeroed first). On error returns -1 and writes
- * "FILE:LINE: what is wrong" into @err. Warnings (unknown or ignored keys,
- * a MaximumHeaderBytes rounded down to a whole KiB, a host name that
- * cannot be the default authserv-id) go to @warn (may be NULL), one a
- * line, as long as it has room. Without AuthservID, @c->authserv_id is
- * the host name, read here once.
+ * "FILE:LINE: what is wrong" into @err: a line that is not "Key value"
+ * (a value of more words than its key takes, such as several keys on one
+ * line), a key neither emauth-milter nor OpenDKIM knows (with the closest
+ * known key suggested), a value its key does not take, a table or host
+ * list that does not read. Warnings (OpenDKIM keys not used here, a host
+ * list covering every client, a MaximumHeaderBytes rounded down to a
+ * whole KiB, a host name that cannot be the default authserv-id) go to
+ * @warn (may be NULL), one a line, as long as it has room. Without
+ * AuthservID, @c->authserv_id is the host name, read here once.
  */
 int milter_config_load(const char *path, struct milter_config *c, char *err,
     size_t errsize, char *warn, size_t warnsize);
@@ -109,12 +124,27 @@ int milter_config_parse(FILE *f, const char *path, struct milter_config *c,
     char *err, size_t errsize, char *warn, size_t warnsize);
 void milter_config_free(struct milter_config *c);
 
+/* Appends one line to the warnings in @warn (@size bytes; NULL: none),
+ * as long as it has room. */
+void milter_config_warn(char *warn, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Whether @key is a key of emauth-milter (1), one of OpenDKIM's that
+ * emauth-milter does not use (2), or neither (0). For 0, @near (may be
+ * NULL) receives the known key closest to @key by edit distance when it
+ * is close enough to be a typing error, or NULL (OUT; a static string).
+ */
+int milter_config_key_known(const char *key, const char **near);
+
 /*
  * The keys that sign mail from @from (an address): the SigningTable's
- * matches (every refile: pattern that matches, in file order; otherwise the
- * address, then its domain, then each parent domain), or the single-key
- * configuration when @from's domain is one of Domain. Writes at most @max
- * keys into @out with their domain resolved; returns the count.
+ * matches (every refile: pattern that matches, in file order; otherwise
+ * the lines naming the address, then its domain, then each parent
+ * domain), or the single-key configuration when @from's domain is one of
+ * Domain. Without MultipleSignatures only the first match; with it, every
+ * match. Writes at most @max keys into @out with their domain resolved;
+ * returns the count.
  */
 size_t milter_config_keys_for(const struct milter_config *c, const char *from,
     struct mc_key *out, size_t max);

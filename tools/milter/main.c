@@ -8,19 +8,28 @@
  * signal sent to the process to its main thread when that thread takes it.
  *
  * SIGHUP loads the configuration and keys anew; a configuration that does
- * not load is reported and the running one kept. SIGTERM first lets the
- * messages in flight finish (up to a minute), then stops libmilter: its
- * worker pool stops serving open sessions as soon as it is told to stop,
- * so stopping first would cut them off. A message that does not finish in
- * time gets the MTA's milter_default_action (tempfail: retried, not
- * lost).
+ * not load is reported and the running one kept. SIGTERM first stops
+ * taking connections (the listening socket is closed under libmilter,
+ * stop_listening()) and new messages, then lets the messages in flight
+ * finish (up to a minute), then stops libmilter: its worker pool stops
+ * serving open sessions as soon as it is told to stop, so stopping first
+ * would cut them off. A message that does not finish in time gets the
+ * MTA's milter_default_action (tempfail: retried, not lost).
+ *
+ * Keys are read as root at start-up and again as UserID on SIGHUP, so
+ * start-up (and -n) checks that UserID can read them: a child process
+ * takes that user's ids and opens each one (check_user_reads()). No
+ * message ever quotes a key file's bytes: the library's diagnostic for a
+ * key carries an excerpt of them, so only its message is used.
  *
  * SIGUSR1 (and the stop) logs one statistics line: messages counted since
  * start, and the running configuration's DNS answer cache.
  */
 #define _GNU_SOURCE
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
 #include <pthread.h>
@@ -30,7 +39,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +53,10 @@
 
 #define KEY_FILE_MAX (64 * 1024)
 #define STOP_WAIT_SECONDS 60
+/* RFC 8301 §3.2: "Signers MUST use RSA keys of at least 1024 bits for all
+ * keys. Signers SHOULD use RSA keys of at least 2048 bits." */
+#define RSA_BITS_MIN 1024
+#define RSA_BITS_SHOULD 2048
 
 static const char usage[] =
     "usage: emauth-milter [-f] [-n] [-c FILE] [-p SOCKET] [-u USER[:GROUP]]\n"
@@ -52,7 +68,8 @@ static const char usage[] =
     "\n"
     "  -c FILE     the configuration (default /etc/emauth-milter.conf)\n"
     "  -f          stay in the foreground and log to standard error\n"
-    "  -n          check the configuration and its keys, then exit\n"
+    "  -n          check the configuration and its keys (each tested\n"
+    "              against its published record), then exit\n"
     "  -p SOCKET   inet:PORT@HOST or local:/path (overrides Socket)\n"
     "  -u USER     the user to run as (overrides UserID)\n"
     "  -P PIDFILE  the process-id file (overrides PidFile)\n"
@@ -175,11 +192,14 @@ milter_state_key(const struct milter_state *st, const char *path)
 /* Reads and checks one key file: a regular file (opened without blocking,
  * so that a FIFO or a device named as a key cannot hang start-up or a
  * reload) of at most KEY_FILE_MAX bytes, that others cannot read or
- * change. st->keys grows by doubling: it has room for the next power of
- * two at or above st->nkeys (at least 16). */
+ * change, holding an unencrypted private key (RSA of at least 1024 bits,
+ * with a warning under 2048, or Ed25519). Every message starts with @who
+ * (the file and line naming the key) and the key file's name, and never
+ * holds the file's bytes. st->keys grows by doubling: it has room for the
+ * next power of two at or above st->nkeys (at least 16). */
 static int
 load_key(struct milter_state *st, const char *path, const char *who, char *err,
-    size_t errsize)
+    size_t errsize, char *warn, size_t warnsize)
 {
 	if (milter_state_key(st, path))
 		return 0;
@@ -226,6 +246,21 @@ load_key(struct milter_state *st, const char *path, const char *who, char *err,
 		    KEY_FILE_MAX);
 		goto out_free_buf;
 	}
+	/* What is wrong, in words: an encrypted key would make OpenSSL ask
+	 * for a passphrase on the terminal, if there is one. */
+	const char *bad = NULL;
+	if (n == 0)
+		bad = "is empty";
+	else if (memmem(buf, n, "ENCRYPTED", 9) != NULL)
+		bad = "is an encrypted private key: emauth-milter cannot ask "
+		      "for its passphrase; store it unencrypted (mode 600)";
+	else if (memmem(buf, n, "PUBLIC KEY-----", 15) != NULL &&
+	         memmem(buf, n, "PRIVATE KEY-----", 16) == NULL)
+		bad = "holds a public key: the KeyTable names the private key";
+	if (bad) {
+		snprintf(err, errsize, "%s: key file %s: %s", who, path, bad);
+		goto out_free_buf;
+	}
 	size_t nk = st->nkeys;
 	if (nk == 0 || (nk >= 16 && (nk & (nk - 1)) == 0)) {
 		struct milter_key *v =
@@ -242,12 +277,29 @@ load_key(struct milter_state *st, const char *path, const char *who, char *err,
 	rc = emauth_dkim_key_load(
 	    (struct emauth_span){(const uint8_t *)buf, n}, &k, &d);
 	if (rc != 0) {
-		char dm[600];
+		/* The diagnostic's message only: its excerpt is the key. */
 		snprintf(err, errsize, "%s: key file %s: %s", who, path,
-		    d.msg ? emauth_diag_format(&d, dm, sizeof(dm))
-		          : emauth_strerror(rc));
+		    d.msg ? d.msg : emauth_strerror(rc));
 		rc = -1;
 		goto out_free_buf;
+	}
+	unsigned bits = emauth_dkim_key_bits(k);
+	if (emauth_dkim_key_alg(k) == EMAUTH_DKIM_RSA_SHA256) {
+		if (bits < RSA_BITS_MIN) {
+			snprintf(err, errsize,
+			    "%s: key file %s: an RSA key of %u bits; RFC 8301 "
+			    "forbids signing with less than %d",
+			    who, path, bits, RSA_BITS_MIN);
+			emauth_dkim_key_free(k);
+			rc = -1;
+			goto out_free_buf;
+		}
+		if (bits < RSA_BITS_SHOULD)
+			milter_config_warn(warn, warnsize,
+			    "%s: key file %s: an RSA key of %u bits; RFC 8301 "
+			    "asks for at least %d (make a new key: emauth "
+			    "keygen)",
+			    who, path, bits, RSA_BITS_SHOULD);
 	}
 	snprintf(
 	    st->keys[st->nkeys].path, sizeof(st->keys[0].path), "%s", path);
@@ -258,6 +310,45 @@ out_free_buf:
 out_close:
 	close(fd);
 	return rc;
+}
+
+/*
+ * The key files configuration @c (read from @conf) names, in the order
+ * they are loaded: each KeyTable entry, each SigningTable entry written as
+ * DOMAIN:SELECTOR:KEYFILE, then KeyFile. For reference @i (from 0),
+ * writes what names it ("KEYTABLE:LINE: key NAME", "SIGNINGTABLE:LINE" or
+ * "CONF:LINE: KeyFile") into @who and returns the key file: "" for a
+ * SigningTable entry naming a KeyTable key, NULL after the last.
+ */
+static const char *
+key_ref(const struct milter_config *c, const char *conf, size_t i, char *who,
+    size_t whosize)
+{
+	if (i < c->nkeys) {
+		const struct mc_key *k = &c->keys[i];
+		snprintf(who, whosize, "%s:%u: key %s",
+		    k->table < c->nkeytables ? c->keytables[k->table] : conf,
+		    k->line, k->name);
+		return k->keyfile;
+	}
+	i -= c->nkeys;
+	if (i < c->nsigning) {
+		/* DOMAIN:SELECTOR:KEYFILE: the file after the second colon
+		 * (as config.c reads it; the file name may hold colons). */
+		const char *k = c->signing[i].key, *c1 = strchr(k, ':');
+		const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		if (c2 == NULL)
+			return "";
+		snprintf(
+		    who, whosize, "%s:%u", c->signing_path, c->signing[i].line);
+		return c2 + 1;
+	}
+	i -= c->nsigning;
+	if (i == 0 && c->keyfile[0]) {
+		snprintf(who, whosize, "%s:%u: KeyFile", conf, c->keyfile_line);
+		return c->keyfile;
+	}
+	return NULL;
 }
 
 struct milter_state *
@@ -274,25 +365,15 @@ milter_state_load(
 		return NULL;
 	}
 	struct milter_config *c = &st->cfg;
-	char who[1300];
+	char who[1400];
+	const char *kf;
 	int rc = 0;
-	for (size_t i = 0; i < c->nkeys && rc == 0; i++) {
-		snprintf(who, sizeof(who), "%s: KeyTable entry %s", path,
-		    c->keys[i].name);
-		rc = load_key(st, c->keys[i].keyfile, who, err, errsize);
-	}
-	for (size_t i = 0; i < c->nsigning && rc == 0; i++) {
-		const char *k = c->signing[i].key, *last = strrchr(k, ':');
-		if (last == NULL)
-			continue;
-		snprintf(who, sizeof(who), "%s:%u", c->signing_path,
-		    c->signing[i].line);
-		rc = load_key(st, last + 1, who, err, errsize);
-	}
-	if (rc == 0 && c->keyfile[0]) {
-		snprintf(who, sizeof(who), "%s: KeyFile", path);
-		rc = load_key(st, c->keyfile, who, err, errsize);
-	}
+	for (size_t i = 0;
+	     rc == 0 && (kf = key_ref(c, path, i, who, sizeof(who))) != NULL;
+	     i++)
+		if (kf[0])
+			rc =
+			    load_key(st, kf, who, err, errsize, warn, warnsize);
 	/* One DNS answer cache for all the contexts of this configuration
 	 * (a reload starts a new one: the DNS setting may have changed). */
 	if (rc == 0 && emauth_dns_cache_new(0, &st->dns_cache) != 0) {
@@ -319,8 +400,11 @@ print_warnings(const char *warn)
 	}
 }
 
+/* The ids @spec ("USER" or "USER:GROUP") names: the user's own group when
+ * none is named. Returns 0, or -1 with what is wrong in @err. */
 static int
-drop_privileges(const char *spec)
+resolve_user(
+    const char *spec, uid_t *uid, gid_t *gid, char *err, size_t errsize)
 {
 	char user[256], *group;
 	snprintf(user, sizeof(user), "%s", spec);
@@ -329,22 +413,35 @@ drop_privileges(const char *spec)
 		*group++ = '\0';
 	struct passwd *pw = getpwnam(user);
 	if (pw == NULL) {
-		mlog(ML_ERR, "UserID: no user '%s'", user);
+		snprintf(err, errsize, "UserID: no user '%s'", user);
 		return -1;
 	}
-	gid_t gid = pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
 	if (group) {
 		struct group *gr = getgrnam(group);
 		if (gr == NULL) {
-			mlog(ML_ERR, "UserID: no group '%s'", group);
+			snprintf(err, errsize, "UserID: no group '%s'", group);
 			return -1;
 		}
-		gid = gr->gr_gid;
+		*gid = gr->gr_gid;
 	}
-	if (getuid() != 0 && getuid() == pw->pw_uid)
+	return 0;
+}
+
+static int
+drop_privileges(const char *spec)
+{
+	char err[600];
+	uid_t uid;
+	gid_t gid;
+	if (resolve_user(spec, &uid, &gid, err, sizeof(err)) != 0) {
+		mlog(ML_ERR, "%s", err);
+		return -1;
+	}
+	if (getuid() != 0 && getuid() == uid)
 		return 0;
-	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		mlog(ML_ERR, "UserID %s: cannot switch user: %s", spec,
 		    strerror(errno));
 		return -1;
@@ -354,6 +451,236 @@ drop_privileges(const char *spec)
 		return -1;
 	}
 	return 0;
+}
+
+/* What the child of check_user_reads() found: @err (an errno) opening
+ * file @idx of @kind (0: a key file, in key_ref() order; 1: the
+ * configuration, then each KeyTable, then the SigningTable), or kind -1
+ * when it could not switch user. */
+struct read_check {
+	int kind;
+	unsigned idx;
+	int err;
+};
+
+/* The files a reload reads but the keys and host lists, by index: the
+ * configuration @conf (0), each KeyTable (1 to nkeytables), the
+ * SigningTable (nkeytables + 1); NULL for none. */
+static const char *
+config_file(const struct milter_config *c, const char *conf, size_t i)
+{
+	if (i == 0)
+		return conf;
+	if (i <= c->nkeytables)
+		return c->keytables[i - 1];
+	if (i == c->nkeytables + 1 && c->signing_path[0])
+		return c->signing_path;
+	return NULL;
+}
+
+/* In the child: opens each file as the user, and reports the first key
+ * file and every configuration file that does not open. Exits. */
+static void
+read_check_child(const struct milter_config *c, const char *conf, uid_t uid,
+    gid_t gid, int out)
+{
+	char who[1400];
+	const char *kf;
+	struct read_check rec;
+	/* As drop_privileges() will run: no supplementary groups. */
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
+		rec = (struct read_check){-1, 0, errno};
+		(void)!write(out, &rec, sizeof(rec));
+		_exit(1);
+	}
+	for (size_t i = 0; i <= c->nkeytables + 1; i++) {
+		const char *f = config_file(c, conf, i);
+		if (f == NULL)
+			continue;
+		int fd = open(f, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0) {
+			rec = (struct read_check){1, (unsigned)i, errno};
+			(void)!write(out, &rec, sizeof(rec));
+		} else {
+			close(fd);
+		}
+	}
+	for (size_t i = 0; (kf = key_ref(c, conf, i, who, sizeof(who))); i++) {
+		if (kf[0] == '\0')
+			continue;
+		int fd = open(kf, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+		if (fd < 0) {
+			rec = (struct read_check){0, (unsigned)i, errno};
+			(void)!write(out, &rec, sizeof(rec));
+			_exit(1);
+		}
+		close(fd);
+	}
+	_exit(0);
+}
+
+/*
+ * Checks, before privileges are dropped, that the user of @spec (UserID)
+ * can read what SIGHUP reads again as that user: every key file (an
+ * error, since the next reload would fail) and the configuration and its
+ * tables (a warning). The kernel judges: a child process takes that
+ * user's ids, without supplementary groups as drop_privileges() does, and
+ * opens each file, so that modes, ACLs and every directory on the way
+ * count. Only as root, for a user other than root. Returns 0, or -1 with
+ * "KEYTABLE:LINE: key NAME: key file PATH: ..." in @err.
+ */
+static int
+check_user_reads(const struct milter_state *st, const char *conf,
+    const char *spec, char *err, size_t errsize, char *warn, size_t warnsize)
+{
+	const struct milter_config *c = &st->cfg;
+	uid_t uid;
+	gid_t gid;
+	int p[2], rc = 0, status;
+	if (geteuid() != 0 || spec[0] == '\0')
+		return 0;
+	if (resolve_user(spec, &uid, &gid, err, errsize) != 0)
+		return -1;
+	if (uid == 0)
+		return 0;
+	if (pipe(p) != 0) {
+		snprintf(err, errsize, "UserID %s: cannot check its reads: %s",
+		    spec, strerror(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0) {
+		snprintf(err, errsize, "UserID %s: cannot check its reads: %s",
+		    spec, strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		read_check_child(c, conf, uid, gid, p[1]);
+	}
+	close(p[1]);
+	struct read_check rec;
+	ssize_t got;
+	while ((got = read(p[0], &rec, sizeof(rec))) == sizeof(rec) ||
+	       (got < 0 && errno == EINTR)) {
+		if (got < 0)
+			continue;
+		if (rec.kind == -1) {
+			snprintf(err, errsize,
+			    "UserID %s: cannot check its reads (switching "
+			    "user: %s)",
+			    spec, strerror(rec.err));
+			rc = -1;
+		} else if (rec.kind == 0) {
+			char who[1400];
+			const char *kf =
+			    key_ref(c, conf, rec.idx, who, sizeof(who));
+			snprintf(err, errsize,
+			    "%s: key file %s: UserID %s cannot read it (%s); "
+			    "keys are read again as that user on SIGHUP",
+			    who, kf ? kf : "?", spec, strerror(rec.err));
+			rc = -1;
+		} else {
+			const char *f = config_file(c, conf, rec.idx);
+			milter_config_warn(warn, warnsize,
+			    "%s: UserID %s cannot read it (%s): a reload "
+			    "(SIGHUP) will fail",
+			    f ? f : "?", spec, strerror(rec.err));
+		}
+	}
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* A child that ended otherwise checked nothing: fail closed. */
+	if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
+		snprintf(err, errsize,
+		    "UserID %s: the check that it can read the keys did not "
+		    "finish",
+		    spec);
+		rc = -1;
+	}
+	return rc;
+}
+
+/* The socket libmilter listens on: libmilter does not say which
+ * descriptor it is, so it is the one that listens (SO_ACCEPTCONN), found
+ * among the open descriptors. -1 when there is none, or several. */
+static int
+find_listener(void)
+{
+	int found = -1, n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (d == NULL)
+		return -1;
+	int self = dirfd(d);
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		int fd = 0;
+		for (const char *p = e->d_name;
+		     *p >= '0' && *p <= '9' && fd < 100000000; p++)
+			fd = fd * 10 + (*p - '0');
+		int on = 0;
+		socklen_t len = sizeof(on);
+		if (fd != self &&
+		    getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 &&
+		    on) {
+			found = fd;
+			n++;
+		}
+	}
+	closedir(d);
+	return n == 1 ? found : -1;
+}
+
+/*
+ * Stops taking connections on libmilter's listening socket @lfd while
+ * libmilter goes on serving the sessions it has (smfi_stop() would end
+ * them, messages in flight too). dup2() makes @lfd a listening socket
+ * nobody reaches (an AF_UNIX address the kernel picks), which never
+ * blocks in accept(), so that libmilter's listener polls it until
+ * smfi_stop(); the real socket is then shut down, so that a client is
+ * refused from now on. Closing it would not do: libmilter's poll() may
+ * hold it (and it would go on listening) until its timeout. The shutdown
+ * wakes that poll(), which looks at @lfd again and finds the other
+ * socket, quiet: shutting the real socket down while it is still @lfd
+ * would make poll() report an error there, and libmilter abort every
+ * session.
+ */
+static void
+stop_listening(int lfd)
+{
+	struct sockaddr_un un = {.sun_family = AF_UNIX};
+	int old = -1;
+	int other =
+	    socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	/* Bound to an address of the kernel's choosing (autobind). */
+	if (other < 0 ||
+	    bind(other, (struct sockaddr *)&un, sizeof(sa_family_t)) != 0 ||
+	    listen(other, 1) != 0 || (old = dup(lfd)) < 0 ||
+	    dup2(other, lfd) < 0) {
+		mlog(ML_WARN,
+		    "cannot close the listening socket (%s): new sessions are "
+		    "refused at connect instead",
+		    strerror(errno));
+		if (old >= 0)
+			close(old);
+		if (other >= 0)
+			close(other);
+		return;
+	}
+	close(other);
+	if (shutdown(old, SHUT_RDWR) != 0)
+		mlog(ML_WARN,
+		    "cannot shut the listening socket down (%s): new sessions "
+		    "are refused at connect instead",
+		    strerror(errno));
+	close(old);
 }
 
 /* The statistics line: messages since start, and the running
@@ -387,6 +714,57 @@ run_milter(void *arg)
 	/* Wake the main thread if libmilter stopped on its own. */
 	kill(getpid(), SIGTERM);
 	return NULL;
+}
+
+/*
+ * -n: each KeyTable key against the record published for it (emauth dkim
+ * testkey), through the configured DNS. A mismatch, a missing record or
+ * one that forbids signing is a warning (the configuration itself is
+ * good); when DNS cannot be reached the keys are not tested, and that is
+ * said once.
+ */
+static void
+test_keys(const struct milter_state *st)
+{
+	const struct milter_config *c = &st->cfg;
+	struct emauth_ctx *ctx;
+	struct emauth_diag d;
+	if (c->nkeys == 0 || emauth_ctx_new(&ctx) != 0)
+		return;
+	memset(&d, 0, sizeof(d));
+	if (c->dns[0] && emauth_ctx_set_dns(ctx, c->dns, &d) != 0) {
+		emauth_ctx_free(ctx);
+		return; /* the configuration check said why */
+	}
+	for (size_t i = 0; i < c->nkeys; i++) {
+		const struct mc_key *k = &c->keys[i];
+		const struct emauth_dkim_key *key =
+		    milter_state_key(st, k->keyfile);
+		char where[1200];
+		snprintf(where, sizeof(where), "%s:%u: key %s",
+		    k->line ? c->keytables[k->table] : "KeyFile", k->line,
+		    k->name);
+		if (key == NULL || strcmp(k->domain, "%") == 0)
+			continue; /* d= is the From domain: nothing to test */
+		struct emauth_dkim_testkey_result r;
+		if (emauth_dkim_testkey(ctx, k->selector, k->domain, key, &r) !=
+		    0)
+			continue;
+		if (r.status == EMAUTH_DKIM_TESTKEY_DNS_ERROR) {
+			fprintf(stderr,
+			    "emauth-milter: warning: DNS could not be reached: "
+			    "the keys were not tested against their records "
+			    "(%s)\n",
+			    r.detail);
+			break;
+		}
+		if (r.status != EMAUTH_DKIM_TESTKEY_MATCH)
+			fprintf(stderr,
+			    "emauth-milter: warning: %s: %s._domainkey.%s: "
+			    "%s\n",
+			    where, k->selector, k->domain, r.detail);
+	}
+	emauth_ctx_free(ctx);
 }
 
 int
@@ -445,19 +823,28 @@ main(int argc, char **argv)
 	if (pidfile)
 		snprintf(c->pidfile, sizeof(c->pidfile), "%s", pidfile);
 	mlog_setup(true, false);
-	print_warnings(warn);
-	if (check) {
-		printf("%s: configuration and %zu key%s good\n", conf,
-		    st->nkeys, st->nkeys == 1 ? "" : "s");
-		state_free(st);
-		return 0;
-	}
+	/* Running, and -n, which checks what running needs. */
 	if (c->socket[0] == '\0') {
+		print_warnings(warn);
 		fprintf(stderr,
 		    "emauth-milter: %s: no Socket (inet:PORT@HOST or "
 		    "local:/path)\n",
 		    conf);
 		goto fail;
+	}
+	if (check_user_reads(st, conf, c->userid, err, sizeof(err), warn,
+	        sizeof(warn)) != 0) {
+		print_warnings(warn);
+		fprintf(stderr, "emauth-milter: %s\n", err);
+		goto fail;
+	}
+	print_warnings(warn);
+	if (check) {
+		test_keys(st);
+		printf("%s: configuration and %zu key%s good\n", conf,
+		    st->nkeys, st->nkeys == 1 ? "" : "s");
+		state_free(st);
+		return 0;
 	}
 	if (smfi_setconn(c->socket) == MI_FAILURE ||
 	    smfi_register(milter_desc) == MI_FAILURE) {
@@ -472,6 +859,8 @@ main(int argc, char **argv)
 		goto fail;
 	}
 	umask(old);
+	/* Found now, closed first on SIGTERM. */
+	int lfd = find_listener();
 	if (!foreground && daemon(0, 0) != 0) {
 		fprintf(stderr, "emauth-milter: daemon: %s\n", strerror(errno));
 		goto fail;
@@ -541,7 +930,16 @@ main(int argc, char **argv)
 		milter_state_install(ns);
 		mlog(ML_NOTICE, "reloaded %s (%zu keys)", conf, ns->nkeys);
 	}
-	mlog(ML_NOTICE, "stopping: %d messages in flight", milter_active());
+	/* No new connection, no new message; those in flight finish. */
+	milter_stop_new();
+	if (lfd >= 0)
+		stop_listening(lfd);
+	else
+		mlog(ML_WARN, "the listening socket is unknown: new sessions "
+		              "are refused at connect instead");
+	mlog(ML_NOTICE,
+	    "stopping: no new connections or messages; %d messages in flight",
+	    milter_active());
 	for (int i = 0; i < STOP_WAIT_SECONDS * 10 && milter_active() > 0; i++)
 		nanosleep(&(struct timespec){0, 100000000}, NULL);
 	if (milter_active() > 0)

@@ -35,8 +35,12 @@ struct milter_state {
 
 /*
  * Loads the configuration at @path and every key it names. Refuses a key
- * file that is missing, unreadable, not a key, or readable or writable by
- * others. On error returns NULL with "FILE[:LINE]: what is wrong" in @err.
+ * file that is missing, unreadable, empty, encrypted, not a private key,
+ * an RSA key under 1024 bits (one under 2048 is a warning in @warn), or
+ * readable or writable by others. On error returns NULL with
+ * "FILE[:LINE]: what is wrong" in @err, where FILE:LINE is the KeyTable
+ * line (or SigningTable line, or KeyFile line) naming the key file; no
+ * message holds a key file's bytes.
  */
 struct milter_state *milter_state_load(
     const char *path, char *err, size_t errsize, char *warn, size_t warnsize);
@@ -61,6 +65,10 @@ void mlog_setup(bool foreground, bool syslog_on);
 extern struct smfiDesc milter_desc;
 /* Messages in flight now (callbacks.c), for a clean stop. */
 int milter_active(void);
+/* From now on, a new session (at connect) and a new message (at MAIL
+ * FROM) get a temporary failure: the stop lets only the messages in
+ * flight finish (callbacks.c). */
+void milter_stop_new(void);
 /* Frees the pooled DNS contexts (callbacks.c). */
 void milter_pool_free(void);
 

@@ -1306,6 +1306,23 @@ test_key_file_edges(void)
 		T_EQ_INT(rc, len == 65536 ? 0 : EMAUTH_ETOOBIG);
 		emauth_dkim_key_free(k);
 	}
+	/* A key file that is refused is never quoted in the diagnostic (it
+	 * would put key material in logs): no excerpt, for any refusal. */
+	static const char *const bad[] = {
+	    "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIsecretsecret\n"
+	    "-----END PRIVATE KEY-----\n",
+	    "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIBvTBXBgkqhkiG9w0BBQ0w\n"
+	    "-----END ENCRYPTED PRIVATE KEY-----\n",
+	    "secretsecretsecretsecret"};
+	for (size_t i = 0; i < EA_ARRAY_LEN(bad); i++) {
+		struct emauth_dkim_key *k = NULL;
+		struct emauth_diag d;
+		memset(&d, 0, sizeof(d));
+		T_EQ_INT(emauth_dkim_key_load(ea_span_str(bad[i]), &k, &d),
+		    EMAUTH_ESYNTAX);
+		T_EQ_STR(d.excerpt, "");
+		T_TRUE(d.msg != NULL && strstr(d.msg, "secret") == NULL);
+	}
 }
 
 /* emauth_dkim_key_lookup (the domain check): selector._domainkey.domain

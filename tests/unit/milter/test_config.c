@@ -8,7 +8,11 @@
  * cap; refile: patterns checked against the old recursive matcher and on
  * the pattern that made it take exponential time. Numbers out of their
  * range refused (never clamped); the default authserv-id; one
- * SigningTable match more than may sign a message is seen.
+ * SigningTable match more than may sign a message is seen. Issue #17: a
+ * refile: KeyTable, lines that are not "Key value", unknown keys (an error
+ * with the closest key suggested) and OpenDKIM's keys (a notice),
+ * MultipleSignatures, host lists covering every client and text after a
+ * host entry.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -106,6 +110,7 @@ test_opendkim_migration(void)
 	    "PidFile         /run/opendkim/opendkim.pid\n"
 	    "UserID          opendkim\n"
 	    "AutoRestart     yes\n"
+	    "MultipleSignatures yes\n"
 	    "AuthservID      mx.receiver.example\n"
 	    "DMARCEnforce    reject\n",
 	    dir, dir, dir, dir);
@@ -116,7 +121,8 @@ test_opendkim_migration(void)
 	    milter_config_load(path, &c, err, sizeof(err), warn, sizeof(warn)),
 	    0);
 	T_EQ_STR(err, "");
-	T_TRUE(strstr(warn, "AutoRestart is accepted and ignored") != NULL);
+	T_TRUE(strstr(warn, "opendkim.conf:16: AutoRestart: an OpenDKIM key, "
+	                    "not used here") != NULL);
 	T_EQ_INT(c.mode, MC_SIGN | MC_VERIFY);
 	T_EQ_INT(c.header_canon, 1);
 	T_EQ_INT(c.body_canon, 0);
@@ -241,7 +247,7 @@ test_errors(void)
 	    {"SignatureAlgorithm rsa-sha1\n", "RFC 8301 forbids rsa-sha1"},
 	    {"UMask 999\n", "not an octal mask"},
 	    {"InternalHosts 10.0.0.0/33\n", "IPv4 prefix is at most /32"},
-	    {"InternalHosts bad host!\n", "is not a host name"},
+	    {"InternalHosts bad!host\n", "is not a host name"},
 	    {"KeyTable /nonexistent/KeyTable\n", "KeyTable /nonexistent"},
 	    {"DMARCEnforce always\n", "not none, quarantine or reject"},
 	    {"DMARCMode 2015\n", "c.conf:1: DMARCMode: '2015' is not rfc9989"},
@@ -436,7 +442,9 @@ test_glob_pathological(void)
 	write_file("KT-glob", "k example.com:s:/k\n");
 	char conf[1024];
 	snprintf(conf, sizeof(conf),
-	    "KeyTable %s/KT-glob\nSigningTable refile:%s/ST-glob\n", dir, dir);
+	    "KeyTable %s/KT-glob\nSigningTable refile:%s/ST-glob\n"
+	    "MultipleSignatures yes\n",
+	    dir, dir);
 	struct milter_config c;
 	char err[512];
 	T_EQ_INT(load_text(conf, &c, err, sizeof(err)), 0);
@@ -827,7 +835,8 @@ test_authserv_id_default_and_syntax(void)
 }
 
 /*
- * MC_SIGS_PER_MESSAGE (8): the milter asks for one key more than may sign
+ * MC_SIGS_PER_MESSAGE (8), with MultipleSignatures yes: the milter asks
+ * for one key more than may sign
  * (callbacks.c, start_signer), so that nine matching SigningTable entries
  * are told from eight: the first eight sign, in file order, and the ninth
  * is logged, never dropped unseen. milter_config_keys_for() never writes
@@ -848,7 +857,9 @@ test_signing_matches_cap(void)
 	write_file("KT-sigs", kt);
 	write_file("ST-sigs", st);
 	snprintf(conf, sizeof(conf),
-	    "KeyTable %s/KT-sigs\nSigningTable refile:%s/ST-sigs\n", dir, dir);
+	    "KeyTable %s/KT-sigs\nSigningTable refile:%s/ST-sigs\n"
+	    "MultipleSignatures yes\n",
+	    dir, dir);
 	struct milter_config c;
 	char err[512];
 	T_EQ_INT(load_text(conf, &c, err, sizeof(err)), 0);
@@ -911,6 +922,343 @@ test_inline_key_whole(void)
 	                "DOMAIN:SELECTOR:KEYFILE");
 }
 
+/* Issue #17: OpenDKIM reads a KeyTable given as refile: (its entries are
+ * looked up by name); it is read as the same file, not refused as a file
+ * named "refile:...". Each key knows its KeyTable file and line, for the
+ * messages about its key file (main.c). Data sets other than files are
+ * refused by name. */
+static void
+test_keytable_refile(void)
+{
+	char conf[1024];
+	struct milter_config c;
+	char err[1024];
+	write_file("KT-re", "# keys\nk1 example.com:s1:/k/1\n\n"
+	                    "k2 example.org:s2:/k/2\n");
+	write_file("KT-re2", "k3 example.net:s3:/k/3\n");
+	write_file("ST-re", "*@example.com k1\n*@example.net k3\n");
+	snprintf(conf, sizeof(conf),
+	    "KeyTable refile:%s/KT-re\nKeyTable file:%s/KT-re2\n"
+	    "SigningTable refile:%s/ST-re\n",
+	    dir, dir, dir);
+	T_EQ_INT(load_text(conf, &c, err, sizeof(err)), 0);
+	T_EQ_STR(err, "");
+	T_EQ_INT(c.nkeys, 3);
+	T_EQ_INT(c.nkeytables, 2);
+	T_EQ_STR(c.keys[1].name, "k2");
+	T_EQ_INT(c.keys[1].line, 4);
+	T_TRUE(strstr(c.keytables[c.keys[1].table], "/KT-re") != NULL);
+	T_EQ_INT(c.keys[2].line, 1);
+	T_TRUE(strstr(c.keytables[c.keys[2].table], "/KT-re2") != NULL);
+	struct mc_key k[2];
+	T_EQ_INT(milter_config_keys_for(&c, "a@example.net", k, 2), 1);
+	T_EQ_STR(k[0].keyfile, "/k/3");
+	milter_config_free(&c);
+	T_REFUSED("KeyTable refile:/nonexistent/KT\n",
+	    "c.conf:1: KeyTable /nonexistent/KT: No such file");
+	T_REFUSED("KeyTable db:/etc/opendkim/keys.db\n",
+	    "c.conf:1: KeyTable: db: data sets are not supported");
+	T_REFUSED("SigningTable ldap://ldap.example/dc=example\n",
+	    "c.conf:1: SigningTable: ldap: data sets are not supported");
+	T_REFUSED("InternalHosts dsn:mysql://u@h/db/table=hosts\n",
+	    "c.conf:1: InternalHosts: dsn: data sets are not supported");
+}
+
+/* Issue #17: a line that is not one "Key value" is an error naming its
+ * file and line, never a value that swallows the next key ("Socket
+ * inet:8891@localhost Mode sv" was a socket of that name). */
+static void
+test_lines_not_key_value(void)
+{
+	T_REFUSED("Syslog yes\nMode sv Socket inet:8891@localhost KeyTable "
+	          "/etc/KeyTable\n",
+	    "c.conf:2: 'Mode sv Socket inet:8891@localhost KeyTable "
+	    "/etc/KeyTable' is several keys on one line (Socket after the "
+	    "value of Mode)");
+	T_REFUSED("Socket inet:8891@localhost mode sv\n",
+	    "c.conf:1: 'Socket inet:8891@localhost mode sv' is several keys "
+	    "on one line (mode after the value of Socket)");
+	/* An OpenDKIM key's value is never quoted (LDAPBindPassword). */
+	T_REFUSED("AutoRestart yes Socket inet:1@h\n",
+	    "c.conf:1: AutoRestart is followed by another key on its line "
+	    "(Socket)");
+	struct milter_config c;
+	char err[1024];
+	T_EQ_INT(
+	    load_text("LDAPBindPassword two words\n", &c, err, sizeof(err)), 0);
+	milter_config_free(&c);
+	T_REFUSED("Socket inet:8891@localhost extra\n",
+	    "c.conf:1: Socket: 'inet:8891@localhost extra' is more than one "
+	    "value");
+	T_REFUSED("\nDMARCEnforce reject please\n",
+	    "c.conf:2: DMARCEnforce: 'reject please' is more than one value");
+	T_REFUSED("Domain example.com example.org\n",
+	    "c.conf:1: Domain: 'example.com example.org' is two entries "
+	    "without a comma between them");
+	T_REFUSED("InternalHosts 10.0.0.1, 10.0.0.2 junk\n",
+	    "c.conf:1: InternalHosts: '10.0.0.2 junk' is two entries");
+	T_REFUSED("Mode\n", "c.conf:1: Mode has no value");
+	/* Lists take white space around their commas; free text any. */
+	T_EQ_INT(load_text("Domain example.com , example.org\n"
+	                   "InternalHosts 10.0.0.1, 10.0.0.2 ,::1\n"
+	                   "RejectMessage Mode and Socket are words here\n",
+	             &c, err, sizeof(err)),
+	    0);
+	T_EQ_STR(err, "");
+	T_EQ_INT(c.internal.n, 3);
+	T_EQ_STR(c.reject_message, "Mode and Socket are words here");
+	milter_config_free(&c);
+	/* A KeyTable line with more than NAME DOMAIN:SELECTOR:KEYFILE. */
+	char conf[1024];
+	write_file("KT-trail", "a example.com:s:/k/a\n"
+	                       "b example.com:s:/k/b trailing\n");
+	snprintf(conf, sizeof(conf), "KeyTable %s/KT-trail\n", dir);
+	T_REFUSED(conf, "/KT-trail:2: 'example.com:s:/k/b trailing' is more "
+	                "than DOMAIN:SELECTOR:KEYFILE");
+}
+
+/* OpenDKIM 2.11's keys (opendkim/opendkim-config.h, dkimf_config[], every
+ * build option) that emauth-milter does not use. */
+static const char *const opendkim_unused[] = {"AllowSHA1Only",
+    "AlwaysAddARHeader", "ATPSDomains", "ATPSHashAlgorithm",
+    "AuthservIDWithJobID", "AutoRestart", "AutoRestartCount", "AutoRestartRate",
+    "Background", "BaseDirectory", "BodyLengthDB", "BogusKey",
+    "CaptureUnknownErrors", "ChangeRootDirectory", "ClockDrift",
+    "ConditionalSignatures", "DefaultSender", "Diagnostics",
+    "DiagnosticDirectory", "DisableCryptoInit", "DNSConnect",
+    "DomainKeysCompat", "DontSignMailTo", "EnableCoredumps", "ExemptDomains",
+    "FinalPolicyScript", "FixCRLF", "FlowData", "FlowDataFactor", "FlowDataTTL",
+    "IdentityHeader", "IdentityHeaderRemove", "IgnoreMalformedMail",
+    "KeepAuthResults", "KeepTemporaryFiles", "LDAPAuthMechanism",
+    "LDAPAuthName", "LDAPAuthRealm", "LDAPAuthUser", "LDAPBindPassword",
+    "LDAPBindUser", "LDAPDisableCache", "LDAPKeepaliveIdle",
+    "LDAPKeepaliveInterval", "LDAPKeepaliveProbes", "LDAPTimeout", "LDAPUseTLS",
+    "LogResults", "LuaOnlySigning", "MaximumHeaders", "MaximumSignedBytes",
+    "MaximumSignaturesToVerify", "MacroList", "MilterDebug", "Minimum",
+    "MinimumKeyBits", "MTA", "MTACommand", "MustBeSigned", "NoHeaderB",
+    "OmitHeaders", "On-BadSignature", "On-Default", "On-DNSError",
+    "On-InternalError", "On-KeyNotFound", "On-NoSignature",
+    "On-ReputationError", "On-Security", "On-SignatureError", "PeerList",
+    "POPDBFile", "Quarantine", "QueryCache", "RateLimits", "RedirectFailuresTo",
+    "RemoveARAll", "RemoveARFrom", "RemoveOldSignatures", "ReplaceRules",
+    "ReportAddress", "ReportBccAddress", "ReputationCache",
+    "ReputationCacheTTL", "ReputationDuplicates", "ReputationLimits",
+    "ReputationLowTime", "ReputationMinimum", "ReputationLimitModifiers",
+    "ReputationRatios", "ReputationRRDHashDepth", "ReputationRRDRoot",
+    "ReputationTest", "ReputationVerbose", "ReputationSpamCheck",
+    "ReputationTimeFactor", "ReputationTimeout", "RequestReports",
+    "RequiredHeaders", "RequireSafeKeys", "ResignAll", "ResignMailTo",
+    "ResolverConfiguration", "ResolverTracing", "ScreenPolicyScript",
+    "SelectCanonicalizationHeader", "SenderHeaders", "SenderMacro",
+    "SendReports", "SetupPolicyScript", "SignatureTTL", "SignHeaders",
+    "SMTPURI", "SoftwareHeader", "SoftStart", "Statistics", "StatisticsName",
+    "StatisticsPolicyScript", "StatisticsPrefix", "StrictHeaders",
+    "StrictTestMode", "SubDomains", "SyslogFacility", "SyslogName",
+    "TemporaryDirectory", "TestDNSData", "TestPublicKeys", "TrustAnchorFile",
+    "TrustSignaturesFrom", "UnprotectedKey", "VBR-Certifiers",
+    "VBR-PurgeFields", "VBR-TrustedCertifiers", "VBR-TrustedCertifiersOnly",
+    "VBR-Type", "WeakSyntaxChecks", "X-Header", NULL};
+
+/* Those it uses (OverSignHeaders is OpenDKIM's spelling of ours). */
+static const char *const opendkim_used[] = {"AuthservID", "Canonicalization",
+    "DNSTimeout", "Domain", "ExternalIgnoreList", "InternalHosts", "KeyFile",
+    "KeyTable", "LogWhy", "Mode", "MultipleSignatures", "Nameservers",
+    "OverSignHeaders", "PidFile", "Selector", "SignatureAlgorithm",
+    "SigningTable", "Socket", "Syslog", "SyslogSuccess", "UMask", "UserID",
+    NULL};
+
+/*
+ * Issue #17: an OpenDKIM key emauth-milter does not use gets a notice
+ * naming its line; a key neither program knows is an error suggesting
+ * the closest known key, because ignoring it can turn off what it meant
+ * (DMARCEnforcment: no enforcement at all).
+ */
+static void
+test_unknown_keys(void)
+{
+	struct milter_config c;
+	char err[1024], warn[8192], text[512];
+	for (size_t i = 0; opendkim_unused[i]; i++)
+		if (milter_config_key_known(opendkim_unused[i], NULL) != 2)
+			T_FAILF("%s is not taken as OpenDKIM's",
+			    opendkim_unused[i]);
+	for (size_t i = 0; opendkim_used[i]; i++)
+		if (milter_config_key_known(opendkim_used[i], NULL) != 1)
+			T_FAILF("%s is not taken as ours", opendkim_used[i]);
+	T_EQ_INT(milter_config_key_known("dmarcenforce", NULL), 1);
+	T_EQ_INT(milter_config_key_known("trustanchorfile", NULL), 2);
+	/* Each OpenDKIM key alone: loaded, with its notice. */
+	for (size_t i = 0; opendkim_unused[i]; i++) {
+		snprintf(
+		    text, sizeof(text), "Mode v\n%s yes\n", opendkim_unused[i]);
+		char want[256];
+		snprintf(want, sizeof(want),
+		    "c.conf:2: %s: an OpenDKIM key, not used here",
+		    opendkim_unused[i]);
+		err[0] = '\0';
+		int rc = milter_config_load(write_file("c.conf", text), &c, err,
+		    sizeof(err), warn, sizeof(warn));
+		if (rc != 0 || strstr(warn, want) == NULL)
+			T_FAILF("%s: rc %d, \"%s\", warnings \"%s\"",
+			    opendkim_unused[i], rc, err, warn);
+		if (rc == 0)
+			milter_config_free(&c);
+	}
+	T_EQ_INT(milter_config_load(
+	             write_file("c.conf", "SubDomains yes\n"
+	                                  "TrustAnchorFile /usr/share/dns/"
+	                                  "root.key\nOn-BadSignature reject\n"),
+	             &c, err, sizeof(err), warn, sizeof(warn)),
+	    0);
+	T_TRUE(strstr(warn, "c.conf:1: SubDomains: an OpenDKIM key, not used "
+	                    "here") != NULL);
+	T_TRUE(
+	    strstr(warn, "c.conf:2: TrustAnchorFile: an OpenDKIM key") != NULL);
+	T_TRUE(
+	    strstr(warn, "c.conf:3: On-BadSignature: an OpenDKIM key") != NULL);
+	milter_config_free(&c);
+	/* Typing errors: the closest key is suggested. */
+	T_REFUSED("Mode sv\nDMARCEnforcment reject\n",
+	    "c.conf:2: DMARCEnforcment is not a key of emauth-milter or "
+	    "OpenDKIM; did you mean DMARCEnforce?");
+	T_REFUSED("DMARCEnforcement reject\n", "did you mean DMARCEnforce?");
+	T_REFUSED("SigningTabel refile:/x\n", "did you mean SigningTable?");
+	T_REFUSED("Sokcet inet:1@h\n", "did you mean Socket?");
+	T_REFUSED("TrustAnchorFiles /x\n", "did you mean TrustAnchorFile?");
+	T_REFUSED("InternalHost 10.0.0.0/8\n", "did you mean InternalHosts?");
+	/* Without a value too: the key is what is wrong. */
+	T_REFUSED("DMARCEnforcment\n", "did you mean DMARCEnforce?");
+	/* A made-up name suggests nothing. */
+	const char *near = "x";
+	T_EQ_INT(milter_config_key_known("Frobnicate", &near), 0);
+	T_TRUE(near == NULL);
+	T_REFUSED("Frobnicate yes\n", "c.conf:1: Frobnicate is not a key of "
+	                              "emauth-milter or OpenDKIM");
+	/* Include would lose the settings of the file it names. */
+	T_REFUSED("Include /etc/opendkim/more.conf\n",
+	    "c.conf:1: Include: emauth-milter reads no other configuration "
+	    "file; copy the lines of /etc/opendkim/more.conf here");
+}
+
+/*
+ * Issue #17: MultipleSignatures as OpenDKIM has it. Without it (default
+ * no) the first matching SigningTable line signs, alone; with yes every
+ * match (up to the cap, test_signing_matches_cap). Without refile: the
+ * most specific line is the first (the address, then the domain, then
+ * each parent domain).
+ */
+static void
+test_multiple_signatures(void)
+{
+	char conf[1024];
+	struct milter_config c;
+	char err[1024];
+	struct mc_key k[4];
+	write_file("KT-ms", "a a.example:sa:/k/a\nb b.example:sb:/k/b\n"
+	                    "c c.example:sc:/k/c\n");
+	write_file("ST-ms", "*@mail.example a\n*@*.example b\n*@mail.* c\n");
+	for (int yes = 0; yes <= 1; yes++) {
+		snprintf(conf, sizeof(conf),
+		    "KeyTable %s/KT-ms\nSigningTable refile:%s/ST-ms\n%s", dir,
+		    dir, yes ? "MultipleSignatures yes\n" : "");
+		T_EQ_INT(load_text(conf, &c, err, sizeof(err)), 0);
+		T_EQ_INT(c.multiple_sigs, yes);
+		memset(k, 0, sizeof(k));
+		T_EQ_INT(milter_config_keys_for(&c, "x@mail.example", k, 4),
+		    yes ? 3 : 1);
+		T_EQ_STR(k[0].selector, "sa");
+		T_EQ_STR(k[1].selector, yes ? "sb" : "");
+		/* The first line that matches, wherever it is. */
+		T_EQ_INT(
+		    milter_config_keys_for(&c, "x@mail.example.net", k, 4), 1);
+		T_EQ_STR(k[0].selector, "sc");
+		milter_config_free(&c);
+	}
+	T_REFUSED("MultipleSignatures perhaps\n",
+	    "c.conf:1: MultipleSignatures: 'perhaps' is not yes or no");
+	/* A plain SigningTable: the address before its domain, the domain
+	 * before its parents, whatever the file order. */
+	write_file("ST-ms2", "example a\nmail.example b\nx@mail.example c\n");
+	for (int yes = 0; yes <= 1; yes++) {
+		snprintf(conf, sizeof(conf),
+		    "KeyTable %s/KT-ms\nSigningTable %s/ST-ms2\n%s", dir, dir,
+		    yes ? "MultipleSignatures yes\n" : "");
+		T_EQ_INT(load_text(conf, &c, err, sizeof(err)), 0);
+		memset(k, 0, sizeof(k));
+		T_EQ_INT(milter_config_keys_for(&c, "x@mail.example", k, 4),
+		    yes ? 3 : 1);
+		T_EQ_STR(k[0].selector, "sc");
+		T_EQ_STR(k[1].selector, yes ? "sb" : "");
+		T_EQ_STR(k[2].selector, yes ? "sa" : "");
+		T_EQ_INT(milter_config_keys_for(&c, "y@mail.example", k, 4),
+		    yes ? 2 : 1);
+		T_EQ_STR(k[0].selector, "sb");
+		T_EQ_INT(milter_config_keys_for(&c, "mail.example", k, 4),
+		    yes ? 2 : 1);
+		T_EQ_STR(k[0].selector, "sb");
+		milter_config_free(&c);
+	}
+	/* Single-key mode: one signature without it, even for "*". */
+	T_EQ_INT(load_text("Domain example.com, *\nSelector s\nKeyFile /k\n",
+	             &c, err, sizeof(err)),
+	    0);
+	T_EQ_INT(milter_config_keys_for(&c, "x@example.com", k, 4), 1);
+	milter_config_free(&c);
+}
+
+/*
+ * Issue #17: a host list covering every client (0.0.0.0/0, ::/0) is a
+ * warning naming the risk: for InternalHosts and TrustedHosts an open
+ * signer, for ExternalIgnoreList no DMARC enforcement. Anything after an
+ * entry on a host-list line is an error naming the line (it was dropped),
+ * and so is an OpenDKIM exception ("!"), which is not supported.
+ */
+static void
+test_hosts_open_and_trailing(void)
+{
+	struct milter_config c;
+	char err[1024], warn[4096], conf[1024];
+	T_EQ_INT(milter_config_load(
+	             write_file("h.conf", "Mode sv\nInternalHosts 10.0.0.0/8, "
+	                                  "0.0.0.0/0\nTrustedHosts ::/0\n"
+	                                  "ExternalIgnoreList 0.0.0.0/0\n"),
+	             &c, err, sizeof(err), warn, sizeof(warn)),
+	    0);
+	T_TRUE(strstr(warn, "h.conf:2: InternalHosts 0.0.0.0/0 covers every "
+	                    "IPv4 client: their mail is signed with your "
+	                    "keys, so anyone there can send mail signed as "
+	                    "your domains (an open signer)") != NULL);
+	T_TRUE(strstr(warn, "h.conf:3: TrustedHosts ::/0 covers every IPv6 "
+	                    "client") != NULL);
+	T_TRUE(strstr(warn, "h.conf:4: ExternalIgnoreList 0.0.0.0/0 covers "
+	                    "every IPv4 client: their mail is never rejected "
+	                    "or quarantined for failing DMARC") != NULL);
+	T_TRUE(strstr(warn, "10.0.0.0/8") == NULL);
+	T_TRUE(milter_config_internal(&c, "192.0.2.1", NULL));
+	milter_config_free(&c);
+	/* In a file: its own name and line; a /1 is half of everyone. */
+	write_file("HL-open", "# hosts\n127.0.0.1\n128.0.0.0/1\n");
+	snprintf(conf, sizeof(conf), "InternalHosts file:%s/HL-open\n", dir);
+	T_EQ_INT(milter_config_load(write_file("h.conf", conf), &c, err,
+	             sizeof(err), warn, sizeof(warn)),
+	    0);
+	T_TRUE(strstr(warn, "/HL-open:3: InternalHosts 128.0.0.0/1 covers 1/2 "
+	                    "of all IPv4 clients") != NULL);
+	milter_config_free(&c);
+	/* Trailing text after an entry. */
+	write_file("HL-trail", "10.0.0.1\n10.0.0.2 10.0.0.3\n");
+	snprintf(
+	    conf, sizeof(conf), "Mode sv\nInternalHosts %s/HL-trail\n", dir);
+	T_REFUSED(conf, "/HL-trail:2: '10.0.0.3' follows the entry '10.0.0.2'");
+	write_file("HL-trail", "10.0.0.1\nrelay.example   trusted relay\n");
+	snprintf(
+	    conf, sizeof(conf), "ExternalIgnoreList refile:%s/HL-trail\n", dir);
+	T_REFUSED(conf, "/HL-trail:2: 'trusted relay' follows the entry "
+	                "'relay.example'");
+	T_REFUSED("InternalHosts 10.0.0.0/8,!10.1.0.0/16\n",
+	    "c.conf:1: '!10.1.0.0/16': exceptions (\"!\") are not supported");
+}
+
 int
 main(void)
 {
@@ -932,6 +1280,11 @@ main(void)
 	T_RUN(test_authserv_id_default_and_syntax);
 	T_RUN(test_signing_matches_cap);
 	T_RUN(test_inline_key_whole);
+	T_RUN(test_keytable_refile);
+	T_RUN(test_lines_not_key_value);
+	T_RUN(test_unknown_keys);
+	T_RUN(test_multiple_signatures);
+	T_RUN(test_hosts_open_and_trailing);
 	char cmd[300];
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)

@@ -1,0 +1,53 @@
+/*
+ * audit.h (internal): what the parts of the domain audit share: the report
+ * being built and the checks of each area (domain.c, expect.c).
+ */
+#ifndef EA_AUDIT_H
+#define EA_AUDIT_H
+
+#include <stdbool.h>
+
+#include <emauth/audit.h>
+#include <emauth/mx.h>
+
+#include "common/internal.h"
+
+/* Room for a whole SPF record (4,096 bytes) in a message, and for the
+ * record to publish made from it in a fix. */
+#define EA_AUDIT_MESSAGE_MAX 4608
+#define EA_AUDIT_FIX_MAX 5120
+
+/* Adds a finding to @r with @code (one of emauth_audit_codes()). @fix
+ * and @remove are copied whole (NULL for none). Returns false when it
+ * could not be kept (out of memory: counted in r->lost). */
+bool ea_audit_add(struct emauth_audit_report *r, const char *area,
+    enum emauth_audit_status status, const char *code, const char *fix,
+    const char *remove, const char *fmt, ...) EA_PRINTF(7, 8);
+
+/* Writes "OWNER.<TAB>IN<TAB>TXT<TAB>" and @rec as strings of at most 255
+ * bytes (RFC 1035 §3.3). False when it does not fit in @size: no fix
+ * then, never a cut one. */
+bool ea_audit_txt_fix(
+    char *out, size_t size, const char *owner, const char *rec);
+
+/* Replaces "{domain}" in @in (an expectation's value); false when the
+ * result does not fit (a cut value would name something else). */
+bool ea_audit_subst(const char *in, const char *domain, char *out, size_t size);
+
+void ea_audit_spf(struct emauth_ctx *ctx, const char *domain,
+    const struct emauth_audit_opts *o, struct emauth_audit_report *r,
+    bool *dns_down);
+void ea_audit_dmarc(struct emauth_ctx *ctx, const char *domain,
+    const struct emauth_audit_opts *o, struct emauth_audit_report *r,
+    bool *dns_down);
+void ea_audit_dkim(struct emauth_ctx *ctx, const char *domain,
+    const struct emauth_audit_opts *o, struct emauth_audit_report *r);
+void ea_audit_mx(struct emauth_ctx *ctx, const char *domain,
+    struct emauth_audit_report *r, struct emauth_mx_info *mx);
+void ea_audit_ptr(struct emauth_ctx *ctx, const char *domain,
+    const struct emauth_audit_opts *o, const struct emauth_mx_info *mx,
+    struct emauth_audit_report *r);
+void ea_audit_expect(struct emauth_ctx *ctx, const char *domain,
+    const struct emauth_audit_opts *o, struct emauth_audit_report *r);
+
+#endif
