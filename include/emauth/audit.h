@@ -127,6 +127,70 @@ EMAUTH_API void emauth_audit_report_free(struct emauth_audit_report *r);
  * docs/checks.md). */
 EMAUTH_API const char *const *emauth_audit_codes(void);
 
+/*
+ * Record authoring ("emauth record"): a record made from its parts,
+ * validated by the parser that evaluates it, with notes for people.
+ */
+/* Ours: a note for each of 64 includes, and the rest. */
+#define EMAUTH_RECORD_NOTES_MAX 80
+
+struct emauth_record {
+	char text[4096]; /* the TXT record */
+	char line[8192]; /* OWNER IN TXT "..." (strings of 255 bytes) */
+	char notes[EMAUTH_RECORD_NOTES_MAX][512]; /* for people */
+	unsigned nnotes;
+	unsigned more_notes; /* notes not kept (said in the last one) */
+	char error[512];     /* why it was refused (EMAUTH_ESYNTAX) */
+};
+
+struct emauth_record_dmarc_opts {
+	const char *domain;      /* or NULL (the owner is then "_dmarc") */
+	const char *p, *sp, *np; /* "none", "quarantine", "reject"; p set */
+	const char *rua, *ruf;   /* comma-separated URIs, or NULL */
+	const char *adkim, *aspf, *fo, *pct; /* as written, or NULL */
+	int testing;                         /* t=y */
+};
+
+/**
+ * Writes the DMARC record of @o. Refused (EMAUTH_ESYNTAX, out->error) when
+ * the parser reports an error in it (a policy that is not one, a rua= that
+ * is not mailto:, ...). Notes: the parser's warnings, p=none, no rua=,
+ * the consent record each report destination outside the domain must
+ * publish (RFC 9990), and, with @ctx (NULL: no DNS) and a domain, an
+ * enforcing policy for a domain that has no DMARC record yet.
+ * @return 0, EMAUTH_ESYNTAX, EMAUTH_ETOOBIG (longer than the text),
+ *         EMAUTH_EINVAL (no p, or a domain that is not a name).
+ */
+EMAUTH_API int emauth_record_dmarc(struct emauth_ctx *ctx,
+    const struct emauth_record_dmarc_opts *o, struct emauth_record *out);
+
+struct emauth_record_spf_opts {
+	const char *domain; /* or NULL (the owner is then "@") */
+	int mx, a;          /* the domain's own servers, first */
+	/* "ip4:ADDR[/CIDR]" or "ip6:ADDR[/CIDR]" terms, in order. */
+	const char *const *networks;
+	size_t nnetworks;
+	const char *const *includes; /* hosts */
+	size_t nincludes;
+	const char *all; /* "-all" (default), "~all" or "?all" */
+	int force;       /* write it even over 10 lookups, or with an include
+	                    that has no usable SPF record */
+};
+
+/**
+ * Writes the SPF record of @o: mx and a, the networks, the includes, the
+ * all term. Checked by the SPF parser. With @ctx (NULL: no DNS) each
+ * include's record is audited: its cost is a note, the total is "N of 10
+ * DNS lookups in all"; without, the top-level terms are counted.
+ * @return 0, EMAUTH_ESYNTAX (not a valid record: out->error),
+ *         EMAUTH_ELIMIT (over 10 lookups, or an include without a usable
+ *         SPF record, and no force: out->error), EMAUTH_ETOOBIG (over
+ *         4,095 bytes), EMAUTH_EINVAL (+all, or a domain that is not a
+ *         name).
+ */
+EMAUTH_API int emauth_record_spf(struct emauth_ctx *ctx,
+    const struct emauth_record_spf_opts *o, struct emauth_record *out);
+
 #ifdef __cplusplus
 }
 #endif

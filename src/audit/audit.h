@@ -34,6 +34,19 @@ bool ea_audit_txt_fix(
  * result does not fit (a cut value would name something else). */
 bool ea_audit_subst(const char *in, const char *domain, char *out, size_t size);
 
+/* The SPF record @rec of @domain (or a new one when "") with @term added
+ * before its all term, in @fix, and @rec to delete in @del ("" for none);
+ * false when it would be over 4,096 bytes or does not fit @size. */
+bool ea_audit_spf_with(const char *domain, const char *rec, const char *term,
+    char *fix, char *del, size_t size);
+
+struct emauth_dmarc_discovery;
+/* The DMARC record of @domain with TAG=VALUE set, in @fix, and the record
+ * it replaces in *@del (free it); @fix empty when it cannot be made. */
+void ea_audit_dmarc_set(struct emauth_ctx *ctx, const char *domain,
+    const struct emauth_dmarc_discovery *d, const char *tag, const char *value,
+    char *fix, size_t size, char **del);
+
 void ea_audit_spf(struct emauth_ctx *ctx, const char *domain,
     const struct emauth_audit_opts *o, struct emauth_audit_report *r,
     bool *dns_down);

@@ -500,17 +500,22 @@ ea_audit_dmarc(struct emauth_ctx *ctx, const char *domain,
 		    "dmarc.subdomain-policy", NULL, NULL,
 		    "subdomains get sp=%s", emauth_dmarc_policy_name(rec->sp));
 	if (rec->rua[0] == '\0' && d->policy != EMAUTH_DMARC_NONE) {
-		ea_fmt(fix, sizeof(fix),
-		    "add rua=mailto:dmarc-reports@%s to the record at "
-		    "_dmarc.%s",
-		    d->policy_domain, d->policy_domain);
+		/* The record that sets the policy, with rua= added, and the
+		 * one it replaces. */
+		char rua[300], *del = NULL;
+		ea_fmt(rua, sizeof(rua), "mailto:dmarc-reports@%s",
+		    d->policy_domain);
+		ea_audit_dmarc_set(ctx, d->policy_domain, d, "rua", rua, fix,
+		    sizeof(fix), &del);
 		ea_audit_add(r, "dmarc", EMAUTH_AUDIT_WARN,
-		    "dmarc.enforcing-without-rua", fix, NULL,
+		    "dmarc.enforcing-without-rua", fix[0] && del ? fix : NULL,
+		    fix[0] ? del : NULL,
 		    "%s=%s without rua=: nobody will see the mail this policy "
 		    "refuses, your own included; the usual path is p=none with "
 		    "rua= first, then quarantine and reject once the reports "
 		    "show only your own mail",
 		    d->policy_tag, emauth_dmarc_policy_name(d->policy));
+		ea_free(del);
 	} else if (rec->rua[0] == '\0') {
 		ea_audit_add(r, "dmarc", EMAUTH_AUDIT_WARN, "dmarc.no-rua",
 		    NULL, NULL,

@@ -206,6 +206,25 @@ policy_rank(const char *p)
 	                                      : 0;
 }
 
+bool
+ea_audit_spf_with(const char *domain, const char *rec, const char *term,
+    char *fix, char *del, size_t size)
+{
+	char nrec[EMAUTH_SPF_RECORD_MAX + 700];
+	long at = rec[0] ? all_term(rec) : -1;
+	if (!rec[0])
+		ea_fmt(nrec, sizeof(nrec), "v=spf1 %s -all", term);
+	else if (at >= 0)
+		ea_fmt(nrec, sizeof(nrec), "%.*s%s %s", (int)at, rec, term,
+		    rec + at);
+	else
+		ea_fmt(nrec, sizeof(nrec), "%s %s", rec, term);
+	del[0] = '\0';
+	return strlen(nrec) <= EMAUTH_SPF_RECORD_MAX &&
+	       ea_audit_txt_fix(fix, size, domain, nrec) &&
+	       (!rec[0] || ea_audit_txt_fix(del, size, domain, rec));
+}
+
 static void
 expect_spf_include(const char *domain, const char *a,
     const struct emauth_spf_audit *spf, struct emauth_audit_report *r)
@@ -237,22 +256,13 @@ expect_spf_include(const char *domain, const char *a,
 		    a, spf->nodes[0].problem);
 		return;
 	}
-	char nrec[EMAUTH_SPF_RECORD_MAX + 700];
-	long at = rec[0] ? all_term(rec) : -1;
-	if (!rec[0])
-		ea_fmt(nrec, sizeof(nrec), "v=spf1 include:%s -all", a);
-	else if (at >= 0)
-		ea_fmt(nrec, sizeof(nrec), "%.*sinclude:%s %s", (int)at, rec, a,
-		    rec + at);
-	else
-		ea_fmt(nrec, sizeof(nrec), "%s include:%s", rec, a);
-	/* It replaces the record there: that one is to be deleted. */
+	char term[600];
+	ea_fmt(term, sizeof(term), "include:%s", a);
 	char *sfix = ea_malloc(EA_AUDIT_FIX_MAX);
 	char *old = ea_malloc(EA_AUDIT_FIX_MAX);
 	bool fits =
-	    sfix && old && strlen(nrec) <= EMAUTH_SPF_RECORD_MAX &&
-	    ea_audit_txt_fix(sfix, EA_AUDIT_FIX_MAX, domain, nrec) &&
-	    (!rec[0] || ea_audit_txt_fix(old, EA_AUDIT_FIX_MAX, domain, rec));
+	    sfix && old &&
+	    ea_audit_spf_with(domain, rec, term, sfix, old, EA_AUDIT_FIX_MAX);
 	ea_audit_add(r, "expect", EMAUTH_AUDIT_FAIL,
 	    "expect.spf-include-missing", fits ? sfix : NULL,
 	    fits && rec[0] ? old : NULL, "the SPF record must include %s%s", a,
@@ -368,25 +378,33 @@ expect_return_path(
 }
 
 /*
- * The record that sets policy @want for @domain: the record at
- * _dmarc.DOMAIN with its p= changed (every other tag kept, rua= first of
- * all), and that record to delete; or, when the policy comes from a parent
- * or there is no record, a new one. Nothing when the record there cannot
- * be read whole.
+ * The record at _dmarc.DOMAIN with TAG=VALUE set (an existing TAG
+ * replaced, every other tag kept; p= goes right after v=DMARC1, another
+ * new tag at the end), and that record to delete. When the policy comes
+ * from a parent or there is no record, a new one with p= (@value when
+ * @tag is "p", else none) and TAG=VALUE. Nothing when the record there
+ * cannot be read whole.
  */
-static void
-dmarc_policy_fix(struct emauth_ctx *ctx, const char *domain,
-    const struct emauth_dmarc_discovery *d, const char *want, char *fix,
-    size_t size, char **del)
+void
+ea_audit_dmarc_set(struct emauth_ctx *ctx, const char *domain,
+    const struct emauth_dmarc_discovery *d, const char *tag, const char *value,
+    char *fix, size_t size, char **del)
 {
 	char owner[300];
+	bool is_p = strcmp(tag, "p") == 0;
+	size_t tl = strlen(tag);
 	ea_fmt(owner, sizeof(owner), "_dmarc.%s", domain);
 	fix[0] = '\0';
 	*del = NULL;
 	if (d->policy_domain[0] == '\0' ||
 	    strcasecmp(d->policy_domain, domain) != 0) {
-		ea_fmt(
-		    fix, size, "%s.\tIN\tTXT\t\"v=DMARC1; p=%s\"", owner, want);
+		if (is_p)
+			ea_fmt(fix, size, "%s.\tIN\tTXT\t\"v=DMARC1; p=%s\"",
+			    owner, value);
+		else
+			ea_fmt(fix, size,
+			    "%s.\tIN\tTXT\t\"v=DMARC1; p=none; %s=%s\"", owner,
+			    tag, value);
 		return;
 	}
 	struct ea_resolver *res = ea_ctx_resolver(ctx);
@@ -401,8 +419,8 @@ dmarc_policy_fix(struct emauth_ctx *ctx, const char *domain,
 		return;
 	struct ea_buf one, out, rec;
 	ea_buf_init(&one, 4096);
-	ea_buf_init(&rec, 4097);
 	ea_buf_init(&out, 4096);
+	ea_buf_init(&rec, 4097);
 	unsigned found = 0;
 	for (size_t i = 0; i < ans.n; i++) {
 		ea_buf_reset(&one);
@@ -411,41 +429,51 @@ dmarc_policy_fix(struct emauth_ctx *ctx, const char *domain,
 		    strncasecmp((const char *)one.p, "v=DMARC1", 8) != 0 ||
 		    memchr(one.p, '\0', one.len) || found++)
 			continue;
-		/* Tag by tag: p= replaced (or added after v=). */
+		/* Tag by tag: TAG= replaced; p= added after v=, others at
+		 * the end. */
 		bool seen = false;
 		for (size_t pos = 0; pos < one.len;) {
 			size_t l = 0;
 			while (pos + l < one.len && one.p[pos + l] != ';')
 				l++;
-			struct emauth_span tag = ea_span(one.p + pos, l);
-			while (tag.len && (tag.p[0] == ' ' || tag.p[0] == '\t'))
-				tag.p++, tag.len--;
-			while (tag.len && (tag.p[tag.len - 1] == ' ' ||
-			                      tag.p[tag.len - 1] == '\t'))
-				tag.len--;
-			if (tag.len) {
+			struct emauth_span t = ea_span(one.p + pos, l);
+			while (t.len && (t.p[0] == ' ' || t.p[0] == '\t'))
+				t.p++, t.len--;
+			while (t.len && (t.p[t.len - 1] == ' ' ||
+			                    t.p[t.len - 1] == '\t'))
+				t.len--;
+			if (t.len) {
 				if (out.len)
 					ea_buf_adds(&out, "; ");
-				if (tag.len >= 2 && (tag.p[0] | 0x20) == 'p' &&
-				    (tag.p[1] == '=' || tag.p[1] == ' ')) {
-					ea_buf_printf(&out, "p=%s", want);
+				size_t k = 0;
+				while (
+				    k < t.len && t.p[k] != '=' && t.p[k] != ' ')
+					k++;
+				if (k == tl && strncasecmp((const char *)t.p,
+				                   tag, tl) == 0) {
+					ea_buf_printf(
+					    &out, "%s=%s", tag, value);
 					seen = true;
 				} else {
-					ea_buf_add(&out, tag.p, tag.len);
+					ea_buf_add(&out, t.p, t.len);
 				}
 			}
 			pos += l + 1;
 		}
-		if (!seen) {
+		if (!seen && is_p) {
+			/* p= right after v=DMARC1 (RFC 9989 §4.7). */
 			struct ea_buf t;
-			ea_buf_init(&t, 4200);
-			ea_buf_printf(&t, "v=DMARC1; p=%s%s%.*s", want,
-			    out.len > 8 ? "; " : "",
-			    out.len > 10 ? (int)(out.len - 10) : 0,
-			    out.len > 10 ? (const char *)out.p + 10 : "");
+			ea_buf_init(&t, 4096);
+			ea_buf_printf(&t, "v=DMARC1; p=%s", value);
+			if (out.len > 8)
+				ea_buf_add(&t, out.p + 8, out.len - 8);
 			ea_buf_reset(&out);
 			ea_buf_add(&out, t.p, t.len);
+			if (t.err)
+				out.err = t.err;
 			ea_buf_release(&t);
+		} else if (!seen) {
+			ea_buf_printf(&out, "; %s=%s", tag, value);
 		}
 		ea_buf_reset(&rec);
 		ea_buf_add(&rec, one.p, one.len);
@@ -505,8 +533,8 @@ ea_audit_expect(struct emauth_ctx *ctx, const char *domain,
 			                     d->policy))
 			               : 0;
 			char *del = NULL;
-			dmarc_policy_fix(ctx, domain, d, a[0] ? a : "none", fix,
-			    sizeof(fix), &del);
+			ea_audit_dmarc_set(ctx, domain, d, "p",
+			    a[0] ? a : "none", fix, sizeof(fix), &del);
 			if (have >= want)
 				ea_audit_add(r, "expect", EMAUTH_AUDIT_PASS,
 				    "expect.dmarc", NULL, NULL,

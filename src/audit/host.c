@@ -218,7 +218,6 @@ ea_audit_ptr(struct emauth_ctx *ctx, const char *domain,
     const struct emauth_audit_opts *o, const struct emauth_mx_info *mx,
     struct emauth_audit_report *r)
 {
-	char fix[1200];
 	struct emauth_iprev_result *ptrs =
 	    ea_calloc(o->nips ? o->nips : 1, sizeof(*ptrs));
 	if (ptrs == NULL) {
@@ -243,14 +242,32 @@ ea_audit_ptr(struct emauth_ctx *ctx, const char *domain,
 		q.mail_from = sender;
 		if (emauth_spf_check_host(ctx, &q, &s) == 0) {
 			bool pass = s.result == EMAUTH_RES_PASS;
-			ea_fmt(fix, sizeof(fix),
-			    "add ip%c:%s to the SPF record of %s",
-			    strchr(ipt, ':') ? '6' : '4', ipt, domain);
+			/* The record with the address added, and the one it
+			 * replaces; none when the record cannot be read. */
+			struct ea_ip addr;
+			char term[80], *fix = ea_malloc(EA_AUDIT_FIX_MAX),
+			               *del = ea_malloc(EA_AUDIT_FIX_MAX);
+			const struct emauth_spf_node *root = &r->spf.nodes[0];
+			bool made = false;
+			if (!pass && fix && del &&
+			    ea_ip_parse(ea_span_str(ipt), true, &addr) == 0 &&
+			    (r->spf.has_record ||
+			        strcmp(root->problem, "no SPF record") == 0)) {
+				char text[64];
+				ea_ip_format(&addr, text, sizeof(text));
+				ea_fmt(term, sizeof(term), "ip%c:%s",
+				    addr.family == 4 ? '4' : '6', text);
+				made = ea_audit_spf_with(domain, root->record,
+				    term, fix, del, EA_AUDIT_FIX_MAX);
+			}
 			ea_audit_add(r, "ptr",
 			    pass ? EMAUTH_AUDIT_PASS : EMAUTH_AUDIT_FAIL,
 			    pass ? "ptr.spf-pass" : "ptr.spf-not-pass",
-			    pass ? NULL : fix, NULL, "SPF for %s from %s: %s",
-			    domain, ipt, emauth_result_name(s.result));
+			    made ? fix : NULL, made && del[0] ? del : NULL,
+			    "SPF for %s from %s: %s", domain, ipt,
+			    emauth_result_name(s.result));
+			ea_free(fix);
+			ea_free(del);
 		}
 		host_dnsbl(ctx, ipt, o, r);
 	}

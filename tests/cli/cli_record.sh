@@ -159,14 +159,14 @@ run dmarc-bad-policy 2 record dmarc --policy rejct &&
 	check dmarc-bad-policy grep -q "not none, quarantine or reject" "$tmp/err"
 run dmarc-none 0 record dmarc --policy none &&
 	check dmarc-none-note grep -q 'only monitors' "$tmp/err" &&
-	check dmarc-none-rua grep -q 'without --rua' "$tmp/err"
+	check dmarc-none-rua grep -q 'without rua= no aggregate reports' "$tmp/err"
 run dmarc-pct 0 record dmarc --no-dns --policy quarantine --pct 50 --rua mailto:d@record.example --domain record.example &&
 	check dmarc-pct grep -q 'pct was removed by RFC 9989' "$tmp/err"
 # An enforcing policy for a domain without a DMARC record yet: warned that
 # the usual path starts at p=none with rua=; not for one that has a record.
 { zone_head; printf '_dmarc.has.record.example. IN TXT "v=DMARC1; p=none; rua=mailto:d@record.example"\n'; } >"$tmp/first.zone"
 run dmarc-first-reject 0 record dmarc --domain new.record.example --policy reject --dns "zone:$tmp/first.zone" &&
-	check dmarc-first-reject grep -q 'new.record.example has no DMARC record yet: .*the usual path is p=none with --rua first' "$tmp/err"
+	check dmarc-first-reject grep -q 'new.record.example has no DMARC record yet: .*the usual path is p=none with rua= first' "$tmp/err"
 run dmarc-next-reject 0 record dmarc --domain has.record.example --policy reject --rua mailto:d@record.example --dns "zone:$tmp/first.zone" &&
 	check dmarc-next-reject nogrep 'no DMARC record yet' "$tmp/err"
 run dmarc-first-none 0 record dmarc --domain new.record.example --policy none --dns "zone:$tmp/first.zone" &&

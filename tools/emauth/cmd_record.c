@@ -21,6 +21,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <emauth/audit.h>
 #include <emauth/dkim.h>
 #include <emauth/dmarc.h>
 #include <emauth/spf.h>
@@ -167,13 +168,15 @@ record_spf(int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
 	const char *flatten = NULL, *keep[32];
 	size_t nkeep = 0;
-	char rec[4096] = "v=spf1";
 	const char *domain = NULL, *all = "-all", *dns = NULL;
 	const char *hosts[64];
 	size_t nhosts = 0;
 	bool mx = false, a = false, force = false, no_dns = false;
-	unsigned lookups = 0;
-	char terms[4096] = "", incs[4096] = "";
+	/* The networks as "ip4:..." terms, in order: as many as a record of
+	 * 4,095 bytes can hold. */
+	static char netbuf[4096];
+	const char *nets[EMAUTH_SPF_RECORD_MAX / 8];
+	size_t nnets = 0, netlen = 0;
 	int c;
 
 	opterr = 0;
@@ -184,13 +187,18 @@ record_spf(int argc, char **argv)
 			domain = optarg;
 			break;
 		case '4':
-		case '6':
-			if (!append(
-			        terms, sizeof(terms), " ip%c:%s", c, optarg))
+		case '6': {
+			int w = snprintf(netbuf + netlen,
+			    sizeof(netbuf) - netlen, "ip%c:%s", c, optarg);
+			if (w < 0 || (size_t)w >= sizeof(netbuf) - netlen ||
+			    nnets == sizeof(nets) / sizeof(nets[0]))
 				return cli_usage_error("record spf",
-				    "the record is too long (over %zu bytes)",
-				    sizeof(rec) - 1);
+				    "the record is too long (over %d bytes)",
+				    EMAUTH_SPF_RECORD_MAX - 1);
+			nets[nnets++] = netbuf + netlen;
+			netlen += (size_t)w + 1;
 			break;
+		}
 		case 'i':
 			/* Each include's cost is looked up: all of them or
 			 * the record is refused (65 are over 10 lookups in
@@ -198,11 +206,6 @@ record_spf(int argc, char **argv)
 			if (nhosts == 64)
 				return cli_usage_error(
 				    "record spf", "at most 64 --include");
-			if (!append(incs, sizeof(incs), " include:%s", optarg))
-				return cli_usage_error("record spf",
-				    "the record is too long (over %zu bytes)",
-				    sizeof(rec) - 1);
-			lookups++;
 			hosts[nhosts++] = optarg;
 			break;
 		case 'D':
@@ -255,104 +258,46 @@ record_spf(int argc, char **argv)
 		    "record spf", "unexpected argument '%s'", argv[optind]);
 	if (flatten)
 		return flatten_spf(flatten, keep, nkeep, dns, force);
-	/* mx and a first (the domain's own servers), then addresses, then
-	 * includes, then all. */
 	if (domain && !cli_name_ok(domain))
 		return cli_usage_error(
 		    "record spf", "--domain: '%s' is not a DNS name", domain);
-	if (!append(rec, sizeof(rec), "%s%s%s%s %s", mx ? " mx" : "",
-	        a ? " a" : "", terms, incs, all))
-		return cli_usage_error("record spf",
-		    "the record is too long (over %zu bytes)", sizeof(rec) - 1);
-	size_t l = strlen(rec);
-	lookups += (mx ? 1 : 0) + (a ? 1 : 0);
-	if (!mx && !a && terms[0] == '\0' && incs[0] == '\0')
-		fprintf(stderr,
-		    "emauth record spf: note: no mechanism "
-		    "authorizes anyone; this record says the domain "
-		    "sends no mail\n");
-	struct emauth_diag d;
-	char msg[600];
-	memset(&d, 0, sizeof(d));
-	int rc = emauth_spf_record_check(
-	    (struct emauth_span){(const uint8_t *)rec, l}, &d);
-	if (rc != 0)
-		return cli_usage_error("record spf",
-		    "the record is not valid: %s",
-		    d.msg ? emauth_diag_format(&d, msg, sizeof(msg))
-		          : emauth_strerror(rc));
-	/* What each include costs, from the records published now (the
-	 * SPF audit of the include target). */
-	unsigned total = lookups;
-	const char *costliest = NULL;
-	unsigned cost_max = 0;
+	struct emauth_record_spf_opts ro = {.domain = domain,
+	    .mx = mx,
+	    .a = a,
+	    .networks = nets,
+	    .nnetworks = nnets,
+	    .includes = hosts,
+	    .nincludes = nhosts,
+	    .all = all,
+	    .force = force};
+	struct emauth_ctx *ctx = NULL;
+	int rc;
 	if (nhosts && !no_dns) {
-		struct emauth_ctx *ctx;
-		struct emauth_spf_audit *au = malloc(sizeof(*au));
-		if (au == NULL || emauth_ctx_new(&ctx) != 0)
+		if (emauth_ctx_new(&ctx) != 0)
 			return EXIT_USAGE;
 		if (dns && (rc = cli_set_dns("record spf", ctx, dns)) != 0) {
-			free(au);
 			emauth_ctx_free(ctx);
 			return rc;
 		}
-		for (size_t i = 0; i < nhosts; i++) {
-			emauth_spf_audit(ctx, hosts[i], au);
-			if (!au->has_record) {
-				fprintf(stderr,
-				    "emauth record spf: include:%s: %s\n",
-				    hosts[i],
-				    au->nnodes && au->nodes[0].problem[0]
-				        ? au->nodes[0].problem
-				        : "no usable SPF record");
-				rc = EXIT_USAGE;
-				continue;
-			}
-			fprintf(stderr,
-			    "emauth record spf: include:%s costs %u DNS "
-			    "lookup%s\n",
-			    hosts[i], 1 + au->total_lookups,
-			    au->total_lookups ? "s" : "");
-			total += au->total_lookups;
-			if (1 + au->total_lookups > cost_max) {
-				cost_max = 1 + au->total_lookups;
-				costliest = hosts[i];
-			}
-		}
-		free(au);
-		emauth_ctx_free(ctx);
-		if (rc && !force)
-			return cli_usage_error("record spf",
-			    "an include has no usable SPF record (--force "
-			    "prints the record anyway)");
 	}
-	if (total > 10 && !force)
-		return cli_usage_error("record spf",
-		    "%u DNS lookups in all; receivers allow 10 (RFC 7208 "
-		    "4.6.4)%s%s%s (--force prints it anyway)",
-		    total, costliest ? "; the costliest include is " : "",
-		    costliest ? costliest : "", costliest ? "" : "");
-	if (l > 450)
-		fprintf(stderr,
-		    "emauth record spf: note: %zu bytes; answers over 512 "
-		    "bytes need TCP or EDNS at some receivers\n",
-		    l);
-	if (nhosts && !no_dns)
-		fprintf(stderr,
-		    "emauth record spf: %u of 10 DNS lookups in all\n", total);
+	struct emauth_record *out = malloc(sizeof(*out));
+	rc = out ? emauth_record_spf(ctx, &ro, out) : EMAUTH_ENOMEM;
+	emauth_ctx_free(ctx);
+	for (unsigned i = 0; out && i < out->nnotes; i++)
+		fprintf(stderr, "emauth record spf: %s\n", out->notes[i]);
+	if (rc == 0)
+		printf("%s\n", out->line);
+	else if (rc == EMAUTH_ESYNTAX || rc == EMAUTH_ELIMIT)
+		rc = cli_usage_error("record spf", "%s%s", out->error,
+		    rc == EMAUTH_ELIMIT ? " (--force prints it anyway)" : "");
+	else if (rc == EMAUTH_ETOOBIG)
+		rc = cli_usage_error("record spf",
+		    "the record is too long (over %d bytes)",
+		    EMAUTH_SPF_RECORD_MAX - 1);
 	else
-		fprintf(stderr,
-		    "emauth record spf: %u DNS-querying term%s at the top "
-		    "level%s\n",
-		    lookups, lookups == 1 ? "" : "s",
-		    incs[0] ? "; each include adds the terms of its own record"
-		            : "");
-	char owner[300] = "";
-	if (!append(owner, sizeof(owner), "%s%s", domain ? domain : "@",
-	        domain ? "." : ""))
-		return cli_usage_error("record spf", "--domain is too long");
-	print_txt(owner, rec);
-	return 0;
+		rc = cli_usage_error("record spf", "%s", emauth_strerror(rc));
+	free(out);
+	return rc;
 }
 
 static int
@@ -362,44 +307,6 @@ parse_policy(const char *opt, const char *v, const char **out)
 		return cli_usage_error("record dmarc",
 		    "%s: '%s' is not none, quarantine or reject", opt, v);
 	*out = v;
-	return 0;
-}
-
-/* An enforcing policy for a domain that has no DMARC record yet: the
- * usual path is p=none with rua= first (the reports show what the policy
- * would refuse), then quarantine and reject. */
-static int
-first_policy_note(const char *domain, const char *p, const char *dns)
-{
-	struct emauth_ctx *ctx;
-	int rc = 0;
-	if (emauth_ctx_new(&ctx) != 0)
-		return EXIT_USAGE;
-	if (dns && (rc = cli_set_dns("record dmarc", ctx, dns)) != 0) {
-		emauth_ctx_free(ctx);
-		return rc;
-	}
-	struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
-	if (d &&
-	    emauth_dmarc_discover(ctx, domain, EMAUTH_DMARC_RFC9989, d) == 0) {
-		if (d->result == EMAUTH_RES_TEMPERROR)
-			fprintf(stderr,
-			    "emauth record dmarc: note: the DMARC record of %s "
-			    "could not be looked up (%s)\n",
-			    domain, d->problem);
-		else if (d->policy_domain[0] == '\0')
-			fprintf(stderr,
-			    "emauth record dmarc: warning: %s has no DMARC "
-			    "record yet: p=%s refuses or quarantines every "
-			    "sender you have not yet set up, and nothing tells "
-			    "you which; the usual path is p=none with --rua "
-			    "first, then quarantine and reject once the "
-			    "reports "
-			    "show only your own mail\n",
-			    domain, p);
-	}
-	free(d);
-	emauth_ctx_free(ctx);
 	return 0;
 }
 
@@ -496,96 +403,47 @@ record_dmarc(int argc, char **argv)
 	if (domain && !cli_name_ok(domain))
 		return cli_usage_error(
 		    "record dmarc", "--domain: '%s' is not a DNS name", domain);
-	char rec[4096];
-	size_t l = (size_t)snprintf(rec, sizeof(rec), "v=DMARC1; p=%s", p);
-#define ADD(cond, fmt, val)                                                    \
-	do {                                                                   \
-		if ((cond) && l < sizeof(rec))                                 \
-			l += (size_t)snprintf(                                 \
-			    rec + l, sizeof(rec) - l, fmt, val);               \
-	} while (0)
-	ADD(sp, "; sp=%s", sp);
-	ADD(np, "; np=%s", np);
-	ADD(adkim, "; adkim=%s", adkim);
-	ADD(aspf, "; aspf=%s", aspf);
-	ADD(testing, "; t=%s", "y");
-	ADD(pct, "; pct=%s", pct);
-	ADD(rua[0], "; rua=%s", rua);
-	ADD(ruf[0], "; ruf=%s", ruf);
-	ADD(fo, "; fo=%s", fo);
-#undef ADD
-	if (l >= sizeof(rec))
-		return cli_usage_error(
-		    "record dmarc", "the record is too long");
-
-	/* Validate with the parser receivers' evaluation uses: any error
-	 * is refused, with its text. */
-	struct emauth_dmarc_record *r = malloc(sizeof(*r));
-	if (r == NULL)
-		return EXIT_USAGE;
-	emauth_dmarc_record_parse((struct emauth_span){(const uint8_t *)rec, l},
-	    EMAUTH_DMARC_RFC9989, r);
-	rc = 0;
-	for (unsigned i = 0; i < r->nnotes; i++) {
-		const struct emauth_dmarc_note *n = &r->notes[i];
-		if (n->kind == EMAUTH_DMARC_ERROR) {
-			fprintf(stderr, "emauth record dmarc: %s\n", n->text);
-			rc = EXIT_USAGE;
-		} else {
-			fprintf(
-			    stderr, "emauth record dmarc: note: %s\n", n->text);
+	struct emauth_record_dmarc_opts ro = {.domain = domain,
+	    .p = p,
+	    .sp = sp,
+	    .np = np,
+	    .rua = rua,
+	    .ruf = ruf,
+	    .adkim = adkim,
+	    .aspf = aspf,
+	    .fo = fo,
+	    .pct = pct,
+	    .testing = testing};
+	struct emauth_ctx *ctx = NULL;
+	if (domain && strcmp(p, "none") != 0 && !no_dns) {
+		if (emauth_ctx_new(&ctx) != 0)
+			return EXIT_USAGE;
+		if (dns && (rc = cli_set_dns("record dmarc", ctx, dns)) != 0) {
+			emauth_ctx_free(ctx);
+			return rc;
 		}
 	}
-	free(r);
-	if (rc)
-		return rc;
-	if (strcmp(p, "none") == 0)
-		fprintf(stderr,
-		    "emauth record dmarc: note: p=none only "
-		    "monitors; move to quarantine or reject once the "
-		    "aggregate reports show only your own mail\n");
-	if (rua[0] == '\0')
-		fprintf(stderr, "emauth record dmarc: note: without --rua no "
-		                "aggregate reports are sent to you\n");
-	if (domain && strcmp(p, "none") != 0 && !no_dns &&
-	    (rc = first_policy_note(domain, p, dns)) != 0)
-		return rc;
-	/* Report destinations outside the domain need the destination's
-	 * consent (RFC 9990): DOMAIN._report._dmarc.DEST TXT "v=DMARC1". */
-	for (int pass = 0; pass < 2; pass++) {
-		char list[1024];
-		snprintf(list, sizeof(list), "%s", pass ? ruf : rua);
-		char *save = NULL;
-		for (char *u = strtok_r(list, ",", &save); u;
-		     u = strtok_r(NULL, ",", &save)) {
-			char *at = strrchr(u, '@');
-			if (at == NULL)
-				continue;
-			char *dest = at + 1;
-			char *bang = strchr(dest, '!');
-			if (bang)
-				*bang = '\0';
-			size_t dl = strlen(dest),
-			       ol = domain ? strlen(domain) : 0;
-			bool inside =
-			    domain &&
-			    (strcasecmp(dest, domain) == 0 ||
-			        (dl > ol && dest[dl - ol - 1] == '.' &&
-			            strcasecmp(dest + dl - ol, domain) == 0));
-			if (!inside)
-				fprintf(stderr,
-				    "emauth record dmarc: note: reports to %s "
-				    "need its consent: %s._report._dmarc.%s. "
-				    "IN TXT \"v=DMARC1\" (RFC 9990)\n",
-				    dest, domain ? domain : "DOMAIN", dest);
-		}
-	}
-	char owner[300] = "";
-	if (!append(owner, sizeof(owner), "_dmarc%s%s%s", domain ? "." : "",
-	        domain ? domain : "", domain ? "." : ""))
-		return cli_usage_error("record dmarc", "--domain is too long");
-	print_txt(owner, rec);
-	return 0;
+	struct emauth_record *out = malloc(sizeof(*out));
+	rc = out ? emauth_record_dmarc(ctx, &ro, out) : EMAUTH_ENOMEM;
+	emauth_ctx_free(ctx);
+	if (rc == 0 || rc == EMAUTH_ESYNTAX)
+		for (unsigned i = 0; out && i < out->nnotes; i++)
+			fprintf(stderr, "emauth record dmarc: %s%s\n",
+			    strncmp(out->notes[i], "warning: ", 9) ? "note: "
+			                                           : "",
+			    out->notes[i]);
+	if (rc == EMAUTH_ESYNTAX)
+		fprintf(stderr, "emauth record dmarc: %s\n", out->error);
+	else if (rc == EMAUTH_ETOOBIG)
+		fprintf(
+		    stderr, "emauth record dmarc: the record is too long\n");
+	else if (rc != 0)
+		fprintf(
+		    stderr, "emauth record dmarc: %s\n", emauth_strerror(rc));
+	else
+		printf("%s\n", out->line);
+	free(out);
+	return rc ? EXIT_USAGE : 0;
 }
 
 static int

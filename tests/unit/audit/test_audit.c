@@ -36,11 +36,10 @@ read_all(const char *path, size_t *len)
 	return p;
 }
 
-/* Writes the zone @text (origin example.test.) and audits @domain with
- * it; the caller frees the report. */
-static struct emauth_audit_report *
-audit_zone(
-    const char *text, const char *domain, const struct emauth_audit_opts *o)
+/* A context whose DNS is the zone @text (origin example.test., with its
+ * SOA and NS), written to a file. */
+static struct emauth_ctx *
+zone_ctx(const char *text)
 {
 	char path[128], spec[160];
 	snprintf(path, sizeof(path), "%s/z.zone", dir);
@@ -58,6 +57,15 @@ audit_zone(
 	memset(&d, 0, sizeof(d));
 	if (emauth_ctx_set_dns(ctx, spec, &d) != 0)
 		T_FAILF("zone not loaded: %s", d.msg ? d.msg : "?");
+	return ctx;
+}
+
+/* Audits @domain with the zone @text; the caller frees the report. */
+static struct emauth_audit_report *
+audit_zone(
+    const char *text, const char *domain, const struct emauth_audit_opts *o)
+{
+	struct emauth_ctx *ctx = zone_ctx(text);
 	struct emauth_audit_report *r = NULL;
 	T_EQ_INT(emauth_audit_domain(ctx, domain, o, &r), 0);
 	emauth_ctx_free(ctx);
@@ -554,6 +562,136 @@ test_dmarc_policy_fix(void)
 	fix_applied(zone, "example.test", "expect.dmarc-weaker", &o);
 }
 
+/* Record authoring: DMARC made from its parts, checked by the parser,
+ * with its notes; refused rather than cut. */
+static void
+test_record_dmarc(void)
+{
+	struct emauth_record *out = malloc(sizeof(*out));
+	struct emauth_record_dmarc_opts o = {.domain = "example.test",
+	    .p = "reject",
+	    .rua = "mailto:d@example.test,mailto:agg@reports.test"};
+	T_EQ_INT(emauth_record_dmarc(NULL, &o, out), 0);
+	T_EQ_STR(out->line, "_dmarc.example.test.\tIN\tTXT\t\"v=DMARC1; "
+	                    "p=reject; rua=mailto:d@example.test,"
+	                    "mailto:agg@reports.test\"");
+	bool consent = false;
+	for (unsigned i = 0; i < out->nnotes; i++)
+		consent |=
+		    strstr(out->notes[i], "example.test._report._dmarc."
+		                          "reports.test. IN TXT") != NULL;
+	T_TRUE(consent);
+	/* An error of the parser refuses the record. */
+	o.rua = "emailto:d@example.test";
+	T_EQ_INT(emauth_record_dmarc(NULL, &o, out), EMAUTH_ESYNTAX);
+	T_TRUE(strstr(out->error, "mailto") != NULL);
+	o.p = "rejct";
+	T_EQ_INT(emauth_record_dmarc(NULL, &o, out), EMAUTH_EINVAL);
+	/* Too long: refused, never cut. */
+	char *rua = malloc(5000);
+	memset(rua, 'a', 4999);
+	memcpy(rua, "mailto:", 7);
+	rua[4999] = '\0';
+	o.p = "none";
+	o.rua = rua;
+	T_EQ_INT(emauth_record_dmarc(NULL, &o, out), EMAUTH_ETOOBIG);
+	free(rua);
+	/* With DNS: an enforcing policy for a domain without a record yet. */
+	o.rua = NULL;
+	o.p = "quarantine";
+	struct emauth_ctx *ctx = zone_ctx("");
+	T_EQ_INT(emauth_record_dmarc(ctx, &o, out), 0);
+	bool warned = false;
+	for (unsigned i = 0; i < out->nnotes; i++)
+		warned |=
+		    strstr(out->notes[i], "has no DMARC record yet") != NULL;
+	T_TRUE(warned);
+	emauth_ctx_free(ctx);
+	free(out);
+}
+
+/* Record authoring: SPF made from its parts, the include costs looked
+ * up, over 10 lookups refused unless forced, never cut. */
+static void
+test_record_spf(void)
+{
+	struct emauth_record *out = malloc(sizeof(*out));
+	const char *nets[] = {"ip4:198.51.100.0/24", "ip6:2001:db8::/48"};
+	struct emauth_record_spf_opts o = {
+	    .mx = 1, .networks = nets, .nnetworks = 2, .all = "~all"};
+	T_EQ_INT(emauth_record_spf(NULL, &o, out), 0);
+	T_EQ_STR(out->line, "@\tIN\tTXT\t\"v=spf1 mx ip4:198.51.100.0/24 "
+	                    "ip6:2001:db8::/48 ~all\"");
+	T_EQ_STR(out->notes[out->nnotes - 1],
+	    "1 DNS-querying term at the top level");
+	const char *bad[] = {"ip4:300.1.1.1/24"};
+	o.networks = bad;
+	o.nnetworks = 1;
+	T_EQ_INT(emauth_record_spf(NULL, &o, out), EMAUTH_ESYNTAX);
+	T_TRUE(strstr(out->error, "not valid") != NULL);
+	o.all = "+all";
+	T_EQ_INT(emauth_record_spf(NULL, &o, out), EMAUTH_EINVAL);
+	/* Include costs from DNS: 2 includes of 5 lookups each, and mx. */
+	struct emauth_ctx *ctx = zone_ctx(
+	    "i1 IN TXT \"v=spf1 a mx a:x.test mx:y.test a:z.test -all\"\n"
+	    "i2 IN TXT \"v=spf1 a mx a:x.test mx:y.test a:z.test "
+	    "-all\"\n");
+	const char *incs[] = {"i1.example.test", "i2.example.test"};
+	struct emauth_record_spf_opts oi = {.domain = "example.test",
+	    .mx = 1,
+	    .includes = incs,
+	    .nincludes = 2};
+	T_EQ_INT(emauth_record_spf(ctx, &oi, out), EMAUTH_ELIMIT);
+	T_TRUE(strstr(out->error, "13 DNS lookups in all") != NULL);
+	T_TRUE(
+	    strstr(out->notes[0], "include:i1.example.test costs 6") != NULL);
+	oi.force = 1;
+	T_EQ_INT(emauth_record_spf(ctx, &oi, out), 0);
+	T_EQ_STR(out->notes[out->nnotes - 1], "13 of 10 DNS lookups in all");
+	T_TRUE(strncmp(out->line, "example.test.\tIN\tTXT\t", 20) == 0);
+	emauth_ctx_free(ctx);
+	/* Too long: refused, never cut. */
+	static const char *many[400];
+	for (size_t i = 0; i < 400; i++)
+		many[i] = "ip4:192.0.2.1";
+	struct emauth_record_spf_opts ol = {.networks = many, .nnetworks = 400};
+	T_EQ_INT(emauth_record_spf(NULL, &ol, out), EMAUTH_ETOOBIG);
+	free(out);
+}
+
+/* More fixes applied: the SPF record with the sending address, the DMARC
+ * record with rua= (the enforcing policy kept), a DMARC record without a
+ * policy, the CNAME the platform expects. */
+static void
+test_more_fixes_work(void)
+{
+	const char *ips[] = {"192.0.2.77"};
+	struct emauth_audit_opts o = {.ips = ips, .nips = 1, .dnsbl = ips};
+	fix_applied("example.test.\tIN\tTXT\t\"v=spf1 mx -all\"\n"
+	            "_dmarc IN TXT \"v=DMARC1; p=none\"\n",
+	    "example.test", "ptr.spf-not-pass", &o);
+	static const char rua[] =
+	    "_dmarc.example.test.\tIN\tTXT\t\"v=DMARC1; p=reject\"\n";
+	struct emauth_audit_report *r = audit_zone(rua, "example.test", NULL);
+	const struct emauth_audit_finding *f =
+	    find(r, "dmarc.enforcing-without-rua");
+	T_TRUE(f != NULL && f->fix != NULL && f->remove != NULL);
+	if (f && f->fix)
+		T_EQ_STR(f->fix, "_dmarc.example.test.\tIN\tTXT\t\"v=DMARC1; "
+		                 "p=reject; rua=mailto:dmarc-reports@"
+		                 "example.test\"");
+	emauth_audit_report_free(r);
+	fix_applied(rua, "example.test", "dmarc.enforcing-without-rua", NULL);
+	fix_applied("_dmarc IN TXT \"v=DMARC1; adkim=s\"\n", "example.test",
+	    "dmarc.no-policy", NULL);
+	struct emauth_audit_expect e;
+	struct emauth_audit_opts oe =
+	    expecting("dkim-cname pm pm.dkim.example.test\n", &e);
+	fix_applied("pm.dkim IN TXT \"v=DKIM1; p=\"\n"
+	            "_dmarc IN TXT \"v=DMARC1; p=none\"\n",
+	    "example.test", "expect.dkim-cname-missing", &oe);
+}
+
 static void
 test_expect_parse(void)
 {
@@ -680,6 +818,9 @@ main(void)
 	T_RUN(test_spf_near_misses);
 	T_RUN(test_dmarc_near_misses);
 	T_RUN(test_dmarc_policy_fix);
+	T_RUN(test_record_dmarc);
+	T_RUN(test_record_spf);
+	T_RUN(test_more_fixes_work);
 	T_RUN(test_expect_parse);
 	T_RUN(test_codes_documented);
 	char cmd[128];
