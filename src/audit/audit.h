@@ -30,6 +30,20 @@ bool ea_audit_add(struct emauth_audit_report *r, const char *area,
 bool ea_audit_txt_fix(
     char *out, size_t size, const char *owner, const char *rec);
 
+/* The TXT records at a name, each joined and NUL-terminated. */
+#define EA_AUDIT_TXT_RECORDS 8
+#define EA_AUDIT_TXT_MAX 4096
+struct ea_audit_txt_set {
+	char text[EA_AUDIT_TXT_RECORDS][EA_AUDIT_TXT_MAX + 1];
+	size_t n;
+	size_t skipped; /* not kept: over 4 KiB, a NUL byte, past 8 */
+};
+
+/* Reads the TXT records at @name (one query). @return 0, EMAUTH_EDNS (a
+ * DNS failure: nothing read), EMAUTH_ENOMEM. */
+int ea_audit_txt(
+    struct emauth_ctx *ctx, const char *name, struct ea_audit_txt_set *out);
+
 /* Replaces "{domain}" in @in (an expectation's value); false when the
  * result does not fit (a cut value would name something else). */
 bool ea_audit_subst(const char *in, const char *domain, char *out, size_t size);

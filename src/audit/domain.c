@@ -335,31 +335,20 @@ static bool
 dmarc_near_miss(
     struct emauth_ctx *ctx, const char *domain, struct emauth_audit_report *r)
 {
-	struct ea_resolver *res = ea_ctx_resolver(ctx);
+	struct ea_audit_txt_set *txt = ea_malloc(sizeof(*txt));
 	bool any = false;
-	for (int apex = 0; res && apex < 2; apex++) {
+	for (int apex = 0; txt && apex < 2; apex++) {
 		char name[300];
 		ea_fmt(name, sizeof(name), apex ? "%s" : "_dmarc.%s", domain);
-		struct ea_dns_budget b;
-		struct ea_dns_answer ans;
-		memset(&b, 0, sizeof(b));
-		b.max_queries = 1;
-		ea_dns_budget_start(&b, res);
-		if (ea_dns_query(res, &b, name, EA_DNS_T_TXT, &ans) != 0)
-			return any;
-		struct ea_buf one;
-		ea_buf_init(&one, 4096);
-		for (size_t i = 0; i < ans.n; i++) {
-			ea_buf_reset(&one);
-			if (ea_dns_txt_join(ans.rr[i].rdata, &one) != 0 ||
-			    ea_buf_addc(&one, '\0') != 0)
-				continue;
-			const char *t = (const char *)one.p;
+		if (ea_audit_txt(ctx, name, txt) != 0)
+			break;
+		for (size_t i = 0; i < txt->n; i++) {
+			const char *t = txt->text[i];
 			const char *v = NULL;
 			for (const char *q = t; *q && v == NULL; q++)
 				if (strncasecmp(q, "v=DMARC1", 8) == 0)
 					v = q;
-			if (v == NULL || memchr(t, '\0', one.len - 1))
+			if (v == NULL)
 				continue;
 			/* The record as it should be: v=DMARC1 first, the
 			 * other tags as they are. */
@@ -398,15 +387,12 @@ dmarc_near_miss(
 				    "first: receivers ignore it (RFC 9989: the "
 				    "record starts with v=DMARC1)",
 				    name);
-			else
-				ok = false;
 			any |= apex || v != t;
 			ea_free(fix);
 			ea_free(del);
 		}
-		ea_buf_release(&one);
-		ea_dns_answer_release(&ans);
 	}
+	ea_free(txt);
 	return any;
 }
 

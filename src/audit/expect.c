@@ -280,36 +280,20 @@ static bool
 txt_names(struct emauth_ctx *ctx, const char *name, const char *host, char *del,
     size_t size)
 {
-	struct ea_resolver *res = ea_ctx_resolver(ctx);
-	struct ea_dns_budget b;
-	struct ea_dns_answer ans;
+	struct ea_audit_txt_set *t = ea_malloc(sizeof(*t));
 	bool found = false;
-	if (res == NULL)
-		return false;
-	memset(&b, 0, sizeof(b));
-	b.max_queries = 1;
-	ea_dns_budget_start(&b, res);
-	if (ea_dns_query(res, &b, name, EA_DNS_T_TXT, &ans) != 0)
-		return false;
-	struct ea_buf one;
-	ea_buf_init(&one, 1024);
 	size_t hl = strlen(host);
-	for (size_t i = 0; i < ans.n && !found; i++) {
-		ea_buf_reset(&one);
-		if (ea_dns_txt_join(ans.rr[i].rdata, &one) != 0)
-			continue;
-		size_t l = one.len;
-		while (l && (one.p[l - 1] == '.' || one.p[l - 1] == ' '))
-			l--;
-		if (l == hl &&
-		    strncasecmp((const char *)one.p, host, hl) == 0 &&
-		    ea_buf_addc(&one, '\0') == 0 &&
-		    !memchr(one.p, '\0', one.len - 1))
-			found = ea_audit_txt_fix(
-			    del, size, name, (const char *)one.p);
-	}
-	ea_buf_release(&one);
-	ea_dns_answer_release(&ans);
+	if (t && ea_audit_txt(ctx, name, t) == 0)
+		for (size_t i = 0; i < t->n && !found; i++) {
+			size_t l = strlen(t->text[i]);
+			while (l && (t->text[i][l - 1] == '.' ||
+			                t->text[i][l - 1] == ' '))
+				l--;
+			if (l == hl && strncasecmp(t->text[i], host, hl) == 0)
+				found = ea_audit_txt_fix(
+				    del, size, name, t->text[i]);
+		}
+	ea_free(t);
 	return found;
 }
 
@@ -407,28 +391,26 @@ ea_audit_dmarc_set(struct emauth_ctx *ctx, const char *domain,
 			    tag, value);
 		return;
 	}
-	struct ea_resolver *res = ea_ctx_resolver(ctx);
-	struct ea_dns_budget b;
-	struct ea_dns_answer ans;
-	if (res == NULL)
+	struct ea_audit_txt_set *txt = ea_malloc(sizeof(*txt));
+	if (txt == NULL)
 		return;
-	memset(&b, 0, sizeof(b));
-	b.max_queries = 1;
-	ea_dns_budget_start(&b, res);
-	if (ea_dns_query(res, &b, owner, EA_DNS_T_TXT, &ans) != 0)
+	/* Every record read whole, or no fix: an edit of one record among
+	 * some not read could leave two. */
+	if (ea_audit_txt(ctx, owner, txt) != 0 || txt->skipped) {
+		ea_free(txt);
 		return;
-	struct ea_buf one, out, rec;
-	ea_buf_init(&one, 4096);
+	}
+	struct ea_buf out;
 	ea_buf_init(&out, 4096);
-	ea_buf_init(&rec, 4097);
+	const char *rec = NULL;
 	unsigned found = 0;
-	for (size_t i = 0; i < ans.n; i++) {
-		ea_buf_reset(&one);
-		if (ea_dns_txt_join(ans.rr[i].rdata, &one) != 0 ||
-		    one.len < 8 ||
+	for (size_t i = 0; i < txt->n; i++) {
+		struct emauth_span one = ea_span_str(txt->text[i]);
+		if (one.len < 8 ||
 		    strncasecmp((const char *)one.p, "v=DMARC1", 8) != 0 ||
-		    memchr(one.p, '\0', one.len) || found++)
+		    found++)
 			continue;
+		rec = txt->text[i];
 		/* Tag by tag: TAG= replaced; p= added after v=, others at
 		 * the end. */
 		bool seen = false;
@@ -475,26 +457,19 @@ ea_audit_dmarc_set(struct emauth_ctx *ctx, const char *domain,
 		} else if (!seen) {
 			ea_buf_printf(&out, "; %s=%s", tag, value);
 		}
-		ea_buf_reset(&rec);
-		ea_buf_add(&rec, one.p, one.len);
-		ea_buf_addc(&rec, '\0');
 	}
 	char *old = ea_malloc(EA_AUDIT_FIX_MAX);
-	if (found == 1 && rec.err == 0 && out.err == 0 && old &&
-	    ea_buf_addc(&out, '\0') == 0 &&
+	if (found == 1 && out.err == 0 && old && ea_buf_addc(&out, '\0') == 0 &&
 	    ea_audit_txt_fix(fix, size, owner, (const char *)out.p) &&
-	    ea_audit_txt_fix(
-	        old, EA_AUDIT_FIX_MAX, owner, (const char *)rec.p)) {
+	    ea_audit_txt_fix(old, EA_AUDIT_FIX_MAX, owner, rec)) {
 		*del = old;
 		old = NULL;
 	} else {
 		fix[0] = '\0';
 	}
 	ea_free(old);
-	ea_buf_release(&one);
+	ea_free(txt);
 	ea_buf_release(&out);
-	ea_buf_release(&rec);
-	ea_dns_answer_release(&ans);
 }
 
 void

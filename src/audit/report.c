@@ -14,6 +14,9 @@
 #include "audit/audit.h"
 #include "common/alloc.h"
 #include "common/buf.h"
+#include "common/ctx.h"
+#include "dns/rdata.h"
+#include "dns/resolver.h"
 #include "common/span.h"
 
 #include <emauth/dmarc.h>
@@ -238,6 +241,42 @@ ea_audit_txt_fix(char *out, size_t size, const char *owner, const char *rec)
 		memcpy(out, ea_buf_str(&b), b.len + 1);
 	ea_buf_release(&b);
 	return ok;
+}
+
+int
+ea_audit_txt(
+    struct emauth_ctx *ctx, const char *name, struct ea_audit_txt_set *out)
+{
+	struct ea_resolver *res = ea_ctx_resolver(ctx);
+	struct ea_dns_budget b;
+	struct ea_dns_answer ans;
+	memset(out, 0, sizeof(*out));
+	if (res == NULL)
+		return EMAUTH_EDNS;
+	memset(&b, 0, sizeof(b));
+	b.max_queries = 1;
+	ea_dns_budget_start(&b, res);
+	if (ea_dns_query(res, &b, name, EA_DNS_T_TXT, &ans) != 0)
+		return EMAUTH_ENOMEM;
+	int rc = ans.status == EA_DNS_TEMPFAIL ? EMAUTH_EDNS : 0;
+	struct ea_buf one;
+	ea_buf_init(&one, EA_AUDIT_TXT_MAX);
+	for (size_t i = 0; rc == 0 && i < ans.n; i++) {
+		ea_buf_reset(&one);
+		/* Kept whole, or counted as not kept: a caller that edits a
+		 * record refuses when anything was left out. */
+		if (out->n == EA_AUDIT_TXT_RECORDS ||
+		    ea_dns_txt_join(ans.rr[i].rdata, &one) != 0 ||
+		    memchr(one.p, '\0', one.len)) {
+			out->skipped++;
+			continue;
+		}
+		memcpy(out->text[out->n], one.p, one.len);
+		out->text[out->n++][one.len] = '\0';
+	}
+	ea_buf_release(&one);
+	ea_dns_answer_release(&ans);
+	return rc;
 }
 
 /* The counts, the verdict and what a major mailbox provider would do. */

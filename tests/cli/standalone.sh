@@ -5,8 +5,8 @@
 # tests/data/suites/ carries its SOURCE.md and its license text, or is named
 # in that folder's README.md as having none. The files checked are git's
 # (tracked, and untracked ones not ignored), or every file outside build*/
-# when the tree is not a git checkout; this script is the one exception,
-# since it spells out what it looks for. Each check prints
+# when the tree is not a git checkout; this script is the one exception
+# (it looks for the patterns it puts together). Each check prints
 # "ok cli/standalone/NAME" or "not ok cli/standalone/NAME".
 # usage: tests/cli/standalone.sh BUILD-DIR
 set -u
@@ -41,7 +41,10 @@ done <"$tmp/files" >"$tmp/checked"
 
 test -s "$tmp/checked"
 result files-listed $? "no files found under $top"
-xargs -0 grep -InF -e '../shared' -e 'EMAUTH_SHARED' -e 'shared/testsuites' \
+# The patterns are put together here, so that this file does not hold
+# them as written.
+up=..
+xargs -0 grep -InF -e "$up/shared" -e "EMAUTH_""SHARED" -e "shared""/testsuites" \
 	-- <"$tmp/checked" >"$tmp/refs"
 test ! -s "$tmp/refs"
 result no-outside-test-data $? "$(head -n 20 "$tmp/refs")"

@@ -20,8 +20,9 @@ void cli_fmt(char *out, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The getopt_long error cases (':' missing value, '?' unknown option). */
 int cli_bad_option(const char *cmd, int c, char **argv);
-/* Applies --dns SPEC to @ctx; on error prints why and returns EXIT_USAGE. */
-int cli_set_dns(const char *cmd, struct emauth_ctx *ctx, const char *spec);
+/* A context with --dns SPEC applied (@dns NULL: the system back end); on
+ * error prints why, leaves *@out NULL and returns EXIT_USAGE. */
+int cli_ctx_new(const char *cmd, const char *dns, struct emauth_ctx **out);
 
 int cmd_spf(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);

@@ -318,12 +318,8 @@ cmd_check(int argc, char **argv)
 		return rc;
 
 	struct emauth_ctx *ctx;
-	if (emauth_ctx_new(&ctx) != 0)
-		return EXIT_USAGE;
-	if (dns && (rc = cli_set_dns("check", ctx, dns)) != 0) {
-		emauth_ctx_free(ctx);
+	if ((rc = cli_ctx_new("check", dns, &ctx)) != 0)
 		return rc;
-	}
 	if (nocache)
 		emauth_ctx_set_dns_cache(ctx, 0);
 	if (save_zone && emauth_ctx_record_dns(ctx) != 0) {

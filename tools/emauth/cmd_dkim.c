@@ -319,9 +319,9 @@ dkim_verify_cmd(int argc, char **argv)
 		}
 	}
 	struct emauth_ctx *ctx;
-	if (emauth_ctx_new(&ctx) != 0)
-		return EXIT_USAGE;
-	int rc = dns ? cli_set_dns("dkim verify", ctx, dns) : 0;
+	int rc = cli_ctx_new("dkim verify", dns, &ctx);
+	if (rc != 0)
+		return rc;
 	int worst = 0;
 	if (rc == 0) {
 		char *stdin_only[] = {"-"};
@@ -758,10 +758,8 @@ dkim_testkey_cmd(int argc, char **argv)
 	struct emauth_dkim_testkey_result r;
 	char rec[4096], txt[8192];
 	int rc = cli_load_key("dkim testkey", "--key ", keyfile, &k);
-	if (rc == 0 && emauth_ctx_new(&ctx) != 0)
-		rc = EXIT_USAGE;
-	if (rc == 0 && dns)
-		rc = cli_set_dns("dkim testkey", ctx, dns);
+	if (rc == 0)
+		rc = cli_ctx_new("dkim testkey", dns, &ctx);
 	if (rc == 0) {
 		int st = emauth_dkim_testkey(ctx, selector, domain, k, &r);
 		if (st != 0) {

@@ -200,14 +200,8 @@ cmd_dmarc(int argc, char **argv)
 	const char *domain = argv[optind];
 
 	struct emauth_ctx *ctx;
-	if (emauth_ctx_new(&ctx) != 0) {
-		fprintf(stderr, "emauth dmarc: out of memory\n");
-		return EXIT_USAGE;
-	}
-	if (dns && (rc = cli_set_dns("dmarc", ctx, dns)) != 0) {
-		emauth_ctx_free(ctx);
+	if ((rc = cli_ctx_new("dmarc", dns, &ctx)) != 0)
 		return rc;
-	}
 	struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
 	if (d == NULL) {
 		emauth_ctx_free(ctx);

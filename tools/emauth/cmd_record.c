@@ -102,13 +102,10 @@ flatten_spf(const char *domain, const char *const *keep, size_t nkeep,
 {
 	struct emauth_ctx *ctx;
 	struct emauth_spf_flat *f = malloc(sizeof(*f));
-	int rc;
+	int rc = f ? cli_ctx_new("record spf", dns, &ctx) : EXIT_USAGE;
 
-	if (f == NULL || emauth_ctx_new(&ctx) != 0)
-		return EXIT_USAGE;
-	if (dns && (rc = cli_set_dns("record spf", ctx, dns)) != 0) {
+	if (rc != 0) {
 		free(f);
-		emauth_ctx_free(ctx);
 		return rc;
 	}
 	rc = emauth_spf_flatten(ctx, domain, keep, nkeep, f);
@@ -273,12 +270,8 @@ record_spf(int argc, char **argv)
 	struct emauth_ctx *ctx = NULL;
 	int rc;
 	if (nhosts && !no_dns) {
-		if (emauth_ctx_new(&ctx) != 0)
-			return EXIT_USAGE;
-		if (dns && (rc = cli_set_dns("record spf", ctx, dns)) != 0) {
-			emauth_ctx_free(ctx);
+		if ((rc = cli_ctx_new("record spf", dns, &ctx)) != 0)
 			return rc;
-		}
 	}
 	struct emauth_record *out = malloc(sizeof(*out));
 	rc = out ? emauth_record_spf(ctx, &ro, out) : EMAUTH_ENOMEM;
@@ -416,12 +409,8 @@ record_dmarc(int argc, char **argv)
 	    .testing = testing};
 	struct emauth_ctx *ctx = NULL;
 	if (domain && strcmp(p, "none") != 0 && !no_dns) {
-		if (emauth_ctx_new(&ctx) != 0)
-			return EXIT_USAGE;
-		if (dns && (rc = cli_set_dns("record dmarc", ctx, dns)) != 0) {
-			emauth_ctx_free(ctx);
+		if ((rc = cli_ctx_new("record dmarc", dns, &ctx)) != 0)
 			return rc;
-		}
 	}
 	struct emauth_record *out = malloc(sizeof(*out));
 	rc = out ? emauth_record_dmarc(ctx, &ro, out) : EMAUTH_ENOMEM;

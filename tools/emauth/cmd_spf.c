@@ -156,14 +156,8 @@ cmd_spf(int argc, char **argv)
 		    "checked)");
 
 	struct emauth_ctx *ctx;
-	if (emauth_ctx_new(&ctx) != 0) {
-		fprintf(stderr, "emauth spf: out of memory\n");
-		return EXIT_USAGE;
-	}
-	if (dns && (rc = cli_set_dns("spf", ctx, dns)) != 0) {
-		emauth_ctx_free(ctx);
+	if ((rc = cli_ctx_new("spf", dns, &ctx)) != 0)
 		return rc;
-	}
 	struct emauth_spf_result r, h;
 	rc = emauth_spf_check_host(ctx, &q, &r);
 	if (rc == EMAUTH_EINVAL) {

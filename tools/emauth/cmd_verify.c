@@ -1086,15 +1086,9 @@ cmd_verify(int argc, char **argv)
 	}
 
 	struct emauth_ctx *ctx;
-	if (emauth_ctx_new(&ctx) != 0) {
+	if ((rc = cli_ctx_new("verify", dns, &ctx)) != 0) {
 		if (in != stdin)
 			fclose(in);
-		return EXIT_USAGE;
-	}
-	if (dns && (rc = cli_set_dns("verify", ctx, dns)) != 0) {
-		if (in != stdin)
-			fclose(in);
-		emauth_ctx_free(ctx);
 		return rc;
 	}
 	struct verdict *vd = calloc(1, sizeof(*vd));

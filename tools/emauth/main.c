@@ -81,16 +81,23 @@ cli_bad_option(const char *cmd, int c, char **argv)
 }
 
 int
-cli_set_dns(const char *cmd, struct emauth_ctx *ctx, const char *spec)
+cli_ctx_new(const char *cmd, const char *dns, struct emauth_ctx **out)
 {
 	struct emauth_diag d;
 	char msg[512];
 
+	*out = NULL;
+	if (emauth_ctx_new(out) != 0) {
+		fprintf(stderr, "emauth %s: out of memory\n", cmd);
+		return EXIT_USAGE;
+	}
 	memset(&d, 0, sizeof(d));
-	if (emauth_ctx_set_dns(ctx, spec, &d) == 0)
+	if (dns == NULL || emauth_ctx_set_dns(*out, dns, &d) == 0)
 		return 0;
-	fprintf(stderr, "emauth %s: --dns %s: %s\n", cmd, spec,
+	fprintf(stderr, "emauth %s: --dns %s: %s\n", cmd, dns,
 	    emauth_diag_format(&d, msg, sizeof(msg)));
+	emauth_ctx_free(*out);
+	*out = NULL;
 	return EXIT_USAGE;
 }
 
