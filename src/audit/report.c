@@ -267,11 +267,12 @@ ea_audit_txt(
 		 * record refuses when anything was left out. */
 		if (out->n == EA_AUDIT_TXT_RECORDS ||
 		    ea_dns_txt_join(ans.rr[i].rdata, &one) != 0 ||
-		    memchr(one.p, '\0', one.len)) {
+		    (one.len && memchr(one.p, '\0', one.len))) {
 			out->skipped++;
 			continue;
 		}
-		memcpy(out->text[out->n], one.p, one.len);
+		if (one.len)
+			memcpy(out->text[out->n], one.p, one.len);
 		out->text[out->n++][one.len] = '\0';
 	}
 	ea_buf_release(&one);
