@@ -78,3 +78,28 @@ echo
 echo "\$ emauth check broken.example --selector s1 --selector old"
 "$emauth" check --no-color --dns "$dns,$here/zones/broken.example.zone" \
 	--selector s1 --selector old broken.example || true
+
+echo
+echo "== The receiver's DMARC aggregate report (RFC 9990) for example.com"
+echo
+echo "-- 9. Three messages recorded into a verdict store (as emauth-milter does)"
+for m in "203.0.113.140 bounce@example.com $tmp/signed.eml" \
+	"203.0.113.140 bounce@example.com $tmp/signed.eml" \
+	"192.0.2.199 b@bounces.mailplatform.example $here/messages/newsletter.eml"; do
+	set -- $m
+	echo "\$ emauth verify --ip $1 --mail-from $2 --record sqlite:verdicts.db --time 1764633600 ${3##*/}"
+	"$emauth" verify --dns "$dns" --ip "$1" --mail-from "$2" \
+		--helo out7.mailplatform.example --rcpt-to bob@receiver.example \
+		--record "sqlite:$tmp/verdicts.db" --time 1764633600 "$3" \
+		>/dev/null || true
+done
+printf 'ReportEmail dmarc@receiver.example\nReportOrgName Receiver Example\n' \
+	>"$tmp/report.conf"
+mkdir -p "$tmp/reports"
+echo
+echo "-- 10. The day's report, written instead of mailed"
+echo "\$ emauth report send -c report.conf --store sqlite:verdicts.db --day 2025-12-02 --dry-run reports"
+"$emauth" report send -c "$tmp/report.conf" --store "sqlite:$tmp/verdicts.db" \
+	--dns "$dns" --day 2025-12-02 --dry-run "$tmp/reports" |
+	sed "s|$tmp/||"
+gzip -dc "$tmp"/reports/*.xml.gz | sed -n '/<policy_published>/,$p' | head -40

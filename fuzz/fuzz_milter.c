@@ -7,8 +7,10 @@
  * zone. Four configurations are loaded once, from files written to a
  * temporary folder with the example keys: sign and verify with tables and
  * Ed25519 keys, enforcing reject; sign with one RSA key and verify,
- * simple/simple, quarantine, RFC 7489; verify only with a RejectMessage
- * and a small header cap; sign only, without Authentication-Results.
+ * simple/simple, quarantine, RFC 7489; verify only with a RejectMessage,
+ * a small header cap and DMARC reporting (the verdict of each message made
+ * a store row, the header block and body kept for failure reports; no
+ * recorder runs here); sign only, without Authentication-Results.
  *
  * Input:
  *   line 1   the configuration, 0 to 3
@@ -18,7 +20,8 @@
  *                                  (hexadecimal; before connect)
  *              connect IP [HOST]   the client ("-" or a bad address: none)
  *              macro NAME VALUE    e.g. "macro {auth_authen} alice"
- *              helo NAME | mail ADDR | eoh | eom | abort | close
+ *              helo NAME | mail ADDR | rcpt ADDR | eoh | eom | abort
+ *              | close
  *              header NAME:VALUE   with escapes \r \n \t \\ \xHH; the
  *                                  name without trailing blanks (Postfix)
  *              body TEXT           the same escapes
@@ -143,6 +146,10 @@ static const char *const configs[CONFIGS] = {
     "MaximumHeaderBytes 2048\n"
     "ExternalIgnoreList csl:192.0.2.99\n"
     "LogWhy yes\n"
+    "ReportStore sqlite:$D/reports.db\n"
+    "FailureReports yes\n"
+    "FailureReportsBody yes\n"
+    "FailureReportsRedact yes\n"
     "DNS zone:$D/empty.zone\n",
     "Mode s\n"
     "KeyTable $D/KeyTable\n"
@@ -525,6 +532,19 @@ ev_mail(struct session *s, char *args)
 	check_status(s, r, false);
 	message_clear(s);
 	s->phase = P_MAIL;
+	s->over = final(r);
+}
+
+/* RCPT TO: after MAIL FROM, before the header block (dropped elsewhere). */
+static void
+ev_rcpt(struct session *s, char *args)
+{
+	if (!s->open || s->phase != P_MAIL || s->over ||
+	    milter_desc.xxfi_envrcpt == NULL)
+		return;
+	char *argv[2] = {args, NULL};
+	sfsistat r = milter_desc.xxfi_envrcpt(&s->ctx, argv);
+	check_status(s, r, false);
 	s->over = final(r);
 }
 
@@ -1007,6 +1027,8 @@ event(struct session *s, char *line)
 		ev_helo(s, args);
 	else if (strcmp(line, "mail") == 0)
 		ev_mail(s, args);
+	else if (strcmp(line, "rcpt") == 0)
+		ev_rcpt(s, args);
 	else if (strcmp(line, "header") == 0)
 		ev_header(s, args);
 	else if (strcmp(line, "eoh") == 0)

@@ -186,11 +186,13 @@ uri_listed(const char *list, const char *want)
 	for (const char *p = list; *p;) {
 		const char *c = strchr(p, ',');
 		size_t l = c ? (size_t)(c - p) : strlen(p);
-		if (l == wl && strncasecmp(p, want, 7) == 0 &&
+		const char *bang = memchr(p, '!', l);
+		size_t ul = bang ? (size_t)(bang - p) : l; /* "!size" aside */
+		if (ul == wl && strncasecmp(p, want, 7) == 0 &&
 		    memcmp(p + 7, want + 7, local - 7) == 0 &&
 		    p[local] == '@' &&
-		    memchr(p + local + 1, '@', l - local - 1) == NULL &&
-		    strncasecmp(p + local + 1, wat + 1, l - local - 1) == 0)
+		    memchr(p + local + 1, '@', ul - local - 1) == NULL &&
+		    strncasecmp(p + local + 1, wat + 1, ul - local - 1) == 0)
 			return true;
 		p += l + (c ? 1 : 0);
 	}

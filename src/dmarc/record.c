@@ -231,6 +231,22 @@ parse_uri(struct emauth_dmarc_record *r, const char *tag, struct emauth_span u,
 		    EA_DMARC_URIS_MAX);
 		return false;
 	}
+	/* Keep a well-formed size limit ("!" 1*DIGIT [k/m/g/t]) with the
+	 * URI: a report sender honours it (RFC 7489 §6.2). */
+	if (bang) {
+		size_t sl = u.len - uri.len - 1, d = 0;
+		const uint8_t *sz = bang + 1;
+		while (d < sl && ea_is_digit(sz[d]))
+			d++;
+		bool unit = d + 1 == sl && strchr("kmgtKMGT", sz[d]) != NULL;
+		if (d > 0 && d <= 12 && (d == sl || unit))
+			uri.len = u.len;
+		else
+			note(r, EMAUTH_DMARC_WARNING, tag, off,
+			    "%s=%s: the size limit after \"!\" is not digits "
+			    "and a unit (k, m, g, t); it is ignored",
+			    tag, shown);
+	}
 	size_t len = strlen(out);
 	if (len + uri.len + 2 > size) {
 		note(r, EMAUTH_DMARC_WARNING, tag, off,

@@ -85,6 +85,9 @@ unit=$root$unitdir/emauth-milter.service
 check systemd-unit-installed test -f "$unit"
 check systemd-unit-execstart grep -q \
 	"^ExecStart=$sbindir/emauth-milter -f " "$unit"
+check systemd-report-unit-installed grep -q \
+	"^ExecStart=$bindir/emauth report send " "$root$unitdir/emauth-report.service"
+check systemd-report-timer-installed test -f "$root$unitdir/emauth-report.timer"
 
 # The installed programs run against the installed library, and neither
 # they nor the library keep a run path into the build.

@@ -71,6 +71,31 @@ echo "# systemd-analyze security: exposure ${level:-?}"
 check security-exposure-below-4 awk -v l="${level:-99}" \
 	'BEGIN { exit !(l + 0 < 4.0) }'
 
+# Issue #18: the daily DMARC aggregate reports: a oneshot service running
+# "emauth report send" with the milter's configuration, and its timer;
+# both verify clean, and the milter's unit keeps the store's folder.
+rsvc=$build/emauth-report.service
+check report-unit-configured test -f "$rsvc"
+sed "s|^ExecStart=[^ ]*/emauth |ExecStart=$build/emauth |" "$rsvc" \
+	>"$tmp/u/emauth-report.service"
+cp "$top/contrib/systemd/emauth-report.timer" "$tmp/u/"
+if verify emauth-report.service && [ ! -s "$tmp/out" ] &&
+	verify emauth-report.timer && [ ! -s "$tmp/out" ]; then
+	echo "ok cli/systemd/report-verify-clean"
+else
+	echo "not ok cli/systemd/report-verify-clean"
+	head -c 1500 "$tmp/out" | sed 's/^/    /'
+	fails=$((fails + 1))
+fi
+check report-unit-execstart grep -qx \
+	'ExecStart=/.*/emauth report send -c /etc/emauth-milter.conf' "$rsvc"
+check report-unit-oneshot grep -qx 'Type=oneshot' "$rsvc"
+check report-timer-daily grep -qx 'OnCalendar=\*-\*-\* 01:00:00 UTC' \
+	"$top/contrib/systemd/emauth-report.timer"
+check report-timer-persistent grep -qx 'Persistent=true' \
+	"$top/contrib/systemd/emauth-report.timer"
+check milter-unit-state-directory grep -qx 'StateDirectory=emauth' "$unit"
+
 # The journal: JOURNAL_STREAM names standard error's device and inode.
 cat >"$tmp/v.conf" <<CONF
 Mode v

@@ -31,6 +31,15 @@ int cmd_dmarc(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+#include <stdint.h>
+/* Seconds since 1970, digits only; -1 when @s is not. */
+int cli_epoch(const char *s, int64_t *out);
+/* Adds the DMARC evaluation @v to the store @spec ("verify --record");
+ * prints why and returns EXIT_USAGE on failure. */
+#include <emauth/report.h>
+int cli_record_verdict(const char *spec, const struct emauth_verdict *v,
+    const struct emauth_report_env *env);
 /* A DKIM key record @rec in master-file form, 255-byte strings. */
 void cli_dkim_txt(const char *selector, const char *domain, const char *rec,
     char *txt, size_t size);
@@ -58,6 +67,8 @@ bool cli_name_ok(const char *s);
  * EXIT_USAGE. */
 int cli_load_key(const char *cmd, const char *opt, const char *path,
     struct emauth_dkim_key **k);
+/* A message reader's handler feeding a DKIM signer (its @arg). */
+extern const struct emauth_msg_handler cli_signer_handler;
 /* One signature as "emauth dkim verify --json" prints it. */
 json_object *cli_dkim_result_json(const struct emauth_dkim_result *r);
 json_object *cli_dmarc_record_json(const struct emauth_dmarc_record *r);

@@ -362,6 +362,8 @@ s_body(void *arg, struct emauth_span c)
 	return emauth_dkim_signer_body(arg, c);
 }
 
+const struct emauth_msg_handler cli_signer_handler = {s_header, s_eoh, s_body};
+
 int
 cli_load_key(const char *cmd, const char *opt, const char *path,
     struct emauth_dkim_key **k)
@@ -572,11 +574,10 @@ dkim_sign_cmd(int argc, char **argv)
 		 * of standard input in a temporary file. */
 		if (in == stdin)
 			spool = tmpfile();
-		static const struct emauth_msg_handler h = {
-		    s_header, s_eoh, s_body};
-		int r = (in == stdin && spool == NULL)
-		            ? EMAUTH_EIO
-		            : cli_feed_file(in, &h, s, spool, &d);
+		int r =
+		    (in == stdin && spool == NULL)
+		        ? EMAUTH_EIO
+		        : cli_feed_file(in, &cli_signer_handler, s, spool, &d);
 		if (r == 0)
 			r = emauth_dkim_signer_finish(s, &d);
 		if (r != 0) {

@@ -31,6 +31,9 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <getopt.h>
+#include <time.h>
+
+#include <emauth/report.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +57,7 @@ static const char help[] =
     "usage: emauth verify [--ip IP] [--mail-from ADDR] [--helo NAME]\n"
     "                     [--trusted-received HOST] [--dns SPEC]\n"
     "                     [--authserv-id ID] [--dmarc-mode rfc9989|rfc7489]\n"
+    "                     [--record STORE [--time EPOCH] [--rcpt-to ADDR]]\n"
     "                     [--json] [FILE|-]\n"
     "\n"
     "Runs iprev, SPF (MAIL FROM and HELO), DKIM and DMARC on a message as a\n"
@@ -78,6 +82,11 @@ static const char help[] =
     "                     (default: this host's name)\n"
     "  --dmarc-mode M     rfc9989 (default) or rfc7489\n"
     "  --json             print one JSON object\n"
+    "  --record STORE     add the DMARC evaluation to the report store\n"
+    "                     (sqlite:PATH or postgresql://...), as the milter\n"
+    "                     does: for replaying saved mail into reports\n"
+    "  --time EPOCH       when the message was received (default: now)\n"
+    "  --rcpt-to ADDR     its envelope recipient (the report's envelope_to)\n"
     "\n"
     "Without --ip, --helo or --mail-from, the message says them: the\n"
     "topmost Received field naming a client (not loopback) and the\n"
@@ -1020,11 +1029,17 @@ cmd_verify(int argc, char **argv)
 	    {"authserv-id", required_argument, NULL, 'a'},
 	    {"dmarc-mode", required_argument, NULL, 'M'},
 	    {"json", no_argument, NULL, 'j'},
+	    {"record", required_argument, NULL, 'R'},
+	    {"time", required_argument, NULL, 't'},
+	    {"rcpt-to", required_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *ip = NULL, *from = NULL, *helo = NULL, *dns = NULL;
 	const char *authserv = NULL, *trusted = NULL;
+	const char *record = NULL, *rcpt_to = NULL;
+	int64_t when = (int64_t)time(NULL);
+	bool when_given = false;
 	enum emauth_dmarc_mode mode = EMAUTH_DMARC_RFC9989;
 	int json = 0, c, rc;
 	char host[256];
@@ -1057,6 +1072,19 @@ cmd_verify(int argc, char **argv)
 		case 'j':
 			json = 1;
 			break;
+		case 'R':
+			record = optarg;
+			break;
+		case 'r':
+			rcpt_to = optarg;
+			break;
+		case 't':
+			if (cli_epoch(optarg, &when) != 0)
+				return cli_usage_error("verify",
+				    "--time: not seconds since 1970: '%s'",
+				    optarg);
+			when_given = true;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -1071,6 +1099,9 @@ cmd_verify(int argc, char **argv)
 		    "--trusted-received: '%s' is not a host name", trusted);
 	if (argc - optind > 1)
 		return cli_usage_error("verify", "one message at a time");
+	if (record == NULL && (when_given || rcpt_to))
+		return cli_usage_error(
+		    "verify", "--time and --rcpt-to go with --record STORE");
 	if (authserv == NULL) {
 		if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
 			cli_fmt(host, sizeof(host), "localhost");
@@ -1176,6 +1207,12 @@ cmd_verify(int argc, char **argv)
 	else
 		print_text(vd);
 	rc = dmarc_result(vd) == EMAUTH_RES_PASS ? 0 : 1;
+	if (record) {
+		struct emauth_report_env env = {when, ip, mode,
+		    vd->env.mail_from, rcpt_to, EMAUTH_DMARC_UNSET, NULL, NULL};
+		if (cli_record_verdict(record, &vd->v, &env) != 0)
+			rc = EXIT_USAGE;
+	}
 out:
 	for (size_t i = 0; i < vd->adv.n; i++)
 		free(vd->adv.v[i]);

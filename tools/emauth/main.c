@@ -133,6 +133,8 @@ main(int argc, char **argv)
 		return cmd_record(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
 	fprintf(stderr, "emauth: unknown command '%s'\n\n%s", cmd, usage);
 	return EXIT_USAGE;
 }

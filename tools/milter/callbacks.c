@@ -23,11 +23,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <emauth/authres.h>
 #include <emauth/dkim.h>
 #include <emauth/msg.h>
+#include <emauth/report.h>
 #include <emauth/verdict.h>
 
 #include "milter.h"
@@ -36,6 +38,9 @@
 #define FROM_FIELDS_MAX 4
 #define POOL_MAX 64
 #define FORGED_MAX 1000
+/* Ours: the body bytes kept for a failure report (FailureReportsBody);
+ * a longer body is reported by its header block only. */
+#define FAILURE_BODY_MAX (64 * 1024)
 
 /* The context pool. */
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -214,7 +219,13 @@ struct msg {
 	struct emauth_dkim_verifier *v;
 	struct emauth_dkim_signer *s;
 	struct emauth_ctx *ctx; /* from the pool, for this message */
-	char signed_by[1024];   /* for the log: "d=D s=S, ..." */
+	char *rcpt;             /* the first envelope recipient */
+	bool keep_hdr;          /* verify: header block kept for a failure
+	                           report (m->hdr; m->failed: over the cap) */
+	char *body;             /* FailureReportsBody: the body, bounded */
+	size_t blen;
+	bool body_over, body_keep;
+	char signed_by[1024]; /* for the log: "d=D s=S, ..." */
 };
 
 /* One SMTP connection. The host name and the HELO name are kept whole
@@ -234,6 +245,8 @@ msg_reset(struct conn *c)
 	struct msg *m = &c->m;
 	free(m->mail_from);
 	free(m->hdr);
+	free(m->rcpt);
+	free(m->body);
 	free(m->forged);
 	for (unsigned i = 0; i < m->nfrom && i < FROM_FIELDS_MAX; i++)
 		free(m->from[i]);
@@ -409,6 +422,8 @@ x_envfrom(SMFICTX *ctx, char **argv)
 	m->verify = (c->st->cfg.mode & MC_VERIFY) && !m->sign && c->ip[0];
 	if ((m->sign || m->verify) && (m->ctx = ctx_get(c->st)) == NULL)
 		return SMFIS_TEMPFAIL;
+	m->keep_hdr = m->verify && c->st->cfg.failure_reports;
+	m->body_keep = m->keep_hdr && c->st->cfg.failure_body;
 	if (m->verify) {
 		struct emauth_dkim_verify_opts o = {0};
 		o.max_header_bytes = (size_t)c->st->cfg.max_header_kb * 1024;
@@ -520,14 +535,15 @@ header_step(SMFICTX *ctx, char *name, char *value)
 			return SMFIS_TEMPFAIL;
 		}
 	}
-	if (m->sign && !m->failed) {
+	if ((m->sign || m->keep_hdr) && !m->failed) {
 		size_t cap = (size_t)c->st->cfg.max_header_kb * 1024;
 		if (m->hlen + flen + 1 > cap ||
 		    m->nfields >= HEADER_FIELDS_MAX) {
-			mlog(ML_WARN,
-			    "%s: header block over %zu bytes or %d fields: "
-			    "not signed",
-			    qid(ctx), cap, HEADER_FIELDS_MAX);
+			if (m->sign)
+				mlog(ML_WARN,
+				    "%s: header block over %zu bytes or %d "
+				    "fields: not signed",
+				    qid(ctx), cap, HEADER_FIELDS_MAX);
 			m->failed = true;
 		} else {
 			if (m->hlen + flen + 1 > m->hcap) {
@@ -692,6 +708,19 @@ static void
 feed(struct msg *m, const uint8_t *p, size_t n)
 {
 	struct emauth_span s = {p, n};
+	if (m->keep_hdr && m->body_keep && !m->body_over) {
+		if (m->blen + n > FAILURE_BODY_MAX) {
+			m->body_over = true;
+		} else {
+			if (m->body == NULL &&
+			    (m->body = malloc(FAILURE_BODY_MAX)) == NULL)
+				m->body_over = true;
+			else {
+				memcpy(m->body + m->blen, p, n);
+				m->blen += n;
+			}
+		}
+	}
 	if (m->v)
 		emauth_dkim_verifier_body(m->v, s);
 	if (m->s && !m->failed)
@@ -787,6 +816,69 @@ reply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *text)
 	snprintf(rc, sizeof(rc), "%s", rcode);
 	snprintf(xc, sizeof(xc), "%s", xcode);
 	smfi_setreply(ctx, rc, xc, safe);
+}
+
+/* The DMARC evaluation of the message to the report store, with the
+ * disposition applied (@action) and why it differs from the policy's; and
+ * the message's header block (and kept body) for failure reports. */
+static void
+record(struct conn *c, const struct emauth_verdict *vd, const char *action)
+{
+	struct msg *m = &c->m;
+	const struct milter_config *cfg = &c->st->cfg;
+	enum emauth_dmarc_policy applied =
+	    strcmp(action, "reject") == 0       ? EMAUTH_DMARC_REJECT
+	    : strcmp(action, "quarantine") == 0 ? EMAUTH_DMARC_QUARANTINE
+	                                        : EMAUTH_DMARC_NONE;
+	static const char *const levels[] = {"none", "quarantine", "reject"};
+	char why[128];
+	snprintf(why, sizeof(why), "%s",
+	    c->ignored ? "the client is in ExternalIgnoreList"
+	               : "DMARCEnforce");
+	if (!c->ignored && cfg->dmarc_enforce >= 0 && cfg->dmarc_enforce <= 2)
+		snprintf(why, sizeof(why), "DMARCEnforce %s",
+		    levels[cfg->dmarc_enforce]);
+	struct emauth_report_env env = {(int64_t)time(NULL), c->ip,
+	    cfg->dmarc_mode ? EMAUTH_DMARC_RFC7489 : EMAUTH_DMARC_RFC9989,
+	    m->mail_from, m->rcpt, applied, NULL, why};
+	struct emauth_report_row *row = malloc(sizeof(*row));
+	if (row == NULL)
+		return;
+	if (emauth_report_row_from_verdict(vd, &env, row) != 0) {
+		free(row);
+		return;
+	}
+	if (row->override_type[0] == '\0')
+		row->override_comment[0] = '\0';
+	char *text = NULL;
+	size_t tl = 0;
+	/* The body when it was kept whole (FailureReportsBody, at most
+	 * FAILURE_BODY_MAX bytes); else the header block alone. */
+	bool with_body = m->body_keep && !m->body_over;
+	if (m->keep_hdr && !m->failed && m->hdr) {
+		/* "field\0field\0..." as the header block, then the body. */
+		size_t bl = with_body ? m->blen : 0;
+		text = malloc(m->hlen + m->nfields + 4 + bl);
+		if (text) {
+			for (size_t o = 0; o < m->hlen;) {
+				size_t fl = strlen(m->hdr + o);
+				memcpy(text + tl, m->hdr + o, fl);
+				tl += fl;
+				memcpy(text + tl, "\r\n", 2);
+				tl += 2;
+				o += fl + 1;
+			}
+			memcpy(text + tl, "\r\n", 2);
+			tl += 2;
+			if (bl) {
+				memcpy(text + tl, m->body, bl);
+				tl += bl;
+			}
+		}
+	}
+	milter_report_verdict(cfg, row, m->mail_from, text, tl, with_body);
+	free(text);
+	free(row);
 }
 
 static sfsistat
@@ -962,11 +1054,30 @@ log:
 		    : vd->have_dmarc   ? vd->dmarc.reason
 		                       : "");
 	}
+	if (strcmp(action, "tempfail") != 0 && cfg->report_store[0] &&
+	    (vd->have_dmarc || vd->from_problem))
+		record(c, vd, action);
 out:
 	emauth_ctx_set_dns_deadline(ec, 0);
 	free(vd);
 	free(ar);
 	return ret;
+}
+
+/* The first envelope recipient: the report's envelope_to. */
+static sfsistat
+x_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct conn *c = smfi_getpriv(ctx);
+	if (c == NULL || c->m.rcpt || argv == NULL || argv[0] == NULL)
+		return SMFIS_CONTINUE;
+	const char *a = argv[0];
+	size_t l = strlen(a);
+	if (l >= 2 && a[0] == '<' && a[l - 1] == '>')
+		c->m.rcpt = strndup(a + 1, l - 2);
+	else
+		c->m.rcpt = strdup(a);
+	return c->m.rcpt ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
 }
 
 static sfsistat
@@ -1018,6 +1129,7 @@ struct smfiDesc milter_desc = {
     .xxfi_connect = x_connect,
     .xxfi_helo = x_helo,
     .xxfi_envfrom = x_envfrom,
+    .xxfi_envrcpt = x_envrcpt,
     .xxfi_header = x_header,
     .xxfi_eoh = x_eoh,
     .xxfi_body = x_body,

@@ -743,6 +743,10 @@ static const struct {
     {"DNS", V_WORD},
     {"DNSBudget", V_WORD},
     {"DNSTimeout", V_WORD},
+    {"FailureReports", V_WORD},
+    {"FailureReportsBody", V_WORD},
+    {"FailureReportsPerHour", V_WORD},
+    {"FailureReportsRedact", V_WORD},
     {"Domain", V_LIST},
     {"ExternalIgnoreList", V_LIST},
     {"InternalHosts", V_LIST},
@@ -756,6 +760,12 @@ static const struct {
     {"OversignHeaders", V_LIST}, /* OpenDKIM's OverSignHeaders */
     {"PidFile", V_WORD},
     {"RejectMessage", V_TEXT},
+    {"ReportBacklog", V_WORD},
+    {"ReportEmail", V_WORD},
+    {"ReportKeepDays", V_WORD},
+    {"ReportOrgName", V_TEXT},
+    {"ReportStore", V_WORD},
+    {"ReportSubmit", V_WORD},
     {"Selector", V_WORD},
     {"SignatureAlgorithm", V_WORD},
     {"SigningTable", V_WORD},
@@ -1007,6 +1017,11 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	snprintf(c->dns, sizeof(c->dns), "system");
 	c->dns_timeout = 5;
 	c->dns_budget = 20;
+	c->report_keep_days = 30;
+	c->report_backlog = 10000;
+	c->failure_per_hour = 5;
+	snprintf(c->report_submit, sizeof(c->report_submit), "%s",
+	    "/usr/sbin/sendmail");
 	c->max_header_kb = 1024;
 	if (warn && warnsize)
 		warn[0] = '\0';
@@ -1193,6 +1208,68 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 					    "down)",
 					    path, r.line, n, n / 1024 * 1024);
 			}
+		} else if (!strcasecmp(k, "ReportStore")) {
+			rc = copy(
+			    &r, k, v, c->report_store, sizeof(c->report_store));
+			if (rc == 0 && strncmp(v, "sqlite:", 7) != 0 &&
+			    strncmp(v, "postgresql://", 13) != 0 &&
+			    strncmp(v, "postgres://", 11) != 0)
+				rc = fail(&r,
+				    "ReportStore: '%s' is not sqlite:PATH or "
+				    "postgresql://...",
+				    strncmp(v, "postgres", 8) ? v
+				                              : "postgres...");
+		} else if (!strcasecmp(k, "ReportOrgName")) {
+			rc = copy(
+			    &r, k, v, c->report_org, sizeof(c->report_org));
+		} else if (!strcasecmp(k, "ReportEmail")) {
+			rc = copy(
+			    &r, k, v, c->report_email, sizeof(c->report_email));
+			const char *at = rc == 0 ? strchr(v, '@') : NULL;
+			if (rc == 0 &&
+			    (at == NULL || at == v || !at[1] ||
+			        strchr(at + 1, '@') || strpbrk(v, "<>\"(),;")))
+				rc = fail(&r,
+				    "ReportEmail: '%s' is not an address "
+				    "(local@domain)",
+				    v);
+		} else if (!strcasecmp(k, "ReportSubmit")) {
+			rc = copy(&r, k, v, c->report_submit,
+			    sizeof(c->report_submit));
+			if (rc == 0 && v[0] != '/' &&
+			    strncmp(v, "smtp://", 7) != 0 &&
+			    strncmp(v, "smtps://", 8) != 0)
+				rc = fail(&r,
+				    "ReportSubmit: '%s' is neither the path "
+				    "of a sendmail program nor "
+				    "smtp://HOST:PORT",
+				    v);
+		} else if (!strcasecmp(k, "ReportKeepDays") ||
+		           !strcasecmp(k, "ReportBacklog") ||
+		           !strcasecmp(k, "FailureReportsPerHour")) {
+			unsigned long n;
+			bool keep = !strcasecmp(k, "ReportKeepDays"),
+			     backlog = !strcasecmp(k, "ReportBacklog");
+			rc = number(&r, k, v,
+			    keep      ? 1
+			    : backlog ? 100
+			              : 0,
+			    keep      ? 3650
+			    : backlog ? 10000000
+			              : 100000,
+			    &n);
+			if (rc == 0 && keep)
+				c->report_keep_days = (unsigned)n;
+			else if (rc == 0 && backlog)
+				c->report_backlog = (unsigned)n;
+			else if (rc == 0)
+				c->failure_per_hour = (unsigned)n;
+		} else if (!strcasecmp(k, "FailureReports")) {
+			rc = boolean(&r, k, v, &c->failure_reports);
+		} else if (!strcasecmp(k, "FailureReportsBody")) {
+			rc = boolean(&r, k, v, &c->failure_body);
+		} else if (!strcasecmp(k, "FailureReportsRedact")) {
+			rc = boolean(&r, k, v, &c->failure_redact);
 		} else if (!strcasecmp(k, "KeyTable")) {
 			rc = load_keytable(&r, v, c);
 		} else if (!strcasecmp(k, "SigningTable")) {

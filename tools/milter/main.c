@@ -697,13 +697,15 @@ log_stats(void)
 		emauth_dns_cache_stats(
 		    st->dns_cache, &bytes, &entries, &hits, &misses);
 	milter_state_put(st);
+	char rep[400];
+	milter_report_stats(rep, sizeof(rep));
 	mlog(ML_NOTICE,
 	    "statistics: messages=%lu signed=%lu verified=%lu rejected=%lu "
 	    "tempfailed=%lu dns-cache-bytes=%zu dns-cache-entries=%zu "
-	    "dns-cache-hits=%llu dns-cache-misses=%llu",
+	    "dns-cache-hits=%llu dns-cache-misses=%llu %s",
 	    m.messages, m.signed_ok, m.verified, m.rejected, m.tempfailed,
 	    bytes, entries, (unsigned long long)hits,
-	    (unsigned long long)misses);
+	    (unsigned long long)misses, rep);
 }
 
 static void *
@@ -881,6 +883,7 @@ main(int argc, char **argv)
 	char pidpath[1024];
 	snprintf(pidpath, sizeof(pidpath), "%s", c->pidfile);
 	milter_state_install(st);
+	milter_report_setup(&st->cfg);
 
 	sigset_t set;
 	sigemptyset(&set);
@@ -928,6 +931,7 @@ main(int argc, char **argv)
 		    cur->cfg.socket);
 		milter_state_put(cur);
 		milter_state_install(ns);
+		milter_report_setup(&ns->cfg);
 		mlog(ML_NOTICE, "reloaded %s (%zu keys)", conf, ns->nkeys);
 	}
 	/* No new connection, no new message; those in flight finish. */
@@ -951,6 +955,7 @@ main(int argc, char **argv)
 	pthread_join(tid, NULL);
 	if (pidpath[0])
 		unlink(pidpath);
+	milter_report_stop();
 	log_stats();
 	pthread_mutex_lock(&state_lock);
 	struct milter_state *last = current;

@@ -80,4 +80,19 @@ struct milter_stats {
 };
 void milter_stats_get(struct milter_stats *out);
 
+/* DMARC reporting (report.c): the recorder and the failure report
+ * sender, started or changed for configuration @c (after the privilege
+ * drop, and on every reload), stopped at the end. */
+struct emauth_report_row;
+void milter_report_setup(const struct milter_config *c);
+void milter_report_stop(void);
+/* Records @row; queues failure reports about it (with the message's header
+ * block @hdr of @hlen bytes, NULL when not kept, followed by its body when
+ * @with_body; @mail_from is the reverse-path). Never waits. */
+void milter_report_verdict(const struct milter_config *c,
+    const struct emauth_report_row *row, const char *mail_from,
+    const char *hdr, size_t hlen, bool with_body);
+/* The statistics line's report part. */
+void milter_report_stats(char *out, size_t size);
+
 #endif

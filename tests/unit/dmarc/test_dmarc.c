@@ -150,8 +150,14 @@ test_report_uris(void)
 	    parse("v=DMARC1; p=none; rua=mailto:a@example.com, "
 	          "mailto:b@example.net!10m; ruf=mailto:f@example.com",
 	        0);
-	T_EQ_STR(r.rua, "mailto:a@example.com,mailto:b@example.net");
+	/* A size limit stays with its URI: the report sender honours it
+	 * (issue #18); one that is not digits and a unit is dropped with a
+	 * warning. */
+	T_EQ_STR(r.rua, "mailto:a@example.com,mailto:b@example.net!10m");
 	T_EQ_STR(r.ruf, "mailto:f@example.com");
+	r = parse("v=DMARC1; p=none; rua=mailto:a@example.com!10x", 0);
+	T_EQ_STR(r.rua, "mailto:a@example.com");
+	T_TRUE(has_note(&r, EMAUTH_DMARC_WARNING, "rua", "size limit"));
 	r = parse("v=DMARC1; p=none; rua=emailto:a@example.com", 0);
 	T_EQ_STR(r.rua, "");
 	T_TRUE(has_note(&r, EMAUTH_DMARC_ERROR, "rua", "did you mean mailto"));
