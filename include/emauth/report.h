@@ -250,7 +250,8 @@ EMAUTH_API int emauth_report_failure_message(const struct emauth_report_row *r,
     int64_t now, char **out, size_t *len);
 
 /**
- * Submits @msg from @from to the @n addresses @rcpt through @via: the path
+ * Submits @msg from @from ("" for the null reverse-path) to the @n
+ * addresses @rcpt through @via: the path
  * of a sendmail program (run as "sendmail -i -f FROM -- RCPT...", the
  * message on its standard input) or "smtp://host[:port]".
  * @param err OUT: why the submission failed.
@@ -259,6 +260,247 @@ EMAUTH_API int emauth_report_failure_message(const struct emauth_report_row *r,
 EMAUTH_API int emauth_report_submit(const char *via, const char *from,
     const char *const *rcpt, size_t n, const char *msg, size_t len, char *err,
     size_t errsize);
+
+
+/* Reading reports: import (aggregate, failure, SMTP TLS), list, summary. */
+
+enum emauth_import_kind {
+	EMAUTH_IMPORT_AGGREGATE = 0,
+	EMAUTH_IMPORT_FAILURE,
+	EMAUTH_IMPORT_TLS,
+	EMAUTH_IMPORT_BOUNCE
+};
+/** "aggregate", "failure", "tls", "bounce". */
+EMAUTH_API const char *emauth_import_kind_name(enum emauth_import_kind k);
+
+enum emauth_import_status {
+	EMAUTH_IMPORT_IMPORTED = 0,
+	EMAUTH_IMPORT_DUPLICATE, /* same reporter and report id: kept once */
+	EMAUTH_IMPORT_REJECTED   /* could not be read: see reason */
+};
+/** "imported", "duplicate", "rejected". */
+EMAUTH_API const char *emauth_import_status_name(enum emauth_import_status s);
+
+#define EMAUTH_IMPORT_WARNINGS_MAX 16
+
+/* One imported item (a report, or what could not be read). */
+struct emauth_import_item {
+	int64_t id; /* in the store; 0 when not stored */
+	enum emauth_import_kind kind;
+	enum emauth_import_status status;
+	char source[1024]; /* the file, and the part of it: "a.eml#2 x.zip/r.xml" */
+	char reason[512];  /* why it was rejected */
+	char org[256];     /* the reporter */
+	char report_id[256];
+	char policy_domain[256];
+	int64_t begin, end;
+	unsigned long rows, messages;
+	int64_t imported_at;
+	char warnings[EMAUTH_IMPORT_WARNINGS_MAX][200];
+	unsigned nwarnings, warnings_total;
+};
+
+struct emauth_import_opts {
+	size_t max_bytes;   /* decompressed bytes of one input (256 MiB) */
+	unsigned max_depth; /* containers in containers (8) */
+	int64_t now;        /* the import time (0: now) */
+	/* Called for each item, after it is stored; may be NULL. */
+	void (*each)(void *arg, const struct emauth_import_item *it);
+	void *arg;
+};
+
+struct emauth_import_stats {
+	unsigned long imported, duplicates, rejected;
+};
+
+/**
+ * Imports what @data holds (@source names it in the store and in
+ * messages): an aggregate report (XML in any schema seen in the wild, gzip
+ * or zip), a failure report (ARF), an SMTP TLS report (JSON, gzip), a
+ * message carrying any of these (in any MIME nesting), or an mbox of such
+ * messages. Each item is recorded with where it came from; a duplicate
+ * (same kind, reporter and report id) is recorded as such and its data not
+ * again; what cannot be read is recorded as rejected with the reason, and
+ * the rest goes on.
+ * @param stats OUT, may be NULL: added to.
+ * @return 0 (see @stats for what was rejected), EMAUTH_EIO (the store),
+ *         EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_report_import(struct emauth_store *s, const char *source,
+    struct emauth_span data, const struct emauth_import_opts *o,
+    struct emauth_import_stats *stats);
+
+/**
+ * Calls @each for every imported item in the store, oldest first.
+ * @return 0, the callback's nonzero value, EMAUTH_EIO.
+ */
+EMAUTH_API int emauth_report_list(struct emauth_store *s,
+    int (*each)(void *arg, const struct emauth_import_item *it), void *arg);
+
+/* What the imported aggregate reports say, per policy domain. */
+
+struct emauth_summary_source {
+	char name[128]; /* a known sender, a reverse-DNS base domain, or the
+	                   address itself */
+	char kind[8];   /* "known", "rdns" or "ip" */
+	unsigned ips;   /* distinct source addresses */
+	unsigned long messages, dmarc_pass, spf_pass, spf_aligned, dkim_pass,
+	    dkim_aligned;
+	char fix[256];    /* from the senders map, for a known sender */
+	char advice[512]; /* what it passes and fails, and what to do */
+	char (*addresses)[64]; /* its @ips addresses, valid until
+	                          emauth_summary_free() */
+};
+
+struct emauth_summary_domain {
+	char domain[256];
+	char policy[16]; /* p= of the latest report */
+	int64_t begin, end;
+	unsigned reports;
+	unsigned long messages, dmarc_pass, spf_aligned, dkim_aligned;
+	unsigned long disp_none, disp_quarantine, disp_reject;
+	struct emauth_summary_source *sources; /* most messages first */
+	size_t nsources;
+	/* Readiness: what p=reject would reject, and from whom. */
+	unsigned long would_reject, reject_known, reject_unknown;
+	char next_step[32]; /* "p=quarantine", "p=reject", "fix senders",
+	                       "stay", "publish rua" */
+	char why[1024];
+};
+
+struct emauth_summary {
+	struct emauth_summary_domain *domains;
+	size_t ndomains;
+};
+
+struct emauth_summary_opts {
+	const char *domain;   /* one policy domain, or NULL for all */
+	int64_t since, until; /* report periods ending in [since, until);
+	                         0 for no bound */
+	/* The senders map: lines "Name|rule,rule,...|fix" where a rule is
+	 * dkim:DOMAIN, spf:DOMAIN (the SPF / envelope domain), rdns:DOMAIN
+	 * (the confirmed reverse-DNS name under DOMAIN) or ip:CIDR; "#"
+	 * starts a comment. NULL: none. */
+	struct emauth_span senders;
+	/* Reverse DNS of the source addresses through @ctx (cached in the
+	 * store), and their base domains (the Public Suffix List); NULL:
+	 * neither (the cache is still read). */
+	struct emauth_ctx *ctx;
+	int no_lookup; /* read the cache only, look nothing up */
+};
+
+/**
+ * Sums the imported aggregate reports up.
+ * @param out OUT: free with emauth_summary_free().
+ * @return 0, EMAUTH_EIO, EMAUTH_ESYNTAX (a line of the senders map does not
+ *         parse; @err names it), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_report_summary(struct emauth_store *s,
+    const struct emauth_summary_opts *o, struct emauth_summary **out,
+    char *err, size_t errsize);
+EMAUTH_API void emauth_summary_free(struct emauth_summary *sum);
+
+/* The imported data, for the dashboard and exports. Strings hold what
+ * the reporters wrote (cleaned to UTF-8): escape them before showing. */
+
+struct emauth_day_stat {
+	int64_t day; /* 00:00 UTC of the report period's start */
+	unsigned long messages, dmarc_pass;
+};
+
+/**
+ * Messages and DMARC passes per day for @domain (report periods ending in
+ * [@since, @until); 0 for no bound).
+ * @return 0, the callback's value, EMAUTH_EIO.
+ */
+EMAUTH_API int emauth_report_timeline(struct emauth_store *s,
+    const char *domain, int64_t since, int64_t until,
+    int (*each)(void *arg, const struct emauth_day_stat *d), void *arg);
+
+struct emauth_agg_row {
+	int64_t import_id;
+	char org[256], report_id[256];
+	int64_t begin, end;
+	char source_ip[64];
+	unsigned long count;
+	char disposition[16], dkim[8], spf[8]; /* as reported */
+	char header_from[256], envelope_from[256], envelope_to[256];
+	char reasons[600];       /* "type: comment" lines */
+	char dkim_results[2400]; /* "domain TAB selector TAB result" lines */
+	char spf_results[1200];  /* "domain TAB scope TAB result" lines */
+};
+
+/**
+ * The aggregate report records of @domain (NULL: all), of the source
+ * address @ip (NULL: all), newest report first.
+ * @return 0, the callback's value, EMAUTH_EIO.
+ */
+EMAUTH_API int emauth_report_rows(struct emauth_store *s, const char *domain,
+    const char *ip, int64_t since, int64_t until,
+    int (*each)(void *arg, const struct emauth_agg_row *r), void *arg);
+
+struct emauth_failure_item {
+	int64_t import_id;
+	char source[1024];
+	char feedback_type[32], reported_domain[256], source_ip[64];
+	int64_t arrival;
+	char auth_failure[32], identity_alignment[64], delivery_result[32];
+	char original_mail_from[320], original_rcpt_to[320];
+	char dkim_domain[256], dkim_selector[256];
+	char msg_from[320], msg_subject[512], msg_id[320];
+};
+
+/** The failure reports of @domain (NULL: all), newest first.
+ * @return 0, the callback's value, EMAUTH_EIO. */
+EMAUTH_API int emauth_report_failures(struct emauth_store *s,
+    const char *domain,
+    int (*each)(void *arg, const struct emauth_failure_item *f), void *arg);
+
+struct emauth_tls_item {
+	int64_t import_id;
+	char org[256], report_id[256];
+	int64_t begin, end;
+	char policy_type[16], policy_domain[256];
+	unsigned long success, failure;
+	/* "result-type TAB sending-ip TAB receiving-mx TAB count" lines */
+	char failures[4096];
+	unsigned long failures_total; /* lines, kept or not */
+};
+
+/** The SMTP TLS report policies of @domain (NULL: all), newest first.
+ * @return 0, the callback's value, EMAUTH_EIO. */
+EMAUTH_API int emauth_report_tls(struct emauth_store *s, const char *domain,
+    int (*each)(void *arg, const struct emauth_tls_item *t), void *arg);
+
+/* Reports from an IMAP mailbox (libcurl's IMAP). */
+
+struct emauth_imap_opts {
+	/* imaps://USER@HOST[:PORT]/MAILBOX (or imap:// with STARTTLS
+	 * required). */
+	const char *url;
+	const char *password; /* never from the command line */
+	/* Where a message goes once imported (MOVE, or COPY and delete), or
+	 * NULL: the message is marked \Seen and later runs skip it. */
+	const char *archive;
+	const char *ca_file; /* a CA bundle to trust, or NULL for the
+	                        system's */
+	size_t max_message;  /* bytes of one message (64 MiB) */
+};
+
+/**
+ * Fetches the messages of the mailbox (the unseen ones when there is no
+ * archive folder) and calls @each for each, with a source name
+ * ("imaps://host/MAILBOX;UID=N"); when @each returns 0 the message is
+ * moved to the archive folder (or marked seen). A nonzero return stops the
+ * run, the message staying where it was.
+ * @return 0, the callback's value, EMAUTH_EIO (the server: see @err),
+ *         EMAUTH_EINVAL (not an imap(s):// URL with a mailbox),
+ *         EMAUTH_ETOOBIG (a message over max_message: left in place, the
+ *         run stops), EMAUTH_ENOMEM.
+ */
+EMAUTH_API int emauth_report_imap(const struct emauth_imap_opts *o,
+    int (*each)(void *arg, const char *source, struct emauth_span msg),
+    void *arg, char *err, size_t errsize);
 
 /* The recorder: rows to the store, off the caller's path. */
 

@@ -7,6 +7,7 @@
 #include "common/internal.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,20 @@
 /* A report holds at most this many <record> elements (ours: a day of a
  * domain's traffic from a million distinct sources is still reported). */
 #define RECORDS_MAX 2000000u
+
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+static void
+xml_setup(void)
+{
+	xmlInitParser();
+}
+
+void
+ea_report_xml_init(void)
+{
+	pthread_once(&xml_once, xml_setup);
+}
 
 /* The length of the well-formed UTF-8 sequence at @p (RFC 3629 §4:
  * no overlong forms, no surrogates, nothing over U+10FFFF) that XML 1.0
@@ -563,6 +578,7 @@ one_report(struct emauth_store *s, const struct emauth_report_opts *o,
 	    "Report Domain: %s Submitter: %s Report-ID: <%s@%s>", domain, recv,
 	    id, recv);
 
+	ea_report_xml_init();
 	if ((xb = xmlBufferCreate()) == NULL ||
 	    (x.w = xmlNewTextWriterMemory(xb, 0)) == NULL) {
 		rc = EMAUTH_ENOMEM;

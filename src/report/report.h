@@ -23,4 +23,7 @@ void ea_report_date(int64_t t, char *out, size_t size);
 /* Adds @n bytes as base64 lines of 76 characters with CRLF. */
 int ea_report_base64(struct ea_buf *b, const uint8_t *p, size_t n);
 
+/* libxml2's one-time setup, before any thread uses it (aggregate.c). */
+void ea_report_xml_init(void);
+
 #endif

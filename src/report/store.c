@@ -26,12 +26,63 @@
 #include "report/report.h"
 #include "report/store.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 3
 
 EMAUTH_API int
 emauth_store_schema_version(void)
 {
 	return SCHEMA_VERSION;
+}
+
+int
+ea_store_begin(struct emauth_store *s)
+{
+	return ea_store_exec(s, s->ops->begin_sql, NULL, 0, NULL, NULL);
+}
+
+int
+ea_store_commit(struct emauth_store *s)
+{
+	return ea_store_exec(s, "COMMIT", NULL, 0, NULL, NULL);
+}
+
+void
+ea_store_rollback(struct emauth_store *s)
+{
+	(void)s->ops->exec(s->impl, "ROLLBACK", NULL, 0, NULL, NULL, NULL, 0);
+}
+
+int
+ea_store_get_int(void *arg, int n, const char *const *cols)
+{
+	int64_t *v = arg;
+	uint64_t x = 0;
+	if (n < 1 || cols[0] == NULL)
+		return 0;
+	const char *c = cols[0];
+	bool neg = *c == '-';
+	c += neg;
+	size_t l = strlen(c);
+	if (l == 0 || l > 18)
+		return 0;
+	for (size_t i = 0; i < l; i++) {
+		if (c[i] < '0' || c[i] > '9')
+			return 0;
+		x = x * 10 + (uint64_t)(c[i] - '0');
+	}
+	*v = neg ? -(int64_t)x : (int64_t)x;
+	return 0;
+}
+
+int
+ea_store_get_text(void *arg, int n, const char *const *cols)
+{
+	struct ea_store_text *t = arg;
+	if (n >= 1 && cols[0] && !t->found) {
+		ea_copy_str(t->v, sizeof(t->v), cols[0]);
+		t->found = true;
+	}
+	return 0;
 }
 
 int
@@ -89,7 +140,67 @@ static const char *const step1[] = {
     " PRIMARY KEY (policy_domain, begin_t, dest))",
     NULL};
 
-static const char *const *const steps[SCHEMA_VERSION] = {step1};
+/* Version 2: what is imported (issue #19). */
+static const char *const step2[] = {
+    "CREATE TABLE IF NOT EXISTS emauth_imports ("
+    " id %s, kind TEXT NOT NULL, status TEXT NOT NULL,"
+    " source TEXT NOT NULL, reason TEXT NOT NULL, org TEXT NOT NULL,"
+    " email TEXT NOT NULL, report_id TEXT NOT NULL,"
+    " policy_domain TEXT NOT NULL, begin_t BIGINT NOT NULL,"
+    " end_t BIGINT NOT NULL, rows_n BIGINT NOT NULL,"
+    " messages BIGINT NOT NULL, warnings TEXT NOT NULL,"
+    " warnings_total INTEGER NOT NULL, imported_at BIGINT NOT NULL,"
+    " schema_name TEXT NOT NULL, p TEXT NOT NULL, sp TEXT NOT NULL,"
+    " np TEXT NOT NULL, pct TEXT NOT NULL, adkim TEXT NOT NULL,"
+    " aspf TEXT NOT NULL, fo TEXT NOT NULL, testing TEXT NOT NULL,"
+    " discovery TEXT NOT NULL)",
+    /* One imported copy of a report: a second is a duplicate. */
+    "CREATE UNIQUE INDEX IF NOT EXISTS emauth_imports_once"
+    " ON emauth_imports (kind, org, report_id) WHERE status = 'imported'",
+    "CREATE INDEX IF NOT EXISTS emauth_imports_domain"
+    " ON emauth_imports (policy_domain, begin_t)",
+    "CREATE TABLE IF NOT EXISTS emauth_agg_records ("
+    " import_id BIGINT NOT NULL, source_ip TEXT NOT NULL,"
+    " count BIGINT NOT NULL, disposition TEXT NOT NULL,"
+    " dkim TEXT NOT NULL, spf TEXT NOT NULL, reasons TEXT NOT NULL,"
+    " header_from TEXT NOT NULL, envelope_from TEXT NOT NULL,"
+    " envelope_to TEXT NOT NULL, dkim_results TEXT NOT NULL,"
+    " spf_results TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS emauth_agg_records_import"
+    " ON emauth_agg_records (import_id)",
+    "CREATE TABLE IF NOT EXISTS emauth_failures ("
+    " import_id BIGINT NOT NULL, feedback_type TEXT NOT NULL,"
+    " arrival BIGINT NOT NULL, source_ip TEXT NOT NULL,"
+    " reported_domain TEXT NOT NULL, auth_failure TEXT NOT NULL,"
+    " identity_alignment TEXT NOT NULL, delivery_result TEXT NOT NULL,"
+    " original_mail_from TEXT NOT NULL, original_rcpt_to TEXT NOT NULL,"
+    " dkim_domain TEXT NOT NULL, dkim_selector TEXT NOT NULL,"
+    " spf_dns TEXT NOT NULL, msg_from TEXT NOT NULL,"
+    " msg_subject TEXT NOT NULL, msg_id TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS emauth_tls_policies ("
+    " import_id BIGINT NOT NULL, policy_type TEXT NOT NULL,"
+    " policy_domain TEXT NOT NULL, success BIGINT NOT NULL,"
+    " failure BIGINT NOT NULL, failures TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS emauth_rdns ("
+    " ip TEXT PRIMARY KEY, name TEXT NOT NULL, looked_up BIGINT NOT NULL)",
+    NULL};
+
+/* Version 3: bounces (issue #20). */
+static const char *const step3[] = {
+    "CREATE TABLE IF NOT EXISTS emauth_bounces ("
+    " import_id BIGINT NOT NULL, recipient TEXT NOT NULL,"
+    " rcpt_domain TEXT NOT NULL, action TEXT NOT NULL,"
+    " status TEXT NOT NULL, reply_code TEXT NOT NULL,"
+    " reason TEXT NOT NULL, auth TEXT NOT NULL, hard INTEGER NOT NULL,"
+    " diagnostic TEXT NOT NULL, remote_mta TEXT NOT NULL,"
+    " original_from TEXT NOT NULL, from_domain TEXT NOT NULL,"
+    " original_message_id TEXT NOT NULL, arrival BIGINT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS emauth_bounces_import"
+    " ON emauth_bounces (import_id)",
+    NULL};
+
+static const char *const *const steps[SCHEMA_VERSION] = {
+    step1, step2, step3};
 
 /* Creates or migrates the schema, in one transaction that other
  * processes wait for. */

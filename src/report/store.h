@@ -53,6 +53,20 @@ int ea_store_pack(const struct emauth_report_row *r, char **out);
 /* Inserts @n packed rows in one transaction: all or none. */
 int ea_store_add_packed(struct emauth_store *s, char *const *rows, size_t n);
 
+/* Transactions (the error in s->err). */
+int ea_store_begin(struct emauth_store *s);
+int ea_store_commit(struct emauth_store *s);
+void ea_store_rollback(struct emauth_store *s);
+/* A row callback: the first column as an integer into *(int64_t *)arg. */
+int ea_store_get_int(void *arg, int n, const char *const *cols);
+
+/* A row callback: the first column as text into *(struct ea_store_text *). */
+struct ea_store_text {
+	char v[256];
+	bool found;
+};
+int ea_store_get_text(void *arg, int n, const char *const *cols);
+
 /* Runs @sql on @s, the error kept in s->err. */
 int ea_store_exec(struct emauth_store *s, const char *sql,
     const char *const *params, int n, ea_store_row_fn row, void *arg);

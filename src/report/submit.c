@@ -29,7 +29,7 @@ via_sendmail(const char *path, const char *from, const char *const *rcpt,
 	argv[a++] = "sendmail";
 	argv[a++] = "-i";
 	argv[a++] = "-f";
-	argv[a++] = from;
+	argv[a++] = from[0] ? from : "<>"; /* "": the null reverse-path */
 	argv[a++] = "--";
 	for (size_t i = 0; i < n; i++)
 		argv[a++] = rcpt[i];
@@ -123,7 +123,7 @@ via_smtp(const char *url, const char *from, const char *const *rcpt, size_t n,
 	struct curl_slist *to = NULL;
 	char ebuf[CURL_ERROR_SIZE] = "";
 	char mf[400];
-	snprintf(mf, sizeof(mf), "<%s>", from);
+	snprintf(mf, sizeof(mf), "<%s>", from); /* "<>" for "" */
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		char r[400];
@@ -181,6 +181,8 @@ emauth_report_submit(const char *via, const char *from, const char *const *rcpt,
 			    rcpt[i] ? rcpt[i] : "(null)");
 			return EMAUTH_EINVAL;
 		}
+	/* "" is the null reverse-path (a bounce forwarded is never bounced
+	 * back). */
 	if (from[0] == '-' || strpbrk(from, "\r\n<> ") != NULL) {
 		ea_fmt(err, errsize, "not an address: %.80s", from);
 		return EMAUTH_EINVAL;

@@ -40,6 +40,15 @@ int cli_epoch(const char *s, int64_t *out);
 #include <emauth/report.h>
 int cli_record_verdict(const char *spec, const struct emauth_verdict *v,
     const struct emauth_report_env *env);
+/* The report store: @store, else the ReportStore of the configuration
+ * @conf; on error prints why and returns EXIT_USAGE. */
+int cli_report_store(const char *cmd, const char *conf, const char *store,
+    struct emauth_store **out);
+/* The senders map: @path, else the installed one if it is there (*@map
+ * NULL when neither); free *@map with free(). On error prints why and
+ * returns EXIT_USAGE. */
+int cli_senders_map(
+    const char *cmd, const char *path, uint8_t **map, size_t *len);
 /* A DKIM key record @rec in master-file form, 255-byte strings. */
 void cli_dkim_txt(const char *selector, const char *domain, const char *rec,
     char *txt, size_t size);

@@ -12,7 +12,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +30,9 @@
 #include <emauth/dmarc.h>
 #include <emauth/msg.h>
 #include <emauth/report.h>
+#include <emauth/web.h>
+
+#include <json-c/json.h>
 
 #include "cli.h"
 #include "config.h"
@@ -34,6 +40,17 @@
 static const char help[] =
     "usage: emauth report send [-c FILE] [--store STORE] [--dns SPEC]\n"
     "                          [--day YYYY-MM-DD] [--dry-run DIR]\n"
+    "       emauth report import [-c FILE] [--store STORE] [PATH... | -]\n"
+    "       emauth report import [-c FILE] [--store STORE] --imap URL\n"
+    "                          [--password-file FILE] [--archive FOLDER]\n"
+    "                          [--ca-file FILE]\n"
+    "       emauth report list [-c FILE] [--store STORE] [--json]\n"
+    "       emauth report summary [-c FILE] [--store STORE] [--domain D]\n"
+    "                          [--since DATE] [--senders FILE] [--dns SPEC]\n"
+    "                          [--no-lookup] [--json]\n"
+    "       emauth report serve [-c FILE] [--store STORE] [--listen IP:PORT]\n"
+    "                          [--senders FILE] [--dns SPEC] [--no-lookup]\n"
+    "                          [--token-file FILE]\n"
     "\n"
     "Sends the DMARC aggregate reports (RFC 9990) of one UTC day from the\n"
     "verdict store to the rua= addresses of each policy domain, signed\n"
@@ -50,6 +67,13 @@ static const char help[] =
     "  --day DAY       the UTC day to report (default: yesterday)\n"
     "  --dry-run DIR   write each report as DIR/FILE.xml.gz instead of\n"
     "                  mailing it; nothing is marked sent\n"
+    "\n"
+    "serve: a read-only dashboard of the imported reports (charts, sources,\n"
+    "readiness, failure and TLS reports; every table as CSV and JSON) on\n"
+    "http://127.0.0.1:8080/ until SIGINT or SIGTERM. --listen IP:PORT or\n"
+    "[IPV6]:PORT elsewhere: an address that is not loopback needs\n"
+    "--token-file FILE (its first line, 16 characters or more), which every\n"
+    "request then carries (Authorization: Bearer TOKEN, or ?token=).\n"
     "\n"
     "Exit status: 0 every report sent (or written), 1 some submission\n"
     "failed (it is retried on the next run), 2 on bad input or a store\n"
@@ -127,6 +151,12 @@ parse_day(const char *s, int64_t *out)
 		return -1;
 	*out = (int64_t)t;
 	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 struct sender {
@@ -520,6 +550,859 @@ out:
 	return rc;
 }
 
+/* The store: --store, else the configuration's ReportStore. */
+static int
+open_store(const char *cmd, const char *conf, const char *store,
+    struct emauth_store **out)
+{
+	char err[1024], warn[2048];
+	*out = NULL;
+	struct milter_config *cfg = NULL;
+	if (store == NULL && conf) {
+		cfg = calloc(1, sizeof(*cfg));
+		if (cfg == NULL)
+			return EXIT_USAGE;
+		if (milter_config_load(conf, cfg, err, sizeof(err), warn,
+		        sizeof(warn)) != 0) {
+			fprintf(stderr, "emauth %s: %s\n", cmd, err);
+			free(cfg);
+			return EXIT_USAGE;
+		}
+		if (cfg->report_store[0])
+			store = cfg->report_store;
+	}
+	int rc = 0;
+	if (store == NULL)
+		rc = cli_usage_error(cmd,
+		    "no store: give --store STORE or ReportStore in -c FILE");
+	else if (emauth_store_open(store, out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "emauth %s: %s\n", cmd, err);
+		rc = EXIT_USAGE;
+	}
+	if (cfg) {
+		milter_config_free(cfg);
+		free(cfg);
+	}
+	return rc;
+}
+
+/* Ours: the largest file imported (a report of 100 MB reads). */
+#define IMPORT_FILE_MAX ((size_t)512 * 1024 * 1024)
+
+/* Reads @f whole (at most IMPORT_FILE_MAX bytes). */
+static int
+slurp(FILE *f, uint8_t **out, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	uint8_t *b = malloc(cap);
+	if (b == NULL)
+		return EMAUTH_ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap >= IMPORT_FILE_MAX) {
+				free(b);
+				return EMAUTH_ETOOBIG;
+			}
+			cap *= 2;
+			uint8_t *nb = realloc(b, cap);
+			if (nb == NULL) {
+				free(b);
+				return EMAUTH_ENOMEM;
+			}
+			b = nb;
+		}
+		size_t r = fread(b + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(b);
+		return EMAUTH_EIO;
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+struct importer {
+	struct emauth_store *s;
+	bool json;
+	struct emauth_import_stats st;
+	int io;
+};
+
+static void
+print_item(void *arg, const struct emauth_import_item *it)
+{
+	(void)arg;
+	if (it->status == EMAUTH_IMPORT_REJECTED)
+		printf("rejected %s: %s\n", it->source, it->reason);
+	else
+		printf("%s %s %s %s (%s): %lu rows, %lu messages%s%s\n",
+		    emauth_import_status_name(it->status),
+		    emauth_import_kind_name(it->kind), it->org,
+		    it->policy_domain, it->report_id, it->rows, it->messages,
+		    it->warnings_total ? ", warnings: " : "",
+		    it->warnings_total ? it->warnings[0] : "");
+}
+
+static int
+import_bytes(struct importer *im, const char *source, const uint8_t *p,
+    size_t n)
+{
+	struct emauth_import_opts o = {0};
+	o.each = print_item;
+	int rc = emauth_report_import(
+	    im->s, source, (struct emauth_span){p, n}, &o, &im->st);
+	if (rc != 0) {
+		fprintf(stderr, "emauth report import: %s: %s\n", source,
+		    rc == EMAUTH_EIO ? emauth_store_error(im->s)
+		                     : emauth_strerror(rc));
+		im->io = rc;
+	}
+	return rc;
+}
+
+static int
+import_file(struct importer *im, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	if (f == NULL) {
+		fprintf(stderr, "emauth report import: %s: %s\n", path,
+		    strerror(errno));
+		im->st.rejected++;
+		return 0;
+	}
+	uint8_t *b = NULL;
+	size_t n = 0;
+	int rc = slurp(f, &b, &n);
+	if (f != stdin)
+		fclose(f);
+	if (rc != 0) {
+		fprintf(stderr, "emauth report import: %s: %s\n", path,
+		    rc == EMAUTH_ETOOBIG ? "larger than 512 MiB: not read"
+		                         : emauth_strerror(rc));
+		im->st.rejected++;
+		return rc == EMAUTH_ENOMEM ? rc : 0;
+	}
+	rc = import_bytes(im, strcmp(path, "-") == 0 ? "(stdin)" : path, b, n);
+	free(b);
+	return rc;
+}
+
+/* A folder: a Maildir (its new/ and cur/), or every file in it. */
+static int
+import_dir(struct importer *im, const char *path, int depth)
+{
+	char sub[4096];
+	struct stat sb;
+	snprintf(sub, sizeof(sub), "%s/cur", path);
+	bool maildir = stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode);
+	if (maildir && depth == 0) {
+		static const char *const parts[] = {"new", "cur"};
+		for (int i = 0; i < 2; i++) {
+			snprintf(sub, sizeof(sub), "%s/%s", path, parts[i]);
+			if (stat(sub, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+				int rc = import_dir(im, sub, depth + 1);
+				if (rc)
+					return rc;
+			}
+		}
+		return 0;
+	}
+	DIR *d = opendir(path);
+	if (d == NULL) {
+		fprintf(stderr, "emauth report import: %s: %s\n", path,
+		    strerror(errno));
+		im->st.rejected++;
+		return 0;
+	}
+	/* In name order, so that runs are repeatable. */
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	int rc = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			char **nn = realloc(names, cap * sizeof(*nn));
+			if (nn == NULL) {
+				rc = EMAUTH_ENOMEM;
+				break;
+			}
+			names = nn;
+		}
+		if ((names[n] = strdup(e->d_name)) == NULL) {
+			rc = EMAUTH_ENOMEM;
+			break;
+		}
+		n++;
+	}
+	closedir(d);
+	if (rc == 0 && n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		snprintf(sub, sizeof(sub), "%s/%s", path, names[i]);
+		if (stat(sub, &sb) != 0)
+			continue;
+		if (S_ISREG(sb.st_mode))
+			rc = import_file(im, sub);
+		else if (S_ISDIR(sb.st_mode) && depth < 4)
+			rc = import_dir(im, sub, depth + 1);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+static int
+imap_each(void *arg, const char *source, struct emauth_span msg)
+{
+	struct importer *im = arg;
+	return import_bytes(im, source, msg.p, msg.len);
+}
+
+/* The first line of @path (a password file), without its line end; -1
+ * when it cannot be read or is longer than @size - 1 bytes (never cut). */
+static int
+read_secret(const char *path, char *out, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL)
+		return -1;
+	bool ok = fgets(out, (int)size, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	size_t n = strcspn(out, "\r\n");
+	if (out[n] == '\0' && n == size - 1) {
+		explicit_bzero(out, size);
+		return -1;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* @url without its user information ("imaps://host/INBOX"), for
+ * messages: a password written into it by mistake is never printed. */
+static void
+url_shown(const char *url, char *out, size_t size)
+{
+	const char *scheme = strstr(url, "://");
+	const char *host = scheme ? scheme + 3 : url;
+	const char *slash = strchr(host, '/');
+	const char *at = NULL;
+	for (const char *p = host; *p && (slash == NULL || p < slash); p++)
+		if (*p == '@')
+			at = p;
+	if (at)
+		snprintf(out, size, "%.*s%s", (int)(host - url), url, at + 1);
+	else
+		snprintf(out, size, "%s", url);
+}
+
+static int
+report_import(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"store", required_argument, NULL, 's'},
+	    {"imap", required_argument, NULL, 'I'},
+	    {"password-file", required_argument, NULL, 'P'},
+	    {"archive", required_argument, NULL, 'A'},
+	    {"ca-file", required_argument, NULL, 'C'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *store = NULL, *imap = NULL, *pwfile = NULL,
+	           *archive = NULL, *cafile = NULL;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			store = optarg;
+			break;
+		case 'I':
+			imap = optarg;
+			break;
+		case 'P':
+			pwfile = optarg;
+			break;
+		case 'A':
+			archive = optarg;
+			break;
+		case 'C':
+			cafile = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("report import", c, argv);
+		}
+	}
+	if (imap && optind < argc)
+		return cli_usage_error("report import",
+		    "--imap reads the mailbox: no PATH with it");
+	if (!imap && (pwfile || archive || cafile))
+		return cli_usage_error("report import",
+		    "--password-file, --archive and --ca-file go with --imap");
+	char password[1024] = "";
+	if (imap) {
+		const char *env = getenv("EMAUTH_IMAP_PASSWORD");
+		if (pwfile && read_secret(pwfile, password, sizeof(password)))
+			return cli_usage_error("report import",
+			    "--password-file %s: cannot read it (or its first "
+			    "line is over %zu bytes)",
+			    pwfile, sizeof(password) - 1);
+		if (!pwfile && env)
+			snprintf(password, sizeof(password), "%s", env);
+		if (password[0] == '\0')
+			return cli_usage_error("report import",
+			    "--imap needs a password: --password-file FILE or "
+			    "EMAUTH_IMAP_PASSWORD (never on the command line)");
+	}
+	struct importer im = {0};
+	int rc = open_store("report import", conf, store, &im.s);
+	if (rc)
+		return rc;
+	if (imap) {
+		struct emauth_imap_opts io = {imap, password, archive, cafile,
+		    0};
+		char err[600] = "";
+		int r = emauth_report_imap(&io, imap_each, &im, err, sizeof(err));
+		explicit_bzero(password, sizeof(password));
+		if (r != 0 && im.io == 0) {
+			char shown[1024];
+			url_shown(imap, shown, sizeof(shown));
+			fprintf(stderr, "emauth report import: %s: %s\n", shown,
+			    err[0] ? err : emauth_strerror(r));
+			rc = EXIT_USAGE;
+		}
+	} else if (optind == argc) {
+		import_file(&im, "-");
+	} else {
+		for (int i = optind; i < argc && im.io == 0; i++) {
+			struct stat sb;
+			if (strcmp(argv[i], "-") != 0 && stat(argv[i], &sb) == 0 &&
+			    S_ISDIR(sb.st_mode))
+				import_dir(&im, argv[i], 0);
+			else
+				import_file(&im, argv[i]);
+		}
+	}
+	printf("%lu imported, %lu duplicates, %lu rejected\n", im.st.imported,
+	    im.st.duplicates, im.st.rejected);
+	emauth_store_close(im.s);
+	if (rc == 0 && im.io)
+		rc = EXIT_USAGE;
+	return rc ? rc : im.st.rejected ? 1 : 0;
+}
+
+static int
+list_each(void *arg, const struct emauth_import_item *it)
+{
+	bool json = *(bool *)arg;
+	if (!json) {
+		printf("%s\t%s\t%s\t%s\t%s\t%" PRId64 "\t%" PRId64
+		       "\t%lu\t%lu\t%s%s%s\n",
+		    emauth_import_kind_name(it->kind),
+		    emauth_import_status_name(it->status), it->org,
+		    it->report_id, it->policy_domain, it->begin, it->end,
+		    it->rows, it->messages, it->source,
+		    it->reason[0] ? "\t" : "", it->reason);
+		return 0;
+	}
+	json_object *o = json_object_new_object();
+	json_object_object_add(
+	    o, "kind", json_object_new_string(emauth_import_kind_name(it->kind)));
+	json_object_object_add(o, "source", json_object_new_string(it->source));
+	json_object_object_add(o, "status",
+	    json_object_new_string(emauth_import_status_name(it->status)));
+	json_object_object_add(o, "reason",
+	    it->reason[0] ? json_object_new_string(it->reason) : NULL);
+	json_object_object_add(o, "org", json_object_new_string(it->org));
+	json_object_object_add(
+	    o, "report_id", json_object_new_string(it->report_id));
+	json_object_object_add(
+	    o, "policy_domain", json_object_new_string(it->policy_domain));
+	json_object_object_add(o, "begin", json_object_new_int64(it->begin));
+	json_object_object_add(o, "end", json_object_new_int64(it->end));
+	json_object_object_add(
+	    o, "rows", json_object_new_int64((int64_t)it->rows));
+	json_object_object_add(
+	    o, "messages", json_object_new_int64((int64_t)it->messages));
+	json_object *w = json_object_new_array();
+	for (unsigned i = 0; i < it->nwarnings; i++)
+		json_object_array_add(w, json_object_new_string(it->warnings[i]));
+	if (it->warnings_total > it->nwarnings) {
+		char more[64];
+		snprintf(more, sizeof(more), "... %u more",
+		    it->warnings_total - it->nwarnings);
+		json_object_array_add(w, json_object_new_string(more));
+	}
+	json_object_object_add(o, "warnings", w);
+	puts(json_object_to_json_string_ext(
+	    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return 0;
+}
+
+static int
+report_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"store", required_argument, NULL, 's'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *store = NULL;
+	bool json = false;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			store = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("report list", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("report list", "unexpected argument '%s'",
+		    argv[optind]);
+	struct emauth_store *s;
+	int rc = open_store("report list", conf, store, &s);
+	if (rc)
+		return rc;
+	if (emauth_report_list(s, list_each, &json) != 0) {
+		fprintf(stderr, "emauth report list: %s\n",
+		    emauth_store_error(s));
+		rc = EXIT_USAGE;
+	}
+	emauth_store_close(s);
+	return rc;
+}
+
+static json_object *
+source_json(const struct emauth_summary_source *x)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "name", json_object_new_string(x->name));
+	json_object_object_add(o, "kind", json_object_new_string(x->kind));
+	json_object_object_add(o, "ips", json_object_new_int((int)x->ips));
+	json_object_object_add(
+	    o, "messages", json_object_new_int64((int64_t)x->messages));
+	json_object_object_add(
+	    o, "dmarc_pass", json_object_new_int64((int64_t)x->dmarc_pass));
+	json_object_object_add(
+	    o, "spf_pass", json_object_new_int64((int64_t)x->spf_pass));
+	json_object_object_add(
+	    o, "spf_aligned", json_object_new_int64((int64_t)x->spf_aligned));
+	json_object_object_add(
+	    o, "dkim_pass", json_object_new_int64((int64_t)x->dkim_pass));
+	json_object_object_add(o, "dkim_aligned",
+	    json_object_new_int64((int64_t)x->dkim_aligned));
+	json_object_object_add(
+	    o, "fix", x->fix[0] ? json_object_new_string(x->fix) : NULL);
+	json_object_object_add(o, "advice", json_object_new_string(x->advice));
+	return o;
+}
+
+static double
+rate(unsigned long a, unsigned long b)
+{
+	return b ? (double)a / (double)b : 0.0;
+}
+
+static json_object *
+domain_json(const struct emauth_summary_domain *d)
+{
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "domain", json_object_new_string(d->domain));
+	json_object_object_add(o, "policy", json_object_new_string(d->policy));
+	json_object_object_add(o, "begin", json_object_new_int64(d->begin));
+	json_object_object_add(o, "end", json_object_new_int64(d->end));
+	json_object_object_add(o, "reports", json_object_new_int((int)d->reports));
+	json_object_object_add(
+	    o, "messages", json_object_new_int64((int64_t)d->messages));
+	json_object_object_add(
+	    o, "dmarc_pass", json_object_new_int64((int64_t)d->dmarc_pass));
+	json_object_object_add(o, "dmarc_pass_rate",
+	    json_object_new_double(rate(d->dmarc_pass, d->messages)));
+	json_object_object_add(o, "spf_aligned_rate",
+	    json_object_new_double(rate(d->spf_aligned, d->messages)));
+	json_object_object_add(o, "dkim_aligned_rate",
+	    json_object_new_double(rate(d->dkim_aligned, d->messages)));
+	json_object *disp = json_object_new_object();
+	json_object_object_add(
+	    disp, "none", json_object_new_int64((int64_t)d->disp_none));
+	json_object_object_add(disp, "quarantine",
+	    json_object_new_int64((int64_t)d->disp_quarantine));
+	json_object_object_add(
+	    disp, "reject", json_object_new_int64((int64_t)d->disp_reject));
+	json_object_object_add(o, "dispositions", disp);
+	json_object *src = json_object_new_array();
+	for (size_t i = 0; i < d->nsources; i++)
+		json_object_array_add(src, source_json(&d->sources[i]));
+	json_object_object_add(o, "sources", src);
+	json_object *r = json_object_new_object();
+	json_object_object_add(r, "would_reject",
+	    json_object_new_int64((int64_t)d->would_reject));
+	json_object_object_add(r, "would_reject_rate",
+	    json_object_new_double(rate(d->would_reject, d->messages)));
+	json_object_object_add(r, "known_senders_to_fix",
+	    json_object_new_int64((int64_t)d->reject_known));
+	json_object_object_add(r, "unknown_sources",
+	    json_object_new_int64((int64_t)d->reject_unknown));
+	json_object_object_add(
+	    r, "next_step", json_object_new_string(d->next_step));
+	json_object_object_add(r, "why", json_object_new_string(d->why));
+	json_object_object_add(o, "readiness", r);
+	return o;
+}
+
+static void
+print_domain(const struct emauth_summary_domain *d)
+{
+	char b[32] = "", e[32] = "";
+	time_t tb = (time_t)d->begin, te = (time_t)d->end;
+	struct tm tm;
+	if (gmtime_r(&tb, &tm))
+		strftime(b, sizeof(b), "%Y-%m-%d", &tm);
+	if (gmtime_r(&te, &tm))
+		strftime(e, sizeof(e), "%Y-%m-%d", &tm);
+	printf("%s (p=%s): %lu messages in %u reports, %s to %s\n", d->domain,
+	    d->policy[0] ? d->policy : "?", d->messages, d->reports, b, e);
+	printf("  DMARC pass %.1f%%, SPF aligned %.1f%%, DKIM aligned %.1f%%; "
+	       "receivers applied none %lu, quarantine %lu, reject %lu\n",
+	    100 * rate(d->dmarc_pass, d->messages),
+	    100 * rate(d->spf_aligned, d->messages),
+	    100 * rate(d->dkim_aligned, d->messages), d->disp_none,
+	    d->disp_quarantine, d->disp_reject);
+	printf("  sources:\n");
+	for (size_t i = 0; i < d->nsources; i++) {
+		const struct emauth_summary_source *x = &d->sources[i];
+		printf("  - %s%s: %lu messages from %u address%s: %s\n",
+		    x->name, strcmp(x->kind, "known") == 0 ? "" : " (unknown)",
+		    x->messages, x->ips, x->ips == 1 ? "" : "es", x->advice);
+	}
+	printf("  readiness: %lu messages (%.1f%%) would be rejected at "
+	       "p=reject: %lu from known senders to fix, %lu from unknown "
+	       "sources\n",
+	    d->would_reject, 100 * rate(d->would_reject, d->messages),
+	    d->reject_known, d->reject_unknown);
+	printf("  next step: %s: %s\n\n", d->next_step, d->why);
+}
+
+static int
+report_summary(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"store", required_argument, NULL, 's'},
+	    {"domain", required_argument, NULL, 'D'},
+	    {"since", required_argument, NULL, 'S'},
+	    {"senders", required_argument, NULL, 'm'},
+	    {"dns", required_argument, NULL, 'd'},
+	    {"no-lookup", no_argument, NULL, 'n'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *store = NULL, *domain = NULL, *since = NULL,
+	           *senders = NULL, *dns = NULL;
+	bool json = false, lookup = true;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			store = optarg;
+			break;
+		case 'D':
+			domain = optarg;
+			break;
+		case 'S':
+			since = optarg;
+			break;
+		case 'm':
+			senders = optarg;
+			break;
+		case 'd':
+			dns = optarg;
+			break;
+		case 'n':
+			lookup = false;
+			break;
+		case 'j':
+			json = true;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("report summary", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("report summary",
+		    "unexpected argument '%s'", argv[optind]);
+	int64_t from = 0;
+	if (since && parse_day(since, &from) != 0)
+		return cli_usage_error("report summary",
+		    "--since: '%s' is not a day (YYYY-MM-DD)", since);
+	if (domain && !cli_name_ok(domain))
+		return cli_usage_error(
+		    "report summary", "--domain: '%s' is not a domain", domain);
+	/* The senders map: --senders, else the installed one. */
+	const char *mpath = senders ? senders : EMAUTH_SENDERS_MAP;
+	uint8_t *map = NULL;
+	size_t maplen = 0;
+	FILE *mf = fopen(mpath, "rb");
+	if (mf == NULL && senders)
+		return cli_usage_error("report summary", "--senders %s: %s",
+		    senders, strerror(errno));
+	if (mf) {
+		int r = slurp(mf, &map, &maplen);
+		fclose(mf);
+		if (r != 0 || maplen > 1024 * 1024) {
+			free(map);
+			return cli_usage_error("report summary",
+			    "%s: cannot read it (at most 1 MiB)", mpath);
+		}
+	}
+	struct emauth_store *s = NULL;
+	struct emauth_ctx *ctx = NULL;
+	struct emauth_summary *sum = NULL;
+	int rc = open_store("report summary", conf, store, &s);
+	if (rc == 0)
+		rc = cli_ctx_new("report summary", dns, &ctx);
+	if (rc)
+		goto out;
+	struct emauth_summary_opts o = {domain, from, 0,
+	    {map, map ? maplen : 0}, ctx, !lookup};
+	char err[600] = "";
+	int r = emauth_report_summary(s, &o, &sum, err, sizeof(err));
+	if (r != 0) {
+		fprintf(stderr, "emauth report summary: %s\n",
+		    err[0] ? err : r == EMAUTH_EIO ? emauth_store_error(s)
+		                                   : emauth_strerror(r));
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if (json) {
+		json_object *arr = json_object_new_array();
+		for (size_t i = 0; i < sum->ndomains; i++)
+			json_object_array_add(arr, domain_json(&sum->domains[i]));
+		json_object *top = json_object_new_object();
+		json_object_object_add(top, "domains", arr);
+		puts(json_object_to_json_string_ext(top,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(top);
+	} else {
+		if (sum->ndomains == 0)
+			printf("no aggregate reports imported%s%s\n",
+			    domain ? " for " : "", domain ? domain : "");
+		for (size_t i = 0; i < sum->ndomains; i++)
+			print_domain(&sum->domains[i]);
+	}
+out:
+	emauth_summary_free(sum);
+	emauth_ctx_free(ctx);
+	emauth_store_close(s);
+	free(map);
+	return rc;
+}
+
+/* "report serve": the dashboard (src/web/, include/emauth/web.h). */
+
+int
+cli_report_store(const char *cmd, const char *conf, const char *store,
+    struct emauth_store **out)
+{
+	return open_store(cmd, conf, store, out);
+}
+
+int
+cli_senders_map(const char *cmd, const char *path, uint8_t **map, size_t *len)
+{
+	const char *mpath = path ? path : EMAUTH_SENDERS_MAP;
+	*map = NULL;
+	*len = 0;
+	FILE *mf = fopen(mpath, "rb");
+	if (mf == NULL && path)
+		return cli_usage_error(
+		    cmd, "--senders %s: %s", path, strerror(errno));
+	if (mf == NULL)
+		return 0;
+	int r = slurp(mf, map, len);
+	fclose(mf);
+	if (r != 0 || *len > 1024 * 1024) {
+		free(*map);
+		*map = NULL;
+		*len = 0;
+		return cli_usage_error(
+		    cmd, "%s: cannot read it (at most 1 MiB)", mpath);
+	}
+	return 0;
+}
+
+static volatile sig_atomic_t serve_stop;
+
+static void
+serve_signal(int sig)
+{
+	(void)sig;
+	serve_stop = 1;
+}
+
+static void
+serve_log(void *arg, const char *line)
+{
+	(void)arg;
+	fprintf(stderr, "emauth report serve: %s\n", line);
+}
+
+static int
+report_serve(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"store", required_argument, NULL, 's'},
+	    {"listen", required_argument, NULL, 'l'},
+	    {"senders", required_argument, NULL, 'm'},
+	    {"dns", required_argument, NULL, 'd'},
+	    {"no-lookup", no_argument, NULL, 'n'},
+	    {"token-file", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *conf = NULL, *store = NULL, *listen = NULL, *senders = NULL,
+	           *dns = NULL, *tokfile = NULL;
+	bool lookup = true;
+	int c;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			store = optarg;
+			break;
+		case 'l':
+			listen = optarg;
+			break;
+		case 'm':
+			senders = optarg;
+			break;
+		case 'd':
+			dns = optarg;
+			break;
+		case 'n':
+			lookup = false;
+			break;
+		case 't':
+			tokfile = optarg;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return 0;
+		default:
+			return cli_bad_option("report serve", c, argv);
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error(
+		    "report serve", "unexpected argument '%s'", argv[optind]);
+	char token[1024] = "";
+	if (tokfile) {
+		if (read_secret(tokfile, token, sizeof(token)) != 0)
+			return cli_usage_error("report serve",
+			    "--token-file %s: cannot read it", tokfile);
+		size_t tl = strlen(token);
+		if (tl < EMAUTH_WEB_TOKEN_MIN || tl > EMAUTH_WEB_TOKEN_MAX) {
+			explicit_bzero(token, sizeof(token));
+			return cli_usage_error("report serve",
+			    "--token-file %s: the token must be %d to %d "
+			    "characters",
+			    tokfile, EMAUTH_WEB_TOKEN_MIN,
+			    EMAUTH_WEB_TOKEN_MAX);
+		}
+	}
+	uint8_t *map = NULL;
+	size_t maplen = 0;
+	struct emauth_store *s = NULL;
+	struct emauth_ctx *ctx = NULL;
+	int rc = cli_senders_map("report serve", senders, &map, &maplen);
+	if (rc == 0)
+		rc = cli_report_store("report serve", conf, store, &s);
+	if (rc == 0)
+		rc = cli_ctx_new("report serve", dns, &ctx);
+	if (rc)
+		goto out;
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = serve_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct emauth_web_opts wo = {0};
+	wo.store = s;
+	wo.listen = listen;
+	wo.token = token[0] ? token : NULL;
+	wo.senders = (struct emauth_span){map, map ? maplen : 0};
+	wo.ctx = ctx;
+	wo.no_lookup = !lookup;
+	wo.stop = &serve_stop;
+	wo.log = serve_log;
+	char err[600] = "";
+	int r = emauth_web_serve(&wo, err, sizeof(err));
+	if (r == EMAUTH_EINVAL)
+		rc = cli_usage_error("report serve", "%s%s", err,
+		    wo.token ? "" : " (--token-file FILE)");
+	else if (r != 0) {
+		fprintf(stderr, "emauth report serve: %s\n",
+		    err[0] ? err : emauth_strerror(r));
+		rc = EXIT_USAGE;
+	}
+out:
+	explicit_bzero(token, sizeof(token));
+	emauth_ctx_free(ctx);
+	emauth_store_close(s);
+	free(map);
+	return rc;
+}
+
 int
 cmd_report(int argc, char **argv)
 {
@@ -530,6 +1413,14 @@ cmd_report(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "send") == 0)
 		return report_send(argc - 1, argv + 1);
-	return cli_usage_error(
-	    "report", "unknown command '%s' (send)", argv[1]);
+	if (strcmp(argv[1], "import") == 0)
+		return report_import(argc - 1, argv + 1);
+	if (strcmp(argv[1], "list") == 0)
+		return report_list(argc - 1, argv + 1);
+	if (strcmp(argv[1], "summary") == 0)
+		return report_summary(argc - 1, argv + 1);
+	if (strcmp(argv[1], "serve") == 0)
+		return report_serve(argc - 1, argv + 1);
+	return cli_usage_error("report",
+	    "unknown command '%s' (send, import, list, summary, serve)", argv[1]);
 }
