@@ -50,15 +50,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.each = each;
 	o.arg = &c;
 	struct emauth_import_stats st = {0};
-	FUZZ_ASSERT(emauth_report_import(s, "fuzz", (struct emauth_span){data,
-	                size}, &o, &st) == 0);
+	FUZZ_ASSERT(emauth_report_import(s, "fuzz",
+	                (struct emauth_span){data, size}, &o, &st) == 0);
 	FUZZ_ASSERT(st.imported + st.duplicates + st.rejected == c.items);
 	unsigned long n = 0;
 	FUZZ_ASSERT(emauth_report_list(s, listed, &n) == 0);
 	FUZZ_ASSERT(n == c.items);
 	o.arg = &c2;
-	FUZZ_ASSERT(emauth_report_import(s, "fuzz", (struct emauth_span){data,
-	                size}, &o, NULL) == 0);
+	FUZZ_ASSERT(emauth_report_import(s, "fuzz",
+	                (struct emauth_span){data, size}, &o, NULL) == 0);
 	FUZZ_ASSERT(c2.imported == 0);
 	emauth_store_close(s);
 	return 0;

@@ -30,8 +30,8 @@ meta(void *arg, const struct ea_agg_meta *m)
 	FUZZ_ASSERT(s->metas == 0 && s->records == 0);
 	s->metas++;
 	FUZZ_ASSERT(terminated(m->org, sizeof(m->org)) && m->org[0]);
-	FUZZ_ASSERT(terminated(m->report_id, sizeof(m->report_id)) &&
-	            m->report_id[0]);
+	FUZZ_ASSERT(
+	    terminated(m->report_id, sizeof(m->report_id)) && m->report_id[0]);
 	FUZZ_ASSERT(terminated(m->domain, sizeof(m->domain)) && m->domain[0]);
 	FUZZ_ASSERT(terminated(m->email, sizeof(m->email)));
 	FUZZ_ASSERT(terminated(m->p, sizeof(m->p)));

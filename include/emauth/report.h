@@ -261,7 +261,6 @@ EMAUTH_API int emauth_report_submit(const char *via, const char *from,
     const char *const *rcpt, size_t n, const char *msg, size_t len, char *err,
     size_t errsize);
 
-
 /* Reading reports: import (aggregate, failure, SMTP TLS), list, summary. */
 
 enum emauth_import_kind {
@@ -288,7 +287,8 @@ struct emauth_import_item {
 	int64_t id; /* in the store; 0 when not stored */
 	enum emauth_import_kind kind;
 	enum emauth_import_status status;
-	char source[1024]; /* the file, and the part of it: "a.eml#2 x.zip/r.xml" */
+	char source[1024]; /* the file, and the part of it: "a.eml#2
+	                      x.zip/r.xml" */
 	char reason[512];  /* why it was rejected */
 	char org[256];     /* the reporter */
 	char report_id[256];
@@ -346,8 +346,8 @@ struct emauth_summary_source {
 	unsigned ips;   /* distinct source addresses */
 	unsigned long messages, dmarc_pass, spf_pass, spf_aligned, dkim_pass,
 	    dkim_aligned;
-	char fix[256];    /* from the senders map, for a known sender */
-	char advice[512]; /* what it passes and fails, and what to do */
+	char fix[256];         /* from the senders map, for a known sender */
+	char advice[512];      /* what it passes and fails, and what to do */
 	char (*addresses)[64]; /* its @ips addresses, valid until
 	                          emauth_summary_free() */
 };
@@ -396,8 +396,8 @@ struct emauth_summary_opts {
  *         parse; @err names it), EMAUTH_ENOMEM.
  */
 EMAUTH_API int emauth_report_summary(struct emauth_store *s,
-    const struct emauth_summary_opts *o, struct emauth_summary **out,
-    char *err, size_t errsize);
+    const struct emauth_summary_opts *o, struct emauth_summary **out, char *err,
+    size_t errsize);
 EMAUTH_API void emauth_summary_free(struct emauth_summary *sum);
 
 /* The imported data, for the dashboard and exports. Strings hold what

@@ -11,10 +11,10 @@
 #include "common/internal.h"
 
 struct ea_mime_limits {
-	unsigned max_depth;    /* nested multiparts and messages (8) */
-	unsigned max_parts;    /* parts in all (1000) */
-	size_t max_decoded;    /* bytes decoded in all (64 MiB) */
-	size_t max_header;     /* bytes of one part's header block (256 KiB) */
+	unsigned max_depth; /* nested multiparts and messages (8) */
+	unsigned max_parts; /* parts in all (1000) */
+	size_t max_decoded; /* bytes decoded in all (64 MiB) */
+	size_t max_header;  /* bytes of one part's header block (256 KiB) */
 };
 
 /* One part, given to the walker's callback; spans valid during the call. */
@@ -48,8 +48,8 @@ struct ea_mime_part {
  *         block: not a message), EMAUTH_ENOMEM.
  */
 int ea_mime_walk(struct emauth_span msg, const struct ea_mime_limits *lim,
-    int (*each)(void *arg, const struct ea_mime_part *p), void *arg,
-    char *err, size_t errsize);
+    int (*each)(void *arg, const struct ea_mime_part *p), void *arg, char *err,
+    size_t errsize);
 
 /*
  * The value of the first field @name (case-insensitive) of the header
@@ -58,7 +58,7 @@ int ea_mime_walk(struct emauth_span msg, const struct ea_mime_limits *lim,
  * @return its length, EMAUTH_ENOTFOUND, EMAUTH_ETOOBIG (longer than
  *         @size - 1: nothing written but "").
  */
-int ea_mime_header(struct emauth_span headers, const char *name, char *out,
-    size_t size);
+int ea_mime_header(
+    struct emauth_span headers, const char *name, char *out, size_t size);
 
 #endif

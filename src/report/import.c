@@ -36,7 +36,7 @@ struct imp {
 	size_t max_bytes;
 	unsigned max_depth;
 	int64_t now;
-	int io; /* a store failure: stops everything */
+	int io;      /* a store failure: stops everything */
 	size_t used; /* decompressed bytes so far */
 };
 
@@ -106,8 +106,8 @@ struct pol {
 static int
 insert_item(struct imp *x, struct emauth_import_item *it, const struct pol *pl)
 {
-	static const struct pol none = {"", "", "", "", "", "", "", "", "", "",
-	    ""};
+	static const struct pol none = {
+	    "", "", "", "", "", "", "", "", "", "", ""};
 	if (pl == NULL)
 		pl = &none;
 	char b[24], e[24], rows[24], msgs[24], wt[16], at[24];
@@ -138,7 +138,8 @@ insert_item(struct imp *x, struct emauth_import_item *it, const struct pol *pl)
 	    emauth_import_status_name(it->status), ea_buf_str(&src),
 	    ea_buf_str(&reason), ea_buf_str(&org), ea_buf_str(&em),
 	    ea_buf_str(&rid), ea_buf_str(&dom), num(b, sizeof(b), it->begin),
-	    num(e, sizeof(e), it->end), num(rows, sizeof(rows), (int64_t)it->rows),
+	    num(e, sizeof(e), it->end),
+	    num(rows, sizeof(rows), (int64_t)it->rows),
 	    num(msgs, sizeof(msgs), (int64_t)it->messages), ea_buf_str(&w), wt,
 	    num(at, sizeof(at), it->imported_at), pl->schema, pl->p, pl->sp,
 	    pl->np, pl->pct, pl->adkim, pl->aspf, pl->fo, pl->testing,
@@ -220,9 +221,8 @@ done(struct imp *x, struct emauth_import_item *it)
 }
 
 /* Records a rejected item (its own statement). */
-static void
-reject(struct imp *x, struct emauth_import_item *it, const char *fmt, ...)
-    EA_PRINTF(3, 4);
+static void reject(struct imp *x, struct emauth_import_item *it,
+    const char *fmt, ...) EA_PRINTF(3, 4);
 
 static void
 reject(struct imp *x, struct emauth_import_item *it, const char *fmt, ...)
@@ -310,7 +310,8 @@ agg_record(void *arg, const struct ea_agg_record *r)
 		for (const char *q = src[i]; *q;) {
 			size_t k = strcspn(q, "\t\n");
 			char piece[2400];
-			size_t pk = k < sizeof(piece) - 1 ? k : sizeof(piece) - 1;
+			size_t pk =
+			    k < sizeof(piece) - 1 ? k : sizeof(piece) - 1;
 			memcpy(piece, q, pk);
 			piece[pk] = '\0';
 			ea_report_clean(&f[i], piece, pk);
@@ -429,8 +430,8 @@ import_tls(struct imp *x, const char *source, struct emauth_span json)
 		it->messages += t->policies[i].success + t->policies[i].failure;
 	}
 	it->status = EMAUTH_IMPORT_IMPORTED;
-	struct pol pl = {"rfc8460", "", "", "", "", "", "", "", "", "",
-	    t->contact};
+	struct pol pl = {
+	    "rfc8460", "", "", "", "", "", "", "", "", "", t->contact};
 	if (ea_store_begin(x->s) != 0 || insert_item(x, it, &pl) != 0) {
 		ea_store_rollback(x->s);
 		x->io = EMAUTH_EIO;
@@ -462,11 +463,12 @@ import_tls(struct imp *x, const char *source, struct emauth_span json)
 		    ea_buf_str(&dm), num(ok, sizeof(ok), (int64_t)pp->success),
 		    num(bad, sizeof(bad), (int64_t)pp->failure),
 		    ea_buf_str(&f)};
-		if (f.err || ea_store_exec(x->s,
-		                 "INSERT INTO emauth_tls_policies (import_id,"
-		                 " policy_type, policy_domain, success, failure,"
-		                 " failures) VALUES ($1, $2, $3, $4, $5, $6)",
-		                 p, 6, NULL, NULL) != 0)
+		if (f.err ||
+		    ea_store_exec(x->s,
+		        "INSERT INTO emauth_tls_policies (import_id,"
+		        " policy_type, policy_domain, success, failure,"
+		        " failures) VALUES ($1, $2, $3, $4, $5, $6)",
+		        p, 6, NULL, NULL) != 0)
 			x->io = EMAUTH_EIO;
 		ea_buf_release(&f);
 		ea_buf_release(&ty);
@@ -502,8 +504,8 @@ import_failure(struct imp *x, const char *source, const struct ea_arf *f)
 	snprintf(rid, sizeof(rid), "%.200s@%" PRId64,
 	    f->message_id[0] ? f->message_id : f->subject, f->arrival);
 	ea_copy_str(it->report_id, sizeof(it->report_id), rid);
-	ea_copy_str(it->policy_domain, sizeof(it->policy_domain),
-	    f->reported_domain);
+	ea_copy_str(
+	    it->policy_domain, sizeof(it->policy_domain), f->reported_domain);
 	it->begin = it->end = f->arrival;
 	it->rows = 1;
 	it->messages = 1;
@@ -635,14 +637,14 @@ msg_part(void *arg, const struct ea_mime_part *p)
 	char src[1024];
 	snprintf(src, sizeof(src), "%.700s#%u%s%.250s", m->source, m->part,
 	    p->filename[0] ? " " : "", p->filename);
-	walk(m->x, src, p->body, m->depth + 1,
-	    p->filename[0] ? p->filename : t);
+	walk(
+	    m->x, src, p->body, m->depth + 1, p->filename[0] ? p->filename : t);
 	return m->x->io;
 }
 
 static void
-import_message(struct imp *x, const char *source, struct emauth_span d,
-    unsigned depth)
+import_message(
+    struct imp *x, const char *source, struct emauth_span d, unsigned depth)
 {
 	struct ea_arf *arf = ea_calloc(1, sizeof(*arf));
 	if (arf == NULL) {
@@ -662,8 +664,8 @@ import_message(struct imp *x, const char *source, struct emauth_span d,
 		return;
 	}
 	struct msgw m = {x, source, depth, 0, 0};
-	struct ea_mime_limits lim = {x->max_depth, 1000, x->max_bytes,
-	    256 * 1024};
+	struct ea_mime_limits lim = {
+	    x->max_depth, 1000, x->max_bytes, 256 * 1024};
 	err[0] = '\0';
 	rc = ea_mime_walk(d, &lim, msg_part, &m, err, sizeof(err));
 	if (x->io)
@@ -680,33 +682,36 @@ import_message(struct imp *x, const char *source, struct emauth_span d,
 		reject(x, it, "the message cannot be read: %s",
 		    err[0] ? err : emauth_strerror(rc));
 	else if (m.found == 0)
-		reject(x, it, "no report in the message (no XML, JSON, gzip or "
-		              "zip part, no feedback report)");
+		reject(x, it,
+		    "no report in the message (no XML, JSON, gzip or "
+		    "zip part, no feedback report)");
 	ea_free(it);
 }
 
 /* mbox: messages after lines "From ". */
 static void
-import_mbox(struct imp *x, const char *source, struct emauth_span d,
-    unsigned depth)
+import_mbox(
+    struct imp *x, const char *source, struct emauth_span d, unsigned depth)
 {
 	size_t start = 0, n = 0;
 	for (size_t i = 0; i <= d.len; i++) {
-		bool at_from = i == d.len ||
-		               (i + 5 <= d.len && (i == 0 || d.p[i - 1] == '\n') &&
-		                   memcmp(d.p + i, "From ", 5) == 0);
+		bool at_from =
+		    i == d.len ||
+		    (i + 5 <= d.len && (i == 0 || d.p[i - 1] == '\n') &&
+		        memcmp(d.p + i, "From ", 5) == 0);
 		if (!at_from || (i == 0 && d.len))
 			continue;
 		if (i > start) {
 			/* Skip the "From " line itself. */
-			const uint8_t *nl = memchr(d.p + start, '\n', i - start);
+			const uint8_t *nl =
+			    memchr(d.p + start, '\n', i - start);
 			if (nl) {
 				size_t b = (size_t)(nl + 1 - d.p);
 				char src[1024];
-				snprintf(src, sizeof(src), "%.1000s:%zu", source,
-				    ++n);
-				import_message(x, src, ea_span(d.p + b, i - b),
-				    depth + 1);
+				snprintf(src, sizeof(src), "%.1000s:%zu",
+				    source, ++n);
+				import_message(
+				    x, src, ea_span(d.p + b, i - b), depth + 1);
 				if (x->io)
 					return;
 			}
@@ -732,7 +737,8 @@ walk(struct imp *x, const char *source, struct emauth_span d, unsigned depth,
 	if (d.len >= 2 && d.p[0] == 0x1f && d.p[1] == 0x8b) {
 		uint8_t *out = NULL;
 		size_t len = 0;
-		size_t left = x->max_bytes > x->used ? x->max_bytes - x->used : 0;
+		size_t left =
+		    x->max_bytes > x->used ? x->max_bytes - x->used : 0;
 		int rc = ea_gunzip(d, left, &out, &len, err, sizeof(err));
 		if (rc == 0) {
 			x->used += len;
@@ -750,10 +756,11 @@ walk(struct imp *x, const char *source, struct emauth_span d, unsigned depth,
 		return;
 	}
 	if (d.len >= 4 && memcmp(d.p, "PK\x03\x04", 4) == 0) {
-		size_t left = x->max_bytes > x->used ? x->max_bytes - x->used : 0;
+		size_t left =
+		    x->max_bytes > x->used ? x->max_bytes - x->used : 0;
 		struct zipw z = {x, source, depth};
-		int rc = ea_unzip(d, left, ZIP_ENTRIES_MAX, zip_entry, &z, err,
-		    sizeof(err));
+		int rc = ea_unzip(
+		    d, left, ZIP_ENTRIES_MAX, zip_entry, &z, err, sizeof(err));
 		if (rc != 0 && x->io == 0) {
 			if (rc == EMAUTH_ENOMEM) {
 				x->io = rc;
@@ -819,7 +826,7 @@ list_row(void *arg, int n, const char *const *c)
 #define INT_OF(i) (one[0] = c[i], v = 0, ea_store_get_int(&v, 1, one), v)
 	it->id = INT_OF(0);
 	const char *k = c[1] ? c[1] : "";
-	it->kind = strcmp(k, "failure") == 0 ? EMAUTH_IMPORT_FAILURE
+	it->kind = strcmp(k, "failure") == 0  ? EMAUTH_IMPORT_FAILURE
 	           : strcmp(k, "tls") == 0    ? EMAUTH_IMPORT_TLS
 	           : strcmp(k, "bounce") == 0 ? EMAUTH_IMPORT_BOUNCE
 	                                      : EMAUTH_IMPORT_AGGREGATE;
@@ -831,8 +838,8 @@ list_row(void *arg, int n, const char *const *c)
 	ea_copy_str(it->reason, sizeof(it->reason), c[4] ? c[4] : "");
 	ea_copy_str(it->org, sizeof(it->org), c[5] ? c[5] : "");
 	ea_copy_str(it->report_id, sizeof(it->report_id), c[6] ? c[6] : "");
-	ea_copy_str(it->policy_domain, sizeof(it->policy_domain),
-	    c[7] ? c[7] : "");
+	ea_copy_str(
+	    it->policy_domain, sizeof(it->policy_domain), c[7] ? c[7] : "");
 	it->begin = INT_OF(8);
 	it->end = INT_OF(9);
 	it->rows = (unsigned long)INT_OF(10);

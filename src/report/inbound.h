@@ -1,10 +1,10 @@
 /*
  * inbound.h (internal): the readers of what receivers send back, for
  * "emauth report import": gzip and zip extraction (the MIME walk of a
- * report message is src/msg/mime.h's), the ARF failure report (RFC 5965, RFC 6591), the SMTP TLS
- * report (RFC 8460 JSON). Each is bounded, fails closed (a cap that is
- * exceeded is an error naming the cap, never a silently shortened result)
- * and has a fuzz target. The aggregate XML reader is in xml_in.c.
+ * report message is src/msg/mime.h's), the ARF failure report (RFC 5965, RFC
+ * 6591), the SMTP TLS report (RFC 8460 JSON). Each is bounded, fails closed (a
+ * cap that is exceeded is an error naming the cap, never a silently shortened
+ * result) and has a fuzz target. The aggregate XML reader is in xml_in.c.
  */
 #ifndef EA_REPORT_INBOUND_H
 #define EA_REPORT_INBOUND_H
@@ -70,8 +70,8 @@ struct ea_arf {
  * @return 0, EMAUTH_ENOTFOUND (not an ARF report), EMAUTH_ELIMIT and
  *         EMAUTH_ESYNTAX from the MIME walk, EMAUTH_ENOMEM.
  */
-int ea_arf_parse(struct emauth_span msg, struct ea_arf *out, char *err,
-    size_t errsize);
+int ea_arf_parse(
+    struct emauth_span msg, struct ea_arf *out, char *err, size_t errsize);
 
 /* SMTP TLS reports (tls.c). */
 
@@ -88,7 +88,7 @@ struct ea_tls_failure {
 };
 
 struct ea_tls_policy {
-	char policy_type[16];   /* "sts", "tlsa", "no-policy-found" */
+	char policy_type[16]; /* "sts", "tlsa", "no-policy-found" */
 	char policy_domain[256];
 	unsigned long success, failure; /* total-*-session-count */
 	struct ea_tls_failure *failures;
@@ -113,8 +113,8 @@ struct ea_tls_report {
  * @param out OUT: free with ea_tls_report_free().
  * @return 0, EMAUTH_ESYNTAX, EMAUTH_ELIMIT, EMAUTH_ENOMEM.
  */
-int ea_tls_parse(struct emauth_span json, struct ea_tls_report **out,
-    char *err, size_t errsize);
+int ea_tls_parse(struct emauth_span json, struct ea_tls_report **out, char *err,
+    size_t errsize);
 void ea_tls_report_free(struct ea_tls_report *r);
 
 #endif

@@ -42,10 +42,10 @@ day_row(void *arg, int n, const char *const *c)
 	struct q *q = arg;
 	if (n < 3)
 		return EMAUTH_EIO;
-	struct emauth_day_stat d = {int_of(c[0]),
-	    (unsigned long)int_of(c[1]), (unsigned long)int_of(c[2])};
-	return ((int (*)(void *, const struct emauth_day_stat *))(uintptr_t)
-	            q->each)(q->arg, &d);
+	struct emauth_day_stat d = {int_of(c[0]), (unsigned long)int_of(c[1]),
+	    (unsigned long)int_of(c[2])};
+	return ((int (*)(void *, const struct emauth_day_stat *))(
+	    uintptr_t)q->each)(q->arg, &d);
 }
 
 static void
@@ -98,8 +98,8 @@ agg_row(void *arg, int n, const char *const *c)
 	text(r->reasons, sizeof(r->reasons), c[13]);
 	text(r->dkim_results, sizeof(r->dkim_results), c[14]);
 	text(r->spf_results, sizeof(r->spf_results), c[15]);
-	return ((int (*)(void *, const struct emauth_agg_row *))(uintptr_t)
-	            q->each)(q->arg, r);
+	return ((int (*)(void *, const struct emauth_agg_row *))(
+	    uintptr_t)q->each)(q->arg, r);
 }
 
 EMAUTH_API int
@@ -154,7 +154,7 @@ failure_row(void *arg, int n, const char *const *c)
 	text(f->msg_subject, sizeof(f->msg_subject), c[14]);
 	text(f->msg_id, sizeof(f->msg_id), c[15]);
 	return ((int (*)(void *, const struct emauth_failure_item *))(
-	            uintptr_t)q->each)(q->arg, f);
+	    uintptr_t)q->each)(q->arg, f);
 }
 
 EMAUTH_API int
@@ -210,8 +210,8 @@ tls_row(void *arg, int n, const char *const *c)
 		}
 		f += l + (f[l] == '\n');
 	}
-	return ((int (*)(void *, const struct emauth_tls_item *))(uintptr_t)
-	            q->each)(q->arg, t);
+	return ((int (*)(void *, const struct emauth_tls_item *))(
+	    uintptr_t)q->each)(q->arg, t);
 }
 
 EMAUTH_API int

@@ -199,8 +199,7 @@ static const char *const step3[] = {
     " ON emauth_bounces (import_id)",
     NULL};
 
-static const char *const *const steps[SCHEMA_VERSION] = {
-    step1, step2, step3};
+static const char *const *const steps[SCHEMA_VERSION] = {step1, step2, step3};
 
 /* Creates or migrates the schema, in one transaction that other
  * processes wait for. */

@@ -94,13 +94,14 @@ map_parse(struct emauth_span text, struct map *m, char *err, size_t errsize)
 	unsigned lineno = 0;
 	while (pos < text.len) {
 		const uint8_t *nl = memchr(text.p + pos, '\n', text.len - pos);
-		size_t len = nl ? (size_t)(nl - (text.p + pos)) : text.len - pos;
+		size_t len =
+		    nl ? (size_t)(nl - (text.p + pos)) : text.len - pos;
 		lineno++;
 		char line[1024];
 		if (len >= sizeof(line)) {
 			ea_fmt(err, errsize,
-			    "senders map line %u: longer than %zu bytes", lineno,
-			    sizeof(line) - 1);
+			    "senders map line %u: longer than %zu bytes",
+			    lineno, sizeof(line) - 1);
 			return EMAUTH_ESYNTAX;
 		}
 		memcpy(line, text.p + pos, len);
@@ -126,8 +127,8 @@ map_parse(struct emauth_span text, struct map *m, char *err, size_t errsize)
 		}
 		*bar1 = *bar2 = '\0';
 		if (m->n == MAP_LINES_MAX) {
-			ea_fmt(err, errsize, "senders map: more than %d senders",
-			    MAP_LINES_MAX);
+			ea_fmt(err, errsize,
+			    "senders map: more than %d senders", MAP_LINES_MAX);
 			return EMAUTH_ELIMIT;
 		}
 		struct sender *sd = &m->v[m->n];
@@ -135,7 +136,8 @@ map_parse(struct emauth_span text, struct map *m, char *err, size_t errsize)
 		trim(line);
 		trim(bar1 + 1);
 		trim(bar2 + 1);
-		if (line[0] == '\0' || strlen(line) >= sizeof(sd->name) ||
+		size_t namelen = strlen(line); /* after the trim: may be 0 */
+		if (namelen == 0 || namelen >= sizeof(sd->name) ||
 		    strlen(bar2 + 1) >= sizeof(sd->fix)) {
 			ea_fmt(err, errsize,
 			    "senders map line %u: an empty or too long name or "
@@ -167,7 +169,8 @@ map_parse(struct emauth_span text, struct map *m, char *err, size_t errsize)
 			char *colon = strchr(one, ':');
 			if (colon == NULL || colon[1] == '\0') {
 				ea_fmt(err, errsize,
-				    "senders map line %u: rule \"%.60s\" is not "
+				    "senders map line %u: rule \"%.60s\" is "
+				    "not "
 				    "KIND:VALUE",
 				    lineno, one);
 				return EMAUTH_ESYNTAX;
@@ -268,8 +271,8 @@ struct rec {
 	char *domain, *ip, *dkim_results, *spf_results;
 	unsigned long count;
 	bool dkim_al, spf_al, dmarc, dkim_pass, spf_pass;
-	char disp;   /* 'n', 'q', 'r' */
-	int source;  /* index into the sources of its domain */
+	char disp;  /* 'n', 'q', 'r' */
+	int source; /* index into the sources of its domain */
 };
 
 struct rows {
@@ -330,14 +333,14 @@ take(void *arg, int n, const char *const *c)
 
 /* Reverse DNS of @ip: the store's cache, else a lookup (cached). */
 static void
-rdns(struct emauth_store *s, struct emauth_ctx *ctx, const char *ip,
-    char *out, size_t size)
+rdns(struct emauth_store *s, struct emauth_ctx *ctx, const char *ip, char *out,
+    size_t size)
 {
 	out[0] = '\0';
 	const char *p[] = {ip};
 	struct ea_store_text name = {"", false};
-	if (ea_store_exec(s, "SELECT name FROM emauth_rdns WHERE ip = $1", p,
-	        1, ea_store_get_text, &name) == 0 &&
+	if (ea_store_exec(s, "SELECT name FROM emauth_rdns WHERE ip = $1", p, 1,
+	        ea_store_get_text, &name) == 0 &&
 	    name.found) {
 		ea_copy_str(out, size, name.v);
 		return;
@@ -420,10 +423,9 @@ advise(struct emauth_summary_source *src)
 		return;
 	}
 	const char *spf = src->spf_aligned * 2 >= m ? "SPF passes aligned"
-	                  : src->spf_pass * 2 >= m ? "SPF passes but unaligned"
-	                                           : "SPF fails";
-	const char *dkim = src->dkim_aligned * 2 >= m
-	                       ? "DKIM passes aligned"
+	                  : src->spf_pass * 2 >= m  ? "SPF passes but unaligned"
+	                                            : "SPF fails";
+	const char *dkim = src->dkim_aligned * 2 >= m ? "DKIM passes aligned"
 	                   : src->dkim_pass * 2 >= m
 	                       ? "DKIM passes but unaligned (signed by "
 	                         "another domain)"
@@ -436,7 +438,8 @@ advise(struct emauth_summary_source *src)
 	else
 		ea_fmt(src->advice, sizeof(src->advice),
 		    "DMARC passes for %u%%: %s, %s: an unknown source; if it "
-		    "sends for you, authorize it (SPF include or DKIM with your "
+		    "sends for you, authorize it (SPF include or DKIM with "
+		    "your "
 		    "domain), else it is forgery that p=reject stops",
 		    pass, spf, dkim);
 }
@@ -462,10 +465,12 @@ readiness(struct emauth_summary_domain *d)
 	size_t o = 0;
 	for (size_t i = 0; i < d->nsources && o + 140 < sizeof(names); i++) {
 		const struct emauth_summary_source *s = &d->sources[i];
-		if (strcmp(s->kind, "known") != 0 || s->messages == s->dmarc_pass)
+		if (strcmp(s->kind, "known") != 0 ||
+		    s->messages == s->dmarc_pass)
 			continue;
-		o += (size_t)snprintf(names + o, sizeof(names) - o, "%s%s (%lu)",
-		    o ? ", " : "", s->name, s->messages - s->dmarc_pass);
+		o +=
+		    (size_t)snprintf(names + o, sizeof(names) - o, "%s%s (%lu)",
+		        o ? ", " : "", s->name, s->messages - s->dmarc_pass);
 	}
 	if (d->messages == 0) {
 		ea_copy_str(d->next_step, sizeof(d->next_step), "stay");
@@ -477,8 +482,10 @@ readiness(struct emauth_summary_domain *d)
 		ea_fmt(d->why, sizeof(d->why),
 		    "p=reject is in force; %u%% of the reported messages fail "
 		    "DMARC and are rejected%s%s",
-		    fail_pct, known_ok ? "" : ", among them mail of known "
-		                              "senders that need a fix: ",
+		    fail_pct,
+		    known_ok ? ""
+		             : ", among them mail of known "
+		               "senders that need a fix: ",
 		    known_ok ? "" : names);
 		return;
 	}
@@ -559,8 +566,8 @@ take_policy(void *arg, int n, const char *const *c)
 
 EMAUTH_API int
 emauth_report_summary(struct emauth_store *s,
-    const struct emauth_summary_opts *o, struct emauth_summary **out,
-    char *err, size_t errsize)
+    const struct emauth_summary_opts *o, struct emauth_summary **out, char *err,
+    size_t errsize)
 {
 	char dummy[8];
 	if (err == NULL) {
@@ -580,7 +587,8 @@ emauth_report_summary(struct emauth_store *s,
 	    (rc = map_parse(o->senders, &m, err, errsize)) != 0)
 		goto out;
 	char since[24], until[24];
-	snprintf(since, sizeof(since), "%" PRId64, o && o->since ? o->since : 0);
+	snprintf(
+	    since, sizeof(since), "%" PRId64, o && o->since ? o->since : 0);
 	snprintf(until, sizeof(until), "%" PRId64,
 	    o && o->until ? o->until : INT64_MAX);
 	const char *p[] = {o && o->domain ? o->domain : "", since, until};
@@ -601,7 +609,8 @@ emauth_report_summary(struct emauth_store *s,
 		if (ea_store_exec(s,
 		        "SELECT p FROM emauth_imports WHERE kind = 'aggregate'"
 		        " AND status = 'imported' AND policy_domain = $1 AND"
-		        " end_t >= $2 AND end_t < $3 ORDER BY end_t DESC, id DESC",
+		        " end_t >= $2 AND end_t < $3 ORDER BY end_t DESC, id "
+		        "DESC",
 		        q, 3, take_policy, &sum->domains[i]) != 0) {
 			rc = EMAUTH_EIO;
 			goto out;
@@ -647,10 +656,11 @@ emauth_report_summary(struct emauth_store *s,
 			rdns(s, o && !o->no_lookup ? o->ctx : NULL, e->ip, name,
 			    sizeof(name));
 			for (size_t k = 0; k < m.n && !known && name[0]; k++)
-				for (unsigned j = 0; j < m.v[k].nrules && !known;
-				     j++)
+				for (unsigned j = 0;
+				     j < m.v[k].nrules && !known; j++)
 					if (m.v[k].rules[j].kind == R_RDNS &&
-					    rule_match(&m.v[k].rules[j], e, name))
+					    rule_match(
+					        &m.v[k].rules[j], e, name))
 						known = &m.v[k];
 		}
 		if (known) {
@@ -686,8 +696,8 @@ emauth_report_summary(struct emauth_store *s,
 			ea_copy_str(src->name, sizeof(src->name), label);
 			ea_copy_str(src->kind, sizeof(src->kind), kind);
 			if (known)
-				ea_copy_str(src->fix, sizeof(src->fix),
-				    known->fix);
+				ea_copy_str(
+				    src->fix, sizeof(src->fix), known->fix);
 		}
 		/* Distinct addresses: records come sorted by address. */
 		if (i == 0 || strcmp(rs.v[i - 1].ip, e->ip) != 0 ||

@@ -51,8 +51,7 @@ struct rd {
 	unsigned generic_warnings;
 };
 
-static void
-warn(struct rd *r, const char *fmt, ...) EA_PRINTF(2, 3);
+static void warn(struct rd *r, const char *fmt, ...) EA_PRINTF(2, 3);
 
 static void
 warn(struct rd *r, const char *fmt, ...)
@@ -100,8 +99,7 @@ keep(struct rd *r, const char *what, const char *v, char *out, size_t size)
 
 /* An enumerated value: lower case, with one warning for upper case. */
 static void
-keep_word(struct rd *r, const char *what, const char *v, char *out,
-    size_t size)
+keep_word(struct rd *r, const char *what, const char *v, char *out, size_t size)
 {
 	char low[64];
 	size_t n = strlen(v);
@@ -150,8 +148,9 @@ add_line(struct rd *r, char *list, size_t size, const char *a, const char *b,
 	if (n < 0 || (size_t)n >= size - used) {
 		list[used] = '\0';
 		if (!r->overflow_warned)
-			warn(r, "record %lu: more authentication results than "
-			        "kept (%zu bytes): the rest not kept",
+			warn(r,
+			    "record %lu: more authentication results than "
+			    "kept (%zu bytes): the rest not kept",
 			    r->records + 1, size - 1);
 		r->overflow_warned = true;
 	}
@@ -167,13 +166,14 @@ send_meta(struct rd *r)
 	if (m->org[0] == '\0' && m->email[0]) {
 		const char *at_ = strrchr(m->email, '@');
 		ea_copy_str(m->org, sizeof(m->org), at_ ? at_ + 1 : m->email);
-		warn(r, "no <org_name>: the reporter is taken from <email> (%s)",
+		warn(r,
+		    "no <org_name>: the reporter is taken from <email> (%s)",
 		    m->org);
 	}
 	/* The metadata a report must have, before any record is given. */
 	const char *missing = m->report_id[0] == '\0' ? "report_id"
 	                      : m->org[0] == '\0'     ? "org_name"
-	                      : m->domain[0] == '\0'  ? "policy_published domain"
+	                      : m->domain[0] == '\0' ? "policy_published domain"
 	                      : m->begin == 0 && m->end == 0 ? "date_range"
 	                                                     : NULL;
 	if (missing) {
@@ -183,8 +183,9 @@ send_meta(struct rd *r)
 	}
 	if (m->end && m->begin && m->end > m->begin &&
 	    m->end - m->begin > 86400 + 60)
-		warn(r, "the date range spans %lld hours (RFC 9990 asks for "
-		        "at most 24)",
+		warn(r,
+		    "the date range spans %lld hours (RFC 9990 asks for "
+		    "at most 24)",
 		    (long long)((m->end - m->begin + 3599) / 3600));
 	if (m->end && m->begin > m->end)
 		warn(r, "the date range ends before it begins");
@@ -257,8 +258,8 @@ end_element(struct rd *r, const char *v)
 		keep_word(r, "disposition", v, c->disposition,
 		    sizeof(c->disposition));
 	else if (at(r, "record/row/policy_evaluated/dkim"))
-		keep_word(r, "policy_evaluated dkim", v, c->dkim,
-		    sizeof(c->dkim));
+		keep_word(
+		    r, "policy_evaluated dkim", v, c->dkim, sizeof(c->dkim));
 	else if (at(r, "record/row/policy_evaluated/spf"))
 		keep_word(r, "policy_evaluated spf", v, c->spf, sizeof(c->spf));
 	else if (at(r, "record/row/policy_evaluated/reason/type"))
@@ -274,13 +275,14 @@ end_element(struct rd *r, const char *v)
 			    r->rs_comment[0] ? ": " : "", r->rs_comment);
 			if (k < 0 || (size_t)k >= sizeof(c->reasons) - used) {
 				c->reasons[used] = '\0';
-				warn(r, "record %lu: more override reasons than "
-				        "kept",
+				warn(r,
+				    "record %lu: more override reasons than "
+				    "kept",
 				    r->records + 1);
 			}
 		} else {
-			warn(r, "record %lu: an empty <reason>",
-			    r->records + 1);
+			warn(
+			    r, "record %lu: an empty <reason>", r->records + 1);
 		}
 		r->rs_type[0] = r->rs_comment[0] = '\0';
 	} else if (at(r, "record/identifiers/header_from") ||
@@ -296,26 +298,26 @@ end_element(struct rd *r, const char *v)
 		keep_word(r, "envelope_to", v, c->envelope_to,
 		    sizeof(c->envelope_to));
 	else if (at(r, "record/auth_results/dkim/domain"))
-		keep_word(r, "dkim domain", v, r->dk_domain,
-		    sizeof(r->dk_domain));
+		keep_word(
+		    r, "dkim domain", v, r->dk_domain, sizeof(r->dk_domain));
 	else if (at(r, "record/auth_results/dkim/selector"))
 		keep(r, "dkim selector", v, r->dk_selector,
 		    sizeof(r->dk_selector));
 	else if (at(r, "record/auth_results/dkim/result"))
-		keep_word(r, "dkim result", v, r->dk_result,
-		    sizeof(r->dk_result));
+		keep_word(
+		    r, "dkim result", v, r->dk_result, sizeof(r->dk_result));
 	else if (at(r, "record/auth_results/dkim")) {
 		add_line(r, c->dkim_results, sizeof(c->dkim_results),
 		    r->dk_domain, r->dk_selector, r->dk_result);
 		r->dk_domain[0] = r->dk_selector[0] = r->dk_result[0] = '\0';
 	} else if (at(r, "record/auth_results/spf/domain"))
-		keep_word(r, "spf domain", v, r->sp_domain,
-		    sizeof(r->sp_domain));
+		keep_word(
+		    r, "spf domain", v, r->sp_domain, sizeof(r->sp_domain));
 	else if (at(r, "record/auth_results/spf/scope"))
 		keep_word(r, "spf scope", v, r->sp_scope, sizeof(r->sp_scope));
 	else if (at(r, "record/auth_results/spf/result"))
-		keep_word(r, "spf result", v, r->sp_result,
-		    sizeof(r->sp_result));
+		keep_word(
+		    r, "spf result", v, r->sp_result, sizeof(r->sp_result));
 	else if (at(r, "record/auth_results/spf")) {
 		add_line(r, c->spf_results, sizeof(c->spf_results),
 		    r->sp_domain, r->sp_scope, r->sp_result);
@@ -362,16 +364,15 @@ errors(void *arg, const char *msg, xmlParserSeverities sev,
 	snprintf(m, sizeof(m), "%.*s", (int)(n < 150 ? n : 150), msg);
 	int line = loc ? xmlTextReaderLocatorLineNumber(loc) : 0;
 	if (r->first_error[0] == '\0')
-		snprintf(r->first_error, sizeof(r->first_error), "line %d: %.160s",
-		    line, m);
+		snprintf(r->first_error, sizeof(r->first_error),
+		    "line %d: %.160s", line, m);
 	warn(r, "XML, line %d: %s", line, m);
 }
 
 /* libxml2's messages that do not go through the reader's handler (an
  * encoding conversion that fails, say): into the warnings, never to
  * standard error. */
-static void
-generic(void *arg, const char *fmt, ...) EA_PRINTF(2, 3);
+static void generic(void *arg, const char *fmt, ...) EA_PRINTF(2, 3);
 
 static void
 generic(void *arg, const char *fmt, ...)
@@ -400,7 +401,7 @@ utf8_fixed(struct emauth_span in, size_t *bad)
 	*bad = 0;
 	for (size_t i = 0; i < in.len;) {
 		uint8_t c = in.p[i];
-		size_t len = c < 0x80                  ? 1
+		size_t len = c < 0x80                 ? 1
 		             : c >= 0xc2 && c <= 0xdf ? 2
 		             : c >= 0xe0 && c <= 0xef ? 3
 		             : c >= 0xf0 && c <= 0xf4 ? 4
@@ -439,8 +440,8 @@ other_encoding(struct emauth_span xml)
 		while (k < n && (xml.p[k] == ' ' || xml.p[k] == '=' ||
 		                    xml.p[k] == '"' || xml.p[k] == '\''))
 			k++;
-		return !(k + 5 <= n && ea_span_ieq_str(ea_span(xml.p + k, 5),
-		                           "utf-8"));
+		return !(k + 5 <= n &&
+		         ea_span_ieq_str(ea_span(xml.p + k, 5), "utf-8"));
 	}
 	return false;
 }
@@ -463,18 +464,19 @@ ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
 	if (!other_encoding(xml)) {
 		fixed = utf8_fixed(xml, &bad);
 		if (bad)
-			warn(r, "%zu bytes that are not UTF-8 read as '?'", bad);
+			warn(
+			    r, "%zu bytes that are not UTF-8 read as '?'", bad);
 	}
 	int rc = 0;
 	/* This thread's generic error handler, for this reading only. */
 	xmlGenericErrorFunc old_func = xmlGenericError;
 	void *old_ctx = xmlGenericErrorContext;
 	xmlSetGenericErrorFunc(r, generic);
-	xmlTextReaderPtr rd = xmlReaderForMemory(
-	    (const char *)(fixed ? fixed : xml.p), (int)xml.len, "report.xml",
-	    bad ? "UTF-8" : NULL,
-	    XML_PARSE_NONET | XML_PARSE_NOXINCNODE | XML_PARSE_RECOVER |
-	        XML_PARSE_NOWARNING);
+	xmlTextReaderPtr rd =
+	    xmlReaderForMemory((const char *)(fixed ? fixed : xml.p),
+	        (int)xml.len, "report.xml", bad ? "UTF-8" : NULL,
+	        XML_PARSE_NONET | XML_PARSE_NOXINCNODE | XML_PARSE_RECOVER |
+	            XML_PARSE_NOWARNING);
 	if (rd == NULL) {
 		rc = EMAUTH_ENOMEM;
 		goto out;
@@ -490,7 +492,8 @@ ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
 	int ret;
 	while ((ret = xmlTextReaderRead(rd)) == 1) {
 		int type = xmlTextReaderNodeType(rd);
-		const char *name = (const char *)xmlTextReaderConstLocalName(rd);
+		const char *name =
+		    (const char *)xmlTextReaderConstLocalName(rd);
 		if (type == XML_READER_TYPE_ELEMENT && r->depth == 0) {
 			/* Outside <feedback>: the root, or a wrapper some
 			 * reporters put around it. */
@@ -544,11 +547,13 @@ ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
 			if (name && !known(r, name) && r->depth > 1) {
 				bool seen = false;
 				for (unsigned i = 0; i < r->nunknown; i++)
-					seen |= strcmp(r->unknown[i], name) == 0;
+					seen |=
+					    strcmp(r->unknown[i], name) == 0;
 				if (!seen && r->nunknown < UNKNOWN_MAX) {
 					ea_copy_str(r->unknown[r->nunknown++],
 					    sizeof(r->unknown[0]), name);
-					warn(r, "unknown element <%.40s>, ignored",
+					warn(r,
+					    "unknown element <%.40s>, ignored",
 					    name);
 				}
 			}
@@ -560,8 +565,10 @@ ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
 		} else if (type == XML_READER_TYPE_TEXT ||
 		           type == XML_READER_TYPE_CDATA ||
 		           type == XML_READER_TYPE_SIGNIFICANT_WHITESPACE) {
-			const char *v = (const char *)xmlTextReaderConstValue(rd);
-			if (v && ea_buf_adds(&r->text, v) != 0 && !r->text_over) {
+			const char *v =
+			    (const char *)xmlTextReaderConstValue(rd);
+			if (v && ea_buf_adds(&r->text, v) != 0 &&
+			    !r->text_over) {
 				warn(r, "<%s>: a value over %d bytes: not kept",
 				    r->depth ? r->path[r->depth - 1] : "?",
 				    VALUE_MAX);
@@ -571,14 +578,16 @@ ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
 			if (r->depth == 0)
 				continue;
 			/* Trim the value. */
-			const char *t = r->text_over ? "" : ea_buf_str(&r->text);
+			const char *t =
+			    r->text_over ? "" : ea_buf_str(&r->text);
 			char *v = ea_strndup(t, strlen(t));
 			if (v == NULL) {
 				rc = EMAUTH_ENOMEM;
 				goto out;
 			}
 			char *s = v;
-			while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
+			while (
+			    *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
 				s++;
 			size_t n = strlen(s);
 			while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
@@ -617,8 +626,9 @@ ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
 		goto out;
 	}
 	if (ret < 0)
-		warn(r, "the XML breaks off after %lu records: what came "
-		        "before it is read",
+		warn(r,
+		    "the XML breaks off after %lu records: what came "
+		    "before it is read",
 		    r->records);
 	rc = send_meta(r);
 out:

@@ -25,8 +25,8 @@ struct ea_agg_record {
 	char source_ip[64];
 	uint64_t count;
 	char disposition[16]; /* none, quarantine, reject, pass */
-	char dkim[8], spf[8];  /* policy_evaluated: pass or fail */
-	char reasons[600];     /* "type: comment" lines */
+	char dkim[8], spf[8]; /* policy_evaluated: pass or fail */
+	char reasons[600];    /* "type: comment" lines */
 	char header_from[256], envelope_from[256], envelope_to[256];
 	char dkim_results[2400]; /* "domain TAB selector TAB result" lines */
 	char spf_results[1200];  /* "domain TAB scope TAB result" lines */

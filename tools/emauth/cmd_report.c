@@ -562,8 +562,8 @@ open_store(const char *cmd, const char *conf, const char *store,
 		cfg = calloc(1, sizeof(*cfg));
 		if (cfg == NULL)
 			return EXIT_USAGE;
-		if (milter_config_load(conf, cfg, err, sizeof(err), warn,
-		        sizeof(warn)) != 0) {
+		if (milter_config_load(
+		        conf, cfg, err, sizeof(err), warn, sizeof(warn)) != 0) {
 			fprintf(stderr, "emauth %s: %s\n", cmd, err);
 			free(cfg);
 			return EXIT_USAGE;
@@ -648,8 +648,8 @@ print_item(void *arg, const struct emauth_import_item *it)
 }
 
 static int
-import_bytes(struct importer *im, const char *source, const uint8_t *p,
-    size_t n)
+import_bytes(
+    struct importer *im, const char *source, const uint8_t *p, size_t n)
 {
 	struct emauth_import_opts o = {0};
 	o.each = print_item;
@@ -876,10 +876,11 @@ report_import(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (imap) {
-		struct emauth_imap_opts io = {imap, password, archive, cafile,
-		    0};
+		struct emauth_imap_opts io = {
+		    imap, password, archive, cafile, 0};
 		char err[600] = "";
-		int r = emauth_report_imap(&io, imap_each, &im, err, sizeof(err));
+		int r =
+		    emauth_report_imap(&io, imap_each, &im, err, sizeof(err));
 		explicit_bzero(password, sizeof(password));
 		if (r != 0 && im.io == 0) {
 			char shown[1024];
@@ -893,8 +894,8 @@ report_import(int argc, char **argv)
 	} else {
 		for (int i = optind; i < argc && im.io == 0; i++) {
 			struct stat sb;
-			if (strcmp(argv[i], "-") != 0 && stat(argv[i], &sb) == 0 &&
-			    S_ISDIR(sb.st_mode))
+			if (strcmp(argv[i], "-") != 0 &&
+			    stat(argv[i], &sb) == 0 && S_ISDIR(sb.st_mode))
 				import_dir(&im, argv[i], 0);
 			else
 				import_file(&im, argv[i]);
@@ -923,8 +924,8 @@ list_each(void *arg, const struct emauth_import_item *it)
 		return 0;
 	}
 	json_object *o = json_object_new_object();
-	json_object_object_add(
-	    o, "kind", json_object_new_string(emauth_import_kind_name(it->kind)));
+	json_object_object_add(o, "kind",
+	    json_object_new_string(emauth_import_kind_name(it->kind)));
 	json_object_object_add(o, "source", json_object_new_string(it->source));
 	json_object_object_add(o, "status",
 	    json_object_new_string(emauth_import_status_name(it->status)));
@@ -943,7 +944,8 @@ list_each(void *arg, const struct emauth_import_item *it)
 	    o, "messages", json_object_new_int64((int64_t)it->messages));
 	json_object *w = json_object_new_array();
 	for (unsigned i = 0; i < it->nwarnings; i++)
-		json_object_array_add(w, json_object_new_string(it->warnings[i]));
+		json_object_array_add(
+		    w, json_object_new_string(it->warnings[i]));
 	if (it->warnings_total > it->nwarnings) {
 		char more[64];
 		snprintf(more, sizeof(more), "... %u more",
@@ -991,15 +993,15 @@ report_list(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error("report list", "unexpected argument '%s'",
-		    argv[optind]);
+		return cli_usage_error(
+		    "report list", "unexpected argument '%s'", argv[optind]);
 	struct emauth_store *s;
 	int rc = open_store("report list", conf, store, &s);
 	if (rc)
 		return rc;
 	if (emauth_report_list(s, list_each, &json) != 0) {
-		fprintf(stderr, "emauth report list: %s\n",
-		    emauth_store_error(s));
+		fprintf(
+		    stderr, "emauth report list: %s\n", emauth_store_error(s));
 		rc = EXIT_USAGE;
 	}
 	emauth_store_close(s);
@@ -1023,8 +1025,8 @@ source_json(const struct emauth_summary_source *x)
 	    o, "spf_aligned", json_object_new_int64((int64_t)x->spf_aligned));
 	json_object_object_add(
 	    o, "dkim_pass", json_object_new_int64((int64_t)x->dkim_pass));
-	json_object_object_add(o, "dkim_aligned",
-	    json_object_new_int64((int64_t)x->dkim_aligned));
+	json_object_object_add(
+	    o, "dkim_aligned", json_object_new_int64((int64_t)x->dkim_aligned));
 	json_object_object_add(
 	    o, "fix", x->fix[0] ? json_object_new_string(x->fix) : NULL);
 	json_object_object_add(o, "advice", json_object_new_string(x->advice));
@@ -1045,7 +1047,8 @@ domain_json(const struct emauth_summary_domain *d)
 	json_object_object_add(o, "policy", json_object_new_string(d->policy));
 	json_object_object_add(o, "begin", json_object_new_int64(d->begin));
 	json_object_object_add(o, "end", json_object_new_int64(d->end));
-	json_object_object_add(o, "reports", json_object_new_int((int)d->reports));
+	json_object_object_add(
+	    o, "reports", json_object_new_int((int)d->reports));
 	json_object_object_add(
 	    o, "messages", json_object_new_int64((int64_t)d->messages));
 	json_object_object_add(
@@ -1069,8 +1072,8 @@ domain_json(const struct emauth_summary_domain *d)
 		json_object_array_add(src, source_json(&d->sources[i]));
 	json_object_object_add(o, "sources", src);
 	json_object *r = json_object_new_object();
-	json_object_object_add(r, "would_reject",
-	    json_object_new_int64((int64_t)d->would_reject));
+	json_object_object_add(
+	    r, "would_reject", json_object_new_int64((int64_t)d->would_reject));
 	json_object_object_add(r, "would_reject_rate",
 	    json_object_new_double(rate(d->would_reject, d->messages)));
 	json_object_object_add(r, "known_senders_to_fix",
@@ -1172,8 +1175,8 @@ report_summary(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return cli_usage_error("report summary",
-		    "unexpected argument '%s'", argv[optind]);
+		return cli_usage_error(
+		    "report summary", "unexpected argument '%s'", argv[optind]);
 	int64_t from = 0;
 	if (since && parse_day(since, &from) != 0)
 		return cli_usage_error("report summary",
@@ -1206,21 +1209,23 @@ report_summary(int argc, char **argv)
 		rc = cli_ctx_new("report summary", dns, &ctx);
 	if (rc)
 		goto out;
-	struct emauth_summary_opts o = {domain, from, 0,
-	    {map, map ? maplen : 0}, ctx, !lookup};
+	struct emauth_summary_opts o = {
+	    domain, from, 0, {map, map ? maplen : 0}, ctx, !lookup};
 	char err[600] = "";
 	int r = emauth_report_summary(s, &o, &sum, err, sizeof(err));
 	if (r != 0) {
 		fprintf(stderr, "emauth report summary: %s\n",
-		    err[0] ? err : r == EMAUTH_EIO ? emauth_store_error(s)
-		                                   : emauth_strerror(r));
+		    err[0]            ? err
+		    : r == EMAUTH_EIO ? emauth_store_error(s)
+		                      : emauth_strerror(r));
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (json) {
 		json_object *arr = json_object_new_array();
 		for (size_t i = 0; i < sum->ndomains; i++)
-			json_object_array_add(arr, domain_json(&sum->domains[i]));
+			json_object_array_add(
+			    arr, domain_json(&sum->domains[i]));
 		json_object *top = json_object_new_object();
 		json_object_object_add(top, "domains", arr);
 		puts(json_object_to_json_string_ext(top,
@@ -1422,5 +1427,6 @@ cmd_report(int argc, char **argv)
 	if (strcmp(argv[1], "serve") == 0)
 		return report_serve(argc - 1, argv + 1);
 	return cli_usage_error("report",
-	    "unknown command '%s' (send, import, list, summary, serve)", argv[1]);
+	    "unknown command '%s' (send, import, list, summary, serve)",
+	    argv[1]);
 }

@@ -106,10 +106,10 @@ struct milter_config {
 	/* DMARC reports (emauth-milter.conf(5)): the verdict store, who
 	 * reports, how long rows are kept, how reports are submitted, the
 	 * recorder's backlog, and failure reports. */
-	char report_store[1024]; /* ReportStore: sqlite:PATH, postgresql:// */
-	char report_org[256];    /* ReportOrgName */
-	char report_email[320];  /* ReportEmail */
-	char report_submit[1024]; /* ReportSubmit: sendmail path or smtp:// */
+	char report_store[1024];   /* ReportStore: sqlite:PATH, postgresql:// */
+	char report_org[256];      /* ReportOrgName */
+	char report_email[320];    /* ReportEmail */
+	char report_submit[1024];  /* ReportSubmit: sendmail path or smtp:// */
 	unsigned report_keep_days; /* ReportKeepDays (30) */
 	unsigned report_backlog;   /* ReportBacklog (10000) */
 	bool failure_reports;      /* FailureReports (no) */

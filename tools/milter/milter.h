@@ -90,8 +90,8 @@ void milter_report_stop(void);
  * block @hdr of @hlen bytes, NULL when not kept, followed by its body when
  * @with_body; @mail_from is the reverse-path). Never waits. */
 void milter_report_verdict(const struct milter_config *c,
-    const struct emauth_report_row *row, const char *mail_from,
-    const char *hdr, size_t hlen, bool with_body);
+    const struct emauth_report_row *row, const char *mail_from, const char *hdr,
+    size_t hlen, bool with_body);
 /* The statistics line's report part. */
 void milter_report_stats(char *out, size_t size);
 
