@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <emauth/bounce.h>
+
 #include "common/alloc.h"
 #include "common/buf.h"
 #include "common/span.h"
@@ -566,6 +568,122 @@ out:
 	ea_free(it);
 }
 
+/* Bounces (issue #20). */
+
+/* The domain of an address, lower case ("" when none). */
+static void
+domain_of(const char *addr, char *out, size_t size)
+{
+	const char *at = strrchr(addr, '@');
+	out[0] = '\0';
+	if (at == NULL)
+		return;
+	size_t i = 0;
+	for (const char *p = at + 1;
+	     *p && *p != '>' && *p != ' ' && i + 1 < size; p++)
+		out[i++] = (char)ea_lower((uint8_t)*p);
+	out[i] = '\0';
+}
+
+static void
+import_bounce(struct imp *x, const char *source, struct emauth_span d,
+    const struct emauth_bounce *b)
+{
+	struct emauth_import_item *it = ea_calloc(1, sizeof(*it));
+	if (it == NULL) {
+		x->io = EMAUTH_ENOMEM;
+		return;
+	}
+	item_init(x, it, EMAUTH_IMPORT_BOUNCE, source);
+	/* Who reported, and the bounce's own Message-ID: its identity. */
+	ea_copy_str(it->org, sizeof(it->org),
+	    b->reporting_mta[0] ? b->reporting_mta : b->system);
+	char mid[320] = "";
+	size_t hl = d.len;
+	for (size_t i = 0; i + 1 < d.len; i++)
+		if (d.p[i] == '\n' &&
+		    (d.p[i + 1] == '\n' ||
+		        (d.p[i + 1] == '\r' && i + 2 < d.len &&
+		            d.p[i + 2] == '\n'))) {
+			hl = i + 1;
+			break;
+		}
+	if (ea_mime_header(ea_span(d.p, hl), "Message-ID", mid, sizeof(mid)) <
+	    0)
+		mid[0] = '\0';
+	char rid[256];
+	snprintf(rid, sizeof(rid), "%.160s|%.80s", mid[0] ? mid : "(none)",
+	    b->nrcpts ? b->rcpts[0].recipient : "");
+	ea_copy_str(it->report_id, sizeof(it->report_id), rid);
+	char fromdom[256];
+	domain_of(b->original_from, fromdom, sizeof(fromdom));
+	ea_copy_str(it->policy_domain, sizeof(it->policy_domain), fromdom);
+	it->begin = it->end = b->arrival;
+	it->rows = b->nrcpts;
+	it->messages = 1;
+	bool dup = false;
+	if (seen(x, it, &dup) != 0) {
+		x->io = EMAUTH_EIO;
+		goto out;
+	}
+	if (dup) {
+		it->status = EMAUTH_IMPORT_DUPLICATE;
+		it->rows = it->messages = 0;
+		if (insert_item(x, it, NULL) != 0)
+			x->io = EMAUTH_EIO;
+		done(x, it);
+		goto out;
+	}
+	it->status = EMAUTH_IMPORT_IMPORTED;
+	if (ea_store_begin(x->s) != 0 || insert_item(x, it, NULL) != 0) {
+		ea_store_rollback(x->s);
+		x->io = EMAUTH_EIO;
+		goto out;
+	}
+	for (size_t i = 0; i < b->nrcpts && x->io == 0; i++) {
+		const struct emauth_bounce_rcpt *r = &b->rcpts[i];
+		char rdom[256], id[24], arr[24];
+		domain_of(r->recipient, rdom, sizeof(rdom));
+		const char *f[] = {r->recipient, rdom, r->action, r->status,
+		    r->reply_code, r->reason, r->auth, r->hard ? "1" : "0",
+		    r->diagnostic, r->remote_mta, b->original_from, fromdom,
+		    b->original_message_id};
+		struct ea_buf buf[13];
+		const char *p[15];
+		p[0] = num(id, sizeof(id), it->id);
+		p[14] = num(arr, sizeof(arr),
+		    r->last_attempt ? r->last_attempt : b->arrival);
+		for (int k = 0; k < 13; k++) {
+			ea_buf_init(&buf[k], 4096);
+			ea_buf_adds(&buf[k], "");
+			ea_report_clean(&buf[k], f[k], 1024);
+			p[k + 1] = ea_buf_str(&buf[k]);
+		}
+		if (ea_store_exec(x->s,
+		        "INSERT INTO emauth_bounces (import_id, recipient,"
+		        " rcpt_domain, action, status, reply_code, reason, "
+		        "auth,"
+		        " hard, diagnostic, remote_mta, original_from,"
+		        " from_domain, original_message_id, arrival) VALUES "
+		        "($1,"
+		        " $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+		        "$14,"
+		        " $15)",
+		        p, 15, NULL, NULL) != 0)
+			x->io = EMAUTH_EIO;
+		for (int k = 0; k < 13; k++)
+			ea_buf_release(&buf[k]);
+	}
+	if (x->io || ea_store_commit(x->s) != 0) {
+		ea_store_rollback(x->s);
+		x->io = EMAUTH_EIO;
+		goto out;
+	}
+	done(x, it);
+out:
+	ea_free(it);
+}
+
 /* Detection and containers. */
 
 static void walk(struct imp *x, const char *source, struct emauth_span d,
@@ -681,10 +799,25 @@ import_message(
 	else if (rc != 0)
 		reject(x, it, "the message cannot be read: %s",
 		    err[0] ? err : emauth_strerror(rc));
-	else if (m.found == 0)
-		reject(x, it,
-		    "no report in the message (no XML, JSON, gzip or "
-		    "zip part, no feedback report)");
+	else if (m.found == 0) {
+		/* Not a report: a bounce, perhaps. */
+		struct emauth_bounce *b = NULL;
+		char berr[300] = "";
+		int br = emauth_bounce_parse(d, &b, berr, sizeof(berr));
+		if (br == EMAUTH_ENOMEM)
+			x->io = br;
+		else if (br == 0 && (b->kind == EMAUTH_BOUNCE_DSN ||
+		                        b->kind == EMAUTH_BOUNCE_NONSTANDARD))
+			import_bounce(x, source, d, b);
+		else if (br == 0 && b->kind == EMAUTH_BOUNCE_AUTOREPLY)
+			reject(x, it, "an auto-reply, not a report");
+		else
+			reject(x, it,
+			    "no report in the message (no XML, JSON, gzip or "
+			    "zip "
+			    "part, no feedback report, not a bounce)");
+		emauth_bounce_free(b);
+	}
 	ea_free(it);
 }
 

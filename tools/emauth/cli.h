@@ -32,6 +32,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_bounce(int argc, char **argv);
 #include <stdint.h>
 /* Seconds since 1970, digits only; -1 when @s is not. */
 int cli_epoch(const char *s, int64_t *out);

@@ -22,6 +22,9 @@ static const char usage[] =
     "  verify   the whole verdict on a message: iprev, SPF, DKIM, DMARC\n"
     "  record   write SPF, DMARC, DKIM or PTR records, validated\n"
     "  check    audit a domain: SPF, DMARC, DKIM, MX, reverse DNS\n"
+    "  report   DMARC reports: send (a receiver's), import, list,\n"
+    "           summary, serve (a domain owner's)\n"
+    "  bounce   read bounces (why the mail failed), route them\n"
     "\n"
     "Run 'emauth COMMAND --help' for a command's options.\n"
     "Exit status: 2 for bad usage or unreadable input; otherwise see each\n"
@@ -133,6 +136,8 @@ main(int argc, char **argv)
 		return cmd_record(argc - 1, argv + 1);
 	if (strcmp(cmd, "check") == 0)
 		return cmd_check(argc - 1, argv + 1);
+	if (strcmp(cmd, "bounce") == 0)
+		return cmd_bounce(argc - 1, argv + 1);
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
 	fprintf(stderr, "emauth: unknown command '%s'\n\n%s", cmd, usage);
