@@ -8,7 +8,11 @@
 #                       [-S SETUP,...] [BUILD-DIR]
 #
 # SETUPs: none, emauth-sign, opendkim-sign, emauth-verify, opendkim-verify
-# (default: all).
+# (the default: these five), and emauth-verify-record: emauth-verify with
+# "ReportStore sqlite:FILE" (every DMARC verdict recorded to a SQLite
+# verdict store; checked after the run: one row per message). With both
+# emauth-verify and emauth-verify-record, a last line gives recording on
+# against off.
 #
 # Everything runs on loopback in a private network namespace: NSD serves
 # tests/milter/zones, smtp-source sends MESSAGES messages over SESSIONS
@@ -21,9 +25,12 @@
 # and adds its Authentication-Results. Both milters resolve through NSD
 # with their caches on; each setup gets a fresh Postfix and milter. The
 # setups take turns, ROUNDS times (default 3), and the table gives each
-# one's median rate.
+# one's median rate. The milter's CPU time (all its threads, from /proc) is
+# read 1.2 s after the last message arrived, so that it includes what a
+# recorder writes on its own thread once a second.
 #
-# Needs: postfix, nsd, opendkim (scripts/install-deps bench); root.
+# Needs: postfix, nsd, opendkim (scripts/install-deps bench), sqlite3 for
+# emauth-verify-record; root.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 n=2000
@@ -44,10 +51,15 @@ while getopts n:s:r:S: opt; do
 done
 shift $((OPTIND - 1))
 build=$(cd "${1:-$top/build}" && pwd)
-for p in /usr/sbin/nsd /usr/sbin/postfix /usr/sbin/smtp-source \
-	/usr/sbin/opendkim; do
+need="/usr/sbin/nsd /usr/sbin/postfix /usr/sbin/smtp-source"
+case ",$setups," in *,opendkim-*) need="$need /usr/sbin/opendkim" ;; esac
+for p in $need; do
 	[ -x "$p" ] || { echo "run-milter: $p missing (scripts/install-deps bench)" >&2; exit 1; }
 done
+case ",$setups," in
+*,emauth-verify-record,*) command -v sqlite3 >/dev/null ||
+	{ echo "run-milter: sqlite3 missing (for emauth-verify-record)" >&2; exit 1; } ;;
+esac
 # shellcheck source=nsd-local.sh
 . "$top/bench/nsd-local.sh"
 bench_in_netns 7200 "$top/bench/$(basename "$0")" -n "$n" -s "$sessions" \
@@ -99,12 +111,16 @@ declare -A rate rates rss cpus cpu
 cputicks() {
 	awk '{ print $14 + $15 }' "/proc/$1/stat"
 }
-# run NAME MILTER-KIND MODE MESSAGE-FILE
+declare -A stored
+# run NAME MILTER-KIND MODE MESSAGE-FILE [record]
 run() {
-	local name=$1 kind=$2 mode=$3 msg=$4 pid= milter=
+	local name=$1 kind=$2 mode=$3 msg=$4 record=${5:-} pid= milter=
 	rm -rf sink pf
+	rm -f "$tmp/$name.db" "$tmp/$name.db-wal" "$tmp/$name.db-shm"
 	if [ "$kind" = emauth ]; then
 		milter_conf emauth "$mode" >"$name.conf"
+		[ -n "$record" ] &&
+			printf 'ReportStore sqlite:%s/%s.db\n' "$tmp" "$name" >>"$name.conf"
 		"$build/emauth-milter" -f -c "$name.conf" >"$name.log" 2>&1 &
 		pid=$!
 	elif [ "$kind" = opendkim ]; then
@@ -134,6 +150,9 @@ run() {
 	e2e_wait_files "$tmp/sink" $((n + 20)) 600 ||
 		echo "run-milter: $name: not all $n messages arrived" >&2
 	t1=$(date +%s.%N)
+	# The CPU time a little later: a recorder writes what it queued
+	# once a second, on a thread of its own.
+	sleep 1.2
 	[ -n "$pid" ] && c1=$(cputicks "$pid")
 	[ -n "$pid" ] && cpus[$name]+="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%.0f", t / hz * 1e6 / n }') "
 	rates[$name]+="$(awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", n / (b - a) }') "
@@ -153,6 +172,15 @@ run() {
 		kill "$pid"
 		wait "$pid" 2>/dev/null
 	fi
+	if [ -n "$record" ]; then
+		# The milter writes what its recorder holds when it stops:
+		# one row per message, the 20 warm-up messages included.
+		local rows
+		rows=$(sqlite3 "$tmp/$name.db" 'SELECT COUNT(*) FROM emauth_verdicts' 2>&1)
+		stored[$name]+="$rows "
+		[ "$rows" = $((n + 20)) ] ||
+			echo "run-milter: $name: $rows rows in the store, not $((n + 20))" >&2
+	fi
 	e2e_stop_all
 }
 
@@ -162,6 +190,7 @@ for _ in $(seq 1 "$rounds"); do
 		case $s in
 		none) run none none - sign.msg ;;
 		*-sign) run "$s" "${s%-sign}" s sign.msg ;;
+		emauth-verify-record) run "$s" emauth v verify.msg record ;;
 		*-verify) run "$s" "${s%-verify}" v verify.msg ;;
 		*) echo "run-milter: unknown setup $s" >&2; exit 2 ;;
 		esac
@@ -196,3 +225,18 @@ for s in "${chosen[@]}"; do
 		"$(awk -v a="${rate[$s]}" -v b="${rate[none]:-0}" 'BEGIN { if (b) printf "%.0f%%", 100 * a / b; else printf "-" }')" \
 		"$ratio" "${cpu[$s]}" "${rss[$s]}"
 done
+
+# Recording on against off: the ratio of the medians, and each round's
+# (the two setups ran one after the other in every round).
+if [ -n "${rates[emauth-verify]:-}" ] && [ -n "${rates[emauth-verify-record]:-}" ]; then
+	echo
+	# shellcheck disable=SC2086
+	printf 'recording on / off: rate %s (rounds: %s); milter CPU per message %s (rounds: %s); rows stored per run: %s\n' \
+		"$(awk -v a="${rate[emauth-verify-record]}" -v b="${rate[emauth-verify]}" 'BEGIN { printf "%.3f", a / b }')" \
+		"$(paste -d' ' <(printf '%s\n' ${rates[emauth-verify-record]}) <(printf '%s\n' ${rates[emauth-verify]}) |
+			awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / $2 }')" \
+		"$(awk -v a="${cpu[emauth-verify-record]% us}" -v b="${cpu[emauth-verify]% us}" 'BEGIN { printf "%.3f", a / b }')" \
+		"$(paste -d' ' <(printf '%s\n' ${cpus[emauth-verify-record]}) <(printf '%s\n' ${cpus[emauth-verify]}) |
+			awk '{ printf "%s%.3f", (NR > 1 ? " " : ""), $1 / $2 }')" \
+		"${stored[emauth-verify-record]:-}"
+fi

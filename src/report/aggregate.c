@@ -81,6 +81,15 @@ ea_report_clean(struct ea_buf *b, const char *s, size_t max)
 	const uint8_t *p = (const uint8_t *)s;
 	size_t n = strnlen(s, max);
 	for (size_t i = 0; i < n;) {
+		/* A run of printable ASCII in one go. */
+		size_t run = 0;
+		while (i + run < n && p[i + run] >= 0x20 && p[i + run] < 0x7f)
+			run++;
+		if (run) {
+			ea_buf_add(b, p + i, run);
+			i += run;
+			continue;
+		}
 		size_t len = utf8_char(p + i, n - i);
 		if (len == 0) {
 			ea_buf_addc(b, '?');

@@ -17,24 +17,53 @@
 
 #define STMT_CACHE 24
 
+/* Ours: parameters of one statement ($1 to $64). */
+#define PARAMS_MAX 64
+
 struct lite {
 	sqlite3 *db;
 	struct {
 		const char *sql;
 		sqlite3_stmt *st;
+		/* Where "$N" is bound: found once per statement (the name
+		 * lookup is most of a row's insert otherwise). */
+		int at[PARAMS_MAX];
 	} cache[STMT_CACHE];
 };
 
+/* Fills @at: the bind index of each "$N", 0 when the statement has no
+ * such parameter. */
+static void
+param_map(sqlite3_stmt *st, int *at)
+{
+	memset(at, 0, PARAMS_MAX * sizeof(*at));
+	int n = sqlite3_bind_parameter_count(st);
+	for (int k = 1; k <= n; k++) {
+		const char *name = sqlite3_bind_parameter_name(st, k);
+		if (name == NULL || name[0] != '$')
+			continue;
+		int v = 0;
+		for (const char *p = name + 1;
+		     *p >= '0' && *p <= '9' && v < 1000; p++)
+			v = v * 10 + (*p - '0');
+		if (v >= 1 && v <= PARAMS_MAX && at[v - 1] == 0)
+			at[v - 1] = k;
+	}
+}
+
 static sqlite3_stmt *
-prepare(struct lite *l, const char *sql, char *err, size_t errsize)
+prepare(struct lite *l, const char *sql, int **at, int *tmp, char *err,
+    size_t errsize)
 {
 	size_t i;
 	/* By address, then by text: a statement built at run time in a
 	 * reused buffer has the address of another. */
 	for (i = 0; i < STMT_CACHE && l->cache[i].sql; i++)
 		if (l->cache[i].sql == sql &&
-		    strcmp(sqlite3_sql(l->cache[i].st), sql) == 0)
+		    strcmp(sqlite3_sql(l->cache[i].st), sql) == 0) {
+			*at = l->cache[i].at;
 			return l->cache[i].st;
+		}
 	for (size_t k = 0; k < i; k++)
 		if (l->cache[k].sql == sql) {
 			/* The buffer now holds another statement. */
@@ -53,7 +82,11 @@ prepare(struct lite *l, const char *sql, char *err, size_t errsize)
 	if (i < STMT_CACHE) {
 		l->cache[i].sql = sql;
 		l->cache[i].st = st;
+		*at = l->cache[i].at;
+	} else {
+		*at = tmp;
 	}
+	param_map(st, *at);
 	return st;
 }
 
@@ -71,14 +104,18 @@ lite_exec(void *impl, const char *sql, const char *const *params, int n,
     ea_store_row_fn row, void *arg, char *err, size_t errsize)
 {
 	struct lite *l = impl;
-	sqlite3_stmt *st = prepare(l, sql, err, errsize);
+	int tmp[PARAMS_MAX], *map = NULL;
+	if (n > PARAMS_MAX) {
+		ea_fmt(err, errsize, "sqlite: more than %d parameters",
+		    PARAMS_MAX);
+		return EMAUTH_EIO;
+	}
+	sqlite3_stmt *st = prepare(l, sql, &map, tmp, err, errsize);
 	if (st == NULL)
 		return EMAUTH_EIO;
 	int rc = 0;
 	for (int i = 0; i < n; i++) {
-		char name[16];
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		int at = sqlite3_bind_parameter_index(st, name);
+		int at = map[i];
 		if (at > 0 &&
 		    sqlite3_bind_text(st, at, params[i] ? params[i] : NULL, -1,
 		        SQLITE_TRANSIENT) != SQLITE_OK) {
