@@ -118,6 +118,37 @@ sys.exit(0 if got == {("203.0.113.140", "pass"): 2, ("192.0.2.199", "reject"): 1
 PY
 	check dry-run-nothing-marked test "$(sqlite3 "$tmp/s.db" 'select count(*) from emauth_reports')" = 0
 fi
+# emauth's own reader (issue #19) reads back what its sender wrote: each
+# report's reporter, id, policy domain and period, and every record with
+# its count, as the XML has them.
+if run read-back 0 report import --store "sqlite:$tmp/back.db" "$tmp/dry"; then
+	check read-back-all grep -q '^6 imported, 0 duplicates, 0 rejected$' "$tmp/out"
+	check read-back-identical python3 - "$tmp/dry" "$tmp/back.db" <<'PY'
+import glob, gzip, os, sqlite3, sys
+import xml.etree.ElementTree as ET
+ns = {"d": "urn:ietf:params:xml:ns:dmarc-2.0"}
+db = sqlite3.connect(sys.argv[2])
+for f in sorted(glob.glob(os.path.join(sys.argv[1], "*.xml.gz"))):
+    r = ET.fromstring(gzip.decompress(open(f, "rb").read()))
+    rid = r.find("d:report_metadata/d:report_id", ns).text
+    it = db.execute("select id, org, policy_domain, begin_t, end_t from emauth_imports"
+                    " where report_id = ? and status = 'imported'", (rid,)).fetchone()
+    assert it, rid
+    assert it[1] == r.find("d:report_metadata/d:org_name", ns).text
+    assert it[2] == r.find("d:policy_published/d:domain", ns).text
+    assert it[3] == int(r.find("d:report_metadata/d:date_range/d:begin", ns).text)
+    assert it[4] == int(r.find("d:report_metadata/d:date_range/d:end", ns).text)
+    want = sorted((x.find("d:row/d:source_ip", ns).text, int(x.find("d:row/d:count", ns).text),
+                   x.find("d:row/d:policy_evaluated/d:disposition", ns).text,
+                   x.find("d:row/d:policy_evaluated/d:dkim", ns).text,
+                   x.find("d:row/d:policy_evaluated/d:spf", ns).text,
+                   x.find("d:identifiers/d:header_from", ns).text)
+                  for x in r.findall("d:record", ns))
+    got = sorted(db.execute("select source_ip, count, disposition, dkim, spf, header_from"
+                            " from emauth_agg_records where import_id = ?", (it[0],)).fetchall())
+    assert want == got, (f, want, got)
+PY
+fi
 # A day without traffic: no report.
 run empty-day 0 report send -c "$tmp/c.conf" --store "$store" --dns "$dns" --day 2025-11-01 --dry-run "$tmp/dry" &&
 	check empty-day-none grep -q '^0 reports written' "$tmp/out"
