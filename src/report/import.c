@@ -822,16 +822,40 @@ import_message(
 }
 
 /* mbox: messages after lines "From ". */
+/* Whether the "From " line at @i follows an empty line and is followed by
+ * a line that looks like a header field ("Name:"). */
+static bool
+mbox_separator(struct emauth_span d, size_t i)
+{
+	bool empty_before =
+	    (i >= 2 && d.p[i - 2] == '\n') ||
+	    (i >= 3 && d.p[i - 2] == '\r' && d.p[i - 3] == '\n');
+	if (!empty_before)
+		return false;
+	const uint8_t *nl = memchr(d.p + i, '\n', d.len - i);
+	if (nl == NULL)
+		return false;
+	size_t k = (size_t)(nl + 1 - d.p), name = 0;
+	while (k + name < d.len && d.p[k + name] > ' ' &&
+	       d.p[k + name] < 0x7f && d.p[k + name] != ':')
+		name++;
+	return name > 0 && k + name < d.len && d.p[k + name] == ':';
+}
+
 static void
 import_mbox(
     struct imp *x, const char *source, struct emauth_span d, unsigned depth)
 {
 	size_t start = 0, n = 0;
 	for (size_t i = 0; i <= d.len; i++) {
+		/* A new message: a "From " line at the start, or after an
+		 * empty line and followed by a header field (a body line that
+		 * starts with "From " and was not quoted does not split). */
 		bool at_from =
 		    i == d.len ||
 		    (i + 5 <= d.len && (i == 0 || d.p[i - 1] == '\n') &&
-		        memcmp(d.p + i, "From ", 5) == 0);
+		        memcmp(d.p + i, "From ", 5) == 0 &&
+		        (i == 0 || mbox_separator(d, i)));
 		if (!at_from || (i == 0 && d.len))
 			continue;
 		if (i > start) {
