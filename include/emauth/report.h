@@ -472,6 +472,29 @@ struct emauth_tls_item {
 EMAUTH_API int emauth_report_tls(struct emauth_store *s, const char *domain,
     int (*each)(void *arg, const struct emauth_tls_item *t), void *arg);
 
+/* A bounce recipient as `report import` or `bounce route` recorded it
+ * (issue #20; <emauth/bounce.h> says what the fields hold). */
+struct emauth_bounce_item {
+	int64_t import_id;
+	char source[1024]; /* the import's source (a file, a mailbox) */
+	char org[256];     /* the reporting MTA, or the bounce's writer */
+	char recipient[320], rcpt_domain[256];
+	char action[32], status[32], reply_code[8];
+	char reason[64];
+	char auth[16]; /* "dmarc", "dkim", "spf", "ptr" or "" */
+	int hard;
+	char diagnostic[1100], remote_mta[256];
+	char original_from[320], from_domain[256], original_message_id[320];
+	int64_t arrival;
+};
+
+/** The bounces of mail from @from_domain (the original sender's domain;
+ * NULL: all), newest first.
+ * @return 0, the callback's value, EMAUTH_EIO, EMAUTH_ENOMEM. */
+EMAUTH_API int emauth_report_bounces(struct emauth_store *s,
+    const char *from_domain,
+    int (*each)(void *arg, const struct emauth_bounce_item *b), void *arg);
+
 /* Reports from an IMAP mailbox (libcurl's IMAP). */
 
 struct emauth_imap_opts {

@@ -12,6 +12,8 @@
  *   /reports                 every imported item, its status and warnings
  *   /failures[?d=D]          the failure reports
  *   /tls[?d=D]               SMTP TLS report policies and their failures
+ *   /bounces[?d=D]           bounces by reason, receiving domain and day,
+ *                            and each one (D: the original sender's)
  *
  * Everything from the store is escaped (buf.c); links carry query values
  * percent-encoded, then HTML-escaped.
@@ -101,6 +103,7 @@ static const char css[] =
     "td.f{min-width:190px;max-width:260px;overflow-wrap:anywhere;"
     "font-size:12.5px}"
     "td.empty{color:var(--mut);text-align:center;padding:16px}"
+    "td.auth{background:#fdecea;color:var(--bad)}"
     "td.ok{color:var(--ok)}td.mid{color:var(--warn)}td.bad{color:"
     "var(--bad)}"
     "td.mono,.mono{font-family:ui-monospace,'DejaVu Sans Mono',monospace;"
@@ -190,7 +193,7 @@ begin(struct ea_req *r, const char *title, const char *active)
 {
 	static const char *const nav[][2] = {{"/", "Overview"},
 	    {"/reports", "Reports"}, {"/failures", "Failure reports"},
-	    {"/tls", "TLS reports"}};
+	    {"/tls", "TLS reports"}, {"/bounces", "Bounces"}};
 	struct ea_wbuf *b = r->b;
 	char u[2048];
 	ea_web_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
@@ -727,6 +730,20 @@ tab_dispositions(
 	ea_web_table_end(&t);
 }
 
+/* The bounces (below). */
+enum bwhat { B_LIST, B_REASONS, B_DOMAINS, B_DAYS, B_AUTH };
+struct bounce_walk;
+static int tab_bounces(struct ea_req *r, enum ea_fmt fmt, enum bwhat what,
+    const char *from_domain, struct bounce_walk *out);
+
+static int
+count_auth(void *arg, const struct emauth_bounce_item *x)
+{
+	if (x->auth[0])
+		++*(unsigned long *)arg;
+	return 0;
+}
+
 int
 ea_web_page_domain(struct ea_req *r)
 {
@@ -753,9 +770,14 @@ ea_web_page_domain(struct ea_req *r)
 		} else if (want(r, "dispositions", false)) {
 			export_name(r, "dispositions");
 			tab_dispositions(r, r->fmt, d);
+		} else if (want(r, "auth_bounces", false)) {
+			export_name(r, "auth_bounces");
+			st = tab_bounces(r, r->fmt, B_AUTH, d->domain, NULL);
+			if (st)
+				goto out;
 		} else {
 			r->error = "no such table here (sources, days, "
-			           "dispositions)";
+			           "dispositions, auth_bounces)";
 			st = 400;
 			goto out;
 		}
@@ -849,6 +871,29 @@ ea_web_page_domain(struct ea_req *r)
 	section(r, "Dispositions", "dispositions", d->domain, NULL);
 	tab_dispositions(r, EA_FMT_HTML, d);
 	ea_web_puts(r->b, "</section></div>");
+	{
+		unsigned long nauth = 0;
+		if (emauth_report_bounces(
+		        r->o->store, d->domain, count_auth, &nauth) != 0) {
+			st = store_error(r);
+			goto out;
+		}
+		if (nauth) {
+			char title[400];
+			snprintf(title, sizeof(title),
+			    "Authentication bounces for mail from %s",
+			    d->domain);
+			section(r, title, "auth_bounces", d->domain, NULL);
+			if ((st = tab_bounces(
+			         r, EA_FMT_HTML, B_AUTH, d->domain, NULL)) != 0)
+				goto out;
+			ea_web_puts(r->b, "<p class=\"lede\"><a href=\"");
+			ea_web_html(r->b, mklink(r, u, sizeof(u), "/bounces",
+			                      "d", d->domain, NULL, NULL));
+			ea_web_puts(r->b, "\">all bounces of mail from this "
+			                  "domain</a></p>");
+		}
+	}
 	section(r, "Sources", "sources", d->domain, NULL);
 	tab_sources(r, EA_FMT_HTML, d);
 	section(r, "Days", "days", d->domain, NULL);
@@ -1514,6 +1559,342 @@ ea_web_page_tls(struct ea_req *r)
 	if (emauth_report_tls(r->o->store, r->d, tls_each, &w) != 0)
 		return store_error(r);
 	ea_web_table_end(&t);
+	end(r);
+	return 200;
+}
+
+/* Bounces (issue #20): by reason, by receiving domain, per day, and each
+ * one; the authentication bounces (DMARC, DKIM, SPF, PTR) highlighted. */
+
+static const struct ea_col breason_cols[] = {
+    {"reason", "Reason", EA_COL_TEXT, 0},
+    {"bounces", "Bounces", EA_COL_NUM, 0},
+    {"hard", "Hard", EA_COL_NUM, 0},
+    {"soft", "Soft", EA_COL_NUM, 0},
+};
+
+static const struct ea_col bdomain_cols[] = {
+    {"rcpt_domain", "Receiving domain", EA_COL_TEXT, 0},
+    {"bounces", "Bounces", EA_COL_NUM, 0},
+    {"auth_failures", "Authentication failures", EA_COL_NUM, 0},
+};
+
+static const struct ea_col bday_cols[] = {
+    {"day", "Day", EA_COL_DATE, 0},
+    {"bounces", "Bounces", EA_COL_NUM, 0},
+};
+
+static const struct ea_col bounce_cols[] = {
+    {"arrival", "Arrival", EA_COL_TIME, 0},
+    {"recipient", "Recipient", EA_COL_TEXT, 0},
+    {"rcpt_domain", "Receiving domain", EA_COL_TEXT, EA_COL_EXPORT_ONLY},
+    {"action", "Action", EA_COL_TEXT, EA_COL_EXPORT_ONLY},
+    {"status", "Status", EA_COL_TEXT, 0},
+    {"reply_code", "Reply code", EA_COL_TEXT, 0},
+    {"reason", "Reason", EA_COL_TEXT, 0},
+    {"auth", "Authentication", EA_COL_TEXT, 0},
+    {"hard", "Hard", EA_COL_NUM, EA_COL_EXPORT_ONLY},
+    {"diagnostic", "Diagnostic", EA_COL_TEXT, EA_COL_WIDE},
+    {"original_from", "Original from", EA_COL_TEXT, 0},
+    {"from_domain", "Sender domain", EA_COL_TEXT, EA_COL_EXPORT_ONLY},
+    {"remote_mta", "Remote MTA", EA_COL_TEXT, EA_COL_EXPORT_ONLY},
+    {"original_message_id", "Original Message-ID", EA_COL_TEXT,
+        EA_COL_EXPORT_ONLY},
+    {"org", "Reported by", EA_COL_TEXT, EA_COL_EXPORT_ONLY},
+    {"source", "Source", EA_COL_TEXT, EA_COL_EXPORT_ONLY},
+};
+
+/* The domain page's table: the authentication bounces of mail from D. */
+static const struct ea_col bauth_cols[] = {
+    {"arrival", "Arrival", EA_COL_TIME, 0},
+    {"recipient", "Recipient", EA_COL_TEXT, 0},
+    {"auth", "Authentication", EA_COL_TEXT, 0},
+    {"status", "Status", EA_COL_TEXT, 0},
+    {"reason", "Reason", EA_COL_TEXT, 0},
+    {"diagnostic", "Diagnostic", EA_COL_TEXT, EA_COL_WIDE},
+    {"original_from", "Original from", EA_COL_TEXT, 0},
+};
+
+/* Ours: the distinct keys one grouping holds; the rest go to "(other)". */
+#define BGROUPS_MAX 10000
+
+struct bgroup {
+	char key[256];
+	int64_t day;
+	unsigned long n, a, b; /* bounces; hard or auth; soft */
+};
+
+struct bgroups {
+	struct bgroup *v;
+	size_t n, cap;
+};
+
+static struct bgroup *
+bgroup_get(struct bgroups *g, const char *key, int64_t day)
+{
+	for (size_t i = g->n; i-- > 0;)
+		if (g->v[i].day == day && strcmp(g->v[i].key, key) == 0)
+			return &g->v[i];
+	/* The last slot is "(other)"'s, of day 0. */
+	if (g->n >= BGROUPS_MAX - 1 &&
+	    (day != 0 || strcmp(key, "(other)") != 0))
+		return bgroup_get(g, "(other)", 0);
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 32;
+		struct bgroup *v = realloc(g->v, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		g->v = v;
+		g->cap = cap;
+	}
+	struct bgroup *x = &g->v[g->n++];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->key, sizeof(x->key), "%s", key);
+	x->day = day;
+	return x;
+}
+
+static int
+bgroup_cmp_count(const void *a, const void *b)
+{
+	const struct bgroup *x = a, *y = b;
+	if (x->n != y->n)
+		return x->n < y->n ? 1 : -1;
+	return strcmp(x->key, y->key);
+}
+
+static int
+bgroup_cmp_day(const void *a, const void *b)
+{
+	const struct bgroup *x = a, *y = b;
+	return x->day < y->day ? -1 : x->day > y->day;
+}
+
+struct bounce_walk {
+	struct ea_req *r;
+	struct ea_table *t;
+	enum bwhat what;
+	struct bgroups g;
+	unsigned long total, auth, hard, shown;
+	int err;
+};
+
+static bool
+is_auth(const struct emauth_bounce_item *x)
+{
+	return x->auth[0] != '\0';
+}
+
+static int
+bounce_each(void *arg, const struct emauth_bounce_item *x)
+{
+	struct bounce_walk *w = arg;
+	const char *hl = is_auth(x) ? "auth" : NULL;
+	struct bgroup *g;
+	w->total++;
+	if (is_auth(x))
+		w->auth++;
+	if (x->hard)
+		w->hard++;
+	switch (w->what) {
+	case B_LIST: {
+		struct ea_val v[] = {
+		    {.n = x->arrival, .blank = x->arrival == 0, .cls = hl},
+		    {.s = x->recipient, .cls = hl},
+		    {.s = x->rcpt_domain},
+		    {.s = x->action},
+		    {.s = x->status, .cls = hl ? hl : "mono"},
+		    {.s = x->reply_code, .cls = hl},
+		    {.s = x->reason, .cls = hl},
+		    {.s = x->auth, .cls = hl},
+		    {.n = x->hard},
+		    {.s = x->diagnostic, .cls = hl},
+		    {.s = x->original_from, .cls = hl},
+		    {.s = x->from_domain},
+		    {.s = x->remote_mta},
+		    {.s = x->original_message_id},
+		    {.s = x->org},
+		    {.s = x->source},
+		};
+		ea_web_table_row(w->t, v);
+		return 0;
+	}
+	case B_AUTH: {
+		if (!is_auth(x))
+			return 0;
+		w->shown++;
+		struct ea_val v[] = {
+		    {.n = x->arrival, .blank = x->arrival == 0},
+		    {.s = x->recipient},
+		    {.s = x->auth, .cls = "auth"},
+		    {.s = x->status, .cls = "mono"},
+		    {.s = x->reason},
+		    {.s = x->diagnostic},
+		    {.s = x->original_from},
+		};
+		ea_web_table_row(w->t, v);
+		return 0;
+	}
+	case B_REASONS:
+		g = bgroup_get(&w->g, x->reason[0] ? x->reason : "(none)", 0);
+		if (g == NULL)
+			return w->err = EMAUTH_ENOMEM;
+		g->n++;
+		if (x->hard)
+			g->a++;
+		else
+			g->b++;
+		return 0;
+	case B_DOMAINS:
+		g = bgroup_get(
+		    &w->g, x->rcpt_domain[0] ? x->rcpt_domain : "(none)", 0);
+		if (g == NULL)
+			return w->err = EMAUTH_ENOMEM;
+		g->n++;
+		if (is_auth(x))
+			g->a++;
+		return 0;
+	case B_DAYS:
+		g = bgroup_get(&w->g, "",
+		    x->arrival > 0 ? x->arrival - x->arrival % 86400 : 0);
+		if (g == NULL)
+			return w->err = EMAUTH_ENOMEM;
+		g->n++;
+		return 0;
+	}
+	return 0;
+}
+
+static const char *const bwhat_name[] = {"bounces", "bounce_reasons",
+    "bounce_domains", "bounce_days", "auth_bounces"};
+
+/* One table of the bounces page, or the domain page's, into @r->b. */
+static int
+tab_bounces(struct ea_req *r, enum ea_fmt fmt, enum bwhat what,
+    const char *from_domain, struct bounce_walk *out)
+{
+	struct ea_table t;
+	struct bounce_walk w = {.r = r, .t = &t, .what = what};
+	const struct ea_col *cols;
+	size_t n;
+	switch (what) {
+	case B_REASONS:
+		cols = breason_cols;
+		n = sizeof(breason_cols) / sizeof(breason_cols[0]);
+		break;
+	case B_DOMAINS:
+		cols = bdomain_cols;
+		n = sizeof(bdomain_cols) / sizeof(bdomain_cols[0]);
+		break;
+	case B_DAYS:
+		cols = bday_cols;
+		n = sizeof(bday_cols) / sizeof(bday_cols[0]);
+		break;
+	case B_AUTH:
+		cols = bauth_cols;
+		n = sizeof(bauth_cols) / sizeof(bauth_cols[0]);
+		break;
+	default:
+		cols = bounce_cols;
+		n = sizeof(bounce_cols) / sizeof(bounce_cols[0]);
+		break;
+	}
+	ea_web_table_begin(&t, r->b, fmt, bwhat_name[what], cols, n);
+	int rc =
+	    emauth_report_bounces(r->o->store, from_domain, bounce_each, &w);
+	if (rc == 0 && w.err == 0 && w.g.n) {
+		qsort(w.g.v, w.g.n, sizeof(w.g.v[0]),
+		    what == B_DAYS ? bgroup_cmp_day : bgroup_cmp_count);
+		for (size_t i = 0; i < w.g.n; i++) {
+			const struct bgroup *g = &w.g.v[i];
+			if (what == B_REASONS) {
+				bool auth =
+				    strcmp(g->key, "authfailure") == 0 ||
+				    strcmp(g->key, "requireptr") == 0;
+				struct ea_val v[] = {
+				    {.s = g->key, .cls = auth ? "auth" : NULL},
+				    {.n = (int64_t)g->n}, {.n = (int64_t)g->a},
+				    {.n = (int64_t)g->b}};
+				ea_web_table_row(&t, v);
+			} else if (what == B_DOMAINS) {
+				struct ea_val v[] = {{.s = g->key},
+				    {.n = (int64_t)g->n},
+				    {.n = (int64_t)g->a,
+				        .cls = g->a ? "auth" : NULL}};
+				ea_web_table_row(&t, v);
+			} else {
+				struct ea_val v[] = {
+				    {.n = g->day, .blank = g->day == 0},
+				    {.n = (int64_t)g->n}};
+				ea_web_table_row(&t, v);
+			}
+		}
+	}
+	free(w.g.v);
+	w.g.v = NULL;
+	ea_web_table_end(&t);
+	if (out)
+		*out = w;
+	if (rc != 0)
+		return rc == EMAUTH_ENOMEM ? (r->error = "out of memory", 500)
+		                           : store_error(r);
+	if (w.err)
+		return r->error = "out of memory", 500;
+	return 0;
+}
+
+int
+ea_web_page_bounces(struct ea_req *r)
+{
+	int st;
+	if (r->fmt != EA_FMT_HTML) {
+		enum bwhat what;
+		if (want(r, "bounce_reasons", true))
+			what = B_REASONS;
+		else if (want(r, "bounce_domains", false))
+			what = B_DOMAINS;
+		else if (want(r, "bounce_days", false))
+			what = B_DAYS;
+		else if (want(r, "bounces", false))
+			what = B_LIST;
+		else {
+			r->error = "no such table here (bounce_reasons, "
+			           "bounce_domains, bounce_days, bounces)";
+			return 400;
+		}
+		export_name(r, bwhat_name[what]);
+		st = tab_bounces(r, r->fmt, what, r->d, NULL);
+		return st ? st : 200;
+	}
+	begin(r, "Bounces", "/bounces");
+	ea_web_puts(r->b, "<h1>Bounces</h1><p class=\"lede\">Delivery status "
+	                  "notifications returned to your senders: why, from "
+	                  "which receiving domains, when. Bounces for "
+	                  "authentication (DMARC, DKIM, SPF, PTR) are "
+	                  "highlighted.</p>");
+	filter_note(r, "Bounces of mail");
+	struct bounce_walk w;
+	ea_web_puts(r->b, "<div class=\"cols\"><section class=\"card\">");
+	section(r, "By reason", "bounce_reasons", r->d, NULL);
+	if ((st = tab_bounces(r, EA_FMT_HTML, B_REASONS, r->d, &w)) != 0)
+		return st;
+	ea_web_printf(r->b,
+	    "<p class=\"lede\"><span data-k=\"bounces_total\">%lu</span> "
+	    "bounce%s, <span data-k=\"bounces_hard\">%lu</span> hard, "
+	    "<span data-k=\"bounces_auth\">%lu</span> for "
+	    "authentication</p>",
+	    w.total, w.total == 1 ? "" : "s", w.hard, w.auth);
+	ea_web_puts(r->b, "</section><section class=\"card\">");
+	section(r, "By receiving domain", "bounce_domains", r->d, NULL);
+	if ((st = tab_bounces(r, EA_FMT_HTML, B_DOMAINS, r->d, NULL)) != 0)
+		return st;
+	ea_web_puts(r->b, "</section></div>");
+	section(r, "Per day", "bounce_days", r->d, NULL);
+	if ((st = tab_bounces(r, EA_FMT_HTML, B_DAYS, r->d, NULL)) != 0)
+		return st;
+	section(r, "Bounces", "bounces", r->d, NULL);
+	if ((st = tab_bounces(r, EA_FMT_HTML, B_LIST, r->d, NULL)) != 0)
+		return st;
 	end(r);
 	return 200;
 }

@@ -88,7 +88,15 @@ token_eq(const char *a, size_t alen, const char *b, size_t blen)
 	return d == 0;
 }
 
-enum page_id { P_OVERVIEW, P_DOMAIN, P_SOURCE, P_REPORTS, P_FAILURES, P_TLS };
+enum page_id {
+	P_OVERVIEW,
+	P_DOMAIN,
+	P_SOURCE,
+	P_REPORTS,
+	P_FAILURES,
+	P_TLS,
+	P_BOUNCES
+};
 
 static const struct route {
 	const char *path;
@@ -101,6 +109,7 @@ static const struct route {
     {"/reports", P_REPORTS, false, false, false},
     {"/failures", P_FAILURES, true, false, false},
     {"/tls", P_TLS, true, false, false},
+    {"/bounces", P_BOUNCES, true, false, false},
 };
 
 /* The query, checked as the iterator walks it. */
@@ -365,6 +374,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			break;
 		case P_TLS:
 			status = ea_web_page_tls(&r);
+			break;
+		case P_BOUNCES:
+			status = ea_web_page_bounces(&r);
 			break;
 		}
 		if (status == 200 && b.err) {

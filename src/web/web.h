@@ -8,7 +8,8 @@
  * table.c  one table model written three ways (HTML, CSV, JSON), so that
  *          every table a page shows can be exported as it is.
  * chart.c  the inline SVG chart of messages and pass rate per day.
- * pages.c  the pages: overview, domain, source, reports, failures, tls.
+ * pages.c  the pages: overview, domain, source, reports, failures, tls,
+ *          bounces.
  * server.c libmicrohttpd: listening, the token, routing, query checks,
  *          headers, the request log.
  */
@@ -146,6 +147,7 @@ int ea_web_page_source(struct ea_req *r);
 int ea_web_page_reports(struct ea_req *r);
 int ea_web_page_failures(struct ea_req *r);
 int ea_web_page_tls(struct ea_req *r);
+int ea_web_page_bounces(struct ea_req *r);
 /* An error page (HTML) for @status with @msg. */
 void ea_web_page_error(struct ea_req *r, int status, const char *msg);
 

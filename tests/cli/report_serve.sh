@@ -7,7 +7,8 @@
 # 127.0.0.1; every page and every export fetched with curl: status,
 # content type, security headers, the hostile strings escaped and never
 # raw, CSV formulas neutralised, JSON that parses and says what the store
-# holds, the numbers of "emauth report summary --json"; 400, 404 and 405;
+# holds, the numbers of "emauth report summary --json"; the bounces page
+# and its exports against sqlite3 on the store; 400, 404 and 405;
 # a non-loopback address refused without a token, and with one every
 # request needing it. Prints "ok cli/report-serve/NAME" or "not ok ...".
 # usage: tests/cli/report_serve.sh BUILD-DIR
@@ -65,7 +66,8 @@ csp="default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancesto
 pages=(/ "/domain?d=example.com" "/domain?d=hostile.example"
 	"/domain?d=stalw.art" "/source?d=hostile.example&name=203.0.113.66"
 	"/source?d=example.com&name=192.0.2.123" /reports /failures
-	"/failures?d=example.com" /tls "/tls?d=example.com")
+	"/failures?d=example.com" /tls "/tls?d=example.com" /bounces
+	"/bounces?d=hostile.example")
 for p in "${pages[@]}"; do
 	n=page${p//[^a-z0-9]/-}
 	fetch "$p"
@@ -102,7 +104,9 @@ exports=("/?table=domains" "/domain?d=hostile.example&table=sources"
 	"/source?d=hostile.example&name=203.0.113.66&table=records"
 	"/source?d=hostile.example&name=203.0.113.66&table=addresses"
 	"/reports?table=reports" "/failures?table=failures" "/tls?table=tls"
-	"/tls?table=tls_failures")
+	"/tls?table=tls_failures" "/bounces?table=bounce_reasons"
+	"/bounces?table=bounce_domains" "/bounces?table=bounce_days"
+	"/bounces?table=bounces" "/domain?d=hostile.example&table=auth_bounces")
 for e in "${exports[@]}"; do
 	n=export${e//[^a-z0-9]/-}
 	table=${e##*table=}
@@ -149,6 +153,62 @@ assert sum(r["count"] for r in rows) == 9, rows
 assert {r["source_ip"] for r in rows} == {"203.0.113.66"}, rows
 assert any(sys.argv[2] in l for r in rows for l in r["reasons"]), rows
 ' "$tmp/export-source-d-hostile-example-name-203-0-113-66-table-records.json" "$evil_formula"
+
+# Bounces: the page and its exports say what the store holds; the
+# diagnostic's markup escaped; the authentication bounces highlighted and
+# on the sender domain's page.
+bpage=$tmp/page-bounces.html
+db=$tmp/s.db
+sq() { sqlite3 "$db" "$1"; }
+check bounces-nav grep -qF 'href="/bounces"' "$tmp/page-.html"
+check bounces-diag-escaped grep -qF '&lt;script&gt;alert(3)&lt;/script&gt;' "$bpage"
+check bounces-diag-raw-absent bash -c "! grep -qF '$evil_diag' '$bpage'"
+check bounces-auth-highlighted grep -qF '<td data-k="auth" class="auth">dmarc</td>' "$bpage"
+check bounces-total grep -qF "<span data-k=\"bounces_total\">$(sq 'SELECT count(*) FROM emauth_bounces')</span>" "$bpage"
+check bounces-domain-auth grep -qF 'Authentication bounces for mail from hostile.example' "$tmp/page-domain-d-hostile-example.html"
+check bounces-domain-auth-escaped grep -qF '&lt;script&gt;alert(3)' "$tmp/page-domain-d-hostile-example.html"
+check bounces-domain-none bash -c "! grep -qF 'Authentication bounces' '$tmp/page-domain-d-example-com.html'"
+check bounces-filtered bash -c "! grep -qF 'bouncehammer' '$tmp/page-bounces-d-hostile-example.html' || ! grep -qF 'zoho.example.com' '$tmp/page-bounces-d-hostile-example.html'"
+sq "SELECT reason, count(*), sum(hard), count(*) - sum(hard) FROM emauth_bounces GROUP BY reason ORDER BY 1" >"$tmp/b-reasons.sql"
+sq "SELECT rcpt_domain, count(*), sum(auth <> '') FROM emauth_bounces GROUP BY rcpt_domain ORDER BY 1" >"$tmp/b-domains.sql"
+sq "SELECT arrival - arrival % 86400, count(*) FROM emauth_bounces GROUP BY 1 ORDER BY 1" >"$tmp/b-days.sql"
+sq "SELECT recipient, status, reply_code, reason, auth, diagnostic, original_from, arrival FROM emauth_bounces ORDER BY arrival DESC, import_id DESC" >"$tmp/b-list.sql"
+check bounces-count-4 test "$(wc -l <"$tmp/b-list.sql")" = 4
+check bounces-reasons-equal-store "$py" -c 'import json, sys
+w = json.load(open(sys.argv[1]))["rows"]
+got = sorted("|".join(map(str, (r["reason"], r["bounces"], r["hard"], r["soft"]))) for r in w)
+want = sorted(open(sys.argv[2]).read().split("\n")[:-1])
+assert got == want, (got, want)
+' "$tmp/export-bounces-table-bounce-reasons.json" "$tmp/b-reasons.sql"
+check bounces-domains-equal-store "$py" -c 'import json, sys
+w = json.load(open(sys.argv[1]))["rows"]
+got = sorted("|".join(map(str, (r["rcpt_domain"], r["bounces"], r["auth_failures"]))) for r in w)
+want = sorted(open(sys.argv[2]).read().split("\n")[:-1])
+assert got == want, (got, want)
+' "$tmp/export-bounces-table-bounce-domains.json" "$tmp/b-domains.sql"
+check bounces-days-equal-store "$py" -c 'import json, sys, calendar, time
+w = json.load(open(sys.argv[1]))["rows"]
+got = [(r["day"], r["bounces"]) for r in w]
+want = [tuple(map(int, l.split("|"))) for l in open(sys.argv[2]).read().split("\n")[:-1]]
+assert len(got) == len(want) and [g[1] for g in got] == [x[1] for x in want], (got, want)
+for g, x in zip(got, want):
+    assert g[0] == x[0] or calendar.timegm(time.strptime(str(g[0])[:10], "%Y-%m-%d")) == x[0], (g, x)
+' "$tmp/export-bounces-table-bounce-days.json" "$tmp/b-days.sql"
+check bounces-list-equal-store "$py" -c 'import json, sys
+w = json.load(open(sys.argv[1]))["rows"]
+assert len(w) == 4, w
+assert {r["recipient"] for r in w} == {l.split("|")[0] for l in open(sys.argv[2]).read().split("\n")[:-1]}
+assert any(sys.argv[3] in r["diagnostic"] for r in w), w
+auth = [r for r in w if r["auth"]]
+assert len(auth) == 2 and {r["auth"] for r in auth} == {"dmarc"}, auth
+' "$tmp/export-bounces-table-bounces.json" "$tmp/b-list.sql" "$evil_diag"
+check bounces-json-no-raw-markup bash -c "! grep -qF '<script' '$tmp/export-bounces-table-bounces.json'"
+check bounces-csv-markup-kept grep -qF "$evil_diag" "$tmp/export-bounces-table-bounces.csv"
+check bounces-csv-quotes grep -qF '"""=cmd"" <sender@hostile.example>"' "$tmp/export-bounces-table-bounces.csv"
+check bounces-domain-export "$py" -c 'import json, sys
+w = json.load(open(sys.argv[1]))["rows"]
+assert len(w) == 1 and w[0]["auth"] == "dmarc" and w[0]["recipient"] == "userunknown@bouncehammer.jp", w
+' "$tmp/export-domain-d-hostile-example-table-auth-bounces.json"
 
 # The numbers equal "emauth report summary --json".
 "$emauth" report summary --json --store "$store" --no-lookup \

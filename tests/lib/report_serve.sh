@@ -2,13 +2,14 @@
 # (tests/cli/report_serve.sh, tests/e2e/report_browser.sh). Sourced after
 # $emauth, $top and $tmp are set. Defines
 #   fill_store SPEC          imports the repository's sample reports and two
-#                            hostile ones into the store SPEC
+#                            hostile ones, and four bounces (one hostile),
+#                            into the store SPEC
 #   free_port                prints a free TCP port of 127.0.0.1
 #   start_server LOG ARGS... starts "emauth report serve ARGS" (stderr to
 #                            LOG), sets $server_pid, waits until it listens;
 #                            fails when it does not within 10 seconds
 #   stop_server              SIGTERM, and its exit status
-# and the hostile strings: $evil_org, $evil_id, $evil_formula.
+# and the hostile strings: $evil_org, $evil_id, $evil_formula, $evil_diag.
 
 evil_org='<script>alert(1)</script>'
 evil_id='"><img src=x onerror=alert(2)>'
@@ -90,6 +91,20 @@ EOF
 EOF
 }
 
+# Bounces (issue #20): two of the corpus, and one whose diagnostic is
+# markup and whose original sender (hostile.example) gets a DMARC bounce.
+evil_diag='<script>alert(3)</script>'
+bounce_files() { # DIR
+	local m=$top/tests/data/suites/bounces-sisimai/maildir
+	cp "$m/rfc3464-01.eml" "$m/lhost-postfix-01.eml" \
+		"$m/lhost-postfix-73.eml" "$1/"
+	sed -e "s|^Diagnostic-Code: .*|Diagnostic-Code: SMTP; 550 5.7.1 $evil_diag Unauthenticated email from hostile.example is not accepted due to domain's DMARC policy|" \
+		-e 's|^Status: 5.1.1|Status: 5.7.1|' \
+		-e 's|^From: "Kijitora Cat" <kijitora@example.org>|From: "=cmd" <sender@hostile.example>|' \
+		-e 's|^Message-I[dD]: <|&hostile.|' \
+		"$m/rfc3464-01.eml" >"$1/hostile-bounce.eml"
+}
+
 fill_store() { # SPEC
 	local s=$top/tests/data/suites
 	mkdir -p "$tmp/hostile"
@@ -101,7 +116,12 @@ fill_store() { # SPEC
 		"$s/dmarc-reports-parsedmarc/smtp_tls" \
 		"$s/dmarc-reports-stalwart/aggregate" \
 		"$tmp/hostile" >"$tmp/import.out" 2>&1
-	[ $? -le 1 ] && grep -q ' imported, ' "$tmp/import.out"
+	[ $? -le 1 ] && grep -q ' imported, ' "$tmp/import.out" || return 1
+	mkdir -p "$tmp/bounces"
+	bounce_files "$tmp/bounces"
+	"$emauth" report import --store "$1" "$tmp/bounces" \
+		>"$tmp/import-bounces.out" 2>&1 &&
+		grep -q '^4 imported, ' "$tmp/import-bounces.out"
 }
 
 free_port() {
