@@ -162,6 +162,9 @@ static void *
 run(void *arg)
 {
 	struct emauth_recorder *r = arg;
+	/* The store at once: its schema made (or a problem logged) before
+	 * the first row, not when the first batch is due. */
+	(void)connect_store(r);
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
 		bool stop = r->stop;

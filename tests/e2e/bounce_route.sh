@@ -254,7 +254,8 @@ has_status() { [ -n "$(status "$1" "$2")" ]; }
 has_bounce() { [ -n "$(bounce_id "$1")" ]; }
 maildir_n() { find "$mail/eu/new" -type f 2>/dev/null | wc -l; }
 maildir_ge() { [ "$(maildir_n)" -ge "$1" ]; }
-sq() { sqlite3 "$db" "$1" 2>/dev/null; }
+# Read-only: never creates the store (as root) before the route does.
+sq() { sqlite3 -readonly "$db" "$1" 2>/dev/null; }
 
 # The message Maildir file $1 holds the bounce the command got ($2), byte
 # for byte: the delivered file ends with it (local(8)'s "From " line and

@@ -305,7 +305,9 @@ fi
 # 4. The store: one row per message (6), by policy domain; the recorder
 # writes about every second.
 db=$tmp/store/verdicts.db
-q() { sqlite3 -batch -noheader "$db" "$1" 2>/dev/null; }
+# Read-only: a query before the milter made the file must not create it
+# (as root, which the milter, running as nobody, could not write).
+q() { sqlite3 -readonly -batch -noheader "$db" "$1" 2>/dev/null; }
 for _ in $(seq 1 100); do
 	[ "$(q 'SELECT COUNT(*) FROM emauth_verdicts')" = 6 ] && break
 	sleep 0.1
