@@ -331,6 +331,26 @@ EMAUTH_API int emauth_report_import(struct emauth_store *s, const char *source,
     struct emauth_import_stats *stats);
 
 /**
+ * A source of bytes for emauth_report_import_read(): up to @len bytes into
+ * @buf, *@got = 0 at the end.
+ * @return 0, nonzero when the reading failed.
+ */
+typedef int (*emauth_read_fn)(void *ctx, uint8_t *buf, size_t len, size_t *got);
+
+/**
+ * emauth_report_import() on what @read gives (a file, a pipe): an
+ * aggregate report in XML, or gzipped XML, is read as it comes, memory
+ * flat in its size (at most 512 MiB of XML, @o's max_bytes decompressed);
+ * anything else is read whole first (at most 512 MiB). A failure of @read
+ * or a cap that is exceeded rejects the input with the reason, never
+ * imports part of a report.
+ * @return as emauth_report_import().
+ */
+EMAUTH_API int emauth_report_import_read(struct emauth_store *s,
+    const char *source, emauth_read_fn read, void *ctx,
+    const struct emauth_import_opts *o, struct emauth_import_stats *stats);
+
+/**
  * Calls @each for every imported item in the store, oldest first.
  * @return 0, the callback's nonzero value, EMAUTH_EIO.
  */

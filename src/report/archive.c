@@ -178,6 +178,148 @@ out_free:
 	return rc;
 }
 
+/* Streams. */
+
+struct ea_gz {
+	int (*raw)(void *ctx, uint8_t *buf, size_t len, size_t *got, char *err,
+	    size_t errsize);
+	void *rawctx;
+	z_stream z;
+	bool started, eof_in, member_end, done;
+	size_t max, total;
+	uint8_t in[CHUNK_FIRST];
+};
+
+struct ea_gz *
+ea_gz_open(int (*raw)(void *ctx, uint8_t *buf, size_t len, size_t *got,
+               char *err, size_t errsize),
+    void *rawctx, size_t max)
+{
+	struct ea_gz *g = ea_calloc(1, sizeof(*g));
+	if (g == NULL)
+		return NULL;
+	g->raw = raw;
+	g->rawctx = rawctx;
+	g->max = max;
+	g->z.zalloc = z_alloc;
+	g->z.zfree = z_free;
+	/* 16 + MAX_WBITS: the gzip wrapper only (not zlib, not raw). */
+	if (inflateInit2(&g->z, 16 + MAX_WBITS) != Z_OK) {
+		ea_free(g);
+		return NULL;
+	}
+	g->started = true;
+	return g;
+}
+
+/* More input: false at its end (or on the source's failure, in *@rc). */
+static bool
+gz_more(struct ea_gz *g, int *rc, char *err, size_t errsize)
+{
+	if (g->z.avail_in > 0)
+		return true;
+	if (g->eof_in)
+		return false;
+	size_t got = 0;
+	*rc = g->raw(g->rawctx, g->in, sizeof(g->in), &got, err, errsize);
+	if (*rc != 0 || got == 0) {
+		g->eof_in = true;
+		return false;
+	}
+	g->z.next_in = g->in;
+	g->z.avail_in = (uInt)got;
+	return true;
+}
+
+int
+ea_gz_read(
+    void *arg, uint8_t *buf, size_t len, size_t *got, char *err, size_t errsize)
+{
+	struct ea_gz *g = arg;
+	*got = 0;
+	if (err != NULL && errsize > 0)
+		err[0] = '\0';
+	if (g->done || len == 0)
+		return 0;
+	if (len > SLICE_MAX)
+		len = SLICE_MAX;
+	g->z.next_out = buf;
+	g->z.avail_out = (uInt)len;
+	while (g->z.avail_out == len) {
+		int rc = 0;
+		bool more = gz_more(g, &rc, err, errsize);
+		if (rc != 0)
+			return rc;
+		if (g->member_end) {
+			/* RFC 1952 §2.2: "A gzip file consists of a series
+			 * of members". Bytes after the last member that do
+			 * not start another are ignored, as gzip(1) does. */
+			if (more && g->z.avail_in < 2 && !g->eof_in) {
+				/* The magic number's second byte. */
+				g->in[0] = g->z.next_in[0];
+				size_t k = 0;
+				rc = g->raw(g->rawctx, g->in + 1,
+				    sizeof(g->in) - 1, &k, err, errsize);
+				if (rc != 0)
+					return rc;
+				if (k == 0)
+					g->eof_in = true;
+				g->z.next_in = g->in;
+				g->z.avail_in = (uInt)(1 + k);
+			}
+			if (!more || g->z.avail_in < 2 ||
+			    g->z.next_in[0] != 0x1f ||
+			    g->z.next_in[1] != 0x8b) {
+				g->done = true;
+				return 0;
+			}
+			if (inflateReset(&g->z) != Z_OK)
+				return fail(err, errsize, EMAUTH_ESYNTAX,
+				    "zlib: cannot start the next member");
+			g->member_end = false;
+		}
+		if (!more)
+			return fail(err, errsize, EMAUTH_ESYNTAX,
+			    "truncated gzip data (after %zu bytes out)",
+			    g->total);
+		int zr = inflate(&g->z, Z_NO_FLUSH);
+		size_t n = len - g->z.avail_out;
+		if (n > g->max - g->total)
+			return fail(err, errsize, EMAUTH_ELIMIT,
+			    "more than %zu bytes decompressed: refused as a "
+			    "decompression bomb",
+			    g->max);
+		if (zr == Z_STREAM_END) {
+			g->member_end = true;
+			continue;
+		}
+		if (zr == Z_OK || zr == Z_BUF_ERROR)
+			continue;
+		return fail(err, errsize,
+		    zr == Z_MEM_ERROR ? EMAUTH_ENOMEM : EMAUTH_ESYNTAX,
+		    "corrupt gzip data: %s", g->z.msg ? g->z.msg : zError(zr));
+	}
+	*got = len - g->z.avail_out;
+	g->total += *got;
+	return 0;
+}
+
+size_t
+ea_gz_total(const struct ea_gz *g)
+{
+	return g->total;
+}
+
+void
+ea_gz_close(struct ea_gz *g)
+{
+	if (g == NULL)
+		return;
+	if (g->started)
+		inflateEnd(&g->z);
+	ea_free(g);
+}
+
 struct entry {
 	char *name;
 	uint8_t *data;

@@ -340,7 +340,8 @@ agg_record(void *arg, const struct ea_agg_record *r)
 }
 
 static void
-import_aggregate(struct imp *x, const char *source, struct emauth_span xml)
+import_aggregate_io(
+    struct imp *x, const char *source, ea_read_fn read, void *ctx)
 {
 	struct emauth_import_item *it = ea_calloc(1, sizeof(*it));
 	if (it == NULL) {
@@ -351,7 +352,7 @@ import_aggregate(struct imp *x, const char *source, struct emauth_span xml)
 	struct agg a = {x, it, false};
 	static const struct ea_agg_handler h = {agg_meta, agg_record, agg_warn};
 	char err[400] = "";
-	int rc = ea_agg_read(xml, &h, &a, err, sizeof(err));
+	int rc = ea_agg_read_io(read, ctx, &h, &a, err, sizeof(err));
 	if (rc == 0 && a.started) {
 		if (update_counts(x, it) != 0 || ea_store_commit(x->s) != 0) {
 			ea_store_rollback(x->s);
@@ -382,6 +383,27 @@ import_aggregate(struct imp *x, const char *source, struct emauth_span xml)
 		}
 	}
 	ea_free(it);
+}
+
+static int
+span_read(
+    void *ctx, uint8_t *buf, size_t len, size_t *got, char *err, size_t errsize)
+{
+	(void)err;
+	(void)errsize;
+	struct emauth_span *d = ctx;
+	size_t k = d->len < len ? d->len : len;
+	memcpy(buf, d->p, k);
+	d->p += k;
+	d->len -= k;
+	*got = k;
+	return 0;
+}
+
+static void
+import_aggregate(struct imp *x, const char *source, struct emauth_span xml)
+{
+	import_aggregate_io(x, source, span_read, &xml);
 }
 
 /* SMTP TLS reports. */
@@ -963,6 +985,199 @@ emauth_report_import(struct emauth_store *s, const char *source,
 	    o && o->max_depth ? o->max_depth : DEFAULT_DEPTH,
 	    o && o->now ? o->now : (int64_t)time(NULL), 0, 0};
 	walk(&x, source ? source : "-", data, 0, "");
+	return x.io;
+}
+
+/* Reading as it comes. */
+
+/* The caller's source failed (not the store: not EMAUTH_EIO). */
+#define READ_FAILED 2
+
+/* Ours: the largest input read whole (a mail, an mbox, a zip): 512 MiB. */
+#define INPUT_MAX ((size_t)512 * 1024 * 1024)
+/* The first bytes looked at, to tell what the input is. */
+#define PEEK_LEN ((size_t)64 * 1024)
+
+/* The caller's source behind the bytes already peeked; a failure of the
+ * caller's read is an I/O error of the input, the bytes past @max a
+ * refusal. */
+struct pre {
+	const uint8_t *p;
+	size_t n, pos;
+	emauth_read_fn read;
+	void *ctx;
+	size_t total, max;
+	bool eof;
+};
+
+static int
+pre_read(
+    void *ctx, uint8_t *buf, size_t len, size_t *got, char *err, size_t errsize)
+{
+	struct pre *q = ctx;
+	*got = 0;
+	if (q->pos < q->n) {
+		size_t k = q->n - q->pos < len ? q->n - q->pos : len;
+		memcpy(buf, q->p + q->pos, k);
+		q->pos += k;
+		*got = k;
+		return 0;
+	}
+	if (q->eof)
+		return 0;
+	if (q->read(q->ctx, buf, len, got) != 0) {
+		ea_fmt(err, errsize, "reading the input failed");
+		return READ_FAILED;
+	}
+	if (*got > len)
+		*got = len;
+	if (*got == 0)
+		q->eof = true;
+	q->total += *got;
+	if (q->total > q->max) {
+		ea_fmt(
+		    err, errsize, "larger than %zu MiB: refused", q->max >> 20);
+		return EMAUTH_ELIMIT;
+	}
+	return 0;
+}
+
+/* Reads @q's source to its end (up to @max bytes) after @have bytes of
+ * the growing buffer *@b. */
+static int
+read_rest(struct pre *q, uint8_t **b, size_t *have, size_t max)
+{
+	size_t cap = *have;
+	for (;;) {
+		if (*have == cap) {
+			if (cap >= max)
+				return EMAUTH_ETOOBIG;
+			size_t nc = cap * 2 < max ? cap * 2 : max;
+			uint8_t *nb = ea_realloc(*b, nc + 1);
+			if (nb == NULL)
+				return EMAUTH_ENOMEM;
+			*b = nb;
+			cap = nc;
+		}
+		size_t got = 0;
+		if (q->read(q->ctx, *b + *have, cap - *have, &got) != 0)
+			return EMAUTH_EIO;
+		if (got == 0)
+			return 0;
+		*have += got < cap - *have ? got : cap - *have;
+	}
+}
+
+/* Whether the bytes of @d start, after white space, with '<'. */
+static bool
+starts_xml(struct emauth_span d)
+{
+	struct emauth_span t = skip_space(d);
+	return t.len > 0 && t.p[0] == '<';
+}
+
+/* The first bytes of the gzip data @raw decompressed (as many as the
+ * peeked bytes give, into @out), to tell what it holds. */
+static struct emauth_span
+gz_head(struct emauth_span raw, uint8_t *out, size_t outlen)
+{
+	struct emauth_span d = raw;
+	struct ea_gz *g = ea_gz_open(span_read, &d, outlen);
+	size_t n = 0;
+	char err[8];
+	while (g && n < outlen) {
+		size_t got = 0;
+		if (ea_gz_read(
+		        g, out + n, outlen - n, &got, err, sizeof(err)) != 0 ||
+		    got == 0)
+			break;
+		n += got;
+	}
+	ea_gz_close(g);
+	return ea_span(out, n);
+}
+
+/* The gzip stream, its failures worded as those of a gzip read whole. */
+static int
+gz_src_read(
+    void *g, uint8_t *buf, size_t len, size_t *got, char *err, size_t errsize)
+{
+	char e[300] = "";
+	int rc = ea_gz_read(g, buf, len, got, e, sizeof(e));
+	if (rc == READ_FAILED)
+		ea_fmt(err, errsize, "%s", e);
+	else if (rc != 0)
+		ea_fmt(err, errsize, "gzip: %s%s",
+		    rc == EMAUTH_ELIMIT ? "refused, over the size cap: " : "",
+		    e[0] ? e : emauth_strerror(rc));
+	return rc;
+}
+
+EMAUTH_API int
+emauth_report_import_read(struct emauth_store *s, const char *source,
+    emauth_read_fn read, void *ctx, const struct emauth_import_opts *o,
+    struct emauth_import_stats *stats)
+{
+	struct emauth_import_stats dummy = {0};
+	struct imp x = {s, o, stats ? stats : &dummy,
+	    o && o->max_bytes ? o->max_bytes : DEFAULT_MAX_BYTES,
+	    o && o->max_depth ? o->max_depth : DEFAULT_DEPTH,
+	    o && o->now ? o->now : (int64_t)time(NULL), 0, 0};
+	source = source ? source : "-";
+	struct emauth_import_item it0;
+	size_t cap = PEEK_LEN, n = 0;
+	uint8_t *b = ea_malloc(cap + 1);
+	if (b == NULL)
+		return EMAUTH_ENOMEM;
+	int rc = 0;
+	/* The first bytes. */
+	while (n < cap) {
+		size_t got = 0;
+		if (read(ctx, b + n, cap - n, &got) != 0) {
+			rc = EMAUTH_EIO;
+			break;
+		}
+		if (got == 0)
+			break;
+		n += got < cap - n ? got : cap - n;
+	}
+	struct pre q = {b, n, 0, read, ctx, n, INPUT_MAX, n < cap};
+	if (rc == 0 && n >= 2 && b[0] == 0x1f && b[1] == 0x8b) {
+		uint8_t head[512];
+		if (starts_xml(gz_head(ea_span(b, n), head, sizeof(head)))) {
+			/* A gzipped aggregate report, decompressed as it
+			 * is read. */
+			struct ea_gz *g = ea_gz_open(pre_read, &q, x.max_bytes);
+			if (g == NULL) {
+				ea_free(b);
+				return EMAUTH_ENOMEM;
+			}
+			import_aggregate_io(&x, source, gz_src_read, g);
+			ea_gz_close(g);
+			ea_free(b);
+			return x.io;
+		}
+	} else if (rc == 0 && starts_xml(ea_span(b, n))) {
+		import_aggregate_io(&x, source, pre_read, &q);
+		ea_free(b);
+		return x.io;
+	}
+	/* Anything else: read whole, then opened as far as it goes. */
+	if (rc == 0 && !q.eof)
+		rc = read_rest(&q, &b, &n, INPUT_MAX);
+	if (rc == EMAUTH_ENOMEM) {
+		ea_free(b);
+		return rc;
+	}
+	if (rc != 0) {
+		item_init(&x, &it0, EMAUTH_IMPORT_AGGREGATE, source);
+		reject(&x, &it0, "%s",
+		    rc == EMAUTH_ETOOBIG ? "larger than 512 MiB: not read"
+		                         : "reading the input failed");
+	} else {
+		walk(&x, source, ea_span(b, n), 0, "");
+	}
+	ea_free(b);
 	return x.io;
 }
 

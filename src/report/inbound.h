@@ -26,6 +26,22 @@ int ea_gunzip(struct emauth_span in, size_t max, uint8_t **out, size_t *len,
     char *err, size_t errsize);
 
 /*
+ * A gzip stream: the data of @raw (an ea_read_fn of xml_in.h, one or more
+ * members) decompressed as it is read, through ea_gz_read(). Past @max
+ * bytes out, ea_gz_read() fails with EMAUTH_ELIMIT (a decompression
+ * bomb, refused); corrupt or truncated data fails with EMAUTH_ESYNTAX.
+ * @return a new stream (ea_gz_close()), NULL when out of memory.
+ */
+struct ea_gz;
+struct ea_gz *ea_gz_open(int (*raw)(void *ctx, uint8_t *buf, size_t len,
+                             size_t *got, char *err, size_t errsize),
+    void *rawctx, size_t max);
+int ea_gz_read(
+    void *gz, uint8_t *buf, size_t len, size_t *got, char *err, size_t errsize);
+size_t ea_gz_total(const struct ea_gz *gz);
+void ea_gz_close(struct ea_gz *gz);
+
+/*
  * Calls @each for every regular file of the zip archive @in (libarchive),
  * in archive order, with its name and its bytes (valid during the call).
  * @return 0, the callback's nonzero value, EMAUTH_ELIMIT (more than

@@ -392,37 +392,155 @@ generic(void *arg, const char *fmt, ...)
 	warn(r, "XML: %s", m);
 }
 
-/* A copy of @in with every byte that is not part of well-formed UTF-8
- * replaced by '?', or NULL when @in is well-formed (or out of memory). */
-static uint8_t *
-utf8_fixed(struct emauth_span in, size_t *bad)
+/*
+ * The bytes the reader reads: from the source, the first ones peeked (for
+ * the XML declaration), every byte that is not part of well-formed UTF-8
+ * replaced by '?' on the way unless the declaration names another
+ * encoding. A sequence cut at the end of one read is kept for the next.
+ */
+struct io {
+	ea_read_fn read;
+	void *ctx;
+	uint8_t head[256];
+	size_t nhead, pos;
+	uint8_t carry[4];
+	size_t ncarry;
+	bool eof, fix;
+	size_t bad;
+	int rc; /* the source's failure */
+	char err[200];
+	uint8_t stage[16384];
+	size_t slen, spos;
+	bool pad_done;
+};
+
+/* More than libxml2's reader parses in one step (512 bytes). */
+#define TAIL_PAD 2048
+
+static int
+io_fill(struct io *o, uint8_t *buf, size_t len, size_t *got)
 {
-	uint8_t *copy = NULL;
-	*bad = 0;
-	for (size_t i = 0; i < in.len;) {
-		uint8_t c = in.p[i];
-		size_t len = c < 0x80                 ? 1
-		             : c >= 0xc2 && c <= 0xdf ? 2
-		             : c >= 0xe0 && c <= 0xef ? 3
-		             : c >= 0xf0 && c <= 0xf4 ? 4
-		                                      : 0;
-		bool ok = len > 0 && i + len <= in.len;
-		for (size_t k = 1; ok && k < len; k++)
-			ok = (in.p[i + k] & 0xc0) == 0x80;
-		if (ok) {
-			i += len;
+	*got = 0;
+	if (o->eof || len == 0)
+		return 0;
+	int rc = o->read(o->ctx, buf, len, got, o->err, sizeof(o->err));
+	if (rc != 0) {
+		o->rc = rc;
+		o->eof = true;
+		*got = 0;
+		return rc;
+	}
+	if (*got == 0)
+		o->eof = true;
+	return 0;
+}
+
+/* The length of the well-formed UTF-8 sequence at @p (of @n bytes) that
+ * is a character XML 1.0 allows (RFC 3629: no overlong form, no
+ * surrogate; XML: no C0 control but TAB, LF and CR, not U+FFFE or
+ * U+FFFF): 0 when it is not one, SIZE_MAX when it may be one cut
+ * short. */
+static size_t
+utf8_seq(const uint8_t *p, size_t n)
+{
+	uint8_t c = p[0];
+	if (c < 0x80)
+		return c >= 0x20 || c == '\t' || c == '\n' || c == '\r';
+	size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+	             : c >= 0xe0 && c <= 0xef ? 3
+	             : c >= 0xf0 && c <= 0xf4 ? 4
+	                                      : 0;
+	/* The second byte's range (RFC 3629 §4). */
+	uint8_t lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+	uint8_t hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+	for (size_t k = 1; len > 0 && k < len; k++) {
+		if (k >= n)
+			return SIZE_MAX;
+		if (k == 1 ? p[k] < lo || p[k] > hi : (p[k] & 0xc0) != 0x80)
+			return 0;
+	}
+	if (len == 3 && c == 0xef && p[1] == 0xbf && p[2] >= 0xbe)
+		return 0; /* U+FFFE, U+FFFF */
+	return len;
+}
+
+/* One read of the source (the peeked bytes first), fixed; a sequence cut
+ * short at its end is kept for the next. 0 only at the end. */
+static size_t
+io_chunk(struct io *o, uint8_t *b, size_t len)
+{
+	memcpy(b, o->carry, o->ncarry);
+	size_t n = o->ncarry;
+	o->ncarry = 0;
+	if (o->pos < o->nhead) {
+		size_t k = o->nhead - o->pos;
+		if (k > len - n)
+			k = len - n;
+		memcpy(b + n, o->head + o->pos, k);
+		o->pos += k;
+		n += k;
+	} else if (n < len) {
+		size_t got = 0;
+		if (io_fill(o, b + n, len - n, &got) != 0)
+			return 0;
+		n += got;
+	}
+	bool end = o->eof && o->pos >= o->nhead;
+	for (size_t i = 0; o->fix && i < n;) {
+		size_t k = utf8_seq(b + i, n - i);
+		if (k == SIZE_MAX && !end) {
+			o->ncarry = n - i;
+			memcpy(o->carry, b + i, o->ncarry);
+			n = i;
+			break;
+		}
+		if (k == 0 || k == SIZE_MAX) {
+			b[i++] = '?';
+			o->bad++;
 			continue;
 		}
-		if (copy == NULL) {
-			copy = ea_malloc(in.len);
-			if (copy == NULL)
-				return NULL;
-			memcpy(copy, in.p, in.len);
-		}
-		copy[i++] = '?';
-		(*bad)++;
+		i += k;
 	}
-	return copy;
+	return n;
+}
+
+/* libxml2's input callback (it asks for a few bytes first, then more):
+ * from a staging buffer that io_chunk() fills. -1 on the source's
+ * failure. */
+static int
+io_read(void *ctx, char *out, int outlen)
+{
+	struct io *o = ctx;
+	if (outlen <= 0)
+		return 0;
+	while (o->spos == o->slen) {
+		o->spos = o->slen = 0;
+		size_t n = io_chunk(o, o->stage, sizeof(o->stage));
+		if (o->rc != 0)
+			return -1;
+		if (n == 0 && o->eof && o->pos >= o->nhead && o->ncarry == 0) {
+			/* At the end, white space (allowed after the root)
+			 * before the end itself: libxml2's reader parses
+			 * what it holds at the end in one last step, and a
+			 * document that is never closed (a report missing
+			 * its wrapper's end tag, say) loses the nodes of
+			 * that step to the error; so the report's own bytes
+			 * are all parsed before it, as they are when the
+			 * report is read from memory. */
+			if (o->pad_done)
+				return 0;
+			o->pad_done = true;
+			memset(o->stage, '\n', TAIL_PAD);
+			n = TAIL_PAD;
+		}
+		o->slen = n;
+	}
+	size_t k = o->slen - o->spos;
+	if (k > (size_t)outlen)
+		k = (size_t)outlen;
+	memcpy(out, o->stage + o->spos, k);
+	o->spos += k;
+	return (int)k;
 }
 
 /* Whether the XML declaration names an encoding other than UTF-8 (then
@@ -447,43 +565,50 @@ other_encoding(struct emauth_span xml)
 }
 
 int
-ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
-    char *err, size_t errsize)
+ea_agg_read_io(ea_read_fn read, void *ctx, const struct ea_agg_handler *h,
+    void *arg, char *err, size_t errsize)
 {
 	struct rd *r = ea_calloc(1, sizeof(*r));
-	if (r == NULL)
+	struct io *o = ea_calloc(1, sizeof(*o));
+	if (r == NULL || o == NULL) {
+		ea_free(r);
+		ea_free(o);
 		return EMAUTH_ENOMEM;
+	}
 	r->h = h;
 	r->arg = arg;
 	r->err = err;
 	r->errsize = errsize;
 	ea_buf_init(&r->text, VALUE_MAX);
 	ea_report_xml_init();
-	size_t bad = 0;
-	uint8_t *fixed = NULL;
-	if (!other_encoding(xml)) {
-		fixed = utf8_fixed(xml, &bad);
-		if (bad)
-			warn(
-			    r, "%zu bytes that are not UTF-8 read as '?'", bad);
+	o->read = read;
+	o->ctx = ctx;
+	/* The first bytes, for the XML declaration. */
+	while (o->nhead < sizeof(o->head) && !o->eof) {
+		size_t got = 0;
+		if (io_fill(o, o->head + o->nhead, sizeof(o->head) - o->nhead,
+		        &got) != 0)
+			break;
+		o->nhead += got;
 	}
+	o->fix = !other_encoding(ea_span(o->head, o->nhead));
 	int rc = 0;
+	xmlTextReaderPtr rd = NULL;
 	/* This thread's generic error handler, for this reading only. */
 	xmlGenericErrorFunc old_func = xmlGenericError;
 	void *old_ctx = xmlGenericErrorContext;
 	xmlSetGenericErrorFunc(r, generic);
-	xmlTextReaderPtr rd =
-	    xmlReaderForMemory((const char *)(fixed ? fixed : xml.p),
-	        (int)xml.len, "report.xml", bad ? "UTF-8" : NULL,
-	        XML_PARSE_NONET | XML_PARSE_NOXINCNODE | XML_PARSE_RECOVER |
-	            XML_PARSE_NOWARNING);
-	if (rd == NULL) {
-		rc = EMAUTH_ENOMEM;
+	if (o->rc != 0) {
+		ea_fmt(err, errsize, "%s",
+		    o->err[0] ? o->err : emauth_strerror(o->rc));
+		rc = o->rc;
 		goto out;
 	}
-	if (xml.len > INT32_MAX) {
-		ea_fmt(err, errsize, "the report is over 2 GiB");
-		rc = EMAUTH_ELIMIT;
+	rd = xmlReaderForIO(io_read, NULL, o, "report.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOXINCNODE | XML_PARSE_RECOVER |
+	        XML_PARSE_NOWARNING);
+	if (rd == NULL) {
+		rc = o->rc ? o->rc : EMAUTH_ENOMEM;
 		goto out;
 	}
 	xmlTextReaderSetErrorHandler(rd, errors, r);
@@ -602,6 +727,26 @@ ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
 			r->text_over = false;
 		}
 	}
+	/* The rest of the source, unread when the document ended before
+	 * it: read through to its end, so that its failure (a gzip trailer
+	 * that does not check, a cap) refuses the report as it would
+	 * have refused it read whole. */
+	while (o->rc == 0 && !o->eof) {
+		size_t got = 0;
+		(void)io_fill(o, o->stage, sizeof(o->stage), &got);
+	}
+	if (o->rc != 0) {
+		/* Never a verdict on a report read part of the way. */
+		ea_fmt(err, errsize, "%s",
+		    o->err[0] ? o->err : emauth_strerror(o->rc));
+		rc = o->rc;
+		goto out;
+	}
+	if (o->bad)
+		warn(r,
+		    "%zu bytes that are not UTF-8 (or not allowed in XML) "
+		    "read as '?'",
+		    o->bad);
 	if (!root_seen || (ret < 0 && !done_feedback)) {
 		if (r->first_error[0])
 			ea_fmt(err, errsize, "not well-formed XML: %s",
@@ -635,8 +780,37 @@ out:
 	if (rd)
 		xmlFreeTextReader(rd);
 	xmlSetGenericErrorFunc(old_ctx, old_func);
-	ea_free(fixed);
 	ea_buf_release(&r->text);
 	ea_free(r);
+	ea_free(o);
 	return rc;
+}
+
+struct mem {
+	struct emauth_span d;
+	size_t off;
+};
+
+static int
+mem_read(
+    void *ctx, uint8_t *buf, size_t len, size_t *got, char *err, size_t errsize)
+{
+	(void)err;
+	(void)errsize;
+	struct mem *m = ctx;
+	size_t k = m->d.len - m->off;
+	if (k > len)
+		k = len;
+	memcpy(buf, m->d.p + m->off, k);
+	m->off += k;
+	*got = k;
+	return 0;
+}
+
+int
+ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h, void *arg,
+    char *err, size_t errsize)
+{
+	struct mem m = {xml, 0};
+	return ea_agg_read_io(mem_read, &m, h, arg, err, errsize);
 }

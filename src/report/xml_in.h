@@ -52,6 +52,21 @@ struct ea_agg_handler {
  *         date_range, policy_published domain), EMAUTH_ELIMIT (more than
  *         EA_AGG_RECORDS_MAX records), a callback's value.
  */
+/*
+ * A source of bytes: up to @len into @buf, *@got = 0 at the end.
+ * @return 0, or an error (with @err saying what) that stops the reading.
+ */
+typedef int (*ea_read_fn)(void *ctx, uint8_t *buf, size_t len, size_t *got,
+    char *err, size_t errsize);
+
+/*
+ * ea_agg_read(), the report read from @read as it comes (memory flat in
+ * the report's size). A failure of the source refuses the report with
+ * the source's error: never a verdict on a report read part of the way.
+ */
+int ea_agg_read_io(ea_read_fn read, void *ctx, const struct ea_agg_handler *h,
+    void *arg, char *err, size_t errsize);
+
 int ea_agg_read(struct emauth_span xml, const struct ea_agg_handler *h,
     void *arg, char *err, size_t errsize);
 

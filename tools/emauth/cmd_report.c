@@ -665,29 +665,39 @@ import_bytes(
 }
 
 static int
+file_read(void *ctx, uint8_t *buf, size_t len, size_t *got)
+{
+	FILE *f = ctx;
+	*got = fread(buf, 1, len, f);
+	return *got == 0 && ferror(f) ? -1 : 0;
+}
+
+/* A file (or standard input), read as it comes: a large aggregate report
+ * is never held whole in memory. */
+static int
 import_file(struct importer *im, const char *path)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	bool in = strcmp(path, "-") == 0;
+	FILE *f = in ? stdin : fopen(path, "rb");
 	if (f == NULL) {
 		fprintf(stderr, "emauth report import: %s: %s\n", path,
 		    strerror(errno));
 		im->st.rejected++;
 		return 0;
 	}
-	uint8_t *b = NULL;
-	size_t n = 0;
-	int rc = slurp(f, &b, &n);
-	if (f != stdin)
+	struct emauth_import_opts o = {0};
+	o.each = print_item;
+	const char *source = in ? "(stdin)" : path;
+	int rc =
+	    emauth_report_import_read(im->s, source, file_read, f, &o, &im->st);
+	if (!in)
 		fclose(f);
 	if (rc != 0) {
-		fprintf(stderr, "emauth report import: %s: %s\n", path,
-		    rc == EMAUTH_ETOOBIG ? "larger than 512 MiB: not read"
-		                         : emauth_strerror(rc));
-		im->st.rejected++;
-		return rc == EMAUTH_ENOMEM ? rc : 0;
+		fprintf(stderr, "emauth report import: %s: %s\n", source,
+		    rc == EMAUTH_EIO ? emauth_store_error(im->s)
+		                     : emauth_strerror(rc));
+		im->io = rc;
 	}
-	rc = import_bytes(im, strcmp(path, "-") == 0 ? "(stdin)" : path, b, n);
-	free(b);
 	return rc;
 }
 

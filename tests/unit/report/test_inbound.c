@@ -28,6 +28,7 @@
 #include "harness/t.h"
 #include "msg/mime.h"
 #include "report/inbound.h"
+#include "report/xml_in.h"
 
 static char suites[4096];
 
@@ -1207,6 +1208,254 @@ test_header_toobig(void)
 	T_EQ_STR(out, "x");
 }
 
+/* Streams: the gzip stream and the aggregate reader fed as the data
+ * comes, a byte at a time, give what the whole-buffer readers give. */
+
+struct trickle {
+	const uint8_t *p;
+	size_t len, off, step, fail_at;
+};
+
+static int
+trickle_read(
+    void *ctx, uint8_t *buf, size_t len, size_t *got, char *err, size_t errsize)
+{
+	struct trickle *t = ctx;
+	*got = 0;
+	if (t->fail_at && t->off >= t->fail_at) {
+		snprintf(err, errsize, "the source broke");
+		return EMAUTH_EIO;
+	}
+	size_t k = t->len - t->off;
+	if (k > t->step)
+		k = t->step;
+	if (k > len)
+		k = len;
+	memcpy(buf, t->p + t->off, k);
+	t->off += k;
+	*got = k;
+	return 0;
+}
+
+/* All of @gz through ea_gz_read() in @outstep reads, as ea_gunzip(). */
+static int
+gz_stream_all(const uint8_t *gz, size_t gl, size_t max, size_t step,
+    size_t outstep, uint8_t **out, size_t *n, char *err, size_t errsize)
+{
+	struct trickle t = {gz, gl, 0, step, 0};
+	struct ea_gz *g = ea_gz_open(trickle_read, &t, max);
+	*out = malloc(max + outstep + 16);
+	*n = 0;
+	int rc = 0;
+	for (;;) {
+		size_t got = 0;
+		rc = ea_gz_read(g, *out + *n, outstep, &got, err, errsize);
+		if (rc != 0 || got == 0)
+			break;
+		*n += got;
+	}
+	T_EQ_INT(ea_gz_total(g), *n);
+	ea_gz_close(g);
+	return rc;
+}
+
+static void
+test_gz_stream(void)
+{
+	size_t l1, l2, n;
+	uint8_t *a = gzip_make((const uint8_t *)"hello, ", 7, &l1);
+	uint8_t *b = gzip_make((const uint8_t *)"world", 5, &l2);
+	uint8_t *both = malloc(l1 + l2 + 4);
+	memcpy(both, a, l1);
+	memcpy(both + l1, b, l2);
+	memset(both + l1 + l2, 0, 4);
+	char err[256];
+	uint8_t *out;
+	static const size_t steps[] = {1, 2, 3, 7, 4096};
+	for (size_t i = 0; i < EA_ARRAY_LEN(steps); i++) {
+		/* Members one after another, zero padding after them. */
+		T_EQ_INT(gz_stream_all(both, l1 + l2 + 4, 100, steps[i],
+		             steps[i] + 4, &out, &n, err, sizeof(err)),
+		    0);
+		T_EQ_MEM(out, n, "hello, world", 12);
+		free(out);
+		/* The cap is exact. */
+		T_EQ_INT(gz_stream_all(both, l1 + l2, 12, steps[i], 5, &out, &n,
+		             err, sizeof(err)),
+		    0);
+		free(out);
+		T_EQ_INT(gz_stream_all(both, l1 + l2, 11, steps[i], 5, &out, &n,
+		             err, sizeof(err)),
+		    EMAUTH_ELIMIT);
+		T_TRUE(strstr(err, "decompression bomb") != NULL);
+		free(out);
+		/* Truncated, and its trailer corrupt. */
+		T_EQ_INT(gz_stream_all(a, l1 - 6, 100, steps[i], 3, &out, &n,
+		             err, sizeof(err)),
+		    EMAUTH_ESYNTAX);
+		T_TRUE(strstr(err, "truncated") != NULL);
+		free(out);
+		memcpy(both, a, l1);
+		both[l1 - 5] ^= 0xff;
+		T_EQ_INT(gz_stream_all(both, l1, 100, steps[i], 64, &out, &n,
+		             err, sizeof(err)),
+		    EMAUTH_ESYNTAX);
+		free(out);
+		memcpy(both, a, l1);
+	}
+	/* After the members, a byte of the magic number and another: not a
+	 * member, ignored as a whole read ignores it. */
+	memcpy(both + l1, b, l2);
+	both[l1 + l2] = 0x1f;
+	both[l1 + l2 + 1] = 0x00;
+	for (size_t i = 0; i < EA_ARRAY_LEN(steps); i++) {
+		T_EQ_INT(gz_stream_all(both, l1 + l2 + 2, 100, steps[i], 64,
+		             &out, &n, err, sizeof(err)),
+		    0);
+		T_EQ_MEM(out, n, "hello, world", 12);
+		free(out);
+	}
+	T_EQ_INT(ea_gunzip(ea_span(both, l1 + l2 + 2), 100, &out, &n, err,
+	             sizeof(err)),
+	    0);
+	T_EQ_MEM(out, n, "hello, world", 12);
+	ea_free(out);
+	/* 20 MiB of zeros: refused at 1 MiB, read whole under 32 MiB. */
+	size_t zn = (size_t)20 << 20, gl;
+	uint8_t *zeros = calloc(1, zn);
+	uint8_t *gz = gzip_make(zeros, zn, &gl);
+	T_EQ_INT(gz_stream_all(
+	             gz, gl, 1 << 20, 65536, 65536, &out, &n, err, sizeof(err)),
+	    EMAUTH_ELIMIT);
+	T_TRUE(n <= (1u << 20));
+	free(out);
+	T_EQ_INT(gz_stream_all(gz, gl, 32u << 20, 65536, 1 << 20, &out, &n, err,
+	             sizeof(err)),
+	    0);
+	T_EQ_INT(n, zn);
+	free(out);
+	free(gz);
+	free(zeros);
+	free(a);
+	free(b);
+	free(both);
+}
+
+struct agg_seen {
+	char text[8192];
+	size_t len;
+	int records;
+};
+
+static void
+seen_add(struct agg_seen *a, const char *what, const char *v)
+{
+	int k = snprintf(
+	    a->text + a->len, sizeof(a->text) - a->len, "%s=%s\n", what, v);
+	if (k > 0 && (size_t)k < sizeof(a->text) - a->len)
+		a->len += (size_t)k;
+}
+
+static int
+seen_meta(void *arg, const struct ea_agg_meta *m)
+{
+	seen_add(arg, "org", m->org);
+	seen_add(arg, "domain", m->domain);
+	return 0;
+}
+
+static int
+seen_record(void *arg, const struct ea_agg_record *r)
+{
+	struct agg_seen *a = arg;
+	a->records++;
+	seen_add(a, "ip", r->source_ip);
+	seen_add(a, "from", r->header_from);
+	return 0;
+}
+
+static void
+seen_warn(void *arg, const char *text)
+{
+	seen_add(arg, "warning", text);
+}
+
+static const struct ea_agg_handler seen_h = {seen_meta, seen_record, seen_warn};
+
+static void
+test_agg_stream(void)
+{
+	/* Multi-byte characters and bytes that are not UTF-8 where the
+	 * reads are cut: at 256 (the peeked head), in every place for the
+	 * one-byte source. */
+	char xml[40000];
+	size_t n = 0;
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+	    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feedback>"
+	    "<report_metadata><org_name>R\xc3\xa9\xe2\x82\xac\xf0\x9f\x93"
+	    "\xa7 \xff\xc3 org</org_name><report_id>r1</report_id>"
+	    "<date_range><begin>1764633600</begin><end>1764719999</end>"
+	    "</date_range></report_metadata><policy_published><domain>"
+	    "shop.example</domain><p>none</p></policy_published>");
+	while (n < 253)
+		xml[n++] = ' ';
+	for (int i = 0; i < 120; i++)
+		n += (size_t)snprintf(xml + n, sizeof(xml) - n,
+		    "<record><row><source_ip>192.0.2.%d</source_ip><count>1"
+		    "</count></row><identifiers><header_from>\xe2\x82\xac"
+		    "%d\xf0\x9f\x93\xa7\xed\xa0\x80.example</header_from>"
+		    "</identifiers></record>",
+		    i, i);
+	n += (size_t)snprintf(xml + n, sizeof(xml) - n, "</feedback>\n");
+	T_TRUE(n < sizeof(xml) - 1);
+	char err[256] = "";
+	struct agg_seen whole = {0};
+	T_EQ_INT(
+	    ea_agg_read(ea_span(xml, n), &seen_h, &whole, err, sizeof(err)), 0);
+	T_EQ_INT(whole.records, 120);
+	T_TRUE(
+	    strstr(whole.text, "org=R\xc3\xa9\xe2\x82\xac\xf0\x9f\x93\xa7 ?? "
+	                       "org\n") != NULL);
+	T_TRUE(strstr(whole.text, "from=\xe2\x82\xac"
+	                          "7\xf0\x9f\x93\xa7???."
+	                          "example\n") != NULL);
+	/* 2 in the name, 3 (a surrogate) in each of 120 records. */
+	T_TRUE(
+	    strstr(whole.text, "warning=362 bytes that are not UTF-8") != NULL);
+	static const size_t steps[] = {1, 2, 3, 5, 255, 257};
+	for (size_t i = 0; i < EA_ARRAY_LEN(steps); i++) {
+		struct trickle t = {(const uint8_t *)xml, n, 0, steps[i], 0};
+		struct agg_seen part = {0};
+		T_EQ_INT(ea_agg_read_io(trickle_read, &t, &seen_h, &part, err,
+		             sizeof(err)),
+		    0);
+		T_EQ_STR(part.text, whole.text);
+	}
+	/* The source breaks off after 60 records: the reading fails with
+	 * its error, never "what came before it is read". */
+	struct trickle t = {(const uint8_t *)xml, n, 0, 7, n / 2};
+	struct agg_seen part = {0};
+	T_EQ_INT(
+	    ea_agg_read_io(trickle_read, &t, &seen_h, &part, err, sizeof(err)),
+	    EMAUTH_EIO);
+	T_EQ_STR(err, "the source broke");
+	T_TRUE(part.records > 0 && part.records < 120);
+	/* Another encoding declared: its bytes are left to libxml2. */
+	static const char latin[] =
+	    "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><feedback>"
+	    "<report_metadata><org_name>R\xe9seau</org_name><report_id>r2"
+	    "</report_id><date_range><begin>1</begin><end>2</end>"
+	    "</date_range></report_metadata><policy_published><domain>"
+	    "x.example</domain></policy_published></feedback>";
+	struct trickle tl = {
+	    (const uint8_t *)latin, sizeof(latin) - 1, 0, 3, 0};
+	struct agg_seen l = {0};
+	T_EQ_INT(
+	    ea_agg_read_io(trickle_read, &tl, &seen_h, &l, err, sizeof(err)),
+	    0);
+	T_TRUE(strstr(l.text, "org=R\xc3\xa9seau\n") != NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1221,6 +1470,8 @@ main(int argc, char **argv)
 	T_RUN(test_extract_report);
 	T_RUN(test_gzip_bomb);
 	T_RUN(test_gzip_members_and_errors);
+	T_RUN(test_gz_stream);
+	T_RUN(test_agg_stream);
 	T_RUN(test_zip_entries_limit);
 	T_RUN(test_zip_bomb_and_stop);
 	T_RUN(test_depth_limit);

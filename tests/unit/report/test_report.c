@@ -2131,6 +2131,175 @@ find_schema(const char *zones)
 	snprintf(xsd_path, sizeof(xsd_path), "%s", rel);
 }
 
+/* emauth_report_import_read(): a report read as it comes, from a source
+ * that gives a few bytes at a time; a cap exceeded or a source that fails
+ * half-way rejects it whole. */
+
+struct src {
+	const uint8_t *p;
+	size_t len, off, step, fail_at;
+};
+
+static int
+src_read(void *ctx, uint8_t *buf, size_t len, size_t *got)
+{
+	struct src *t = ctx;
+	*got = 0;
+	if (t->fail_at && t->off >= t->fail_at)
+		return -1;
+	size_t k = t->len - t->off;
+	k = k < t->step ? k : t->step;
+	k = k < len ? k : len;
+	memcpy(buf, t->p + t->off, k);
+	t->off += k;
+	*got = k;
+	return 0;
+}
+
+static uint8_t *
+gz_of(const char *d, size_t n, size_t *out)
+{
+	z_stream z;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit2(&z, 6, Z_DEFLATED, 16 + MAX_WBITS, 8,
+	        Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	size_t cap = deflateBound(&z, (uLong)n) + 64;
+	uint8_t *b = malloc(cap);
+	z.next_in = (Bytef *)(uintptr_t)d;
+	z.avail_in = (uInt)n;
+	z.next_out = b;
+	z.avail_out = (uInt)cap;
+	int rc = deflate(&z, Z_FINISH);
+	*out = cap - z.avail_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+struct last_item {
+	char reason[512];
+	int status;
+	unsigned long rows;
+};
+
+static void
+keep_last(void *arg, const struct emauth_import_item *it)
+{
+	struct last_item *l = arg;
+	snprintf(l->reason, sizeof(l->reason), "%s", it->reason);
+	l->status = (int)it->status;
+	l->rows = it->rows;
+}
+
+static char *
+big_report(const char *id, unsigned records, size_t *len)
+{
+	size_t cap = 400 + (size_t)records * 200;
+	char *x = malloc(cap);
+	size_t n = (size_t)snprintf(x, cap,
+	    "<?xml version=\"1.0\"?>\n<feedback><report_metadata><org_name>"
+	    "stream.example</org_name><report_id>%s</report_id><date_range>"
+	    "<begin>1764633600</begin><end>1764719999</end></date_range>"
+	    "</report_metadata><policy_published><domain>shop.example"
+	    "</domain><p>none</p></policy_published>\n",
+	    id);
+	for (unsigned i = 0; i < records; i++)
+		n += (size_t)snprintf(x + n, cap - n,
+		    "<record><row><source_ip>10.%u.%u.%u</source_ip><count>2"
+		    "</count></row><identifiers><header_from>shop.example"
+		    "</header_from></identifiers></record>\n",
+		    i >> 16 & 255, i >> 8 & 255, i & 255);
+	n += (size_t)snprintf(x + n, cap - n, "</feedback>\n");
+	*len = n;
+	return x;
+}
+
+static void
+test_import_read(void)
+{
+	struct emauth_store *s = open_store("stream.db");
+	if (s == NULL)
+		return;
+	struct last_item last;
+	struct emauth_import_opts o = {0};
+	o.each = keep_last;
+	o.arg = &last;
+	struct emauth_import_stats st = {0};
+	size_t xl, gl;
+	/* Plain XML, 1000 bytes a read. */
+	char *x = big_report("s-1", 5000, &xl);
+	struct src t = {(const uint8_t *)x, xl, 0, 1000, 0};
+	T_EQ_INT(
+	    emauth_report_import_read(s, "s-1.xml", src_read, &t, &o, &st), 0);
+	T_EQ_INT(last.status, EMAUTH_IMPORT_IMPORTED);
+	T_EQ_INT(last.rows, 5000);
+	free(x);
+	/* Gzipped, 7 bytes a read; then the same over a cap under its
+	 * size. */
+	x = big_report("s-2", 5000, &xl);
+	uint8_t *gz = gz_of(x, xl, &gl);
+	T_TRUE(gz != NULL);
+	t = (struct src){gz, gl, 0, 7, 0};
+	T_EQ_INT(
+	    emauth_report_import_read(s, "s-2.xml.gz", src_read, &t, &o, &st),
+	    0);
+	T_EQ_INT(last.status, EMAUTH_IMPORT_IMPORTED);
+	T_EQ_INT(last.rows, 5000);
+	free(x);
+	free(gz);
+	x = big_report("s-3", 5000, &xl);
+	gz = gz_of(x, xl, &gl);
+	t = (struct src){gz, gl, 0, 4096, 0};
+	o.max_bytes = xl - 1;
+	T_EQ_INT(
+	    emauth_report_import_read(s, "s-3.xml.gz", src_read, &t, &o, &st),
+	    0);
+	o.max_bytes = 0;
+	T_EQ_INT(last.status, EMAUTH_IMPORT_REJECTED);
+	T_TRUE(strstr(last.reason,
+	           "gzip: refused, over the size cap: more than") != NULL);
+	/* Cut short. */
+	t = (struct src){gz, gl / 2, 0, 4096, 0};
+	T_EQ_INT(
+	    emauth_report_import_read(s, "s-3.xml.gz", src_read, &t, &o, &st),
+	    0);
+	T_EQ_INT(last.status, EMAUTH_IMPORT_REJECTED);
+	T_TRUE(strstr(last.reason, "gzip: truncated gzip data") != NULL);
+	free(gz);
+	/* The source fails half-way. */
+	t = (struct src){(const uint8_t *)x, xl, 0, 1000, xl / 2};
+	T_EQ_INT(
+	    emauth_report_import_read(s, "s-3.xml", src_read, &t, &o, &st), 0);
+	T_EQ_INT(last.status, EMAUTH_IMPORT_REJECTED);
+	T_EQ_STR(last.reason, "reading the input failed");
+	free(x);
+	/* Not XML: read whole, then opened (a message with the report). */
+	x = big_report("s-4", 3, &xl);
+	char *m = malloc(xl + 200);
+	int ml = snprintf(m, xl + 200,
+	    "From: r@stream.example\r\nSubject: report\r\nContent-Type: "
+	    "text/xml\r\n\r\n%s",
+	    x);
+	t = (struct src){(const uint8_t *)m, (size_t)ml, 0, 5, 0};
+	T_EQ_INT(
+	    emauth_report_import_read(s, "s-4.eml", src_read, &t, &o, &st), 0);
+	T_EQ_INT(last.status, EMAUTH_IMPORT_IMPORTED);
+	T_EQ_INT(last.rows, 3);
+	free(x);
+	free(m);
+	T_EQ_INT(st.imported, 3);
+	T_EQ_INT(st.rejected, 3);
+	emauth_store_close(s);
+	/* Nothing of the rejected ones stayed. */
+	T_EQ_INT(
+	    sql_num("stream.db", "SELECT COUNT(*) FROM emauth_agg_records"),
+	    10003);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -2164,6 +2333,7 @@ main(int argc, char **argv)
 	T_RUN(test_bad_store_names);
 	T_RUN(test_recorder);
 	T_RUN(test_row_from_verdict);
+	T_RUN(test_import_read);
 	rm_tree(tmpdir);
 	if (schema)
 		xmlSchemaFree(schema);
