@@ -12,6 +12,8 @@
 
 #include <openssl/evp.h>
 
+#include <emauth/dkim.h>
+
 enum ea_key_type { EA_KEY_RSA = 1, EA_KEY_ED25519 = 2 };
 
 /* Why a key record cannot be used. */
@@ -61,6 +63,29 @@ struct ea_dns_answer;
  */
 int ea_dkim_pubkey_pick(const struct ea_dns_answer *ans,
     struct ea_dkim_pubkey *out, size_t *usable_at);
+
+/*
+ * Fetches the key record at @sel._domainkey.@d through the context's
+ * resolver (and its key cache) and parses it: what DKIM and ARC
+ * verification share.
+ * @return 0 with a usable key in @key (release it), or -1 with why not in
+ *         @why (EMAUTH_DKIM_DNS when it may be temporary) and @msg.
+ */
+int ea_dkim_key_fetch(struct emauth_ctx *ctx, const char *d, const char *sel,
+    struct ea_dkim_pubkey *key, enum emauth_dkim_reason *why, char *msg,
+    size_t msgsize);
+
+/* A private key as the public API hands it out (DKIM and ARC signing). */
+struct emauth_dkim_key {
+	EVP_PKEY *pkey;
+	enum ea_key_type type;
+	/* A signing context set up once (EVP_DigestSignInit fetches the
+	 * algorithm again every time: a tenth of an Ed25519 signature) and
+	 * copied for each signature; only read after the key is made, so
+	 * threads sharing the key may copy it at once. NULL: set up per
+	 * signature. */
+	EVP_MD_CTX *tmpl;
+};
 
 /* Loads a private key from PEM bytes or a base64 Ed25519 seed.
  * @return 0, EMAUTH_ESYNTAX (not a key we can use), EMAUTH_ENOMEM. */

@@ -83,8 +83,8 @@ bad(enum emauth_dkim_reason *reason, enum emauth_dkim_reason r,
 
 /* A decimal number of at most @digits digits (RFC 6376 gives 76 for l=
  * and 12 for t=/x=; we accept at most 18, which fits in 64 bits). */
-static bool
-number(struct emauth_span v, uint64_t *out)
+bool
+ea_dkim_number(struct emauth_span v, uint64_t *out)
 {
 	uint64_t n = 0;
 	if (v.len == 0 || v.len > 18)
@@ -119,8 +119,22 @@ canon_word(struct emauth_span w, enum ea_canon *c)
 	return true;
 }
 
-static bool
-copy_domain(struct emauth_span v, char *out, size_t size)
+bool
+ea_dkim_canon_parse(struct emauth_span v, enum ea_canon *hc, enum ea_canon *bc)
+{
+	size_t slash = 0;
+	while (slash < v.len && v.p[slash] != '/')
+		slash++;
+	*hc = *bc = EA_CANON_SIMPLE;
+	bool ok = canon_word(ea_span(v.p, slash), hc);
+	if (ok && slash < v.len)
+		ok =
+		    canon_word(ea_span(v.p + slash + 1, v.len - slash - 1), bc);
+	return ok;
+}
+
+bool
+ea_dkim_copy_domain(struct emauth_span v, char *out, size_t size)
 {
 	if (!ea_dkim_domain_ok(v) || v.len >= size)
 		return false;
@@ -218,24 +232,17 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	t = ea_tag_get(&l, "c");
 	out->hc = out->bc = EA_CANON_SIMPLE;
 	if (t) {
-		size_t slash = 0;
-		while (slash < t->value.len && t->value.p[slash] != '/')
-			slash++;
-		bool ok = canon_word(ea_span(t->value.p, slash), &out->hc);
-		if (ok && slash < t->value.len)
-			ok = canon_word(ea_span(t->value.p + slash + 1,
-			                    t->value.len - slash - 1),
-			    &out->bc);
+		bool ok = ea_dkim_canon_parse(t->value, &out->hc, &out->bc);
 		if (!ok)
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "c= tag",
 			    field, AT(t), "unknown canonicalization");
 	}
 	t = ea_tag_get(&l, "d");
-	if (!copy_domain(t->value, out->d, sizeof(out->d)))
+	if (!ea_dkim_copy_domain(t->value, out->d, sizeof(out->d)))
 		return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "d= tag", field,
 		    AT(t), "not a domain name");
 	t = ea_tag_get(&l, "s");
-	if (!copy_domain(t->value, out->s, sizeof(out->s)))
+	if (!ea_dkim_copy_domain(t->value, out->s, sizeof(out->s)))
 		return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "s= tag", field,
 		    AT(t), "not a selector");
 	/* h=: colon-separated names with FWS around each; one pass. */
@@ -313,7 +320,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 				break;
 			}
 		if (!qp_ok || at == ilen ||
-		    !copy_domain(ea_span(iv + at + 1, ilen - at - 1),
+		    !ea_dkim_copy_domain(ea_span(iv + at + 1, ilen - at - 1),
 		        out->i_domain, sizeof(out->i_domain)))
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "i= tag",
 			    field, AT(t), "i= is not [local-part]@domain");
@@ -328,7 +335,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	}
 	t = ea_tag_get(&l, "l");
 	if (t) {
-		if (!number(t->value, &out->l))
+		if (!ea_dkim_number(t->value, &out->l))
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "l= tag",
 			    field, AT(t), "l= is not a number");
 		out->has_l = true;
@@ -352,7 +359,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	uint64_t num;
 	t = ea_tag_get(&l, "t");
 	if (t) {
-		if (!number(t->value, &num))
+		if (!ea_dkim_number(t->value, &num))
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "t= tag",
 			    field, AT(t), "t= is not a number");
 		out->has_t = true;
@@ -360,7 +367,7 @@ ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
 	}
 	t = ea_tag_get(&l, "x");
 	if (t) {
-		if (!number(t->value, &num))
+		if (!ea_dkim_number(t->value, &num))
 			return bad(reason, EMAUTH_DKIM_SYNTAX, diag, "x= tag",
 			    field, AT(t), "x= is not a number");
 		out->has_x = true;

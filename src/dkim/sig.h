@@ -47,6 +47,15 @@ struct ea_dkim_sig {
 int ea_dkim_sig_parse(struct emauth_span field, struct ea_dkim_sig *out,
     enum emauth_dkim_reason *reason, struct emauth_diag *diag);
 
+/* Pieces of the parser that ARC's parser shares (src/arc/set.c). */
+/* A decimal number of 1 to 18 digits. */
+bool ea_dkim_number(struct emauth_span v, uint64_t *out);
+/* A c= value: "simple" or "relaxed", optionally "/" and the body's. */
+bool ea_dkim_canon_parse(
+    struct emauth_span v, enum ea_canon *hc, enum ea_canon *bc);
+/* @v into @out when it is a domain name (ea_dkim_domain_ok) that fits. */
+bool ea_dkim_copy_domain(struct emauth_span v, char *out, size_t size);
+
 /* Whether @name is a valid domain name (letters, digits, hyphens,
  * underscores; labels of 1-63; at most 253). */
 bool ea_dkim_domain_ok(struct emauth_span name);

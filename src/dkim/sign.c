@@ -21,17 +21,6 @@
 
 #include <emauth/dkim.h>
 
-struct emauth_dkim_key {
-	EVP_PKEY *pkey;
-	enum ea_key_type type;
-	/* A signing context set up once (EVP_DigestSignInit fetches the
-	 * algorithm again every time: a tenth of an Ed25519 signature) and
-	 * copied for each signature; only read after the key is made, so
-	 * threads sharing the key may copy it at once. NULL: set up per
-	 * signature. */
-	EVP_MD_CTX *tmpl;
-};
-
 static void
 key_prepare(struct emauth_dkim_key *k)
 {

@@ -322,49 +322,54 @@ emauth_dkim_verifier_body(
 	return 0;
 }
 
-/* Fetches and parses the key for @s; on failure sets its result. */
-static bool
-fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
-    struct ea_dkim_pubkey *key)
+int
+ea_dkim_key_fetch(struct emauth_ctx *ctx, const char *d, const char *sel,
+    struct ea_dkim_pubkey *key, enum emauth_dkim_reason *why, char *msg,
+    size_t msgsize)
 {
-	struct ea_resolver *r = ea_ctx_resolver(v->link.ctx);
+	struct ea_resolver *r = ctx ? ea_ctx_resolver(ctx) : NULL;
 	struct ea_dns_budget budget = {0};
 	struct ea_dns_answer ans;
-	char name[256], msg[400];
+	char name[256];
 
+	msg[0] = '\0';
+	*why = EMAUTH_DKIM_OK;
 	if (r == NULL) {
-		refuse(s, EMAUTH_DKIM_DNS, "the DNS resolver could not start");
-		return false;
+		*why = EMAUTH_DKIM_DNS;
+		ea_copy_str(msg, msgsize, "the DNS resolver could not start");
+		return -1;
 	}
 	/* "s._domainkey.d" */
-	size_t sl = strlen(s->sig.s), dl = strlen(s->sig.d);
+	size_t sl = strlen(sel), dl = strlen(d);
 	if (sl + 12 + dl > 253) {
-		refuse(s, EMAUTH_DKIM_NO_KEY, "key name longer than 253");
-		return false;
+		*why = EMAUTH_DKIM_NO_KEY;
+		ea_copy_str(msg, msgsize, "key name longer than 253");
+		return -1;
 	}
-	memcpy(name, s->sig.s, sl);
+	memcpy(name, sel, sl);
 	memcpy(name + sl, "._domainkey.", 12);
-	memcpy(name + sl + 12, s->sig.d, dl + 1);
-	if (ea_keycache_get(v->link.ctx, name, key))
-		return true;
+	memcpy(name + sl + 12, d, dl + 1);
+	if (ea_keycache_get(ctx, name, key))
+		return 0;
 	budget.max_queries = 4;
 	ea_dns_budget_start(&budget, r);
 	if (ea_dns_query(r, &budget, name, EA_DNS_T_TXT, &ans) != 0) {
-		refuse(s, EMAUTH_DKIM_DNS, "out of memory");
-		return false;
+		*why = EMAUTH_DKIM_DNS;
+		ea_copy_str(msg, msgsize, "out of memory");
+		return -1;
 	}
 	if (ans.status == EA_DNS_TEMPFAIL) {
-		snprintf(msg, sizeof(msg), "DNS %s for %s", ans.why, name);
-		refuse(s, EMAUTH_DKIM_DNS, msg);
+		snprintf(msg, msgsize, "DNS %s for %s", ans.why, name);
+		*why = EMAUTH_DKIM_DNS;
 		ea_dns_answer_release(&ans);
-		return false;
+		return -1;
 	}
 	if (ans.status != EA_DNS_ANSWER) {
-		snprintf(msg, sizeof(msg), "no key record at %s (%s)", name,
+		snprintf(msg, msgsize, "no key record at %s (%s)", name,
 		    ea_dns_status_name(ans.status));
-		refuse(s, EMAUTH_DKIM_NO_KEY, msg);
+		*why = EMAUTH_DKIM_NO_KEY;
 		ea_dns_answer_release(&ans);
-		return false;
+		return -1;
 	}
 	/* RFC 6376 §3.6.2.2: strings of one record are joined without
 	 * separator. Use the first record that is a usable key, or report
@@ -374,35 +379,51 @@ fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
 	uint32_t ttl = ans.ttl;
 	ea_dns_answer_release(&ans);
 	if (rc == EMAUTH_EINVAL) {
-		refuse(s, EMAUTH_DKIM_NO_KEY, NULL);
-		return false;
+		*why = EMAUTH_DKIM_NO_KEY;
+		ea_copy_str(msg, msgsize, emauth_dkim_reason_text(*why));
+		return -1;
 	}
 	if (rc != 0) {
-		refuse(s, EMAUTH_DKIM_DNS, "out of memory");
-		return false;
+		*why = EMAUTH_DKIM_DNS;
+		ea_copy_str(msg, msgsize, "out of memory");
+		return -1;
 	}
 	if (key->error == EA_KEY_OK) {
-		ea_keycache_put(v->link.ctx, name, key, ttl);
-		return true;
+		ea_keycache_put(ctx, name, key, ttl);
+		return 0;
 	}
-	snprintf(msg, sizeof(msg), "%s at %s", key->why ? key->why : "bad key",
-	    name);
+	snprintf(
+	    msg, msgsize, "%s at %s", key->why ? key->why : "bad key", name);
 	switch (key->error) {
 	case EA_KEY_REVOKED:
-		refuse(s, EMAUTH_DKIM_KEY_REVOKED, msg);
+		*why = EMAUTH_DKIM_KEY_REVOKED;
 		break;
 	case EA_KEY_TOO_SHORT:
-		refuse(s, EMAUTH_DKIM_KEY_TOO_SHORT, msg);
+		*why = EMAUTH_DKIM_KEY_TOO_SHORT;
 		break;
 	case EA_KEY_SERVICE:
 	case EA_KEY_UNKNOWN_K:
-		refuse(s, EMAUTH_DKIM_KEY_MISMATCH, msg);
+		*why = EMAUTH_DKIM_KEY_MISMATCH;
 		break;
 	default:
-		refuse(s, EMAUTH_DKIM_KEY_SYNTAX, msg);
+		*why = EMAUTH_DKIM_KEY_SYNTAX;
 		break;
 	}
 	ea_dkim_pubkey_release(key);
+	return -1;
+}
+
+/* Fetches and parses the key for @s; on failure sets its result. */
+static bool
+fetch_key(struct emauth_dkim_verifier *v, struct sigstate *s,
+    struct ea_dkim_pubkey *key)
+{
+	enum emauth_dkim_reason why;
+	char msg[400];
+	if (ea_dkim_key_fetch(v->link.ctx, s->sig.d, s->sig.s, key, &why, msg,
+	        sizeof(msg)) == 0)
+		return true;
+	refuse(s, why, msg);
 	return false;
 }
 

@@ -26,6 +26,7 @@ int cli_ctx_new(const char *cmd, const char *dns, struct emauth_ctx **out);
 
 int cmd_spf(int argc, char **argv);
 int cmd_dkim(int argc, char **argv);
+int cmd_arc(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_dmarc(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -17,6 +17,7 @@ static const char usage[] =
     "Commands:\n"
     "  spf      evaluate SPF (RFC 7208) for a client IP and sender\n"
     "  dkim     sign and verify messages, test keys (RFC 6376, 8463)\n"
+    "  arc      verify and seal ARC chains (RFC 8617)\n"
     "  keygen   generate a DKIM key pair and its DNS record\n"
     "  dmarc    show the DMARC policy that applies to a domain\n"
     "  verify   the whole verdict on a message: iprev, SPF, DKIM, DMARC\n"
@@ -126,6 +127,8 @@ main(int argc, char **argv)
 		return cmd_spf(argc - 1, argv + 1);
 	if (strcmp(cmd, "dkim") == 0)
 		return cmd_dkim(argc - 1, argv + 1);
+	if (strcmp(cmd, "arc") == 0)
+		return cmd_arc(argc - 1, argv + 1);
 	if (strcmp(cmd, "keygen") == 0)
 		return cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(cmd, "dmarc") == 0)
