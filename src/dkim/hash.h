@@ -11,6 +11,7 @@
 
 #include "../common/buf.h"
 #include "../common/internal.h"
+#include "../common/span.h"
 #include "canon.h"
 #include "sig.h"
 

@@ -1,0 +1,105 @@
+#!/bin/bash
+# CLI tests for "emauth arc verify" and "emauth arc seal" (issue #21),
+# offline (keys made by emauth keygen, served from a zone file): a message
+# through two hops that each verify, note the result in their
+# Authentication-Results, change the message (a subject tag, a footer) and
+# seal; the chain passes, with each sealer and oldest-pass; a change after
+# the last seal, a removed seal and a forged cv= fail; a message without
+# ARC is none; sealing after a cv=fail seal adds nothing; the JSON fields;
+# exit statuses. Prints "ok cli/arc/NAME" or "not ok cli/arc/NAME".
+# usage: tests/cli/cli_arc.sh BUILD-DIR
+AREA=arc
+. "$(dirname "$0")/../lib/cli.sh"
+emauth=$(cd "$build" && pwd)/emauth
+msg=$top/examples/messages/newsletter.eml
+cd "$tmp" || exit 1
+for h in hop1 hop2; do
+	"$emauth" keygen --domain "$h.example" --selector arc >/dev/null 2>&1 &&
+		mv arc.private "$h.private" &&
+		{ printf '$ORIGIN %s.example.\n@ 3600 IN SOA ns hostmaster 1 3600 600 86400 300\n' "$h"; cat arc.txt; } >"$h.zone"
+	rm -f arc.txt
+done
+dns="zone:$tmp/hop1.zone,$tmp/hop2.zone"
+
+# hop N ID IN OUT EDIT: verify IN, add our Authentication-Results, apply
+# the sed EDIT, seal.
+hop() {
+	local n=$1 id=$2 in=$3 out=$4 edit=$5 cv
+	cv=$("$emauth" arc verify --dns "$dns" --json "$in" |
+		/usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["cv"])')
+	{ printf 'Authentication-Results: %s; arc=%s\r\n' "$id" "$cv"; cat "$in"; } |
+		sed "$edit" >"$tmp/pre$n.eml"
+	"$emauth" arc seal --domain "hop$n.example" --selector arc \
+		--key "$tmp/hop$n.private" --authserv-id "$id" --dns "$dns" \
+		--timestamp 1764633600 "$tmp/pre$n.eml" >"$out"
+}
+sed 's/$/\r/' "$msg" >"$tmp/m0.eml"
+if hop 1 mx.hop1.example m0.eml m1.eml 's/^Subject: /Subject: [list] /' &&
+	hop 2 mx.hop2.example m1.eml m2.eml '$s/\r$/\r\n-- \r\nlist footer\r/'; then
+	echo "ok cli/arc/two-hops-sealed"
+else
+	echo "not ok cli/arc/two-hops-sealed"
+	fails=$((fails + 1))
+fi
+check first-set-on-top sh -c "head -3 '$tmp/m2.eml' | cut -d: -f1 | tr '\r\n' '  ' | grep -q '^ARC-Seal ARC-Message-Signature ARC-Authentication-Results'"
+check aar-from-our-results grep -q '^ARC-Authentication-Results: i=2; mx.hop2.example; arc=pass' "$tmp/m2.eml"
+check seal-cv-pass grep -q '^ARC-Seal: a=rsa-sha256; b=[^;]*; cv=pass; d=hop2.example; i=2; s=arc; t=1764633600' "$tmp/m2.eml"
+run verify-pass 0 arc verify --dns "$dns" "$tmp/m2.eml" &&
+	check verify-pass-text grep -q 'arc=pass (2 ARC sets verified)' "$tmp/out"
+# The first hop's message signature no longer verifies (the footer came
+# after it): oldest-pass is 2.
+run verify-json 0 arc verify --dns "$dns" --json "$tmp/m2.eml" &&
+	check verify-json-fields /usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["cv"] == "pass" and o["instances"] == 2 and o["oldest_pass"] == 2, o
+s = {x["i"]: x for x in o["sets"]}
+assert s[1]["seal_domain"] == "hop1.example" and s[2]["seal_domain"] == "hop2.example"
+assert s[1]["seal"] == "pass" and s[2]["seal"] == "pass" and s[2]["ams"] == "pass"
+assert s[1]["ams"] == "fail" and s[1]["cv"] == "none" and s[2]["cv"] == "pass"
+assert s[2]["aar"].startswith(" mx.hop2.example; arc=pass"), s[2]["aar"]
+' "$tmp/out"
+# LF line endings read as CRLF.
+tr -d '\r' <"$tmp/m2.eml" >"$tmp/m2lf.eml"
+run verify-lf 0 arc verify --dns "$dns" "$tmp/m2lf.eml"
+
+# Broken on purpose.
+sed 's/^list footer/list f00ter/' "$tmp/m2.eml" >"$tmp/body.eml"
+run body-changed 1 arc verify --dns "$dns" "$tmp/body.eml" &&
+	check body-changed-why grep -q 'arc=fail (instance 2: ARC-Message-Signature: body hash mismatch)' "$tmp/out"
+awk 'NR > 1 || !/^ARC-Seal:/' "$tmp/m2.eml" >"$tmp/noseal.eml"
+run seal-removed 1 arc verify --dns "$dns" "$tmp/noseal.eml" &&
+	check seal-removed-why grep -q 'instance 2 has no ARC-Seal' "$tmp/out"
+sed '0,/cv=none/s//cv=pass/' "$tmp/m2.eml" >"$tmp/forged.eml"
+run cv-forged 1 arc verify --dns "$dns" "$tmp/forged.eml" &&
+	check cv-forged-why grep -q 'cv=pass where cv=none belongs' "$tmp/out"
+run none 1 arc verify --dns "$dns" "$tmp/m0.eml" &&
+	check none-text grep -q 'arc=none (no ARC sets)' "$tmp/out"
+# A key that is not there: fail, with the name looked up.
+run no-key 1 arc verify --dns "zone:$tmp/hop1.zone" "$tmp/m2.eml" &&
+	check no-key-why grep -q 'no key record at arc._domainkey.hop2.example' "$tmp/out"
+
+# After a cv=fail seal nothing is added.
+{ printf 'Authentication-Results: mx.hop3.example; arc=fail\r\n'; cat "$tmp/body.eml"; } >"$tmp/pre3.eml"
+run seal-fail-chain 0 arc seal --domain hop2.example --selector arc --key "$tmp/hop2.private" \
+	--authserv-id mx.hop3.example --dns "$dns" "$tmp/pre3.eml" &&
+	check seal-fail-chain-cv grep -q '^ARC-Seal: .*cv=fail; d=hop2.example; i=3' "$tmp/out" &&
+	cp "$tmp/out" "$tmp/m3.eml"
+run seal-after-fail 0 arc seal --domain hop2.example --selector arc --key "$tmp/hop2.private" \
+	--authserv-id mx.hop4.example --dns "$dns" "$tmp/m3.eml" &&
+	check seal-after-fail-nothing cmp "$tmp/out" "$tmp/m3.eml" &&
+	check seal-after-fail-said grep -q 'nothing added' "$tmp/err"
+# Without our Authentication-Results the message is verified first.
+run seal-computes 0 arc seal --domain hop2.example --selector arc --key "$tmp/hop2.private" \
+	--authserv-id other.example --dns "$dns" "$tmp/m2.eml" &&
+	check seal-computes-aar grep -q '^ARC-Authentication-Results: i=3; other.example; arc=pass header.oldest-pass=2; dkim=none' "$tmp/out"
+
+# Usage.
+run seal-no-key 2 arc seal --domain hop1.example --selector arc --authserv-id x "$tmp/m0.eml"
+run seal-bad-id 2 arc seal --domain hop1.example --selector arc --key "$tmp/hop1.private" \
+	--authserv-id 'bad id;' "$tmp/m0.eml"
+run seal-bad-alg 2 arc seal --domain hop1.example --selector arc --key "$tmp/hop1.private" \
+	--authserv-id x --algorithm ed25519-sha256 "$tmp/m0.eml"
+run verify-missing 2 arc verify --dns "$dns" "$tmp/nonexistent.eml"
+run unknown-sub 2 arc frobnicate
+[ "$fails" -eq 0 ]
