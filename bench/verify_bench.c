@@ -115,7 +115,7 @@ one(void *arg)
 	if (emauth_dmarc_evaluate(s->ctx, &dq, &dm) != 0)
 		bench_die("verify_bench: DMARC failed to run");
 	struct emauth_authres_input in = {"mx.receiver.example", s->ip, &ipr,
-	    &spf, NULL, k, nk, &dm, a[0].domain, NULL};
+	    &spf, NULL, k, nk, &dm, a[0].domain, NULL, NULL};
 	if (emauth_authres_format(&in, "\r\n", ar, sizeof(ar)) < 0)
 		bench_die("verify_bench: Authentication-Results failed");
 	s->dmarc = dm.result;

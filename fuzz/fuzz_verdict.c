@@ -381,7 +381,7 @@ check_authres(const struct params *p, const struct emauth_verdict *v)
 	struct emauth_authres_input in = {AUTHSERV_ID, p->ip, &v->iprev,
 	    v->have_spf ? &v->spf : NULL, v->have_helo ? &v->helo : NULL,
 	    v->dkim, v->ndkim, dm, v->from_domain[0] ? v->from_domain : NULL,
-	    v->from_problem};
+	    v->from_problem, NULL};
 	int len = emauth_authres_format(&in, "\r\n", ar, AUTHRES_SIZE);
 	/* Both tools write into EMAUTH_AUTHRES_MAX + 1 bytes and the
 	 * verdict's bounds keep the field under it: it is always written. */

@@ -95,6 +95,18 @@ EMAUTH_API int emauth_arc_verifier_result(
     const struct emauth_arc_verifier *v, struct emauth_arc_result *out);
 EMAUTH_API void emauth_arc_verifier_free(struct emauth_arc_verifier *v);
 
+/**
+ * Whether a chain lets a receiver override a DMARC failure: it passes and
+ * its newest seal (the hop that handed the message over) is by one of the
+ * @n domains of @trusted (ASCII case ignored; a name matches itself, not
+ * the names under it). A forged set never passes, so it is never trusted.
+ * On 1, @comment (may be NULL) gets "arc=pass, sealed by D (i=N)", the
+ * override's comment in DMARC reports (type trusted_forwarder).
+ * @return 1 or 0.
+ */
+EMAUTH_API int emauth_arc_trusted(const struct emauth_arc_result *r,
+    const char *const *trusted, size_t n, char *comment, size_t size);
+
 /* Sealing. */
 
 struct emauth_arc_seal_spec {

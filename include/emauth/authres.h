@@ -22,6 +22,8 @@
 extern "C" {
 #endif
 
+struct emauth_arc_result;
+
 struct emauth_authres_input {
 	const char *authserv_id; /* this receiver's name; required */
 	const char *ip;          /* client address, for iprev */
@@ -36,6 +38,9 @@ struct emauth_authres_input {
 	 * or NULL: written as dmarc=permerror with it as the comment and
 	 * without header.from, in place of @dmarc. */
 	const char *dmarc_problem;
+	/* The ARC chain (RFC 8617 §7.2), or NULL: arc= with smtp.remote-ip
+	 * (@ip) and, on pass, header.oldest-pass when not 0. */
+	const struct emauth_arc_result *arc;
 };
 
 /* Ours: the longest field emauth_authres_format() writes, in bytes,

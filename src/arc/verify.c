@@ -456,3 +456,25 @@ emauth_arc_verifier_result(
 	*out = v->res;
 	return 0;
 }
+
+EMAUTH_API int
+emauth_arc_trusted(const struct emauth_arc_result *r,
+    const char *const *trusted, size_t n, char *comment, size_t size)
+{
+	if (r == NULL || r->cv != EMAUTH_ARC_PASS || r->instances == 0 ||
+	    r->instances > EMAUTH_ARC_MAX)
+		return 0;
+	const struct emauth_arc_instance *top = &r->inst[r->instances - 1];
+	if (top->as != EMAUTH_RES_PASS || top->as_domain[0] == '\0')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (trusted[i] == NULL ||
+		    !ea_span_ieq_str(ea_span_str(top->as_domain), trusted[i]))
+			continue;
+		if (comment != NULL && size > 0)
+			snprintf(comment, size, "arc=pass, sealed by %s (i=%u)",
+			    top->as_domain, top->i);
+		return 1;
+	}
+	return 0;
+}

@@ -15,6 +15,7 @@
 #include "../common/buf.h"
 #include "../common/span.h"
 
+#include <emauth/arc.h>
 #include <emauth/authres.h>
 
 static bool
@@ -118,10 +119,10 @@ emauth_authres_format(const struct emauth_authres_input *in, const char *eol,
 		if (!plain_char((unsigned char)in->authserv_id[i]))
 			return EMAUTH_EINVAL;
 	/* No more results than emauth_authres_parse() reads back. */
-	size_t n = (in->iprev != NULL) + (in->spf != NULL) +
-	           (in->spf_helo != NULL) +
-	           (in->dmarc != NULL || in->dmarc_problem != NULL) +
-	           (in->dkim ? (in->ndkim ? in->ndkim : 1) : 0);
+	size_t n =
+	    (in->iprev != NULL) + (in->spf != NULL) + (in->spf_helo != NULL) +
+	    (in->dmarc != NULL || in->dmarc_problem != NULL) +
+	    (in->dkim ? (in->ndkim ? in->ndkim : 1) : 0) + (in->arc != NULL);
 	if (n > EMAUTH_AUTHRES_RESULTS_MAX)
 		return EMAUTH_ETOOBIG;
 	if (eol == NULL)
@@ -162,6 +163,21 @@ emauth_authres_format(const struct emauth_authres_input *in, const char *eol,
 			put_prop(&b, "header.a", k->algorithm);
 		if (k->b_prefix[0])
 			put_prop(&b, "header.b", k->b_prefix);
+	}
+	if (in->arc) {
+		const struct emauth_arc_result *a = in->arc;
+		start(&b, eol, "arc",
+		    a->cv == EMAUTH_ARC_PASS   ? EMAUTH_RES_PASS
+		    : a->cv == EMAUTH_ARC_FAIL ? EMAUTH_RES_FAIL
+		                               : EMAUTH_RES_NONE);
+		if (a->cv != EMAUTH_ARC_NONE)
+			put_comment(&b, a->reason);
+		if (in->ip && a->cv != EMAUTH_ARC_NONE)
+			put_prop(&b, "smtp.remote-ip", in->ip);
+		if (a->cv == EMAUTH_ARC_PASS && a->oldest_pass) {
+			snprintf(tmp, sizeof(tmp), "%u", a->oldest_pass);
+			put_prop(&b, "header.oldest-pass", tmp);
+		}
 	}
 	if (in->dmarc_problem) {
 		start(&b, eol, "dmarc", EMAUTH_RES_PERMERROR);

@@ -94,6 +94,40 @@ run seal-computes 0 arc seal --domain hop2.example --selector arc --key "$tmp/ho
 	--authserv-id other.example --dns "$dns" "$tmp/m2.eml" &&
 	check seal-computes-aar grep -q '^ARC-Authentication-Results: i=3; other.example; arc=pass header.oldest-pass=2; dkim=none' "$tmp/out"
 
+# emauth verify: arc= in Authentication-Results; a trusted forwarder's
+# passing chain overrides the DMARC failure (example.com: p=reject), and
+# --record stores it as trusted_forwarder.
+vdns="$dns,$top/examples/zones/example.com.zone"
+run verify-arc-authres 1 verify --dns "$vdns" --ip 192.0.2.99 --mail-from bounce@hop2.example \
+	--helo mx.hop2.example --authserv-id mx.receiver.test "$tmp/m2.eml" &&
+	check verify-arc-authres-field grep -q 'arc=pass (2 ARC sets verified) smtp.remote-ip=192.0.2.99 header.oldest-pass=2' "$tmp/out" &&
+	check verify-arc-no-override sh -c "! grep -q 'trusted forwarder' '$tmp/out'"
+run verify-arc-trusted 1 verify --dns "$vdns" --ip 192.0.2.99 --mail-from bounce@hop2.example \
+	--helo mx.hop2.example --authserv-id mx.receiver.test --arc-trusted-sealers hop2.example \
+	--record "sqlite:$tmp/v.db" --time 1764669600 "$tmp/m2.eml" &&
+	check verify-arc-trusted-said grep -q 'trusted forwarder.s (arc=pass, sealed by hop2.example (i=2))' "$tmp/out" &&
+	check verify-arc-trusted-recorded test "$(sqlite3 "$tmp/v.db" 'select disposition, override_type, override_comment from emauth_verdicts')" = \
+		'none|trusted_forwarder|arc=pass, sealed by hop2.example (i=2)'
+# Only the newest sealer counts: hop1 sealed first, hop2 handed it over.
+run verify-arc-older-sealer 1 verify --dns "$vdns" --ip 192.0.2.99 --mail-from bounce@hop2.example \
+	--helo mx.hop2.example --authserv-id mx.receiver.test --arc-trusted-sealers hop1.example --json "$tmp/m2.eml" &&
+	check verify-arc-older-sealer-json /usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["arc"]["cv"] == "pass" and o["arc"]["oldest_pass"] == 2, o["arc"]
+assert o["arc"]["trusted_override"] is None, o["arc"]
+assert o["dmarc"]["result"] == "fail"
+' "$tmp/out"
+# A broken chain is never trusted.
+run verify-arc-broken 1 verify --dns "$vdns" --ip 192.0.2.99 --mail-from bounce@hop2.example \
+	--helo mx.hop2.example --authserv-id mx.receiver.test --arc-trusted-sealers hop2.example --json "$tmp/body.eml" &&
+	check verify-arc-broken-json /usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["arc"]["cv"] == "fail" and o["arc"]["trusted_override"] is None, o["arc"]
+' "$tmp/out"
+run verify-arc-bad-sealers 2 verify --arc-trusted-sealers 'bad;name' "$tmp/m2.eml"
+
 # Usage.
 run seal-no-key 2 arc seal --domain hop1.example --selector arc --authserv-id x "$tmp/m0.eml"
 run seal-bad-id 2 arc seal --domain hop1.example --selector arc --key "$tmp/hop1.private" \

@@ -43,6 +43,7 @@
 
 #include <json-c/json.h>
 
+#include <emauth/arc.h>
 #include <emauth/authres.h>
 #include <emauth/dkim.h>
 #include <emauth/dmarc.h>
@@ -58,6 +59,7 @@ static const char help[] =
     "                     [--trusted-received HOST] [--dns SPEC]\n"
     "                     [--authserv-id ID] [--dmarc-mode rfc9989|rfc7489]\n"
     "                     [--record STORE [--time EPOCH] [--rcpt-to ADDR]]\n"
+    "                     [--arc-trusted-sealers D,D...]\n"
     "                     [--json] [FILE|-]\n"
     "\n"
     "Runs iprev, SPF (MAIL FROM and HELO), DKIM and DMARC on a message as a\n"
@@ -87,6 +89,11 @@ static const char help[] =
     "                     does: for replaying saved mail into reports\n"
     "  --time EPOCH       when the message was received (default: now)\n"
     "  --rcpt-to ADDR     its envelope recipient (the report's envelope_to)\n"
+    "  --arc-trusted-sealers D,D...\n"
+    "                     forwarders whose ARC seal is trusted: when DMARC\n"
+    "                     fails and the chain passes with its newest seal by\n"
+    "                     one of them, the disposition is overridden\n"
+    "                     (trusted_forwarder in the report store)\n"
     "\n"
     "Without --ip, --helo or --mail-from, the message says them: the\n"
     "topmost Received field naming a client (not loopback) and the\n"
@@ -116,6 +123,7 @@ struct trace {
 
 struct msgstate {
 	struct emauth_dkim_verifier *v;
+	struct emauth_arc_verifier *arc;
 	char *from[FROM_FIELDS_MAX];
 	unsigned nfrom; /* From fields seen (may exceed the kept ones) */
 	struct trace *t;
@@ -229,19 +237,29 @@ m_header(void *arg, struct emauth_span f)
 		m->nfrom++;
 	}
 	int rc = emauth_dkim_verifier_header(m->v, f);
+	if (rc == 0 || rc == EMAUTH_ETOOBIG) {
+		/* Over the caps the chain fails, with the reason. */
+		int ra = emauth_arc_verifier_header(m->arc, f);
+		if (ra != 0 && ra != EMAUTH_ETOOBIG)
+			rc = ra;
+	}
 	return rc == EMAUTH_ETOOBIG ? 0 : rc;
 }
 
 static int
 m_eoh(void *arg)
 {
-	return emauth_dkim_verifier_eoh(((struct msgstate *)arg)->v);
+	struct msgstate *m = arg;
+	int rc = emauth_dkim_verifier_eoh(m->v);
+	return rc ? rc : emauth_arc_verifier_eoh(m->arc);
 }
 
 static int
 m_body(void *arg, struct emauth_span c)
 {
-	return emauth_dkim_verifier_body(((struct msgstate *)arg)->v, c);
+	struct msgstate *m = arg;
+	int rc = emauth_dkim_verifier_body(m->v, c);
+	return rc ? rc : emauth_arc_verifier_body(m->arc, c);
 }
 
 /* The advice list: grown as needed, each line whole (the DMARC diagnosis
@@ -307,6 +325,11 @@ struct verdict {
 	struct envelope env;
 	struct trace t;
 	char authres[AUTHRES_ROOM];
+	struct emauth_arc_result arc;
+	int have_arc;
+	/* --arc-trusted-sealers: a DMARC failure overridden (its comment). */
+	int arc_override;
+	char arc_comment[300];
 };
 
 /* The SPF term that authorizes @ip, "ip4:192.0.2.1" or "ip6:2001:db8::25"
@@ -824,6 +847,8 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
 	m.t = &vd->t;
 	int rc = emauth_dkim_verifier_new(ctx, NULL, &m.v);
 	if (rc == 0)
+		rc = emauth_arc_verifier_new(ctx, NULL, &m.arc);
+	if (rc == 0)
 		rc = cli_feed_file(in, &h, &m, NULL, &d);
 	const char *malformed = NULL;
 	if (rc == EMAUTH_ESYNTAX || rc == EMAUTH_ETOOBIG) {
@@ -845,6 +870,10 @@ run_verify(struct emauth_ctx *ctx, FILE *in, const char *path,
 			goto out;
 		}
 		rc = emauth_dkim_verifier_finish(m.v);
+		if (rc == 0)
+			rc = emauth_arc_verifier_finish(m.arc);
+		if (rc == 0 && emauth_arc_verifier_result(m.arc, &vd->arc) == 0)
+			vd->have_arc = 1;
 	}
 	if (rc != 0) {
 		fprintf(stderr, "emauth verify: %s: %s\n", path,
@@ -861,6 +890,7 @@ out:
 	for (unsigned i = 0; i < m.nfrom && i < FROM_FIELDS_MAX; i++)
 		free(m.from[i]);
 	emauth_dkim_verifier_free(m.v);
+	emauth_arc_verifier_free(m.arc);
 	return rc;
 }
 
@@ -968,6 +998,20 @@ print_json(const struct verdict *vd)
 	                           : d                ? d->reason
 	                                              : ""));
 	json_object_object_add(o, "dmarc", dm);
+	json_object *ao = NULL;
+	if (vd->have_arc) {
+		ao = json_object_new_object();
+		json_object_object_add(ao, "cv",
+		    json_object_new_string(emauth_arc_cv_name(vd->arc.cv)));
+		json_object_object_add(ao, "reason", jstr(vd->arc.reason));
+		json_object_object_add(ao, "instances",
+		    json_object_new_int((int)vd->arc.instances));
+		json_object_object_add(ao, "oldest_pass",
+		    json_object_new_int((int)vd->arc.oldest_pass));
+		json_object_object_add(ao, "trusted_override",
+		    vd->arc_override ? jstr(vd->arc_comment) : NULL);
+	}
+	json_object_object_add(o, "arc", ao);
 	json_object_object_add(
 	    o, "authentication_results", json_object_new_string(vd->authres));
 	json_object_object_add(o, "score", json_object_new_int(vd->score));
@@ -991,6 +1035,11 @@ static void
 print_text(const struct verdict *vd)
 {
 	printf("%s\n\n", vd->authres);
+	if (vd->arc_override)
+		printf("ARC: DMARC fails, but the chain passes and its newest "
+		       "seal is a trusted forwarder's (%s): the disposition is "
+		       "overridden to none (trusted_forwarder)\n\n",
+		    vd->arc_comment);
 	enum emauth_result dr = dmarc_result(vd);
 	printf("verdict: DMARC %s", emauth_result_name(dr));
 	if (vd->v.from_problem)
@@ -1032,12 +1081,16 @@ cmd_verify(int argc, char **argv)
 	    {"record", required_argument, NULL, 'R'},
 	    {"time", required_argument, NULL, 't'},
 	    {"rcpt-to", required_argument, NULL, 'r'},
+	    {"arc-trusted-sealers", required_argument, NULL, 'S'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *ip = NULL, *from = NULL, *helo = NULL, *dns = NULL;
 	const char *authserv = NULL, *trusted = NULL;
 	const char *record = NULL, *rcpt_to = NULL;
+	char *sealers_buf = NULL;
+	const char *sealers[32];
+	size_t nsealers = 0;
 	int64_t when = (int64_t)time(NULL);
 	bool when_given = false;
 	enum emauth_dmarc_mode mode = EMAUTH_DMARC_RFC9989;
@@ -1085,6 +1138,25 @@ cmd_verify(int argc, char **argv)
 				    optarg);
 			when_given = true;
 			break;
+		case 'S': {
+			free(sealers_buf);
+			sealers_buf = strdup(optarg);
+			nsealers = 0;
+			for (char *sv = NULL,
+			          *tok = strtok_r(sealers_buf, ", ", &sv);
+			     tok; tok = strtok_r(NULL, ", ", &sv)) {
+				if (!cli_name_ok(tok) || nsealers == 32) {
+					free(sealers_buf);
+					return cli_usage_error("verify",
+					    "--arc-trusted-sealers: '%s' is "
+					    "not "
+					    "a domain (at most 32)",
+					    tok);
+				}
+				sealers[nsealers++] = tok;
+			}
+			break;
+		}
 		case 'h':
 			fputs(help, stdout);
 			return 0;
@@ -1151,7 +1223,7 @@ cmd_verify(int argc, char **argv)
 	    vd->v.have_spf ? &vd->v.spf : NULL,
 	    vd->v.have_helo ? &vd->v.helo : NULL, vd->v.dkim, vd->v.ndkim,
 	    vd->dmarc, vd->v.from_domain[0] ? vd->v.from_domain : NULL,
-	    vd->v.from_problem};
+	    vd->v.from_problem, vd->have_arc ? &vd->arc : NULL};
 	int arl = emauth_authres_format(
 	    &ar, "\n", vd->authres, EMAUTH_AUTHRES_MAX + 1);
 	if (arl == EMAUTH_ETOOBIG) {
@@ -1162,7 +1234,8 @@ cmd_verify(int argc, char **argv)
 		    "be over %d bytes: only the DMARC result is written\n",
 		    EMAUTH_AUTHRES_MAX);
 		struct emauth_authres_input d = {authserv, NULL, NULL, NULL,
-		    NULL, NULL, 0, ar.dmarc, ar.from_domain, ar.dmarc_problem};
+		    NULL, NULL, 0, ar.dmarc, ar.from_domain, ar.dmarc_problem,
+		    NULL};
 		arl = emauth_authres_format(
 		    &d, "\n", vd->authres, EMAUTH_AUTHRES_MAX + 1);
 	}
@@ -1178,6 +1251,12 @@ cmd_verify(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
+
+	/* A trusted forwarder's passing chain overrides a DMARC failure. */
+	if (dmarc_result(vd) == EMAUTH_RES_FAIL && !vd->v.from_problem &&
+	    vd->have_arc)
+		vd->arc_override = emauth_arc_trusted(&vd->arc, sealers,
+		    nsealers, vd->arc_comment, sizeof(vd->arc_comment));
 
 	/* Score and advice. */
 	bool dkim_pass = false;
@@ -1209,7 +1288,10 @@ cmd_verify(int argc, char **argv)
 	rc = dmarc_result(vd) == EMAUTH_RES_PASS ? 0 : 1;
 	if (record) {
 		struct emauth_report_env env = {when, ip, mode,
-		    vd->env.mail_from, rcpt_to, EMAUTH_DMARC_UNSET, NULL, NULL};
+		    vd->env.mail_from, rcpt_to,
+		    vd->arc_override ? EMAUTH_DMARC_NONE : EMAUTH_DMARC_UNSET,
+		    vd->arc_override ? "trusted_forwarder" : NULL,
+		    vd->arc_override ? vd->arc_comment : NULL};
 		if (cli_record_verdict(record, &vd->v, &env) != 0)
 			rc = EXIT_USAGE;
 	}
@@ -1219,5 +1301,6 @@ out:
 	free(vd->adv.v);
 	free(vd);
 	emauth_ctx_free(ctx);
+	free(sealers_buf);
 	return rc;
 }

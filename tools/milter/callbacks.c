@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <emauth/arc.h>
 #include <emauth/authres.h>
 #include <emauth/dkim.h>
 #include <emauth/msg.h>
@@ -217,6 +218,7 @@ struct msg {
 	bool forged_over; /* more than FORGED_MAX: cannot all be removed */
 	bool last_cr;     /* the previous body chunk ended in CR */
 	struct emauth_dkim_verifier *v;
+	struct emauth_arc_verifier *arc;
 	struct emauth_dkim_signer *s;
 	struct emauth_ctx *ctx; /* from the pool, for this message */
 	char *rcpt;             /* the first envelope recipient */
@@ -251,6 +253,7 @@ msg_reset(struct conn *c)
 	for (unsigned i = 0; i < m->nfrom && i < FROM_FIELDS_MAX; i++)
 		free(m->from[i]);
 	emauth_dkim_verifier_free(m->v);
+	emauth_arc_verifier_free(m->arc);
 	emauth_dkim_signer_free(m->s);
 	ctx_put(c->st, m->ctx);
 	if (m->in_flight) {
@@ -429,6 +432,11 @@ x_envfrom(SMFICTX *ctx, char **argv)
 		o.max_header_bytes = (size_t)c->st->cfg.max_header_kb * 1024;
 		if (emauth_dkim_verifier_new(m->ctx, &o, &m->v) != 0)
 			return SMFIS_TEMPFAIL;
+		struct emauth_arc_verify_opts ao;
+		emauth_arc_verify_opts_init(&ao);
+		ao.max_header_bytes = o.max_header_bytes;
+		if (emauth_arc_verifier_new(m->ctx, &ao, &m->arc) != 0)
+			return SMFIS_TEMPFAIL;
 	}
 	return SMFIS_CONTINUE;
 }
@@ -528,6 +536,12 @@ header_step(SMFICTX *ctx, char *name, char *value)
 		 * field: the message is refused for now. */
 		int vr = emauth_dkim_verifier_header(
 		    m->v, (struct emauth_span){(const uint8_t *)f, flen});
+		/* The ARC verifier's cap fails the chain, with the
+		 * reason. */
+		int ar = emauth_arc_verifier_header(
+		    m->arc, (struct emauth_span){(const uint8_t *)f, flen});
+		if (vr == 0 || vr == EMAUTH_ETOOBIG)
+			vr = ar;
 		if (vr != 0 && vr != EMAUTH_ETOOBIG) {
 			mlog(ML_ERR, "%s: DKIM verifier: %s", qid(ctx),
 			    emauth_strerror(vr));
@@ -691,6 +705,8 @@ x_eoh(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	if (m->verify) {
 		int vr = emauth_dkim_verifier_eoh(m->v);
+		if (vr == 0)
+			vr = emauth_arc_verifier_eoh(m->arc);
 		if (vr != 0) {
 			mlog(ML_ERR, "%s: DKIM verifier: %s", qid(ctx),
 			    emauth_strerror(vr));
@@ -723,6 +739,8 @@ feed(struct msg *m, const uint8_t *p, size_t n)
 	}
 	if (m->v)
 		emauth_dkim_verifier_body(m->v, s);
+	if (m->arc)
+		emauth_arc_verifier_body(m->arc, s);
 	if (m->s && !m->failed)
 		emauth_dkim_signer_body(m->s, s);
 }
@@ -822,7 +840,8 @@ reply(SMFICTX *ctx, const char *rcode, const char *xcode, const char *text)
  * disposition applied (@action) and why it differs from the policy's; and
  * the message's header block (and kept body) for failure reports. */
 static void
-record(struct conn *c, const struct emauth_verdict *vd, const char *action)
+record(struct conn *c, const struct emauth_verdict *vd, const char *action,
+    const char *arc_override)
 {
 	struct msg *m = &c->m;
 	const struct milter_config *cfg = &c->st->cfg;
@@ -840,7 +859,9 @@ record(struct conn *c, const struct emauth_verdict *vd, const char *action)
 		    levels[cfg->dmarc_enforce]);
 	struct emauth_report_env env = {(int64_t)time(NULL), c->ip,
 	    cfg->dmarc_mode ? EMAUTH_DMARC_RFC7489 : EMAUTH_DMARC_RFC9989,
-	    m->mail_from, m->rcpt, applied, NULL, why};
+	    m->mail_from, m->rcpt, applied,
+	    arc_override ? "trusted_forwarder" : NULL,
+	    arc_override ? arc_override : why};
 	struct emauth_report_row *row = malloc(sizeof(*row));
 	if (row == NULL)
 		return;
@@ -890,6 +911,9 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	struct emauth_verdict *vd = calloc(1, sizeof(*vd));
 	/* The library's cap: the field always fits. */
 	char *ar = malloc(EMAUTH_AUTHRES_MAX + 1);
+	struct emauth_arc_result *arc = NULL;
+	char arc_why[300] = "";
+	bool arc_override = false;
 	sfsistat ret = SMFIS_CONTINUE;
 	if (vd == NULL || ar == NULL) {
 		ret = SMFIS_TEMPFAIL;
@@ -912,6 +936,13 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	 * DMARC) share it. */
 	emauth_ctx_set_dns_deadline(ec, cfg->dns_budget * 1000);
 	int vr = emauth_dkim_verifier_finish(m->v);
+	if (vr == 0)
+		vr = emauth_arc_verifier_finish(m->arc);
+	arc = malloc(sizeof(*arc));
+	if (vr == 0 && arc == NULL)
+		vr = EMAUTH_ENOMEM;
+	if (vr == 0)
+		vr = emauth_arc_verifier_result(m->arc, arc);
 	if (vr != 0) {
 		mlog(ML_ERR, "%s: DKIM verifier: %s", qid(ctx),
 		    emauth_strerror(vr));
@@ -931,14 +962,14 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	struct emauth_authres_input in = {id, c->ip, &vd->iprev,
 	    vd->have_spf ? &vd->spf : NULL, vd->have_helo ? &vd->helo : NULL,
 	    vd->dkim, vd->ndkim, vd->have_dmarc ? &vd->dmarc : NULL,
-	    vd->from_domain[0] ? vd->from_domain : NULL, vd->from_problem};
+	    vd->from_domain[0] ? vd->from_domain : NULL, vd->from_problem, arc};
 	int arl = emauth_authres_format(&in, "\n", ar, EMAUTH_AUTHRES_MAX + 1);
 	if (arl == EMAUTH_ETOOBIG) {
 		/* Over the library's cap (the verdict's bounds keep the field
 		 * well under it): the DMARC result alone, so that filters
 		 * after us still see it. */
 		struct emauth_authres_input d = {id, NULL, NULL, NULL, NULL,
-		    NULL, 0, in.dmarc, in.from_domain, in.dmarc_problem};
+		    NULL, 0, in.dmarc, in.from_domain, in.dmarc_problem, NULL};
 		arl =
 		    emauth_authres_format(&d, "\n", ar, EMAUTH_AUTHRES_MAX + 1);
 		mlog(ML_WARN,
@@ -977,6 +1008,21 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 		    ctx, 0, "Authentication-Results", c->leadspc ? v : v + 1);
 	}
 	bool failed = dr == EMAUTH_RES_FAIL || vd->from_problem;
+	/* ARCTrustedSealers: a forwarder's passing chain overrides a DMARC
+	 * failure (never a From problem). */
+	const char *trusted[MC_ARC_TRUSTED_MAX];
+	for (size_t i = 0; i < cfg->arc_ntrusted; i++)
+		trusted[i] = cfg->arc_trusted[i];
+	arc_override = failed && !vd->from_problem && cfg->arc_ntrusted > 0 &&
+	               emauth_arc_trusted(arc, trusted, cfg->arc_ntrusted,
+	                   arc_why, sizeof(arc_why));
+	if (arc_override) {
+		mlog(ML_INFO,
+		    "%s: ip=%s from=%s dmarc=fail overridden: %s "
+		    "(ARCTrustedSealers)",
+		    qid(ctx), c->ip, dom, arc_why);
+		failed = false;
+	}
 	if (c->ignored || !failed) {
 		ret = SMFIS_ACCEPT;
 	} else if (cfg->dmarc_enforce >= 2 &&
@@ -1056,11 +1102,12 @@ log:
 	}
 	if (strcmp(action, "tempfail") != 0 && cfg->report_store[0] &&
 	    (vd->have_dmarc || vd->from_problem))
-		record(c, vd, action);
+		record(c, vd, action, arc_override ? arc_why : NULL);
 out:
 	emauth_ctx_set_dns_deadline(ec, 0);
 	free(vd);
 	free(ar);
+	free(arc);
 	return ret;
 }
 

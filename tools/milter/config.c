@@ -735,6 +735,7 @@ static const struct {
 	const char *name;
 	enum vkind kind;
 } own_keys[] = {
+    {"ARCTrustedSealers", V_LIST},
     {"AddAuthenticationResults", V_WORD},
     {"AuthservID", V_WORD},
     {"Canonicalization", V_WORD},
@@ -1087,6 +1088,36 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 				    "AuthservID: '%s' is not a host name "
 				    "(letters, digits and .-_+)",
 				    v);
+		} else if (!strcasecmp(k, "ARCTrustedSealers")) {
+			c->arc_ntrusted = 0;
+			for (const char *p = v; *p && rc == 0;) {
+				size_t l = strcspn(p, ", \t");
+				if (l == 0) {
+					p++;
+					continue;
+				}
+				char d[256];
+				if (l >= sizeof(c->arc_trusted[0]) ||
+				    c->arc_ntrusted == MC_ARC_TRUSTED_MAX) {
+					rc = fail(&r,
+					    "ARCTrustedSealers: more than %d "
+					    "domains, or one over 253 bytes",
+					    MC_ARC_TRUSTED_MAX);
+					break;
+				}
+				memcpy(d, p, l);
+				d[l] = '\0';
+				if (!authserv_id_ok(d)) {
+					rc = fail(&r,
+					    "ARCTrustedSealers: '%s' is not a "
+					    "domain",
+					    d);
+					break;
+				}
+				memcpy(c->arc_trusted[c->arc_ntrusted++], d,
+				    l + 1);
+				p += l;
+			}
 		} else if (!strcasecmp(k, "Domain")) {
 			rc = copy(&r, k, v, c->domain, sizeof(c->domain));
 		} else if (!strcasecmp(k, "Selector")) {

@@ -62,6 +62,9 @@ struct mc_nets {
 	size_t n, cap; /* cap: room in v, grown by doubling */
 };
 
+/* Ours: domains in ARCTrustedSealers. */
+#define MC_ARC_TRUSTED_MAX 32
+
 struct milter_config {
 	unsigned mode; /* MC_SIGN | MC_VERIFY */
 	char socket[1024];
@@ -74,14 +77,18 @@ struct milter_config {
 	int algorithm;                /* 0 rsa-sha256, 1 ed25519-sha256 */
 	char oversign[1024];          /* colon-separated header names */
 	int dmarc_enforce;            /* 0 none, 1 quarantine, 2 reject */
-	int dmarc_mode;               /* 0 RFC 9989, 1 RFC 7489 (DMARCMode) */
-	char reject_message[512];     /* RejectMessage; "%d" = From domain */
-	bool tempfail_dns;            /* TempFailOnDNSError (default yes) */
-	bool add_authres;       /* AddAuthenticationResults (default yes) */
-	char dns[1024];         /* DNS spec: system, server:IP@PORT, zone: */
-	unsigned dns_timeout;   /* DNSTimeout: seconds per query (5) */
-	unsigned dns_budget;    /* DNSBudget: seconds per message (20) */
-	unsigned max_header_kb; /* MaximumHeaderBytes / 1024 (1024) */
+	/* ARCTrustedSealers: forwarders whose passing ARC chain overrides a
+	 * DMARC failure (the newest seal's d=). */
+	char arc_trusted[MC_ARC_TRUSTED_MAX][254];
+	size_t arc_ntrusted;
+	int dmarc_mode;           /* 0 RFC 9989, 1 RFC 7489 (DMARCMode) */
+	char reject_message[512]; /* RejectMessage; "%d" = From domain */
+	bool tempfail_dns;        /* TempFailOnDNSError (default yes) */
+	bool add_authres;         /* AddAuthenticationResults (default yes) */
+	char dns[1024];           /* DNS spec: system, server:IP@PORT, zone: */
+	unsigned dns_timeout;     /* DNSTimeout: seconds per query (5) */
+	unsigned dns_budget;      /* DNSBudget: seconds per message (20) */
+	unsigned max_header_kb;   /* MaximumHeaderBytes / 1024 (1024) */
 	/* MultipleSignatures (OpenDKIM's, default no): every matching
 	 * SigningTable line signs (at most MC_SIGS_PER_MESSAGE), or only
 	 * the first. */

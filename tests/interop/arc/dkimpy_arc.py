@@ -66,8 +66,8 @@ def seal(keys, domain, selector, keyfile, srvid, timestamp, triplets):
     with open(keyfile, "rb") as f:
         privkey = f.read()
     for inp, out, chain in triplets:
-        msg = read_crlf(inp)
         try:
+            msg = read_crlf(inp)
             hdrs = dkim.arc_sign(
                 msg,
                 selector.encode(),

@@ -18,7 +18,9 @@ the newest seal. Messages are read and written with CRLF line endings.
         cv       the first seal's cv=none made cv=pass;
         aar      the first ARC-Authentication-Results' arc=none made
                  arc=pass.
-      Exits 1 when an edit finds nothing to change.
+      An edit that finds nothing to change writes nothing.
+  A message that cannot be read or edited is named on standard error,
+  the others are still done, and the exit status is 1.
   mutate.py topcv FILE...
       "FILE <TAB> i <TAB> cv" of the newest ARC-Seal ("0 -" when none).
 """
@@ -33,7 +35,7 @@ def read(path):
         data = re.sub(rb"\r?\n", b"\r\n", f.read())
     head, sep, body = data.partition(b"\r\n\r\n")
     if not sep:
-        sys.exit("%s: no end of header" % path)
+        raise ValueError("no end of header")
     fields = []  # raw fields, each with its folded lines and final CRLF
     for line in (head + b"\r\n").split(b"\r\n")[:-1]:
         if line[:1] in (b" ", b"\t") and fields:
@@ -58,25 +60,41 @@ def instance_of(field):
     return int(m.group(1)) if m else None
 
 
+FAILED = []
+
+
+def each(items, func):
+    """func(*item) for each item; a failure is noted and the rest done."""
+    for item in items:
+        try:
+            func(*item)
+        except (OSError, ValueError) as e:
+            FAILED.append(item)
+            print("mutate.py: %s: %s" % (" ".join(item), e), file=sys.stderr)
+
+
 def hop(n, srvid, triplets):
-    for inp, out, result in triplets:
+    if n not in (1, 2, 3):
+        sys.exit("hop: N is 1, 2 or 3")
+
+    def one(inp, out, result):
         fields, body = read(inp)
         fields.insert(0, b"Authentication-Results: %s; arc=%s\r\n" % (srvid.encode(), result.encode()))
         if n == 1:
             idx = [i for i, f in enumerate(fields) if name_of(f) == b"subject"]
             if len(idx) != 1:
-                sys.exit("%s: not one Subject field" % inp)
+                raise ValueError("not one Subject field")
             name, value = fields[idx[0]].split(b":", 1)
             fields[idx[0]] = name + b": [list] " + value.lstrip(b" \t")
         elif n == 2:
             if body and not body.endswith(b"\r\n"):
                 body += b"\r\n"
             body += b"-- \r\nlist@hop2.example: https://lists.hop2.example/list\r\n"
-        elif n == 3:
-            fields.insert(0, b"X-List: yes\r\n")
         else:
-            sys.exit("hop: N is 1, 2 or 3")
+            fields.insert(0, b"X-List: yes\r\n")
         write(out, fields, body)
+
+    each(triplets, one)
 
 
 def edit_field(fields, name, instance, old, new):
@@ -88,7 +106,7 @@ def edit_field(fields, name, instance, old, new):
 
 
 def tamper(triplets):
-    for mode, inp, out in triplets:
+    def one(mode, inp, out):
         fields, body = read(inp)
         if mode == "body":
             ok = b"see you tomorrow" in body
@@ -107,14 +125,16 @@ def tamper(triplets):
         elif mode == "aar":
             ok = edit_field(fields, b"arc-authentication-results", 1, b"arc=none", b"arc=pass")
         else:
-            sys.exit("tamper: unknown mode %s" % mode)
+            raise ValueError("unknown mode")
         if not ok:
-            sys.exit("tamper %s: %s has nothing to change" % (mode, inp))
+            raise ValueError("nothing to change")
         write(out, fields, body)
+
+    each(triplets, one)
 
 
 def topcv(files):
-    for path in files:
+    def one(path):
         fields, _ = read(path)
         best = (0, "-")
         for f in fields:
@@ -125,6 +145,8 @@ def topcv(files):
                 if i > best[0]:
                     best = (i, m.group(1).decode().lower() if m else "?")
         print("%s\t%d\t%s" % (path, best[0], best[1]))
+
+    each([(f,) for f in files], one)
 
 
 def groups(args, n):
@@ -142,6 +164,7 @@ def main(argv):
         topcv(argv[2:])
     else:
         sys.exit(__doc__)
+    sys.exit(1 if FAILED else 0)
 
 
 if __name__ == "__main__":

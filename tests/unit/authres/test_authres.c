@@ -16,6 +16,7 @@
 #include "common/span.h"
 #include "harness/t.h"
 
+#include <emauth/arc.h>
 #include <emauth/authres.h>
 
 static void
@@ -51,7 +52,7 @@ test_format_all_methods(void)
 	d->d.record.sp = EMAUTH_DMARC_QUARANTINE;
 	snprintf(d->d.domain, sizeof(d->d.domain), "example.com");
 	struct emauth_authres_input in = {"mx.receiver.example", "192.0.2.25",
-	    &ip, &spf, &helo, k, 2, d, "example.com", NULL};
+	    &ip, &spf, &helo, k, 2, d, "example.com", NULL, NULL};
 	char out[4096];
 	int n = emauth_authres_format(&in, "\n", out, sizeof(out));
 	T_TRUE(n > 0);
@@ -67,13 +68,13 @@ test_format_all_methods(void)
 	    "header.from=example.com policy.dmarc=none");
 	/* Nothing at all: "none". */
 	struct emauth_authres_input none = {"mx.receiver.example", NULL, NULL,
-	    NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	    NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL};
 	emauth_authres_format(&none, "\r\n", out, sizeof(out));
 	T_EQ_STR(out, "Authentication-Results: mx.receiver.example; none");
 	/* Unsigned: dkim=none. */
 	struct emauth_dkim_result nok;
 	struct emauth_authres_input unsigned_in = {"mx.receiver.example", NULL,
-	    NULL, NULL, NULL, &nok, 0, NULL, NULL, NULL};
+	    NULL, NULL, NULL, &nok, 0, NULL, NULL, NULL, NULL};
 	emauth_authres_format(&unsigned_in, "\r\n", out, sizeof(out));
 	T_EQ_STR(out, "Authentication-Results: mx.receiver.example;\r\n"
 	              "\tdkim=none (no signature)");
@@ -96,7 +97,7 @@ test_format_injection(void)
 	    "\"x;dkim=pass\"@evil.example\r\nX-Bad: 1");
 	snprintf(spf.problem, sizeof(spf.problem), "a) dkim=pass (");
 	struct emauth_authres_input in = {"mx.receiver.example", NULL, NULL,
-	    &spf, NULL, NULL, 0, NULL, NULL, NULL};
+	    &spf, NULL, NULL, 0, NULL, NULL, NULL, NULL};
 	char out[2048];
 	T_TRUE(emauth_authres_format(&in, "\n", out, sizeof(out)) > 0);
 	T_EQ_STR(out,
@@ -374,7 +375,7 @@ test_format_long_values_read_back_whole(void)
 	snprintf(k.domain, sizeof(k.domain), "%s", dom);
 	snprintf(k.selector, sizeof(k.selector), "%s", dom);
 	struct emauth_authres_input in = {"mx.receiver.example", NULL, NULL,
-	    &spf, NULL, &k, 1, NULL, NULL, NULL};
+	    &spf, NULL, &k, 1, NULL, NULL, NULL, NULL};
 	char *out = malloc(EMAUTH_AUTHRES_MAX + 1);
 	T_TRUE(
 	    emauth_authres_format(&in, "\n", out, EMAUTH_AUTHRES_MAX + 1) > 0);
@@ -476,7 +477,7 @@ test_exact_edges(void)
 	}
 	char *out = malloc(EMAUTH_AUTHRES_MAX + 1);
 	struct emauth_authres_input in = {"mx.receiver.example", "192.0.2.1",
-	    &ip, &spf, &spf, k, 28, &dm, NULL, NULL};
+	    &ip, &spf, &spf, k, 28, &dm, NULL, NULL, NULL};
 	int len =
 	    emauth_authres_format(&in, "\r\n", out, EMAUTH_AUTHRES_MAX + 1);
 	T_TRUE(len > 0 && len < EMAUTH_AUTHRES_MAX);
@@ -510,10 +511,55 @@ test_exact_edges(void)
 	free(k);
 }
 
+/* arc= (RFC 8617 §7.2): the chain's status with smtp.remote-ip and, on
+ * pass, header.oldest-pass; a reason from the chain is a comment and
+ * cannot break out of it. */
+static void
+test_format_arc(void)
+{
+	struct emauth_arc_result *a = calloc(1, sizeof(*a));
+	char out[4096];
+	struct emauth_authres_input in = {"mx.receiver.example", "192.0.2.1",
+	    NULL, NULL, NULL, NULL, 0, NULL, NULL, NULL, a};
+	a->cv = EMAUTH_ARC_PASS;
+	a->instances = 3;
+	a->oldest_pass = 2;
+	snprintf(a->reason, sizeof(a->reason), "3 ARC sets verified");
+	int len = emauth_authres_format(&in, "\r\n", out, sizeof(out));
+	T_TRUE(len > 0);
+	T_TRUE(strstr(out,
+	           "arc=pass (3 ARC sets verified) "
+	           "smtp.remote-ip=192.0.2.1 header.oldest-pass=2") != NULL);
+	struct emauth_authres_parsed *p = parse(strchr(out, ':') + 1);
+	T_TRUE(p->complete);
+	T_EQ_INT(p->nresults, 1);
+	T_EQ_STR(p->results[0].method, "arc");
+	T_EQ_STR(p->results[0].result, "pass");
+	free(p);
+	/* All AMS verified: no header.oldest-pass. */
+	a->oldest_pass = 0;
+	emauth_authres_format(&in, "\r\n", out, sizeof(out));
+	T_TRUE(strstr(out, "oldest-pass") == NULL);
+	a->cv = EMAUTH_ARC_FAIL;
+	snprintf(a->reason, sizeof(a->reason), "i=2: x) dkim=pass (y");
+	len = emauth_authres_format(&in, "\r\n", out, sizeof(out));
+	p = parse(strchr(out, ':') + 1);
+	T_TRUE(p->complete);
+	T_EQ_INT(p->nresults, 1);
+	T_EQ_STR(p->results[0].result, "fail");
+	free(p);
+	a->cv = EMAUTH_ARC_NONE;
+	emauth_authres_format(&in, "\r\n", out, sizeof(out));
+	T_TRUE(strstr(out, "\tarc=none") != NULL &&
+	       strstr(out, "remote-ip") == NULL);
+	free(a);
+}
+
 int
 main(void)
 {
 	T_RUN(test_format_all_methods);
+	T_RUN(test_format_arc);
 	T_RUN(test_format_injection);
 	T_RUN(test_parse_providers);
 	T_RUN(test_parse_hostile);

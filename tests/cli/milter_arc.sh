@@ -1,0 +1,181 @@
+#!/bin/bash
+# emauth-milter and ARC (issue #21), without an MTA: a message from
+# bank.example (DMARC p=reject, DKIM-signed by the bank) passes through a
+# mailing list at list.example, which verifies it, notes the result in its
+# Authentication-Results, tags the subject (breaking the bank's signature)
+# and seals it (emauth arc seal); the list then hands it to us from
+# 127.0.0.20, which the bank's SPF does not list. DMARC fails.
+#   - without ARCTrustedSealers: rejected, and Authentication-Results (as
+#     the log says) carry arc=pass;
+#   - with "ARCTrustedSealers list.example": accepted, the override logged
+#     and recorded in the report store as trusted_forwarder with its
+#     comment; Authentication-Results say arc=pass with smtp.remote-ip;
+#   - the same chain sealed by a sealer not in the list: rejected;
+#   - the trusted list's chain with the body changed after the seal
+#     (a forged or broken set): arc=fail, rejected.
+# The MTA side of the milter protocol is spoken by a small Python client
+# (miltertest cannot send folded ARC fields of this size).
+# usage: tests/cli/milter_arc.sh BUILD-DIR
+AREA=milter-arc
+. "$(dirname "$0")/../lib/cli.sh"
+emauth=$(cd "$build" && pwd)/emauth
+milter=$(cd "$build" && pwd)/emauth-milter
+ex=$top/examples
+cd "$tmp" || exit 1
+
+for d in list other; do
+	"$emauth" keygen --domain "$d.example" --selector arc >/dev/null 2>&1 &&
+		mv arc.private "$d.private" &&
+		{ printf '$ORIGIN %s.example.\n@ 300 IN SOA ns hostmaster 1 3600 600 86400 300\n' "$d"; cat arc.txt; } >"$d.zone" &&
+		rm -f arc.txt
+done
+zones="zone:$(ls "$top"/tests/milter/zones/*.zone | paste -sd, -),$tmp/list.zone,$tmp/other.zone"
+
+# The bank's message, signed with its key (tests/milter/zones/bank.example).
+cat >"$tmp/orig.eml" <<'EOF'
+From: Bank Alerts <alerts@bank.example>
+To: members@list.example
+Subject: Statement ready
+Date: Tue, 02 Dec 2025 10:00:00 +0000
+Message-ID: <stmt-1@bank.example>
+
+Your statement is ready.
+EOF
+sed -i 's/$/\r/' "$tmp/orig.eml"
+"$emauth" dkim sign --domain bank.example --selector demo2026 \
+	--key "$ex/keys/demo2026.private" "$tmp/orig.eml" >"$tmp/signed.eml"
+# seal SEALER OUT: the list's work, sealed by SEALER.
+seal() {
+	{ printf 'Authentication-Results: mx.%s.example; arc=none; dkim=pass header.d=bank.example\r\n' "$1"
+		sed 's/^Subject: /Subject: [members] /' "$tmp/signed.eml"; } >"$tmp/pre-$1.eml"
+	"$emauth" arc seal --domain "$1.example" --selector arc --key "$tmp/$1.private" \
+		--authserv-id "mx.$1.example" --dns "$zones" --timestamp 1764669600 \
+		"$tmp/pre-$1.eml" >"$2"
+}
+seal list "$tmp/list.eml" && seal other "$tmp/other.eml" &&
+	sed 's/^Your statement is ready\./Your statement is ready. Click here./' "$tmp/list.eml" >"$tmp/broken.eml" &&
+	echo "ok cli/$AREA/messages-made" || { echo "not ok cli/$AREA/messages-made"; exit 1; }
+check list-chain-passes sh -c "\"\$1\" arc verify --dns \"\$2\" \"\$3\" >/dev/null" sh "$emauth" "$zones" "$tmp/list.eml"
+
+cat >"$tmp/send.py" <<'PY'
+# send.py PORT@HOST FILE IP MAILFROM: one message over the milter protocol;
+# prints the reply letter, then each inserted Authentication-Results.
+import socket, struct, sys
+
+def z(*parts):
+    return b"".join(p.encode() + b"\0" for p in parts)
+
+port, host = sys.argv[1].split("@")
+raw = open(sys.argv[2], "rb").read().decode()
+head, body = raw.split("\r\n\r\n", 1)
+fields = []
+for line in head.split("\r\n"):
+    if line[:1] in (" ", "\t") and fields:
+        fields[-1] = (fields[-1][0], fields[-1][1] + "\n" + line)
+    else:
+        n, v = line.split(":", 1)
+        fields.append((n, v[1:] if v.startswith(" ") else v))
+s = socket.create_connection((host, int(port)), timeout=60)
+f = s.makefile("rb")
+def ask(cmd, data=b""):
+    s.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
+    mods = []
+    while True:
+        n = struct.unpack(">I", f.read(4))[0]
+        d = f.read(n)
+        if d[:1] in (b"h", b"i", b"m"):
+            mods.append(d)
+            continue
+        return d[:1], mods
+ask(b"O", struct.pack(">III", 6, 0x1FF, 0))
+ask(b"C", z("lists.list.example") + b"4" + struct.pack(">H", 25) + z(sys.argv[3]))
+ask(b"H", z("lists.list.example"))
+macro = b"M" + z("i", "ARCQID")
+s.sendall(struct.pack(">I", len(macro) + 1) + b"D" + macro)
+ask(b"M", z(sys.argv[4]))
+ask(b"R", z("<bob@receiver.test>"))
+for n, v in fields:
+    ask(b"L", z(n, v))
+ask(b"N")
+ask(b"B", body.encode())
+reply, mods = ask(b"E")
+s.sendall(struct.pack(">I", 1) + b"Q")
+print(reply.decode())
+for m in mods:
+    if m[:1] == b"i" and m[5:].split(b"\0")[0] == b"Authentication-Results":
+        print(m[5:].split(b"\0")[1].decode().replace("\n", " "))
+PY
+
+# start EXTRA: the milter on a free port with EXTRA in its configuration.
+start() {
+	local port
+	port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	cat >"$tmp/m.conf" <<CONF
+Mode v
+Socket inet:$port@127.0.0.1
+AuthservID mx.receiver.test
+DMARCEnforce reject
+Syslog no
+DNS $zones
+ReportStore sqlite:$tmp/store.db
+$1
+CONF
+	"$milter" -f -c "$tmp/m.conf" >"$tmp/milter.log" 2>&1 &
+	mpid=$!
+	sock="$port@127.0.0.1"
+	for _ in $(seq 1 50); do
+		grep -q 'started on' "$tmp/milter.log" && return 0
+		sleep 0.1
+	done
+	echo "not ok cli/$AREA/start"
+	cat "$tmp/milter.log"
+	return 1
+}
+stop() {
+	kill -TERM "$mpid"
+	wait "$mpid"
+}
+# send NAME FILE WANT: the reply must be WANT (y reject, a/c accept).
+send() {
+	if /usr/bin/python3 "$tmp/send.py" "$sock" "$2" 127.0.0.20 \
+		"<bounce@list.example>" >"$tmp/$1.out" 2>"$tmp/$1.err" &&
+		grep -qx "$3" <(head -1 "$tmp/$1.out"); then
+		echo "ok cli/$AREA/$1"
+	else
+		echo "not ok cli/$AREA/$1"
+		echo "  expected reply $3; got: $(head -c 300 "$tmp/$1.out") $(head -c 300 "$tmp/$1.err")"
+		tail -n 3 "$tmp/milter.log" | sed 's/^/  log: /'
+		fails=$((fails + 1))
+	fi
+}
+
+if start ""; then
+	send untrusted-rejected "$tmp/list.eml" y
+	stop
+	check untrusted-logged grep -q 'from=bank.example .*dmarc=fail action=reject' "$tmp/milter.log"
+fi
+if start "ARCTrustedSealers list.example, lists.partner.example"; then
+	send trusted-accepted "$tmp/list.eml" '[ac]'
+	check trusted-authres-arc grep -q 'arc=pass (1 ARC set verified) smtp.remote-ip=127.0.0.20' "$tmp/trusted-accepted.out"
+	check trusted-authres-dmarc-fail grep -q 'dmarc=fail' "$tmp/trusted-accepted.out"
+	send other-sealer-rejected "$tmp/other.eml" y
+	send broken-chain-rejected "$tmp/broken.eml" y
+	check broken-authres-arc-fail grep -q 'arc=fail' "$tmp/broken-chain-rejected.out"
+	stop
+	check trusted-override-logged grep -q \
+		'from=bank.example dmarc=fail overridden: arc=pass, sealed by list.example (i=1) (ARCTrustedSealers)' \
+		"$tmp/milter.log"
+	check trusted-recorded /usr/bin/python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("select disposition, override_type, override_comment from emauth_verdicts where header_from = ? order by t", ("bank.example",)).fetchall()
+assert ("none", "trusted_forwarder", "arc=pass, sealed by list.example (i=1)") in rows, rows
+assert sum(1 for r in rows if r[1] == "trusted_forwarder") == 1, rows
+' "$tmp/store.db"
+fi
+# A bad ARCTrustedSealers line is named.
+printf 'Mode v\nSocket inet:0@127.0.0.1\nARCTrustedSealers list.example, bad;name\n' >"$tmp/bad.conf"
+emauth=$milter
+run bad-trusted-sealers 1 -n -c "$tmp/bad.conf" &&
+	check bad-trusted-sealers-named grep -q "bad.conf:3: ARCTrustedSealers: 'bad;name' is not a domain" "$tmp/err"
+[ "$fails" -eq 0 ]
