@@ -58,8 +58,10 @@ seal list "$tmp/list.eml" && seal other "$tmp/other.eml" &&
 check list-chain-passes sh -c "\"\$1\" arc verify --dns \"\$2\" \"\$3\" >/dev/null" sh "$emauth" "$zones" "$tmp/list.eml"
 
 cat >"$tmp/send.py" <<'PY'
-# send.py PORT@HOST FILE IP MAILFROM: one message over the milter protocol;
-# prints the reply letter, then each inserted Authentication-Results.
+# send.py PORT@HOST FILE IP MAILFROM [OUT]: one message over the milter
+# protocol; prints the reply letter, then each inserted
+# Authentication-Results; with OUT, writes the message as the MTA would
+# pass it on (the inserted fields in place).
 import socket, struct, sys
 
 def z(*parts):
@@ -94,13 +96,28 @@ macro = b"M" + z("i", "ARCQID")
 s.sendall(struct.pack(">I", len(macro) + 1) + b"D" + macro)
 ask(b"M", z(sys.argv[4]))
 ask(b"R", z("<bob@receiver.test>"))
-for n, v in fields:
-    ask(b"L", z(n, v))
-ask(b"N")
-ask(b"B", body.encode())
-reply, mods = ask(b"E")
+# The milter may end the message early (accept or reject at any step).
+reply, mods = b"c", []
+for cmd, data in [(b"L", z(n, v)) for n, v in fields] + [(b"N", b""),
+                                                        (b"B", body.encode()),
+                                                        (b"E", b"")]:
+    reply, m = ask(cmd, data)
+    mods += m
+    if cmd != b"E" and reply != b"c":
+        break
 s.sendall(struct.pack(">I", 1) + b"Q")
 print(reply.decode())
+if len(sys.argv) > 5:
+    out = list(fields)
+    for m in mods:
+        if m[:1] == b"i":
+            idx = struct.unpack(">I", m[1:5])[0]
+            n, v = m[5:].split(b"\0")[:2]
+            out.insert(idx, (n.decode(), v.decode()))
+    with open(sys.argv[5], "wb") as w:
+        for n, v in out:
+            w.write((n + ": " + v.replace("\n", "\r\n") + "\r\n").encode())
+        w.write(b"\r\n" + body.encode())
 for m in mods:
     if m[:1] == b"i" and m[5:].split(b"\0")[0] == b"Authentication-Results":
         print(m[5:].split(b"\0")[1].decode().replace("\n", " "))
@@ -173,9 +190,43 @@ assert ("none", "trusted_forwarder", "arc=pass, sealed by list.example (i=1)") i
 assert sum(1 for r in rows if r[1] == "trusted_forwarder") == 1, rows
 ' "$tmp/store.db"
 fi
+# ARCSign: the list's own emauth-milter (Mode s, its key in the KeyTable)
+# seals what it relays: the message carries the list's
+# Authentication-Results (arc=none), its subject tagged.
+printf 'listkey list.example:arc:%s\n' "$tmp/list.private" >"$tmp/KeyTable"
+chmod 600 "$tmp/list.private"
+if start "Mode s
+InternalHosts 127.0.0.1
+KeyTable $tmp/KeyTable
+AuthservID mx.list.example
+ARCSign listkey
+SyslogSuccess yes"; then
+	if /usr/bin/python3 "$tmp/send.py" "$sock" "$tmp/pre-list.eml" 127.0.0.1 \
+		"<bounce@list.example>" "$tmp/sealed.eml" >"$tmp/seal.out" 2>&1 &&
+		head -1 "$tmp/seal.out" | grep -qx '[ac]'; then
+		echo "ok cli/$AREA/arcsign-relayed"
+	else
+		echo "not ok cli/$AREA/arcsign-relayed"
+		cat "$tmp/seal.out" | head -5
+		fails=$((fails + 1))
+	fi
+	# Without our Authentication-Results: not sealed.
+	grep -v '^Authentication-Results' "$tmp/pre-list.eml" >"$tmp/noar.eml"
+	/usr/bin/python3 "$tmp/send.py" "$sock" "$tmp/noar.eml" 127.0.0.1 \
+		"<bounce@list.example>" "$tmp/unsealed.eml" >/dev/null 2>&1
+	stop
+	check arcsign-set-on-top sh -c "head -3 '$tmp/sealed.eml' | cut -d: -f1 | tr '\r\n' '  ' | grep -q '^ARC-Seal ARC-Message-Signature ARC-Authentication-Results'"
+	check arcsign-aar grep -q '^ARC-Authentication-Results: i=1; mx.list.example; arc=none; dkim=pass header.d=bank.example' "$tmp/sealed.eml"
+	check arcsign-verifies sh -c "\"\$1\" arc verify --dns \"\$2\" \"\$3\" | grep -q 'arc=pass (1 ARC set verified)'" sh "$emauth" "$zones" "$tmp/sealed.eml"
+	check arcsign-logged grep -q 'sealed (ARC i=1)' "$tmp/milter.log"
+	check arcsign-not-without-ar sh -c "test -s '$tmp/unsealed.eml' && ! grep -q '^ARC-Seal' '$tmp/unsealed.eml'"
+fi
 # A bad ARCTrustedSealers line is named.
 printf 'Mode v\nSocket inet:0@127.0.0.1\nARCTrustedSealers list.example, bad;name\n' >"$tmp/bad.conf"
 emauth=$milter
 run bad-trusted-sealers 1 -n -c "$tmp/bad.conf" &&
 	check bad-trusted-sealers-named grep -q "bad.conf:3: ARCTrustedSealers: 'bad;name' is not a domain" "$tmp/err"
+printf 'Mode s\nSocket inet:0@127.0.0.1\nKeyTable %s\nARCSign nokey\n' "$tmp/KeyTable" >"$tmp/bad2.conf"
+run bad-arcsign-key 1 -n -c "$tmp/bad2.conf" &&
+	check bad-arcsign-key-named grep -q "bad2.conf:4: ARCSign: the KeyTable has no key 'nokey'" "$tmp/err"
 [ "$fails" -eq 0 ]

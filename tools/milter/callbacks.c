@@ -220,6 +220,10 @@ struct msg {
 	struct emauth_dkim_verifier *v;
 	struct emauth_arc_verifier *arc;
 	struct emauth_dkim_signer *s;
+	/* ARCSign: relayed mail that carries our Authentication-Results
+	 * (we verified it on the way in) gets the next ARC set. */
+	struct emauth_arc_sealer *seal;
+	bool our_ar;
 	struct emauth_ctx *ctx; /* from the pool, for this message */
 	char *rcpt;             /* the first envelope recipient */
 	bool keep_hdr;          /* verify: header block kept for a failure
@@ -255,6 +259,7 @@ msg_reset(struct conn *c)
 	emauth_dkim_verifier_free(m->v);
 	emauth_arc_verifier_free(m->arc);
 	emauth_dkim_signer_free(m->s);
+	emauth_arc_sealer_free(m->seal);
 	ctx_put(c->st, m->ctx);
 	if (m->in_flight) {
 		pthread_mutex_lock(&pool_lock);
@@ -507,6 +512,12 @@ header_step(SMFICTX *ctx, char *name, char *value)
 		}
 		m->nfrom++;
 	}
+	if (m->sign && c->st->cfg.arc_sign[0] &&
+	    field_is(name, "Authentication-Results") &&
+	    emauth_authres_claims(
+	        (struct emauth_span){(const uint8_t *)value, strlen(value)},
+	        c->st->cfg.authserv_id))
+		m->our_ar = true;
 	if (m->verify) {
 		if (field_is(name, "Authentication-Results")) {
 			m->ar_seen++;
@@ -675,6 +686,54 @@ start_signer(SMFICTX *ctx, struct conn *c)
 	m->hlen = m->hcap = 0;
 }
 
+/* ARCSign: the sealer of relayed mail, fed the header block kept so far.
+ * Only mail that carries our own Authentication-Results is sealed: the
+ * set vouches for what we found when it came in. */
+static void
+start_sealer(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	const struct milter_config *cfg = &c->st->cfg;
+	if (!m->our_ar) {
+		if (cfg->log_why)
+			mlog(ML_INFO,
+			    "%s: not sealed (ARCSign): no "
+			    "Authentication-Results of %s",
+			    qid(ctx), cfg->authserv_id);
+		return;
+	}
+	struct mc_key key;
+	const struct emauth_dkim_key *k = NULL;
+	if (milter_config_arc_key(cfg, &key))
+		k = milter_state_key(c->st, key.keyfile);
+	if (k == NULL) {
+		mlog(ML_ERR, "%s: not sealed: the ARCSign key is not loaded",
+		    qid(ctx));
+		return;
+	}
+	struct emauth_arc_seal_spec sp;
+	emauth_arc_seal_spec_init(&sp);
+	sp.domain = key.domain;
+	sp.selector = key.selector;
+	sp.key = k;
+	sp.authserv_id = cfg->authserv_id;
+	/* The chain's status comes from the arc= of our own
+	 * Authentication-Results; without one the chain was none. */
+	sp.cv = EMAUTH_ARC_NONE;
+	if (emauth_arc_sealer_new(m->ctx, &sp, &m->seal) != 0) {
+		mlog(ML_ERR, "%s: not sealed: cannot start a sealer", qid(ctx));
+		m->seal = NULL;
+		return;
+	}
+	for (size_t p = 0; p < m->hlen;) {
+		size_t l = strlen(m->hdr + p);
+		emauth_arc_sealer_header(m->seal,
+		    (struct emauth_span){(const uint8_t *)m->hdr + p, l});
+		p += l + 1;
+	}
+	emauth_arc_sealer_eoh(m->seal);
+}
+
 /* A step the MTA expects no reply to: a failure is kept for the end. */
 static sfsistat
 noreply(SMFICTX *ctx, sfsistat r, bool nr)
@@ -713,9 +772,11 @@ x_eoh(SMFICTX *ctx)
 			return SMFIS_TEMPFAIL;
 		}
 	}
+	if (m->sign && !m->failed && c->st->cfg.arc_sign[0])
+		start_sealer(ctx, c);
 	if (m->sign && !m->failed)
 		start_signer(ctx, c);
-	if (!m->verify && (!m->sign || m->failed))
+	if (!m->verify && (!m->sign || m->failed) && m->seal == NULL)
 		return SMFIS_ACCEPT;
 	return SMFIS_CONTINUE;
 }
@@ -743,6 +804,8 @@ feed(struct msg *m, const uint8_t *p, size_t n)
 		emauth_arc_verifier_body(m->arc, s);
 	if (m->s && !m->failed)
 		emauth_dkim_signer_body(m->s, s);
+	if (m->seal)
+		emauth_arc_sealer_body(m->seal, s);
 }
 
 static sfsistat
@@ -776,7 +839,7 @@ x_body(SMFICTX *ctx, unsigned char *p, size_t len)
 }
 
 static sfsistat
-eom_sign(SMFICTX *ctx, struct conn *c)
+eom_dkim(SMFICTX *ctx, struct conn *c)
 {
 	struct msg *m = &c->m;
 	struct emauth_diag d;
@@ -813,6 +876,62 @@ eom_sign(SMFICTX *ctx, struct conn *c)
 	if (c->st->cfg.syslog_success)
 		mlog(ML_INFO, "%s: signed (%s)", qid(ctx), m->signed_by);
 	return SMFIS_ACCEPT;
+}
+
+/* ARCSign: the new set on top, ARC-Seal first. */
+static sfsistat
+eom_seal(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	struct emauth_diag d;
+	memset(&d, 0, sizeof(d));
+	int rc = emauth_arc_sealer_finish(m->seal, &d);
+	if (rc != 0) {
+		char dm[600];
+		mlog(ML_ERR, "%s: not sealed: %s", qid(ctx),
+		    d.msg ? emauth_diag_format(&d, dm, sizeof(dm))
+		          : emauth_strerror(rc));
+		return SMFIS_ACCEPT;
+	}
+	if (emauth_arc_sealer_instance(m->seal) == 0) {
+		if (c->st->cfg.log_why)
+			mlog(ML_INFO,
+			    "%s: not sealed: the chain has failed (cv=fail)",
+			    qid(ctx));
+		return SMFIS_ACCEPT;
+	}
+	static const char *const names[3] = {
+	    "ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results"};
+	for (int w = 2; w >= 0; w--) {
+		const char *f = emauth_arc_sealer_field(m->seal, (unsigned)w);
+		const char *v = f ? strchr(f, ':') : NULL;
+		if (v == NULL)
+			return SMFIS_ACCEPT;
+		v++;
+		if (smfi_insheader(ctx, 0, (char *)(uintptr_t)names[w],
+		        (char *)(uintptr_t)(c->leadspc ? v
+		                                       : v + (v[0] == ' '))) !=
+		    MI_SUCCESS) {
+			mlog(ML_ERR, "%s: the MTA refused the %s", qid(ctx),
+			    names[w]);
+			return SMFIS_TEMPFAIL;
+		}
+	}
+	if (c->st->cfg.syslog_success)
+		mlog(ML_INFO, "%s: sealed (ARC i=%u)", qid(ctx),
+		    emauth_arc_sealer_instance(m->seal));
+	return SMFIS_ACCEPT;
+}
+
+static sfsistat
+eom_sign(SMFICTX *ctx, struct conn *c)
+{
+	sfsistat r = SMFIS_ACCEPT;
+	if (c->m.s && !c->m.failed)
+		r = eom_dkim(ctx, c);
+	if (r == SMFIS_ACCEPT && c->m.seal)
+		r = eom_seal(ctx, c);
+	return r;
 }
 
 static void
@@ -1136,7 +1255,7 @@ x_eom(SMFICTX *ctx)
 	sfsistat r = SMFIS_ACCEPT;
 	if (c->m.tempfail)
 		r = SMFIS_TEMPFAIL;
-	else if (c->m.sign && c->m.s && !c->m.failed)
+	else if (c->m.sign && ((c->m.s && !c->m.failed) || c->m.seal))
 		r = eom_sign(ctx, c);
 	else if (c->m.verify)
 		r = eom_verify(ctx, c);

@@ -735,6 +735,7 @@ static const struct {
 	const char *name;
 	enum vkind kind;
 } own_keys[] = {
+    {"ARCSign", V_WORD},
     {"ARCTrustedSealers", V_LIST},
     {"AddAuthenticationResults", V_WORD},
     {"AuthservID", V_WORD},
@@ -1088,6 +1089,13 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 				    "AuthservID: '%s' is not a host name "
 				    "(letters, digits and .-_+)",
 				    v);
+		} else if (!strcasecmp(k, "ARCSign")) {
+			if (!strcasecmp(v, "no"))
+				c->arc_sign[0] = '\0';
+			else
+				rc = copy(
+				    &r, k, v, c->arc_sign, sizeof(c->arc_sign));
+			c->arc_sign_line = r.line;
 		} else if (!strcasecmp(k, "ARCTrustedSealers")) {
 			c->arc_ntrusted = 0;
 			for (const char *p = v; *p && rc == 0;) {
@@ -1330,7 +1338,33 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 		milter_config_free(c);
 		return -1;
 	}
+	struct mc_key ak;
+	if (c->arc_sign[0] && !milter_config_arc_key(c, &ak)) {
+		snprintf(err, errsize,
+		    "%s:%u: ARCSign: the KeyTable has no key '%s' (ARCSign "
+		    "names a KeyTable key, or no)",
+		    path, c->arc_sign_line, c->arc_sign);
+		milter_config_free(c);
+		return -1;
+	}
+	if (c->arc_sign[0] && !(c->mode & MC_SIGN))
+		milter_config_warn(warn, warnsize,
+		    "%s:%u: ARCSign is set but Mode does not sign: nothing "
+		    "will be sealed",
+		    path, c->arc_sign_line);
 	return 0;
+}
+
+static bool resolve_key(const struct milter_config *c, const char *name,
+    const char *from_domain, struct mc_key *out);
+
+bool
+milter_config_arc_key(const struct milter_config *c, struct mc_key *out)
+{
+	if (c->arc_sign[0] == '\0' || strchr(c->arc_sign, ':') != NULL)
+		return false;
+	return resolve_key(c, c->arc_sign, "", out) &&
+	       strcmp(out->domain, "") != 0;
 }
 
 void

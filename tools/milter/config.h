@@ -81,6 +81,9 @@ struct milter_config {
 	 * DMARC failure (the newest seal's d=). */
 	char arc_trusted[MC_ARC_TRUSTED_MAX][254];
 	size_t arc_ntrusted;
+	/* ARCSign: the KeyTable key that seals relayed mail, or "". */
+	char arc_sign[128];
+	unsigned arc_sign_line;
 	int dmarc_mode;           /* 0 RFC 9989, 1 RFC 7489 (DMARCMode) */
 	char reject_message[512]; /* RejectMessage; "%d" = From domain */
 	bool tempfail_dns;        /* TempFailOnDNSError (default yes) */
@@ -168,6 +171,9 @@ int milter_config_key_known(const char *key, const char **near);
  */
 size_t milter_config_keys_for(const struct milter_config *c, const char *from,
     struct mc_key *out, size_t max);
+
+/* The ARCSign key into @out; false when ARCSign is not set. */
+bool milter_config_arc_key(const struct milter_config *c, struct mc_key *out);
 
 /*
  * Whether @subject matches the refile: pattern @pattern as a whole: "*"
