@@ -117,7 +117,8 @@ verify_one(struct state *st)
 		bench_die("arc_bench: out of memory");
 	if (emauth_msg_reader_feed(r, all, NULL) != 0 ||
 	    emauth_msg_reader_finish(r, NULL) != 0)
-		bench_die("arc_bench: %s: the message cannot be read", st->label);
+		bench_die(
+		    "arc_bench: %s: the message cannot be read", st->label);
 	emauth_msg_reader_free(r);
 	if (emauth_arc_verifier_finish(v) != 0 ||
 	    emauth_arc_verifier_result(v, &st->res) != 0)
@@ -229,9 +230,8 @@ main(int argc, char **argv)
 	    (want_oldest >= 0 && st.res.oldest_pass != (unsigned)want_oldest)) {
 		fprintf(stderr,
 		    "arc_bench: %s: cv=%s oldest_pass=%u (want pass%s): %s\n",
-		    st.label, emauth_arc_cv_name(st.res.cv),
-		    st.res.oldest_pass, want_oldest >= 0 ? " and -e" : "",
-		    st.res.reason);
+		    st.label, emauth_arc_cv_name(st.res.cv), st.res.oldest_pass,
+		    want_oldest >= 0 ? " and -e" : "", st.res.reason);
 		bad = 1;
 	}
 

@@ -158,7 +158,8 @@ EMAUTH_API int emauth_arc_sealer_finish(
 /**
  * The new fields, to put at the top of the header in this order: 0 the
  * ARC-Seal, 1 the ARC-Message-Signature, 2 the ARC-Authentication-Results
- * (each "Name: value", folded, no final CRLF); NULL when there is none.
+ * (each "Name: value" on one line, unfolded: the form the interoperability
+ * suites compare byte for byte; no final CRLF); NULL when there is none.
  */
 EMAUTH_API const char *emauth_arc_sealer_field(
     const struct emauth_arc_sealer *s, unsigned which);

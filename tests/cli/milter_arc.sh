@@ -57,71 +57,6 @@ seal list "$tmp/list.eml" && seal other "$tmp/other.eml" &&
 	echo "ok cli/$AREA/messages-made" || { echo "not ok cli/$AREA/messages-made"; exit 1; }
 check list-chain-passes sh -c "\"\$1\" arc verify --dns \"\$2\" \"\$3\" >/dev/null" sh "$emauth" "$zones" "$tmp/list.eml"
 
-cat >"$tmp/send.py" <<'PY'
-# send.py PORT@HOST FILE IP MAILFROM [OUT]: one message over the milter
-# protocol; prints the reply letter, then each inserted
-# Authentication-Results; with OUT, writes the message as the MTA would
-# pass it on (the inserted fields in place).
-import socket, struct, sys
-
-def z(*parts):
-    return b"".join(p.encode() + b"\0" for p in parts)
-
-port, host = sys.argv[1].split("@")
-raw = open(sys.argv[2], "rb").read().decode()
-head, body = raw.split("\r\n\r\n", 1)
-fields = []
-for line in head.split("\r\n"):
-    if line[:1] in (" ", "\t") and fields:
-        fields[-1] = (fields[-1][0], fields[-1][1] + "\n" + line)
-    else:
-        n, v = line.split(":", 1)
-        fields.append((n, v[1:] if v.startswith(" ") else v))
-s = socket.create_connection((host, int(port)), timeout=60)
-f = s.makefile("rb")
-def ask(cmd, data=b""):
-    s.sendall(struct.pack(">I", len(data) + 1) + cmd + data)
-    mods = []
-    while True:
-        n = struct.unpack(">I", f.read(4))[0]
-        d = f.read(n)
-        if d[:1] in (b"h", b"i", b"m"):
-            mods.append(d)
-            continue
-        return d[:1], mods
-ask(b"O", struct.pack(">III", 6, 0x1FF, 0))
-ask(b"C", z("lists.list.example") + b"4" + struct.pack(">H", 25) + z(sys.argv[3]))
-ask(b"H", z("lists.list.example"))
-macro = b"M" + z("i", "ARCQID")
-s.sendall(struct.pack(">I", len(macro) + 1) + b"D" + macro)
-ask(b"M", z(sys.argv[4]))
-ask(b"R", z("<bob@receiver.test>"))
-# The milter may end the message early (accept or reject at any step).
-reply, mods = b"c", []
-for cmd, data in [(b"L", z(n, v)) for n, v in fields] + [(b"N", b""),
-                                                        (b"B", body.encode()),
-                                                        (b"E", b"")]:
-    reply, m = ask(cmd, data)
-    mods += m
-    if cmd != b"E" and reply != b"c":
-        break
-s.sendall(struct.pack(">I", 1) + b"Q")
-print(reply.decode())
-if len(sys.argv) > 5:
-    out = list(fields)
-    for m in mods:
-        if m[:1] == b"i":
-            idx = struct.unpack(">I", m[1:5])[0]
-            n, v = m[5:].split(b"\0")[:2]
-            out.insert(idx, (n.decode(), v.decode()))
-    with open(sys.argv[5], "wb") as w:
-        for n, v in out:
-            w.write((n + ": " + v.replace("\n", "\r\n") + "\r\n").encode())
-        w.write(b"\r\n" + body.encode())
-for m in mods:
-    if m[:1] == b"i" and m[5:].split(b"\0")[0] == b"Authentication-Results":
-        print(m[5:].split(b"\0")[1].decode().replace("\n", " "))
-PY
 
 # start EXTRA: the milter on a free port with EXTRA in its configuration.
 start() {
@@ -154,7 +89,7 @@ stop() {
 }
 # send NAME FILE WANT: the reply must be WANT (y reject, a/c accept).
 send() {
-	if /usr/bin/python3 "$tmp/send.py" "$sock" "$2" 127.0.0.20 \
+	if /usr/bin/python3 "$top/tests/milter/send.py" "$sock" "$2" 127.0.0.20 \
 		"<bounce@list.example>" >"$tmp/$1.out" 2>"$tmp/$1.err" &&
 		grep -qx "$3" <(head -1 "$tmp/$1.out"); then
 		echo "ok cli/$AREA/$1"
@@ -201,7 +136,7 @@ KeyTable $tmp/KeyTable
 AuthservID mx.list.example
 ARCSign listkey
 SyslogSuccess yes"; then
-	if /usr/bin/python3 "$tmp/send.py" "$sock" "$tmp/pre-list.eml" 127.0.0.1 \
+	if /usr/bin/python3 "$top/tests/milter/send.py" "$sock" "$tmp/pre-list.eml" 127.0.0.1 \
 		"<bounce@list.example>" "$tmp/sealed.eml" >"$tmp/seal.out" 2>&1 &&
 		head -1 "$tmp/seal.out" | grep -qx '[ac]'; then
 		echo "ok cli/$AREA/arcsign-relayed"
@@ -212,7 +147,7 @@ SyslogSuccess yes"; then
 	fi
 	# Without our Authentication-Results: not sealed.
 	grep -v '^Authentication-Results' "$tmp/pre-list.eml" >"$tmp/noar.eml"
-	/usr/bin/python3 "$tmp/send.py" "$sock" "$tmp/noar.eml" 127.0.0.1 \
+	/usr/bin/python3 "$top/tests/milter/send.py" "$sock" "$tmp/noar.eml" 127.0.0.1 \
 		"<bounce@list.example>" "$tmp/unsealed.eml" >/dev/null 2>&1
 	stop
 	check arcsign-set-on-top sh -c "head -3 '$tmp/sealed.eml' | cut -d: -f1 | tr '\r\n' '  ' | grep -q '^ARC-Seal ARC-Message-Signature ARC-Authentication-Results'"

@@ -224,6 +224,12 @@ struct msg {
 	 * (we verified it on the way in) gets the next ARC set. */
 	struct emauth_arc_sealer *seal;
 	bool our_ar;
+	/* RewriteFrom: the new From value, the author's address (for
+	 * Reply-To, unless there is one) and the old value, applied at the
+	 * end of the message. */
+	char *new_from, *old_from;
+	char author[600];
+	bool has_reply_to;
 	struct emauth_ctx *ctx; /* from the pool, for this message */
 	char *rcpt;             /* the first envelope recipient */
 	bool keep_hdr;          /* verify: header block kept for a failure
@@ -260,6 +266,8 @@ msg_reset(struct conn *c)
 	emauth_arc_verifier_free(m->arc);
 	emauth_dkim_signer_free(m->s);
 	emauth_arc_sealer_free(m->seal);
+	free(m->new_from);
+	free(m->old_from);
 	ctx_put(c->st, m->ctx);
 	if (m->in_flight) {
 		pthread_mutex_lock(&pool_lock);
@@ -512,6 +520,8 @@ header_step(SMFICTX *ctx, char *name, char *value)
 		}
 		m->nfrom++;
 	}
+	if (m->sign && field_is(name, "Reply-To"))
+		m->has_reply_to = true;
 	if (m->sign && c->st->cfg.arc_sign[0] &&
 	    field_is(name, "Authentication-Results") &&
 	    emauth_authres_claims(
@@ -686,6 +696,221 @@ start_signer(SMFICTX *ctx, struct conn *c)
 	m->hlen = m->hcap = 0;
 }
 
+/* Appends @s to @b (of @size, at *@o) as a quoted-string's content:
+ * '"' and '\\' escaped, controls dropped. False when it does not fit. */
+static bool
+quoted_add(char *b, size_t size, size_t *o, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch < 0x20 || ch == 0x7f)
+			continue;
+		if (*o + 3 >= size)
+			return false;
+		if (ch == '"' || ch == '\\')
+			b[(*o)++] = '\\';
+		b[(*o)++] = (char)ch;
+	}
+	return true;
+}
+
+/* The display name of a From value (before "<"), its quotes and escapes
+ * taken out and white space trimmed; "" when there is none. */
+static void
+display_name(const char *v, char *out, size_t size)
+{
+	const char *lt = strrchr(v, '<');
+	size_t n = 0;
+	out[0] = '\0';
+	if (lt == NULL)
+		return;
+	bool q = false;
+	for (const char *p = v; p < lt && n + 1 < size; p++) {
+		if (*p == '"') {
+			q = !q;
+			continue;
+		}
+		if (q && *p == '\\' && p + 1 < lt)
+			p++;
+		if (*p == '\r' || *p == '\n')
+			continue;
+		out[n++] = *p == '\t' ? ' ' : *p;
+	}
+	out[n] = '\0';
+	while (n > 0 && out[n - 1] == ' ')
+		out[--n] = '\0';
+	size_t k = strspn(out, " ");
+	memmove(out, out + k, n - k + 1);
+}
+
+/*
+ * RewriteFrom: mail whose From domain the milter has no key for (and, in
+ * dmarc mode, whose domain publishes p=quarantine or p=reject) is sent as
+ * the platform: From becomes RewriteFromFormat's display name (%n the
+ * author's name, or the local part; %o RewriteFromOrganization; %a the
+ * author's address; %d its domain) with the address local=domain@
+ * RewriteFromDomain; the author's address goes into Reply-To unless there
+ * is one; the old From is kept in X-Original-From. The header kept for
+ * the signer is changed the same way (From in place; Reply-To and
+ * X-Original-From added at the end, where the MTA adds them), so that the
+ * signature, for RewriteFromDomain's key, covers what is sent.
+ * @return 0, or -1 to try again later (the DMARC policy could not be
+ * read).
+ */
+static int
+rewrite_from(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	const struct milter_config *cfg = &c->st->cfg;
+	char from[600];
+	if (m->nfrom != 1 || !from_address(m, from, sizeof(from)))
+		return 0; /* not signed either: start_signer says why */
+	struct mc_key k;
+	if (milter_config_keys_for(cfg, from, &k, 1) > 0)
+		return 0; /* we can sign for it */
+	const char *at = strrchr(from, '@');
+	const char *dom = at ? at + 1 : "";
+	if (strcasecmp(dom, cfg->rewrite_domain) == 0)
+		return 0;
+	if (cfg->rewrite_from == 1) {
+		struct emauth_dmarc_discovery *d = malloc(sizeof(*d));
+		if (d == NULL)
+			return -1;
+		int rc = emauth_dmarc_discover(m->ctx, dom,
+		    cfg->dmarc_mode ? EMAUTH_DMARC_RFC7489
+		                    : EMAUTH_DMARC_RFC9989,
+		    d);
+		bool strict = rc == 0 && d->result == EMAUTH_RES_PASS &&
+		              (d->policy == EMAUTH_DMARC_QUARANTINE ||
+		                  d->policy == EMAUTH_DMARC_REJECT);
+		bool temp = rc != 0 || d->result == EMAUTH_RES_TEMPERROR;
+		free(d);
+		if (temp) {
+			mlog(ML_NOTICE,
+			    "%s: RewriteFrom: the DMARC policy of %s could not "
+			    "be read: try again later",
+			    qid(ctx), dom);
+			smfi_setreply(ctx, "451", "4.4.3",
+			    "Temporary DNS failure reading the sender's DMARC "
+			    "policy");
+			return -1;
+		}
+		if (!strict)
+			return 0;
+	}
+	/* The new value. */
+	char name[512], nv[1400];
+	display_name(m->from[0], name, sizeof(name));
+	if (name[0] == '\0') {
+		size_t l = (size_t)(at - from);
+		snprintf(
+		    name, sizeof(name), "%.*s", (int)(l < 500 ? l : 500), from);
+	}
+	size_t o = 0;
+	nv[o++] = '"';
+	bool ok = true;
+	for (const char *p = cfg->rewrite_format; *p && ok; p++) {
+		if (p[0] == '%' && p[1]) {
+			const char *sub = p[1] == 'n'   ? name
+			                  : p[1] == 'o' ? cfg->rewrite_org
+			                  : p[1] == 'a' ? from
+			                  : p[1] == 'd' ? dom
+			                  : p[1] == '%' ? "%"
+			                                : "";
+			ok = quoted_add(nv, sizeof(nv), &o, sub);
+			p++;
+		} else {
+			char one[2] = {*p, '\0'};
+			ok = quoted_add(nv, sizeof(nv), &o, one);
+		}
+	}
+	int w = ok ? snprintf(nv + o, sizeof(nv) - o, "\" <%.*s=%s@%s>",
+	                 (int)(at - from), from, dom, cfg->rewrite_domain)
+	           : -1;
+	if (w < 0 || (size_t)w >= sizeof(nv) - o) {
+		mlog(ML_NOTICE,
+		    "%s: RewriteFrom: %s: the new From is too long: "
+		    "not rewritten",
+		    qid(ctx), from);
+		return 0;
+	}
+	/* The kept header: From replaced, the new fields at the end. */
+	size_t cap =
+	    m->hlen + strlen(nv) + 2 * strlen(m->from[0]) + strlen(from) + 64;
+	char *nh = malloc(cap);
+	if (nh == NULL)
+		return -1;
+	size_t n = 0;
+	for (size_t p = 0; p < m->hlen;) {
+		size_t l = strlen(m->hdr + p);
+		const char *colon = memchr(m->hdr + p, ':', l);
+		bool is_from = colon && (size_t)(colon - (m->hdr + p)) == 4 &&
+		               strncasecmp(m->hdr + p, "From", 4) == 0;
+		if (is_from)
+			n += (size_t)snprintf(nh + n, cap - n, "From: %s", nv) +
+			     1;
+		else {
+			memcpy(nh + n, m->hdr + p, l + 1);
+			n += l + 1;
+		}
+		p += l + 1;
+	}
+	if (!m->has_reply_to)
+		n +=
+		    (size_t)snprintf(nh + n, cap - n, "Reply-To: %s", from) + 1;
+	/* The old value unfolded (it goes into a field of its own). */
+	const char *ov = m->from[0][0] == ' ' ? m->from[0] + 1 : m->from[0];
+	char *old1 = malloc(strlen(ov) + 1);
+	if (old1 == NULL) {
+		free(nh);
+		return -1;
+	}
+	size_t ol = 0;
+	for (const char *p = ov; *p; p++)
+		if (*p != '\r' && *p != '\n')
+			old1[ol++] = *p;
+	old1[ol] = '\0';
+	n += (size_t)snprintf(nh + n, cap - n, "X-Original-From: %s", old1) + 1;
+	free(m->hdr);
+	m->hdr = nh;
+	m->hlen = n;
+	m->hcap = cap;
+	free(m->from[0]);
+	m->old_from = old1;
+	m->from[0] = strdup(nv);
+	m->new_from = strdup(nv);
+	snprintf(m->author, sizeof(m->author), "%s", from);
+	if (m->from[0] == NULL || m->new_from == NULL)
+		return -1;
+	mlog(ML_INFO, "%s: RewriteFrom: %s sent as %s", qid(ctx), from, nv);
+	return 0;
+}
+
+/* The rewritten From, Reply-To and X-Original-From into the message. */
+static sfsistat
+eom_rewrite(SMFICTX *ctx, struct conn *c)
+{
+	struct msg *m = &c->m;
+	const char *sp = c->leadspc ? " " : "";
+	char v[1500];
+	snprintf(v, sizeof(v), "%s%s", sp, m->new_from);
+	if (smfi_chgheader(ctx, "From", 1, v) != MI_SUCCESS)
+		return SMFIS_TEMPFAIL;
+	if (!m->has_reply_to) {
+		snprintf(v, sizeof(v), "%s%s", sp, m->author);
+		if (smfi_addheader(ctx, "Reply-To", v) != MI_SUCCESS)
+			return SMFIS_TEMPFAIL;
+	}
+	const char *old = m->old_from ? m->old_from : "";
+	char *ov = malloc(strlen(old) + 2);
+	if (ov == NULL)
+		return SMFIS_TEMPFAIL;
+	sprintf(ov, "%s%s", sp, old);
+	int rc = smfi_addheader(ctx, "X-Original-From", ov);
+	free(ov);
+	return rc == MI_SUCCESS ? SMFIS_ACCEPT : SMFIS_TEMPFAIL;
+}
+
 /* ARCSign: the sealer of relayed mail, fed the header block kept so far.
  * Only mail that carries our own Authentication-Results is sealed: the
  * set vouches for what we found when it came in. */
@@ -772,11 +997,15 @@ x_eoh(SMFICTX *ctx)
 			return SMFIS_TEMPFAIL;
 		}
 	}
+	if (m->sign && !m->failed && c->st->cfg.rewrite_from > 0 &&
+	    rewrite_from(ctx, c) != 0)
+		return SMFIS_TEMPFAIL;
 	if (m->sign && !m->failed && c->st->cfg.arc_sign[0])
 		start_sealer(ctx, c);
 	if (m->sign && !m->failed)
 		start_signer(ctx, c);
-	if (!m->verify && (!m->sign || m->failed) && m->seal == NULL)
+	if (!m->verify && (!m->sign || m->failed) && m->seal == NULL &&
+	    m->new_from == NULL)
 		return SMFIS_ACCEPT;
 	return SMFIS_CONTINUE;
 }
@@ -927,7 +1156,9 @@ static sfsistat
 eom_sign(SMFICTX *ctx, struct conn *c)
 {
 	sfsistat r = SMFIS_ACCEPT;
-	if (c->m.s && !c->m.failed)
+	if (c->m.new_from)
+		r = eom_rewrite(ctx, c);
+	if (r == SMFIS_ACCEPT && c->m.s && !c->m.failed)
 		r = eom_dkim(ctx, c);
 	if (r == SMFIS_ACCEPT && c->m.seal)
 		r = eom_seal(ctx, c);
@@ -1255,7 +1486,8 @@ x_eom(SMFICTX *ctx)
 	sfsistat r = SMFIS_ACCEPT;
 	if (c->m.tempfail)
 		r = SMFIS_TEMPFAIL;
-	else if (c->m.sign && ((c->m.s && !c->m.failed) || c->m.seal))
+	else if (c->m.sign &&
+	         ((c->m.s && !c->m.failed) || c->m.seal || c->m.new_from))
 		r = eom_sign(ctx, c);
 	else if (c->m.verify)
 		r = eom_verify(ctx, c);

@@ -737,6 +737,10 @@ static const struct {
 } own_keys[] = {
     {"ARCSign", V_WORD},
     {"ARCTrustedSealers", V_LIST},
+    {"RewriteFrom", V_WORD},
+    {"RewriteFromDomain", V_WORD},
+    {"RewriteFromFormat", V_TEXT},
+    {"RewriteFromOrganization", V_TEXT},
     {"AddAuthenticationResults", V_WORD},
     {"AuthservID", V_WORD},
     {"Canonicalization", V_WORD},
@@ -1096,6 +1100,38 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 				rc = copy(
 				    &r, k, v, c->arc_sign, sizeof(c->arc_sign));
 			c->arc_sign_line = r.line;
+		} else if (!strcasecmp(k, "RewriteFrom")) {
+			c->rewrite_from = !strcasecmp(v, "never")    ? 0
+			                  : !strcasecmp(v, "dmarc")  ? 1
+			                  : !strcasecmp(v, "always") ? 2
+			                                             : -1;
+			if (c->rewrite_from < 0)
+				rc = fail(&r,
+				    "RewriteFrom: '%s' is not never, dmarc or "
+				    "always",
+				    v);
+		} else if (!strcasecmp(k, "RewriteFromDomain")) {
+			rc = copy(&r, k, v, c->rewrite_domain,
+			    sizeof(c->rewrite_domain));
+			if (rc == 0 && !authserv_id_ok(v))
+				rc = fail(&r,
+				    "RewriteFromDomain: '%s' is not a domain",
+				    v);
+		} else if (!strcasecmp(k, "RewriteFromOrganization")) {
+			rc = copy(
+			    &r, k, v, c->rewrite_org, sizeof(c->rewrite_org));
+			if (rc == 0 && strpbrk(v, "\"\\\r\n") != NULL)
+				rc = fail(&r,
+				    "RewriteFromOrganization: no quotes or "
+				    "backslashes");
+		} else if (!strcasecmp(k, "RewriteFromFormat")) {
+			rc = copy(&r, k, v, c->rewrite_format,
+			    sizeof(c->rewrite_format));
+			if (rc == 0 && strstr(v, "%n") == NULL)
+				rc = fail(&r,
+				    "RewriteFromFormat: '%s' has no %%n (the "
+				    "author's name)",
+				    v);
 		} else if (!strcasecmp(k, "ARCTrustedSealers")) {
 			c->arc_ntrusted = 0;
 			for (const char *p = v; *p && rc == 0;) {
@@ -1338,6 +1374,29 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 		milter_config_free(c);
 		return -1;
 	}
+	if (c->rewrite_from > 0 && c->rewrite_domain[0] == '\0') {
+		snprintf(err, errsize,
+		    "%s: RewriteFrom is on but RewriteFromDomain is not set",
+		    path);
+		milter_config_free(c);
+		return -1;
+	}
+	if (c->rewrite_from > 0) {
+		char probe[300];
+		struct mc_key pk;
+		snprintf(probe, sizeof(probe), "author@%s", c->rewrite_domain);
+		if (milter_config_keys_for(c, probe, &pk, 1) == 0)
+			milter_config_warn(warn, warnsize,
+			    "%s: RewriteFromDomain %s has no key in the "
+			    "SigningTable: rewritten mail will not be signed",
+			    path, c->rewrite_domain);
+	}
+	if (c->rewrite_org[0] == '\0')
+		snprintf(c->rewrite_org, sizeof(c->rewrite_org), "%s",
+		    c->rewrite_domain);
+	if (c->rewrite_format[0] == '\0')
+		snprintf(c->rewrite_format, sizeof(c->rewrite_format),
+		    "%%n via %%o");
 	struct mc_key ak;
 	if (c->arc_sign[0] && !milter_config_arc_key(c, &ak)) {
 		snprintf(err, errsize,

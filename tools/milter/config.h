@@ -84,6 +84,12 @@ struct milter_config {
 	/* ARCSign: the KeyTable key that seals relayed mail, or "". */
 	char arc_sign[128];
 	unsigned arc_sign_line;
+	/* RewriteFrom: 0 never, 1 dmarc (From domains with p=quarantine or
+	 * reject), 2 always; for mail whose From domain has no key. */
+	int rewrite_from;
+	char rewrite_domain[254]; /* RewriteFromDomain */
+	char rewrite_org[256];    /* RewriteFromOrganization (the domain) */
+	char rewrite_format[256]; /* RewriteFromFormat: "%n via %o" */
 	int dmarc_mode;           /* 0 RFC 9989, 1 RFC 7489 (DMARCMode) */
 	char reject_message[512]; /* RejectMessage; "%d" = From domain */
 	bool tempfail_dns;        /* TempFailOnDNSError (default yes) */
