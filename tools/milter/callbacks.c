@@ -902,10 +902,11 @@ eom_rewrite(SMFICTX *ctx, struct conn *c)
 			return SMFIS_TEMPFAIL;
 	}
 	const char *old = m->old_from ? m->old_from : "";
-	char *ov = malloc(strlen(old) + 2);
+	size_t ovl = strlen(old) + 2;
+	char *ov = malloc(ovl);
 	if (ov == NULL)
 		return SMFIS_TEMPFAIL;
-	sprintf(ov, "%s%s", sp, old);
+	snprintf(ov, ovl, "%s%s", sp, old);
 	int rc = smfi_addheader(ctx, "X-Original-From", ov);
 	free(ov);
 	return rc == MI_SUCCESS ? SMFIS_ACCEPT : SMFIS_TEMPFAIL;
