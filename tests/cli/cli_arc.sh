@@ -108,6 +108,16 @@ run verify-arc-trusted 1 verify --dns "$vdns" --ip 192.0.2.99 --mail-from bounce
 	check verify-arc-trusted-said grep -q 'trusted forwarder.s (arc=pass, sealed by hop2.example (i=2))' "$tmp/out" &&
 	check verify-arc-trusted-recorded test "$(sqlite3 "$tmp/v.db" 'select disposition, override_type, override_comment from emauth_verdicts')" = \
 		'none|trusted_forwarder|arc=pass, sealed by hop2.example (i=2)'
+# The day's aggregate report says so: the override, trusted_forwarder, with
+# its comment, valid against RFC 9990's schema.
+printf 'Mode v\nReportEmail dmarc@receiver.test\nReportOrgName Receiver\n' >"$tmp/r.conf"
+mkdir -p "$tmp/dry"
+run report-trusted-forwarder 0 report send -c "$tmp/r.conf" --store "sqlite:$tmp/v.db" \
+	--dns "$vdns" --day 2025-12-02 --dry-run "$tmp/dry" &&
+	check report-trusted-forwarder-xml sh -c "gzip -dc '$tmp'/dry/*.xml.gz | tr -d ' \n' |
+		grep -q '<reason><type>trusted_forwarder</type><comment>arc=pass,sealedbyhop2.example(i=2)</comment></reason>'" &&
+	check report-trusted-forwarder-valid sh -c "gzip -dc '$tmp'/dry/*.xml.gz |
+		xmllint --noout --schema '$top/tests/data/suites/dmarc-report-schema/dmarc-2.0.xsd' - 2>/dev/null"
 # Only the newest sealer counts: hop1 sealed first, hop2 handed it over.
 run verify-arc-older-sealer 1 verify --dns "$vdns" --ip 192.0.2.99 --mail-from bounce@hop2.example \
 	--helo mx.hop2.example --authserv-id mx.receiver.test --arc-trusted-sealers hop1.example --json "$tmp/m2.eml" &&
