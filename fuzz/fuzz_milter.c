@@ -8,7 +8,8 @@
  * temporary folder with the example keys: sign and verify with tables and
  * Ed25519 keys, enforcing reject; sign with one RSA key and verify,
  * simple/simple, quarantine, RFC 7489; verify only with a RejectMessage,
- * a small header cap and DMARC reporting (the verdict of each message made
+ * a small header cap, trusted ARC sealers and DMARC reporting (the verdict
+ * of each message made
  * a store row, the header block and body kept for failure reports; no
  * recorder runs here); sign only, without Authentication-Results.
  *
@@ -146,6 +147,7 @@ static const char *const configs[CONFIGS] = {
     "MaximumHeaderBytes 2048\n"
     "ExternalIgnoreList csl:192.0.2.99\n"
     "LogWhy yes\n"
+    "ARCTrustedSealers fuzz.example, lists.example.org\n"
     "ReportStore sqlite:$D/reports.db\n"
     "FailureReports yes\n"
     "FailureReportsBody yes\n"
