@@ -1146,12 +1146,13 @@ cmd_verify(int argc, char **argv)
 			          *tok = strtok_r(sealers_buf, ", ", &sv);
 			     tok; tok = strtok_r(NULL, ", ", &sv)) {
 				if (!cli_name_ok(tok) || nsealers == 32) {
-					free(sealers_buf);
-					return cli_usage_error("verify",
+					int r = cli_usage_error("verify",
 					    "--arc-trusted-sealers: '%s' is "
-					    "not "
-					    "a domain (at most 32)",
+					    "not a "
+					    "domain (at most 32)",
 					    tok);
+					free(sealers_buf);
+					return r;
 				}
 				sealers[nsealers++] = tok;
 			}
