@@ -123,6 +123,42 @@ decide(struct emauth_arc_verifier *v, enum emauth_arc_cv cv, const char *why)
 	v->decided = true;
 }
 
+/* What the sets say of themselves (sealers, cv=, results), for a chain
+ * decided without verifying: each field that parses; nothing checked. */
+static void
+describe(struct emauth_arc_verifier *v)
+{
+	const struct ea_arc_chain *c = &v->chain;
+	struct ea_arc_seal *seal = ea_malloc(sizeof(*seal));
+	struct ea_dkim_sig *sig = ea_malloc(sizeof(*sig));
+	char why[200];
+	for (unsigned i = 1; i <= c->n && seal && sig; i++) {
+		struct emauth_arc_instance *in = &v->res.inst[i - 1];
+		in->i = i;
+		if (c->as[i] != SIZE_MAX &&
+		    ea_arc_seal_parse(ea_hdrs_get(&v->hdrs, c->as[i]), seal,
+		        why, sizeof(why)) == 0) {
+			ea_copy_str(in->as_domain, sizeof(in->as_domain),
+			    seal->d);
+			ea_copy_str(
+			    in->as_selector, sizeof(in->as_selector), seal->s);
+			ea_copy_str(in->cv, sizeof(in->cv),
+			    emauth_arc_cv_name(seal->cv));
+		}
+		unsigned k;
+		if (c->ams[i] != SIZE_MAX &&
+		    ea_arc_ams_parse(ea_hdrs_get(&v->hdrs, c->ams[i]), sig, &k,
+		        why, sizeof(why)) == 0) {
+			ea_copy_str(in->ams_domain, sizeof(in->ams_domain),
+			    sig->d);
+			ea_copy_str(
+			    in->ams_selector, sizeof(in->ams_selector), sig->s);
+		}
+	}
+	ea_free(seal);
+	ea_free(sig);
+}
+
 EMAUTH_API int
 emauth_arc_verifier_eoh(struct emauth_arc_verifier *v)
 {
@@ -146,10 +182,12 @@ emauth_arc_verifier_eoh(struct emauth_arc_verifier *v)
 	/* §5.2 step 2: the newest seal says the chain failed already. */
 	if (!c->broken && c->last_cv_known && c->last_cv == EMAUTH_ARC_FAIL) {
 		decide(v, EMAUTH_ARC_FAIL, "the newest ARC-Seal says cv=fail");
+		describe(v);
 		return 0;
 	}
 	if (c->broken) {
 		decide(v, EMAUTH_ARC_FAIL, c->why);
+		describe(v);
 		return 0;
 	}
 	v->ams = ea_calloc(c->n + 1, sizeof(*v->ams));

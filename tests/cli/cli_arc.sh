@@ -85,6 +85,16 @@ run seal-fail-chain 0 arc seal --domain hop2.example --selector arc --key "$tmp/
 	--authserv-id mx.hop3.example --dns "$dns" "$tmp/pre3.eml" &&
 	check seal-fail-chain-cv grep -q '^ARC-Seal: .*cv=fail; d=hop2.example; i=3' "$tmp/out" &&
 	cp "$tmp/out" "$tmp/m3.eml"
+# A chain that says it failed is not verified, but its sets are shown.
+run verify-cv-fail-json 1 arc verify --dns "$dns" --json "$tmp/m3.eml" &&
+	check verify-cv-fail-sets /usr/bin/python3 -c '
+import json, sys
+o = json.load(open(sys.argv[1]))
+assert o["cv"] == "fail" and o["reason"] == "the newest ARC-Seal says cv=fail", o
+s = o["sets"]
+assert [x["i"] for x in s] == [1, 2, 3] and s[2]["cv"] == "fail" and s[2]["seal"] == "none", s
+assert s[0]["seal_domain"] == "hop1.example" and s[2]["seal_domain"] == "hop2.example", s
+' "$tmp/out"
 run seal-after-fail 0 arc seal --domain hop2.example --selector arc --key "$tmp/hop2.private" \
 	--authserv-id mx.hop4.example --dns "$dns" "$tmp/m3.eml" &&
 	check seal-after-fail-nothing cmp "$tmp/out" "$tmp/m3.eml" &&
