@@ -116,6 +116,7 @@ run verify-arc-trusted 1 verify --dns "$vdns" --ip 192.0.2.99 --mail-from bounce
 	--helo mx.hop2.example --authserv-id mx.receiver.test --arc-trusted-sealers hop2.example \
 	--record "sqlite:$tmp/v.db" --time 1764669600 "$tmp/m2.eml" &&
 	check verify-arc-trusted-said grep -q 'trusted forwarder.s (arc=pass, sealed by hop2.example (i=2))' "$tmp/out" &&
+	check verify-arc-trusted-dis-none grep -q 'dis=none) header.from=example.com policy.dmarc=none' "$tmp/out" &&
 	check verify-arc-trusted-recorded test "$(sqlite3 "$tmp/v.db" 'select disposition, override_type, override_comment from emauth_verdicts')" = \
 		'none|trusted_forwarder|arc=pass, sealed by hop2.example (i=2)'
 # The day's aggregate report says so: the override, trusted_forwarder, with

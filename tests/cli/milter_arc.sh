@@ -110,6 +110,8 @@ if start "ARCTrustedSealers list.example, lists.partner.example"; then
 	send trusted-accepted "$tmp/list.eml" '[ac]'
 	check trusted-authres-arc grep -q 'arc=pass (1 ARC set verified) smtp.remote-ip=127.0.0.20' "$tmp/trusted-accepted.out"
 	check trusted-authres-dmarc-fail grep -q 'dmarc=fail' "$tmp/trusted-accepted.out"
+	# The field says what was done: the override's disposition.
+	check trusted-authres-dis-none grep -q 'dmarc=fail (p=reject sp=reject dis=none) header.from=bank.example policy.dmarc=none' "$tmp/trusted-accepted.out"
 	send other-sealer-rejected "$tmp/other.eml" y
 	send broken-chain-rejected "$tmp/broken.eml" y
 	check broken-authres-arc-fail grep -q 'arc=fail' "$tmp/broken-chain-rejected.out"

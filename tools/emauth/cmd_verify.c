@@ -1220,11 +1220,23 @@ cmd_verify(int argc, char **argv)
 		goto out;
 	}
 
+	/* A trusted forwarder's passing chain overrides a DMARC failure:
+	 * the field then says the disposition applied (dis=none). */
+	if (dmarc_result(vd) == EMAUTH_RES_FAIL && !vd->v.from_problem &&
+	    vd->have_arc)
+		vd->arc_override = emauth_arc_trusted(&vd->arc, sealers,
+		    nsealers, vd->arc_comment, sizeof(vd->arc_comment));
+	struct emauth_dmarc_result shown;
+	if (vd->arc_override && vd->dmarc) {
+		shown = *vd->dmarc;
+		shown.disposition = EMAUTH_DMARC_NONE;
+	}
 	struct emauth_authres_input ar = {authserv, ip, &vd->v.iprev,
 	    vd->v.have_spf ? &vd->v.spf : NULL,
 	    vd->v.have_helo ? &vd->v.helo : NULL, vd->v.dkim, vd->v.ndkim,
-	    vd->dmarc, vd->v.from_domain[0] ? vd->v.from_domain : NULL,
-	    vd->v.from_problem, vd->have_arc ? &vd->arc : NULL};
+	    vd->arc_override && vd->dmarc ? &shown : vd->dmarc,
+	    vd->v.from_domain[0] ? vd->v.from_domain : NULL, vd->v.from_problem,
+	    vd->have_arc ? &vd->arc : NULL};
 	int arl = emauth_authres_format(
 	    &ar, "\n", vd->authres, EMAUTH_AUTHRES_MAX + 1);
 	if (arl == EMAUTH_ETOOBIG) {
@@ -1252,12 +1264,6 @@ cmd_verify(int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-
-	/* A trusted forwarder's passing chain overrides a DMARC failure. */
-	if (dmarc_result(vd) == EMAUTH_RES_FAIL && !vd->v.from_problem &&
-	    vd->have_arc)
-		vd->arc_override = emauth_arc_trusted(&vd->arc, sealers,
-		    nsealers, vd->arc_comment, sizeof(vd->arc_comment));
 
 	/* Score and advice. */
 	bool dkim_pass = false;

@@ -1263,6 +1263,7 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 	/* The library's cap: the field always fits. */
 	char *ar = malloc(EMAUTH_AUTHRES_MAX + 1);
 	struct emauth_arc_result *arc = NULL;
+	struct emauth_dmarc_result *ar_dmarc = NULL;
 	char arc_why[300] = "";
 	bool arc_override = false;
 	sfsistat ret = SMFIS_CONTINUE;
@@ -1307,12 +1308,39 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 		ret = SMFIS_TEMPFAIL;
 		goto out;
 	}
+	enum emauth_result dr = emauth_verdict_dmarc(vd);
+	const char *dom = vd->from_domain[0] ? vd->from_domain : "(none)";
+	bool failed = dr == EMAUTH_RES_FAIL || vd->from_problem;
+	/* ARCTrustedSealers: a forwarder's passing chain overrides a DMARC
+	 * failure (never a From problem); the Authentication-Results then
+	 * say the disposition applied (dis=none), the report store why. */
+	const char *trusted[MC_ARC_TRUSTED_MAX];
+	for (size_t i = 0; i < cfg->arc_ntrusted; i++)
+		trusted[i] = cfg->arc_trusted[i];
+	arc_override = failed && !vd->from_problem && cfg->arc_ntrusted > 0 &&
+	               emauth_arc_trusted(arc, trusted, cfg->arc_ntrusted,
+	                   arc_why, sizeof(arc_why));
+	ar_dmarc = vd->have_dmarc ? &vd->dmarc : NULL;
+	if (arc_override) {
+		mlog(ML_INFO,
+		    "%s: ip=%s from=%s dmarc=fail overridden: %s "
+		    "(ARCTrustedSealers)",
+		    qid(ctx), c->ip, dom, arc_why);
+		failed = false;
+		ar_dmarc = malloc(sizeof(*ar_dmarc));
+		if (ar_dmarc == NULL) {
+			ret = SMFIS_TEMPFAIL;
+			goto out;
+		}
+		*ar_dmarc = vd->dmarc;
+		ar_dmarc->disposition = EMAUTH_DMARC_NONE;
+	}
 	/* AuthservID, or the host name: the id forged fields were matched
 	 * against (config.c). */
 	const char *id = cfg->authserv_id;
 	struct emauth_authres_input in = {id, c->ip, &vd->iprev,
 	    vd->have_spf ? &vd->spf : NULL, vd->have_helo ? &vd->helo : NULL,
-	    vd->dkim, vd->ndkim, vd->have_dmarc ? &vd->dmarc : NULL,
+	    vd->dkim, vd->ndkim, ar_dmarc,
 	    vd->from_domain[0] ? vd->from_domain : NULL, vd->from_problem, arc};
 	int arl = emauth_authres_format(&in, "\n", ar, EMAUTH_AUTHRES_MAX + 1);
 	if (arl == EMAUTH_ETOOBIG) {
@@ -1332,8 +1360,6 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 		mlog(ML_ERR,
 		    "%s: no Authentication-Results: %s (AuthservID %s)",
 		    qid(ctx), emauth_strerror(arl), id);
-	enum emauth_result dr = emauth_verdict_dmarc(vd);
-	const char *dom = vd->from_domain[0] ? vd->from_domain : "(none)";
 	enum emauth_dmarc_policy disp =
 	    vd->have_dmarc ? vd->dmarc.disposition : EMAUTH_DMARC_NONE;
 	const char *action = "accept";
@@ -1357,22 +1383,6 @@ eom_verify(SMFICTX *ctx, struct conn *c)
 		char *v = ar + strlen("Authentication-Results:");
 		smfi_insheader(
 		    ctx, 0, "Authentication-Results", c->leadspc ? v : v + 1);
-	}
-	bool failed = dr == EMAUTH_RES_FAIL || vd->from_problem;
-	/* ARCTrustedSealers: a forwarder's passing chain overrides a DMARC
-	 * failure (never a From problem). */
-	const char *trusted[MC_ARC_TRUSTED_MAX];
-	for (size_t i = 0; i < cfg->arc_ntrusted; i++)
-		trusted[i] = cfg->arc_trusted[i];
-	arc_override = failed && !vd->from_problem && cfg->arc_ntrusted > 0 &&
-	               emauth_arc_trusted(arc, trusted, cfg->arc_ntrusted,
-	                   arc_why, sizeof(arc_why));
-	if (arc_override) {
-		mlog(ML_INFO,
-		    "%s: ip=%s from=%s dmarc=fail overridden: %s "
-		    "(ARCTrustedSealers)",
-		    qid(ctx), c->ip, dom, arc_why);
-		failed = false;
 	}
 	if (c->ignored || !failed) {
 		ret = SMFIS_ACCEPT;
@@ -1456,6 +1466,8 @@ log:
 		record(c, vd, action, arc_override ? arc_why : NULL);
 out:
 	emauth_ctx_set_dns_deadline(ec, 0);
+	if (arc_override)
+		free(ar_dmarc);
 	free(vd);
 	free(ar);
 	free(arc);

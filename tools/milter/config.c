@@ -1365,7 +1365,8 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	}
 	if (c->authserv_id[0] == '\0')
 		default_authserv_id(c, path, warn, warnsize);
-	if ((c->mode & MC_SIGN) && c->nsigning == 0 && c->keyfile[0] == '\0')
+	if ((c->mode & MC_SIGN) && c->nsigning == 0 && c->keyfile[0] == '\0' &&
+	    c->arc_sign[0] == '\0')
 		milter_config_warn(warn, warnsize,
 		    "%s: signing is on but there is no SigningTable and no "
 		    "KeyFile: nothing will be signed",
