@@ -38,8 +38,9 @@ struct emauth_authres_input {
 	 * or NULL: written as dmarc=permerror with it as the comment and
 	 * without header.from, in place of @dmarc. */
 	const char *dmarc_problem;
-	/* The ARC chain (RFC 8617 §7.2), or NULL: arc= with smtp.remote-ip
-	 * (@ip) and, on pass, header.oldest-pass when not 0. */
+	/* The ARC chain (RFC 8617 §7.2), or NULL: arc=pass or fail with
+	 * smtp.remote-ip (@ip) and, on pass, header.oldest-pass when not 0;
+	 * nothing for a message without ARC sets. */
 	const struct emauth_arc_result *arc;
 };
 

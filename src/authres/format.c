@@ -164,7 +164,9 @@ emauth_authres_format(const struct emauth_authres_input *in, const char *eol,
 		if (k->b_prefix[0])
 			put_prop(&b, "header.b", k->b_prefix);
 	}
-	if (in->arc) {
+	/* A message without ARC sets gets no arc= (as the large receivers
+	 * write it): "none" would be every message's noise. */
+	if (in->arc && in->arc->cv != EMAUTH_ARC_NONE) {
 		const struct emauth_arc_result *a = in->arc;
 		start(&b, eol, "arc",
 		    a->cv == EMAUTH_ARC_PASS   ? EMAUTH_RES_PASS
