@@ -265,6 +265,8 @@ names_of(struct emauth_arc_sealer *s, struct ea_buf *list,
 			}
 		}
 	}
+	if (list->err != 0)
+		return EMAUTH_ETOOBIG; /* never an h= cut short */
 	const char *p = list->len ? (const char *)list->p : "";
 	size_t n = list->len;
 	for (size_t i = 0; i < n;) {
@@ -369,6 +371,13 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 	}
 	if (res.len == 0)
 		ea_buf_adds(&res, "none");
+	if (res.err != 0) {
+		/* Never an AAR with results cut short. */
+		ea_diag_set(diag, EMAUTH_ETOOBIG, "message", ea_span(NULL, 0),
+		    0, "the Authentication-Results to seal are over 64 KiB");
+		rc = EMAUTH_ETOOBIG;
+		goto done;
+	}
 	const char *rtext = ea_buf_str(&res);
 	int from_ar = rtext ? arc_result_in(rtext, s->srvid) : -1;
 	enum emauth_arc_cv cv = inst == 1      ? EMAUTH_ARC_NONE
@@ -402,6 +411,9 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 	size_t nn = 0;
 	if (rc == 0)
 		rc = names_of(s, &list, names, &nn);
+	if (rc == EMAUTH_ETOOBIG)
+		ea_diag_set(diag, EMAUTH_ETOOBIG, "headers", ea_span(NULL, 0),
+		    0, "the names of the fields to sign are over 8 KiB");
 	if (rc == EMAUTH_EINVAL)
 		ea_diag_set(diag, EMAUTH_EINVAL, "headers", ea_span(NULL, 0), 0,
 		    "an empty name, ARC-Seal or more than 128 names in the "
@@ -505,6 +517,7 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 		ea_free(ams_final);
 		ea_free(aar_final);
 	}
+done:
 	ea_buf_release(&res);
 	ea_buf_release(&list);
 	ea_buf_release(&aar);

@@ -178,6 +178,12 @@ printf 'Broken line without bars\n' >"$tmp/bad.map"
 run summary-bad-map 2 report summary --store "$store" --senders "$tmp/bad.map" &&
 	check summary-bad-map-line grep -q 'senders map line 1: not NAME|RULES|FIX' "$tmp/err"
 run summary-bad-since 2 report summary --store "$store" --since yesterday
+# A senders map one byte over 1 MiB is refused whole, never read cut short.
+head -c $((1024 * 1024 + 1)) /dev/zero | tr '\0' '#' >"$tmp/big.map"
+run summary-map-over-cap 2 report summary --store "$store" --senders "$tmp/big.map" &&
+	check summary-map-over-cap-said grep -q 'big.map: cannot read it (at most 1 MiB)' "$tmp/err"
+/usr/bin/python3 -c 'open(__import__("sys").argv[1], "w").write(("#" * 63 + "\n") * 16384)' "$tmp/edge.map"
+run summary-map-at-cap 0 report summary --store "$store" --no-lookup --senders "$tmp/edge.map"
 
 # A large report is read as it comes: the peak memory of importing 32 MB
 # of XML, or its gzip, is that of importing 1 MB (within 8 MiB; read whole

@@ -18,6 +18,16 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* snprintf where truncating a message for people is acceptable. */
 void cli_fmt(char *out, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+#include <stdint.h>
+#include <stdio.h>
+/* Reads @f to its end into a new buffer (free()). More than @max bytes
+ * is EMAUTH_ETOOBIG (nothing given: never a cut copy); EMAUTH_EIO,
+ * EMAUTH_ENOMEM. */
+int cli_read_all(FILE *f, size_t max, uint8_t **out, size_t *len);
+/* Writes @fields (NULL ones skipped; each "Name: value", folded with CRLF)
+ * then the message in @src (rewound) to standard output, in the message's
+ * own line ending. @return 0, EXIT_USAGE (a write or read error). */
+int cli_write_message(FILE *src, const char *const *fields, size_t n);
 /* The getopt_long error cases (':' missing value, '?' unknown option). */
 int cli_bad_option(const char *cmd, int c, char **argv);
 /* A context with --dns SPEC applied (@dns NULL: the system back end); on

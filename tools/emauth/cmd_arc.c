@@ -272,7 +272,7 @@ arc_verify_cmd(int argc, char **argv)
 
 /* The results to seal when the message has none of ours: its ARC chain
  * and DKIM signatures, verified now. */
-static void
+static bool
 computed_results(const struct arc_feed *x, char *out, size_t size)
 {
 	struct emauth_arc_result *r = malloc(sizeof(*r));
@@ -296,7 +296,8 @@ computed_results(const struct arc_feed *x, char *out, size_t size)
 		    emauth_result_name(d.result), d.domain, d.selector);
 	}
 	if (nd == 0 && n < size)
-		snprintf(out + n, size - n, "; dkim=none");
+		n += (size_t)snprintf(out + n, size - n, "; dkim=none");
+	return n < size; /* never results cut short */
 }
 
 static int
@@ -393,7 +394,7 @@ arc_seal_cmd(int argc, char **argv)
 	FILE *in = NULL, *spool = NULL;
 	struct arc_feed x = {0};
 	struct emauth_diag d = {0};
-	char msg[600], results[4096];
+	char msg[600], results[16384];
 	if (rc == 0) {
 		in = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 		if (in == NULL) {
@@ -433,7 +434,13 @@ arc_seal_cmd(int argc, char **argv)
 			sp.cv = ar->cv;
 		free(ar);
 		if (!x.has_ar) {
-			computed_results(&x, results, sizeof(results));
+			if (!computed_results(&x, results, sizeof(results))) {
+				fprintf(stderr,
+				    "emauth arc seal: %s: the results to seal "
+				    "are over %zu bytes\n",
+				    path, sizeof(results));
+				rc = EXIT_USAGE;
+			}
 			sp.results = results;
 		}
 	}
@@ -470,24 +477,10 @@ arc_seal_cmd(int argc, char **argv)
 		}
 	}
 	if (rc == 0) {
-		uint8_t buf[65536];
-		size_t n;
-		rewind(src);
-		n = fread(buf, 1, sizeof(buf), src);
-		const uint8_t *nl = memchr(buf, '\n', n);
-		bool lf = nl && (nl == buf || nl[-1] != '\r');
-		for (unsigned w = 0; w < 3; w++) {
-			const char *f = emauth_arc_sealer_field(x.s, w);
-			if (f == NULL)
-				continue;
-			fputs(f, stdout);
-			fputs(lf ? "\n" : "\r\n", stdout);
-		}
-		do
-			fwrite(buf, 1, n, stdout);
-		while ((n = fread(buf, 1, sizeof(buf), src)) > 0);
-		if (fflush(stdout) != 0)
-			rc = EXIT_USAGE;
+		const char *fields[3];
+		for (unsigned w = 0; w < 3; w++)
+			fields[w] = emauth_arc_sealer_field(x.s, w);
+		rc = cli_write_message(src, fields, 3);
 		if (emauth_arc_sealer_instance(x.s) == 0)
 			fprintf(stderr,
 			    "emauth arc seal: %s: the chain has failed "

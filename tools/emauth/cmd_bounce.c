@@ -53,41 +53,6 @@ static const char help[] =
 /* Ours: the largest bounce read. */
 #define BOUNCE_MAX ((size_t)64 * 1024 * 1024)
 
-static int
-read_all(FILE *f, uint8_t **out, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	uint8_t *b = malloc(cap);
-	if (b == NULL)
-		return EMAUTH_ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= BOUNCE_MAX) {
-				free(b);
-				return EMAUTH_ETOOBIG;
-			}
-			cap *= 2;
-			uint8_t *nb = realloc(b, cap);
-			if (nb == NULL) {
-				free(b);
-				return EMAUTH_ENOMEM;
-			}
-			b = nb;
-		}
-		size_t r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(b);
-		return EMAUTH_EIO;
-	}
-	*out = b;
-	*len = n;
-	return 0;
-}
-
 static void
 print_json(const char *file, const struct emauth_bounce *b)
 {
@@ -180,7 +145,7 @@ bounce_read(int argc, char **argv)
 		}
 		uint8_t *data = NULL;
 		size_t len = 0;
-		int r = read_all(f, &data, &len);
+		int r = cli_read_all(f, BOUNCE_MAX, &data, &len);
 		if (f != stdin)
 			fclose(f);
 		struct emauth_bounce *b = NULL;
@@ -570,7 +535,7 @@ bounce_route(int argc, char **argv)
 	uint8_t *msg = NULL;
 	size_t len = 0;
 	int ret = EX_TEMPFAIL;
-	if (read_all(stdin, &msg, &len) != 0) {
+	if (cli_read_all(stdin, BOUNCE_MAX, &msg, &len) != 0) {
 		fprintf(
 		    stderr, "emauth bounce route: cannot read the bounce\n");
 		goto out;

@@ -418,6 +418,24 @@ put_field(const char *field, bool lf)
 	fputs(lf ? "\n" : "\r\n", stdout);
 }
 
+int
+cli_write_message(FILE *src, const char *const *fields, size_t n)
+{
+	uint8_t buf[65536];
+	rewind(src);
+	size_t got = fread(buf, 1, sizeof(buf), src);
+	/* Match the message's line ending: LF-only files stay so. */
+	const uint8_t *nl = memchr(buf, '\n', got);
+	bool lf = nl && (nl == buf || nl[-1] != '\r');
+	for (size_t i = 0; i < n; i++)
+		if (fields[i] != NULL)
+			put_field(fields[i], lf);
+	do
+		fwrite(buf, 1, got, stdout);
+	while ((got = fread(buf, 1, sizeof(buf), src)) > 0);
+	return fflush(stdout) == 0 && !ferror(src) ? 0 : EXIT_USAGE;
+}
+
 static int
 dkim_sign_cmd(int argc, char **argv)
 {
@@ -588,22 +606,11 @@ dkim_sign_cmd(int argc, char **argv)
 		}
 	}
 	if (rc == 0) {
-		FILE *src = spool ? spool : in;
-		uint8_t buf[65536];
-		size_t n;
-		rewind(src);
-		n = fread(buf, 1, sizeof(buf), src);
-		/* Match the message's line ending: LF-only files stay so. */
-		const uint8_t *nl = memchr(buf, '\n', n);
-		bool lf = nl && (nl == buf || nl[-1] != '\r');
 		/* In the order given: the first signature on top. */
+		const char *fields[16];
 		for (size_t i = 0; i < ng; i++)
-			put_field(emauth_dkim_signer_field(s, i), lf);
-		do
-			fwrite(buf, 1, n, stdout);
-		while ((n = fread(buf, 1, sizeof(buf), src)) > 0);
-		if (fflush(stdout) != 0)
-			rc = EXIT_USAGE;
+			fields[i] = emauth_dkim_signer_field(s, i);
+		rc = cli_write_message(spool ? spool : in, fields, ng);
 	}
 	if (spool)
 		fclose(spool);

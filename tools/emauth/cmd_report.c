@@ -586,45 +586,6 @@ open_store(const char *cmd, const char *conf, const char *store,
 	return rc;
 }
 
-/* Ours: the largest file imported (a report of 100 MB reads). */
-#define IMPORT_FILE_MAX ((size_t)512 * 1024 * 1024)
-
-/* Reads @f whole (at most IMPORT_FILE_MAX bytes). */
-static int
-slurp(FILE *f, uint8_t **out, size_t *len)
-{
-	size_t cap = 65536, n = 0;
-	uint8_t *b = malloc(cap);
-	if (b == NULL)
-		return EMAUTH_ENOMEM;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= IMPORT_FILE_MAX) {
-				free(b);
-				return EMAUTH_ETOOBIG;
-			}
-			cap *= 2;
-			uint8_t *nb = realloc(b, cap);
-			if (nb == NULL) {
-				free(b);
-				return EMAUTH_ENOMEM;
-			}
-			b = nb;
-		}
-		size_t r = fread(b + n, 1, cap - n, f);
-		n += r;
-		if (r == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(b);
-		return EMAUTH_EIO;
-	}
-	*out = b;
-	*len = n;
-	return 0;
-}
-
 struct importer {
 	struct emauth_store *s;
 	bool json;
@@ -1195,22 +1156,11 @@ report_summary(int argc, char **argv)
 		return cli_usage_error(
 		    "report summary", "--domain: '%s' is not a domain", domain);
 	/* The senders map: --senders, else the installed one. */
-	const char *mpath = senders ? senders : EMAUTH_SENDERS_MAP;
 	uint8_t *map = NULL;
 	size_t maplen = 0;
-	FILE *mf = fopen(mpath, "rb");
-	if (mf == NULL && senders)
-		return cli_usage_error("report summary", "--senders %s: %s",
-		    senders, strerror(errno));
-	if (mf) {
-		int r = slurp(mf, &map, &maplen);
-		fclose(mf);
-		if (r != 0 || maplen > 1024 * 1024) {
-			free(map);
-			return cli_usage_error("report summary",
-			    "%s: cannot read it (at most 1 MiB)", mpath);
-		}
-	}
+	int mr = cli_senders_map("report summary", senders, &map, &maplen);
+	if (mr != 0)
+		return mr;
 	struct emauth_store *s = NULL;
 	struct emauth_ctx *ctx = NULL;
 	struct emauth_summary *sum = NULL;
@@ -1277,9 +1227,9 @@ cli_senders_map(const char *cmd, const char *path, uint8_t **map, size_t *len)
 		    cmd, "--senders %s: %s", path, strerror(errno));
 	if (mf == NULL)
 		return 0;
-	int r = slurp(mf, map, len);
+	int r = cli_read_all(mf, 1024 * 1024, map, len);
 	fclose(mf);
-	if (r != 0 || *len > 1024 * 1024) {
+	if (r != 0) {
 		free(*map);
 		*map = NULL;
 		*len = 0;

@@ -63,6 +63,46 @@ cli_name_ok(const char *s)
 }
 
 int
+cli_read_all(FILE *f, size_t max, uint8_t **out, size_t *len)
+{
+	size_t cap = max < 65536 ? max + 1 : 65536, n = 0;
+	uint8_t *b = malloc(cap);
+	*out = NULL;
+	*len = 0;
+	if (b == NULL)
+		return EMAUTH_ENOMEM;
+	for (;;) {
+		if (n == cap) {
+			if (cap > max) {
+				/* One byte past the cap was read: refused,
+				 * never used cut short. */
+				free(b);
+				return EMAUTH_ETOOBIG;
+			}
+			size_t nc = cap <= (max + 1) / 2 ? cap * 2 : max + 1;
+			uint8_t *nb = realloc(b, nc);
+			if (nb == NULL) {
+				free(b);
+				return EMAUTH_ENOMEM;
+			}
+			b = nb;
+			cap = nc;
+		}
+		size_t r = fread(b + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(b);
+		return EMAUTH_EIO;
+	}
+	*out = b;
+	*len = n;
+	return 0;
+}
+
+int
 cli_usage_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
