@@ -4,7 +4,8 @@
  * validation, and sealing.
  *
  * Input:
- *   line 1   ignored (a comment)
+ *   line 1   a comment; when its first byte is odd ("#" is), the new set
+ *            is folded (emauth_arc_seal_spec.fold)
  *   then     DNS lines (fuzz_zone.h) up to a line "%%"
  *   then     the message (CRLF or LF)
  *
@@ -12,8 +13,10 @@
  * 50); the chain is none exactly when the header has no ARC field; a
  * passing chain has 1 to 50 sets, every seal verified, oldest-pass at most
  * the newest instance; a failing one says why. Sealing then adds set N+1
- * (or nothing after a cv=fail seal); when the chain was none, the message
- * with the new set, verified with the sealing key published, passes.
+ * (or nothing after a cv=fail seal); folded, no line of the new fields is
+ * over 998 octets and each new line starts with a blank; when the chain
+ * was none, the message with the new set, verified with the sealing key
+ * published, passes.
  */
 #include "fuzz.h"
 #include "fuzz_zone.h"
@@ -140,6 +143,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sp.key = key;
 	sp.authserv_id = "mx.fuzz.example";
 	sp.timestamp = FUZZ_NOW;
+	sp.fold = size > 0 && (data[0] & 1);
 	FUZZ_ASSERT(emauth_arc_sealer_new(ctx, &sp, &x.s) == 0);
 	int rc = read_msg(&x, fp.rest, fp.rest_len);
 	struct emauth_arc_result *res = malloc(sizeof(*res));
@@ -162,6 +166,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		            s == EMAUTH_ELIMIT || s == EMAUTH_ESYNTAX ||
 		            s == EMAUTH_EINVAL);
 		unsigned inst = s == 0 ? emauth_arc_sealer_instance(x.s) : 0;
+		for (unsigned w = 0; inst && w < 3; w++) {
+			const char *f = emauth_arc_sealer_field(x.s, w);
+			size_t line = 0;
+			for (const char *p = f; *p; p++) {
+				if (*p == '\r') {
+					FUZZ_ASSERT(
+					    sp.fold && p[1] == '\n' &&
+					    (p[2] == ' ' || p[2] == '\t'));
+					line = 0;
+					p++;
+					continue;
+				}
+				FUZZ_ASSERT(*p != '\n');
+				FUZZ_ASSERT(++line <= 998 || !sp.fold);
+			}
+		}
 		/* A message without ARC, sealed: it passes with our key. */
 		if (s == 0 && res->cv == EMAUTH_ARC_NONE && inst == 1 &&
 		    memchr(fp.rest, '\0', fp.rest_len) == NULL) {
@@ -171,15 +191,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (fp.rest[i] == '\n' &&
 				    (i == 0 || fp.rest[i - 1] != '\r'))
 					crlf = false;
-			size_t n = fp.rest_len + 3 * 4096;
+			size_t n = fp.rest_len + 6;
+			for (unsigned w = 0; w < 3; w++)
+				n += strlen(emauth_arc_sealer_field(x.s, w));
 			uint8_t *m = malloc(n);
 			size_t k = 0;
 			for (unsigned w = 0; w < 3; w++) {
 				const char *f = emauth_arc_sealer_field(x.s, w);
 				size_t fl = strlen(f);
 				FUZZ_ASSERT(k + fl + 2 <= n);
-				memcpy(m + k, f, fl);
-				k += fl;
+				/* A folded field's CRLF as the message has
+				 * its line ends. */
+				for (size_t i = 0; i < fl; i++)
+					if (crlf || f[i] != '\r')
+						m[k++] = (uint8_t)f[i];
 				memcpy(
 				    m + k, crlf ? "\r\n" : "\n", crlf ? 2 : 1);
 				k += crlf ? 2 : 1;

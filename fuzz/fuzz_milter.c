@@ -11,10 +11,13 @@
  * a small header cap, trusted ARC sealers and DMARC reporting (the verdict
  * of each message made
  * a store row, the header block and body kept for failure reports; no
- * recorder runs here); sign only, without Authentication-Results.
+ * recorder runs here); sign only, without Authentication-Results; a relay
+ * that signs only example.com, rewrites the From of other domains that
+ * publish quarantine or reject (RewriteFrom dmarc, to example.com) and
+ * seals with ARC (ARCSign).
  *
  * Input:
- *   line 1   the configuration, 0 to 3
+ *   line 1   the configuration, 0 to 4
  *   then     DNS lines (fuzz_zone.h) up to a line "%%"
  *   then     the session, one event a line:
  *              negotiate F0 F1     the actions and steps the MTA offers
@@ -35,7 +38,13 @@
  * knows, NOREPLY exactly for the steps negotiated without a reply, and a
  * reply code that matches it (a reject has a 5xx reply); negotiation asks
  * only for what was offered; a signed message gets only DKIM-Signature
- * fields, and each verifies against the message as the MTA holds it; a
+ * fields, and each verifies against the message as the MTA will send it
+ * (with every change the milter asked for), besides, when configured: a
+ * rewritten From (the first From field of a message that has exactly one,
+ * now an address at RewriteFromDomain) with X-Original-From and, when the
+ * message had none, Reply-To added; and one ARC set on top (ARC-Seal,
+ * ARC-Message-Signature, ARC-Authentication-Results) whose instance follows
+ * the message's own sets, and whose chain passes when it is the first; a
  * verified message gets no DKIM-Signature, one Authentication-Results
  * field (when configured) that parses back complete with our authserv-id
  * and, when the MTA passes fields exactly, the DKIM results of the
@@ -59,12 +68,13 @@
 #include "common/span.h"
 #include "dkim/sig.h"
 
+#include <emauth/arc.h>
 #include <emauth/authres.h>
 #include <emauth/dkim.h>
 #include <emauth/msg.h>
 #include <emauth/verdict.h>
 
-#define CONFIGS 4
+#define CONFIGS 5
 #define HEADERS_MAX 256
 #define LINE_BYTES 8192
 /* Key records for every signature of a message (MC_SIGS_PER_MESSAGE). */
@@ -161,12 +171,27 @@ static const char *const configs[CONFIGS] = {
     "AddAuthenticationResults no\n"
     "MaximumHeaderBytes 4096\n"
     "DNS zone:$D/empty.zone\n",
+    "Mode sv\n"
+    "AuthservID relay.fuzz.example\n"
+    "KeyTable $D/KeyTable\n"
+    "SigningTable refile:$D/SigningTable2\n"
+    "InternalHosts csl:10.0.0.0/8,127.0.0.1\n"
+    "RewriteFrom dmarc\n"
+    "RewriteFromDomain example.com\n"
+    "RewriteFromOrganization Fuzz Lists\n"
+    "ARCSign ed2\n"
+    "DMARCEnforce reject\n"
+    "DNS zone:$D/empty.zone\n",
 };
 
 static const char keytable[] = "ed %:fz:$D/ed.private\n"
                                "ed2 example.com:fz2:$D/ed.private\n";
 static const char signingtable[] = "*@example.com ed2\n"
                                    "* ed\n";
+/* Configuration 4: only example.com is signed (every other From is for
+ * RewriteFrom), and ARCSign ed2 seals with this key. */
+static const char signingtable2[] = "*@example.com ed2\n";
+static char arc_zone[256]; /* its key record, made by init() */
 
 static char tmpdir[256];
 static struct milter_state *states[CONFIGS];
@@ -240,8 +265,9 @@ static void
 cleanup(void)
 {
 	static const char *const names[] = {"KeyTable", "SigningTable",
-	    "ed.private", "rsa.private", "empty.zone", "c0.conf", "c1.conf",
-	    "c2.conf", "c3.conf"};
+	    "SigningTable2", "ed.private", "rsa.private", "empty.zone",
+	    "c0.conf", "c1.conf", "c2.conf", "c3.conf", "c4.conf", "reports.db",
+	    "reports.db-wal", "reports.db-shm"};
 	char path[512];
 	milter_pool_free();
 	for (size_t i = 0; i < CONFIGS; i++) {
@@ -271,6 +297,9 @@ init(void)
 	emauth_global_init();
 	write_file("KeyTable", keytable);
 	write_file("SigningTable", signingtable);
+	write_file("SigningTable2", signingtable2);
+	snprintf(arc_zone, sizeof(arc_zone),
+	    "fz2._domainkey.example.com TXT %s\n", ed_record);
 	write_file("ed.private", ed_key);
 	write_file("rsa.private", rsa_key);
 	write_file("empty.zone", "");
@@ -674,53 +703,123 @@ wire_field(const struct session *s, const char *name, const char *value,
 	return o;
 }
 
+static bool
+named(const char *a, const char *b)
+{
+	return strcasecmp(a, b) == 0;
+}
+
+/* The most fields a header block can have here: the message's and the
+ * milter's. */
+#define WIRE_FIELDS (HEADERS_MAX + SHIM_EDITS_MAX)
+
+/* A header block as the MTA holds or sends it: each field as
+ * "Name: value" with CRLF folds. */
+struct wire {
+	char *f[WIRE_FIELDS];
+	size_t len[WIRE_FIELDS];
+	size_t n;
+};
+
+static void
+wire_add(struct wire *w, const struct session *s, const char *name,
+    const char *value)
+{
+	char *f = malloc(LINE_BYTES * 2);
+	FUZZ_ASSERT(w->n < WIRE_FIELDS);
+	w->len[w->n] = wire_field(s, name, value, f, LINE_BYTES * 2);
+	w->f[w->n++] = f;
+}
+
+static void
+wire_free(struct wire *w)
+{
+	for (size_t i = 0; i < w->n; i++)
+		free(w->f[i]);
+	w->n = 0;
+}
+
 /*
- * Verifies the message as the MTA holds it, with @nextra fields on top,
- * through a context with the zone @zone (@zl bytes): the fields it was
- * given, then the body with bare LF made CRLF, as Postfix writes it.
- * Returns the finished verifier (free it and its context).
+ * The header block: with @edited false, the fields the milter was given;
+ * otherwise as the MTA sends it on after the milter's changes: the
+ * inserted fields on top (each at index 0, so the last one first), the
+ * fields it was given with a changed field's new value (Postfix's index:
+ * the Nth field of that name; a deleted one left out), then the added
+ * fields in order.
+ */
+static void
+wire_header(const struct session *s, bool edited, struct wire *w)
+{
+	const SMFICTX *ctx = &s->ctx;
+	w->n = 0;
+	for (size_t k = ctx->nedits; edited && k-- > 0;) {
+		const struct shim_edit *e = &ctx->edits[k];
+		if (e->kind == SHIM_INSHEADER)
+			wire_add(w, s, e->name, e->value);
+	}
+	for (size_t i = 0; i < s->nh; i++) {
+		const char *v = s->h[i].value;
+		int nth = 0;
+		for (size_t j = 0; j <= i; j++)
+			nth += named(s->h[j].name, s->h[i].name);
+		for (size_t k = 0; edited && k < ctx->nedits; k++) {
+			const struct shim_edit *e = &ctx->edits[k];
+			if (e->kind == SHIM_CHGHEADER && e->index == nth &&
+			    named(e->name, s->h[i].name))
+				v = e->value;
+		}
+		if (v)
+			wire_add(w, s, s->h[i].name, v);
+	}
+	for (size_t k = 0; edited && k < ctx->nedits; k++) {
+		const struct shim_edit *e = &ctx->edits[k];
+		if (e->kind == SHIM_ADDHEADER)
+			wire_add(w, s, e->name, e->value);
+	}
+}
+
+/* The body as Postfix writes it: a bare LF made CRLF. */
+static uint8_t *
+wire_body(const struct session *s, size_t *len)
+{
+	uint8_t *b = malloc(s->blen * 2 + 1);
+	size_t o = 0;
+	for (size_t i = 0; i < s->blen; i++) {
+		if (s->body[i] == '\n' && (i == 0 || s->body[i - 1] != '\r'))
+			b[o++] = '\r';
+		b[o++] = s->body[i];
+	}
+	*len = o;
+	return b;
+}
+
+/*
+ * Verifies the header block @w and the message's body through a context
+ * with the zone @zone (@zl bytes). Returns the finished verifier (free it
+ * and its context).
  */
 static struct emauth_dkim_verifier *
-verify_wire(const struct session *s, char *const *extra, const size_t *elen,
-    size_t nextra, const char *zone, size_t zl,
-    const struct emauth_dkim_verify_opts *o, struct emauth_ctx **ec)
+verify_wire(const struct session *s, const struct wire *w, const char *zone,
+    size_t zl, const struct emauth_dkim_verify_opts *o, struct emauth_ctx **ec)
 {
 	struct emauth_dkim_verifier *v;
-	char *f = malloc(LINE_BYTES * 2);
 	FUZZ_ASSERT(emauth_ctx_new(ec) == 0);
 	FUZZ_ASSERT(fuzz_zone_install(*ec, zone, zl) == 0);
 	FUZZ_ASSERT(emauth_dkim_verifier_new(*ec, o, &v) == 0);
-	for (size_t k = 0; k < nextra; k++)
-		emauth_dkim_verifier_header(v, ea_span(extra[k], elen[k]));
-	for (size_t i = 0; i < s->nh; i++) {
-		size_t n = wire_field(
-		    s, s->h[i].name, s->h[i].value, f, LINE_BYTES * 2);
-		emauth_dkim_verifier_header(v, ea_span(f, n));
-	}
+	for (size_t i = 0; i < w->n; i++)
+		emauth_dkim_verifier_header(v, ea_span(w->f[i], w->len[i]));
 	FUZZ_ASSERT(emauth_dkim_verifier_eoh(v) == 0);
-	for (size_t i = 0, start = 0; s->body && i <= s->blen; i++) {
-		if (i == s->blen) {
-			emauth_dkim_verifier_body(
-			    v, ea_span(s->body + start, i - start));
-			break;
-		}
-		if (s->body[i] == '\n' && (i == 0 || s->body[i - 1] != '\r')) {
-			emauth_dkim_verifier_body(
-			    v, ea_span(s->body + start, i - start));
-			emauth_dkim_verifier_body(v, ea_span("\r", 1));
-			start = i;
-		}
-	}
+	size_t bl;
+	uint8_t *b = wire_body(s, &bl);
+	emauth_dkim_verifier_body(v, ea_span(b, bl));
+	free(b);
 	FUZZ_ASSERT(emauth_dkim_verifier_finish(v) == 0);
-	free(f);
 	return v;
 }
 
 /*
  * Verifies the signatures the milter inserted against the message as the
- * MTA would send it on: the inserted fields on top (each at index 0, so
- * the last one first), then the fields it was given, then the body with
- * bare LF made CRLF, as Postfix writes it. Each inserted signature must
+ * MTA will send it on (wire_header). Each inserted DKIM-Signature must
  * pass with the key its d= and s= name.
  */
 static void
@@ -730,17 +829,15 @@ roundtrip(const struct session *s, const size_t *ins, size_t nins)
 	struct emauth_dkim_verifier *v;
 	char *zone = malloc(ZONE_BYTES), *f = malloc(LINE_BYTES * 2);
 	struct ea_dkim_sig *sig = malloc(sizeof(*sig));
+	struct wire *w = malloc(sizeof(*w));
 	size_t zl = 0;
-	char *fields[SHIM_EDITS_MAX];
-	size_t flen[SHIM_EDITS_MAX];
 
 	for (size_t k = 0; k < nins; k++) {
 		const struct shim_edit *e = &s->ctx.edits[ins[nins - 1 - k]];
-		flen[k] = wire_field(s, e->name, e->value, f, LINE_BYTES * 2);
-		fields[k] = strdup(f);
+		size_t fl = wire_field(s, e->name, e->value, f, LINE_BYTES * 2);
 		enum emauth_dkim_reason why;
-		FUZZ_ASSERT(ea_dkim_sig_parse(ea_span(fields[k], flen[k]), sig,
-		                &why, NULL) == 0);
+		FUZZ_ASSERT(
+		    ea_dkim_sig_parse(ea_span(f, fl), sig, &why, NULL) == 0);
 		zl += (size_t)snprintf(zone + zl, ZONE_BYTES - zl,
 		    "%s._domainkey.%s TXT %s\n", sig->s, sig->d,
 		    sig->alg == EA_ALG_ED25519_SHA256 ? ed_record : rsa_record);
@@ -750,30 +847,134 @@ roundtrip(const struct session *s, const size_t *ins, size_t nins)
 	o.max_header_bytes = 64 << 20;
 	o.max_header_fields = 100000;
 	o.max_signatures = SHIM_EDITS_MAX;
-	v = verify_wire(s, fields, flen, nins, zone, zl, &o, &ec);
+	wire_header(s, true, w);
+	v = verify_wire(s, w, zone, zl, &o, &ec);
+	/* The inserted DKIM-Signature fields are the first ones the
+	 * verifier saw after any ARC set on top. */
+	size_t first = 0;
+	while (first < w->n && strncasecmp(w->f[first], "ARC-", 4) == 0)
+		first++;
 	for (size_t k = 0; k < nins; k++) {
 		struct emauth_dkim_result res;
 		FUZZ_ASSERT(emauth_dkim_verifier_result(v, k, &res) == 0);
+		FUZZ_ASSERT(
+		    strncasecmp(w->f[first + k], "DKIM-Signature:", 15) == 0);
 		if (res.result != EMAUTH_RES_PASS) {
 			fprintf(stderr, "signature %zu: %s: %s\n", k,
 			    emauth_result_name(res.result), res.detail);
 			FUZZ_ASSERT(res.result == EMAUTH_RES_PASS);
 		}
-		free(fields[k]);
 	}
 	if (getenv("FUZZ_VERBOSE"))
 		fprintf(stderr, "roundtrip: %zu signatures verified\n", nins);
 	emauth_dkim_verifier_free(v);
 	emauth_ctx_free(ec);
+	wire_free(w);
+	free(w);
 	free(sig);
 	free(f);
 	free(zone);
 }
 
-static bool
-named(const char *a, const char *b)
+/*
+ * The ARC set the milter added (ARCSign), on the message as the MTA will
+ * send it: the instance after the message's own sets; when it is the first
+ * set, a chain that passes with the ARCSign key; after others (their keys
+ * from the input's zone), an ARC-Message-Signature that verifies whenever
+ * the verifier gets as far as checking it.
+ */
+static void
+check_sealed(const struct session *s)
 {
-	return strcasecmp(a, b) == 0;
+	const SMFICTX *ctx = &s->ctx;
+	unsigned inst = 0, nas = 0, nams = 0, naar = 0;
+	bool had_arc = false;
+	for (size_t i = 0; i < s->nh; i++)
+		had_arc |= named(s->h[i].name, "ARC-Seal") ||
+		           named(s->h[i].name, "ARC-Message-Signature") ||
+		           named(s->h[i].name, "ARC-Authentication-Results");
+	for (size_t k = 0; k < ctx->nedits; k++) {
+		const struct shim_edit *e = &ctx->edits[k];
+		if (e->kind != SHIM_INSHEADER)
+			continue;
+		nas += named(e->name, "ARC-Seal");
+		nams += named(e->name, "ARC-Message-Signature");
+		if (named(e->name, "ARC-Authentication-Results")) {
+			naar++;
+			FUZZ_ASSERT(sscanf(e->value + (e->value[0] == ' '),
+			                "i=%u;", &inst) == 1);
+		}
+	}
+	if (naar == 0) {
+		FUZZ_ASSERT(nas == 0 && nams == 0);
+		return;
+	}
+	FUZZ_ASSERT(nas == 1 && nams == 1 && naar == 1);
+	FUZZ_ASSERT(inst >= 1 && inst <= EMAUTH_ARC_MAX);
+	/* After sets of the message's own, the instance follows the
+	 * highest one that parses (our Authentication-Results vouch for
+	 * them); without any, it is 1. */
+	if (!had_arc)
+		FUZZ_ASSERT(inst == 1);
+	struct wire *w = malloc(sizeof(*w));
+	wire_header(s, true, w);
+	struct emauth_ctx *ec;
+	struct emauth_arc_verifier *v;
+	struct emauth_arc_result *r = malloc(sizeof(*r));
+	/* The input's zone with the ARCSign key, unless it has a name of
+	 * its own for that key. */
+	size_t al = strlen(arc_zone);
+	char *zone = malloc(zone_len + al + 2);
+	bool own_key = false;
+	static const char kn[] = "fz2._domainkey.example.com";
+	for (size_t i = 0; !own_key && i + sizeof(kn) - 1 <= zone_len; i++)
+		own_key = strncasecmp(zone_text + i, kn, sizeof(kn) - 1) == 0;
+	size_t zl = 0;
+	if (inst > 1 && !own_key) {
+		memcpy(zone, zone_text, zone_len);
+		zl = zone_len;
+		zone[zl++] = '\n';
+	}
+	memcpy(zone + zl, arc_zone, al + 1);
+	zl += al;
+	FUZZ_ASSERT(emauth_ctx_new(&ec) == 0);
+	FUZZ_ASSERT(fuzz_zone_install(ec, zone, zl) == 0);
+	struct emauth_arc_verify_opts o;
+	emauth_arc_verify_opts_init(&o);
+	o.max_header_bytes = 64 << 20;
+	o.max_header_fields = 100000;
+	FUZZ_ASSERT(emauth_arc_verifier_new(ec, &o, &v) == 0);
+	for (size_t i = 0; i < w->n; i++)
+		emauth_arc_verifier_header(v, ea_span(w->f[i], w->len[i]));
+	FUZZ_ASSERT(emauth_arc_verifier_eoh(v) == 0);
+	size_t bl;
+	uint8_t *b = wire_body(s, &bl);
+	emauth_arc_verifier_body(v, ea_span(b, bl));
+	free(b);
+	FUZZ_ASSERT(emauth_arc_verifier_finish(v) == 0);
+	FUZZ_ASSERT(emauth_arc_verifier_result(v, r) == 0);
+	if (getenv("FUZZ_VERBOSE"))
+		fprintf(stderr, "sealed: i=%u, chain %s (%s)\n", inst,
+		    emauth_arc_cv_name(r->cv), r->reason);
+	if (!had_arc && r->cv != EMAUTH_ARC_PASS) {
+		fprintf(stderr, "sealed i=1: chain %s: %s\n",
+		    emauth_arc_cv_name(r->cv), r->reason);
+		abort();
+	}
+	if (inst > 1 && !own_key && r->instances == inst &&
+	    r->inst[inst - 1].ams != EMAUTH_RES_NONE &&
+	    r->inst[inst - 1].ams != EMAUTH_RES_PASS) {
+		fprintf(stderr, "sealed i=%u: its AMS %s: %s\n", inst,
+		    emauth_result_name(r->inst[inst - 1].ams),
+		    r->inst[inst - 1].ams_detail);
+		abort();
+	}
+	emauth_arc_verifier_free(v);
+	emauth_ctx_free(ec);
+	free(zone);
+	free(r);
+	wire_free(w);
+	free(w);
 }
 
 /* From fields as the DKIM verifier counts them: the name up to the colon
@@ -807,8 +1008,12 @@ crosscheck_dkim(const struct session *s, const struct emauth_authres_parsed *p)
 	struct emauth_ctx *ec;
 	struct emauth_dkim_verify_opts o = {0};
 	o.max_header_bytes = (size_t)s->st->cfg.max_header_kb * 1024;
+	struct wire *w = malloc(sizeof(*w));
+	wire_header(s, false, w);
 	struct emauth_dkim_verifier *v =
-	    verify_wire(s, NULL, NULL, 0, zone_text, zone_len, &o, &ec);
+	    verify_wire(s, w, zone_text, zone_len, &o, &ec);
+	wire_free(w);
+	free(w);
 	size_t n = emauth_dkim_verifier_count(v), k = 0;
 	for (unsigned i = 0; i < p->nresults; i++) {
 		if (strcmp(p->results[i].method, "dkim") != 0)
@@ -963,7 +1168,9 @@ ev_eom(struct session *s)
 	check_status(s, r, false);
 
 	const SMFICTX *ctx = &s->ctx;
+	const struct milter_config *cfg = &s->st->cfg;
 	size_t ins[SHIM_EDITS_MAX], nins = 0, ar_at = SIZE_MAX;
+	bool rewritten = false, original = false, reply_to = false;
 	for (size_t k = 0; k < ctx->nedits; k++) {
 		const struct shim_edit *e = &ctx->edits[k];
 		if (e->kind == SHIM_INSHEADER &&
@@ -971,12 +1178,40 @@ ev_eom(struct session *s)
 			FUZZ_ASSERT(s->sign && e->index == 0);
 			ins[nins++] = k;
 		} else if (e->kind == SHIM_INSHEADER &&
+		           strncasecmp(e->name, "ARC-", 4) == 0) {
+			FUZZ_ASSERT(
+			    s->sign && cfg->arc_sign[0] && e->index == 0);
+		} else if (e->kind == SHIM_INSHEADER &&
 		           named(e->name, "Authentication-Results")) {
 			FUZZ_ASSERT(s->verify && e->index == 0);
 			FUZZ_ASSERT(ar_at == SIZE_MAX);
 			ar_at = k;
+		} else if (e->kind == SHIM_CHGHEADER && s->sign) {
+			/* RewriteFrom: the one From, now at its domain. */
+			const char *first = NULL;
+			FUZZ_ASSERT(cfg->rewrite_from > 0 && !rewritten);
+			FUZZ_ASSERT(named(e->name, "From") && e->index == 1);
+			FUZZ_ASSERT(from_fields(s, &first) == 1);
+			FUZZ_ASSERT(e->value != NULL);
+			char tail[300];
+			snprintf(
+			    tail, sizeof(tail), "@%s>", cfg->rewrite_domain);
+			size_t vl = strlen(e->value), tl = strlen(tail);
+			FUZZ_ASSERT(
+			    vl > tl && strcmp(e->value + vl - tl, tail) == 0);
+			rewritten = true;
 		} else if (e->kind == SHIM_CHGHEADER) {
 			FUZZ_ASSERT(s->verify);
+		} else if (e->kind == SHIM_ADDHEADER && s->sign) {
+			FUZZ_ASSERT(cfg->rewrite_from > 0);
+			if (named(e->name, "Reply-To")) {
+				FUZZ_ASSERT(!reply_to);
+				reply_to = true;
+			} else {
+				FUZZ_ASSERT(named(e->name, "X-Original-From"));
+				FUZZ_ASSERT(!original);
+				original = true;
+			}
 		} else {
 			FUZZ_ASSERT(e->kind == SHIM_ADDHEADER && s->verify &&
 			            named(e->name, "X-Emauth-Quarantine"));
@@ -985,8 +1220,19 @@ ev_eom(struct session *s)
 	if (s->sign) {
 		FUZZ_ASSERT(ctx->quarantine == NULL);
 		FUZZ_ASSERT(r == SMFIS_ACCEPT || r == SMFIS_TEMPFAIL);
+		if (r == SMFIS_ACCEPT) {
+			/* A rewritten From comes with the old one kept, and
+			 * with Reply-To when the message had none. */
+			bool had_reply_to = false;
+			for (size_t i = 0; i < s->nh; i++)
+				had_reply_to |= named(s->h[i].name, "Reply-To");
+			FUZZ_ASSERT(original == rewritten);
+			FUZZ_ASSERT(reply_to == (rewritten && !had_reply_to));
+		}
 		if (nins && s->plausible)
 			roundtrip(s, ins, nins);
+		if (r == SMFIS_ACCEPT && s->plausible)
+			check_sealed(s);
 	}
 	if (s->verify) {
 		bool delivered = r == SMFIS_ACCEPT;

@@ -127,6 +127,14 @@ struct emauth_arc_seal_spec {
 	 * signed. */
 	const char *headers;
 	int64_t timestamp; /* t=; 0: now; -1: no t= */
+	/* 1: the new fields folded as they go into a message (CRLF and a
+	 * space where they have blanks, and inside the seal's own b=, so
+	 * that lines keep to 78 octets where they can; relaxed
+	 * canonicalization, which the set is signed with, reads them the
+	 * same); a field that would still have a line over 998 octets
+	 * (RFC 5322 §2.1.1) is EMAUTH_ETOOBIG. 0 (the default): one line
+	 * each. */
+	int fold;
 };
 
 EMAUTH_API void emauth_arc_seal_spec_init(struct emauth_arc_seal_spec *s);
@@ -151,7 +159,8 @@ EMAUTH_API int emauth_arc_sealer_body(
  *         the chain had already failed: RFC 8617 §5.1.2, nothing is added
  *         after a cv=fail seal), EMAUTH_ELIMIT (50 sets already),
  *         EMAUTH_ESYNTAX (the message's ARC sets are unusable and no cv
- *         was given), EMAUTH_ESTATE, EMAUTH_ENOMEM.
+ *         was given), EMAUTH_ETOOBIG (folding asked for and a line
+ *         would be over 998 octets), EMAUTH_ESTATE, EMAUTH_ENOMEM.
  */
 EMAUTH_API int emauth_arc_sealer_finish(
     struct emauth_arc_sealer *s, struct emauth_diag *diag);
@@ -159,7 +168,8 @@ EMAUTH_API int emauth_arc_sealer_finish(
  * The new fields, to put at the top of the header in this order: 0 the
  * ARC-Seal, 1 the ARC-Message-Signature, 2 the ARC-Authentication-Results
  * (each "Name: value" on one line, unfolded: the form the interoperability
- * suites compare byte for byte; no final CRLF); NULL when there is none.
+ * suites compare byte for byte; folded with CRLF when the spec asked for
+ * it; no final CRLF); NULL when there is none.
  */
 EMAUTH_API const char *emauth_arc_sealer_field(
     const struct emauth_arc_sealer *s, unsigned which);

@@ -65,6 +65,66 @@ dup_str(const char *s)
 	return d;
 }
 
+/* Lines of the folded fields: RFC 5322 §2.1.1's SHOULD and MUST. */
+#define FOLD_WIDTH 78
+#define LINE_MAX_OCTETS 998
+
+/*
+ * @f (one line, "Name: value") folded: a run of blanks becomes CRLF SP
+ * where the line would grow past FOLD_WIDTH, which relaxed
+ * canonicalization reads as the original. With @split_b (the ARC-Seal
+ * only) the base64 of b= is broken likewise: the seal's own b= is emptied
+ * before hashing and its blanks are ignored (RFC 6376 §3.5); the
+ * ARC-Message-Signature's b= is hashed into the seal as it is, so it is
+ * never broken. A space, not a TAB, starts each new line: dkimpy finds the
+ * ARC-Message-Signature of an instance by the text " i=N;" in it (1.1.4,
+ * Debian 12). Sets *@over when a line is still over LINE_MAX_OCTETS.
+ * @return the new field, or NULL (no memory).
+ */
+static char *
+fold_field(const char *f, bool split_b, bool *over)
+{
+	struct ea_buf b;
+	size_t n = strlen(f), col = 0, i = 0;
+	/* A fold adds 3 octets and comes after 8 at least. */
+	ea_buf_init(&b, n * 2 + 64);
+	*over = false;
+	while (i < n) {
+		/* A word: the blanks before it, then up to the next blank. */
+		size_t ws = i;
+		while (i < n && (f[i] == ' ' || f[i] == '\t'))
+			i++;
+		size_t w0 = i;
+		while (i < n && f[i] != ' ' && f[i] != '\t')
+			i++;
+		size_t wl = i - w0, bl = w0 - ws;
+		if (col > 0 && bl > 0 && col + bl + wl > FOLD_WIDTH) {
+			ea_buf_add(&b, "\r\n ", 3);
+			col = 1;
+		} else {
+			ea_buf_add(&b, f + ws, bl);
+			col += bl;
+		}
+		/* b= (not bh=): its base64 broken to fit. */
+		bool sig =
+		    split_b && wl > 2 && f[w0] == 'b' && f[w0 + 1] == '=';
+		size_t k = 0;
+		while (sig && col + (wl - k) > FOLD_WIDTH && wl - k > 8) {
+			size_t room =
+			    col < FOLD_WIDTH - 8 ? FOLD_WIDTH - col : 8;
+			ea_buf_add(&b, f + w0 + k, room);
+			ea_buf_add(&b, "\r\n ", 3);
+			k += room;
+			col = 1;
+		}
+		ea_buf_add(&b, f + w0 + k, wl - k);
+		col += wl - k;
+		if (col > LINE_MAX_OCTETS)
+			*over = true;
+	}
+	return b.err ? (ea_buf_release(&b), NULL) : ea_buf_steal(&b);
+}
+
 EMAUTH_API void
 emauth_arc_sealer_free(struct emauth_arc_sealer *s)
 {
@@ -507,6 +567,28 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 	char *as_final = rc == 0 ? with_b(&as, as_b, b64) : NULL;
 	if (rc == 0 && as_final == NULL)
 		rc = EMAUTH_ENOMEM;
+	if (rc == 0 && s->spec.fold) {
+		char **fs[3] = {&as_final, &ams_final, &aar_final};
+		static const char *const fnames[3] = {"ARC-Seal",
+		    "ARC-Message-Signature", "ARC-Authentication-Results"};
+		for (int w = 0; w < 3 && rc == 0; w++) {
+			bool over;
+			char *folded = fold_field(*fs[w], w == 0, &over);
+			if (folded == NULL) {
+				rc = EMAUTH_ENOMEM;
+				break;
+			}
+			ea_free(*fs[w]);
+			*fs[w] = folded;
+			if (over) {
+				rc = EMAUTH_ETOOBIG;
+				ea_diag_set(diag, EMAUTH_ETOOBIG, fnames[w],
+				    ea_span(NULL, 0), 0,
+				    "the new field would have a line over 998 "
+				    "octets (a word too long to fold)");
+			}
+		}
+	}
 	if (rc == 0) {
 		s->field[0] = as_final;
 		s->field[1] = ams_final;

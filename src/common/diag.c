@@ -20,7 +20,7 @@ ea_diag_set(struct emauth_diag *d, int code, const char *where,
 	d->offset = offset;
 	d->msg = msg;
 	snprintf(d->where, sizeof(d->where), "%s", where ? where : "input");
-	if (offset <= input.len)
+	if (input.p != NULL && offset <= input.len)
 		ea_escape(ea_span(input.p + offset, input.len - offset), 64,
 		    d->excerpt, sizeof(d->excerpt));
 }

@@ -6,7 +6,9 @@
 # seal; the chain passes, with each sealer and oldest-pass; a change after
 # the last seal, a removed seal and a forged cv= fail; a message without
 # ARC is none; sealing after a cv=fail seal adds nothing; the JSON fields;
-# exit statuses. Prints "ok cli/arc/NAME" or "not ok cli/arc/NAME".
+# exit statuses; the new fields folded as they go into a message (no line
+# over 998 octets, the seal and the results within 78), a word too long to
+# fold refused. Prints "ok cli/arc/NAME" or "not ok cli/arc/NAME".
 # usage: tests/cli/cli_arc.sh BUILD-DIR
 AREA=arc
 . "$(dirname "$0")/../lib/cli.sh"
@@ -33,6 +35,20 @@ hop() {
 		--key "$tmp/hop$n.private" --authserv-id "$id" --dns "$dns" \
 		--timestamp 1764633600 "$tmp/pre$n.eml" >"$out"
 }
+# lines FILE: the lengths of the header lines of FILE, longest first, as
+# "NAME LENGTH" for the field each line belongs to.
+lines() {
+	/usr/bin/python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read().split(b"\r\n\r\n")[0]
+out, name = [], b""
+for l in d.split(b"\r\n"):
+    if l[:1] not in (b" ", b"\t"):
+        name = l.split(b":")[0]
+    out.append((len(l), name.decode()))
+for n, f in sorted(out, reverse=True):
+    print(f, n)' "$1"
+}
 sed 's/$/\r/' "$msg" >"$tmp/m0.eml"
 if hop 1 mx.hop1.example m0.eml m1.eml 's/^Subject: /Subject: [list] /' &&
 	hop 2 mx.hop2.example m1.eml m2.eml '$s/\r$/\r\n-- \r\nlist footer\r/'; then
@@ -41,9 +57,17 @@ else
 	echo "not ok cli/arc/two-hops-sealed"
 	fails=$((fails + 1))
 fi
-check first-set-on-top sh -c "head -3 '$tmp/m2.eml' | cut -d: -f1 | tr '\r\n' '  ' | grep -q '^ARC-Seal ARC-Message-Signature ARC-Authentication-Results'"
-check aar-from-our-results grep -q '^ARC-Authentication-Results: i=2; mx.hop2.example; arc=pass' "$tmp/m2.eml"
-check seal-cv-pass grep -q '^ARC-Seal: a=rsa-sha256; b=[^;]*; cv=pass; d=hop2.example; i=2; s=arc; t=1764633600' "$tmp/m2.eml"
+unfold "$tmp/m2.eml" >"$tmp/m2u.eml"
+check first-set-on-top sh -c "head -3 '$tmp/m2u.eml' | cut -d: -f1 | tr '\r\n' '  ' | grep -q '^ARC-Seal ARC-Message-Signature ARC-Authentication-Results'"
+check aar-from-our-results grep -q '^ARC-Authentication-Results: i=2; mx.hop2.example; arc=pass' "$tmp/m2u.eml"
+check seal-cv-pass grep -q '^ARC-Seal: a=rsa-sha256; b=[^;]*; cv=pass; d=hop2.example; i=2; s=arc; t=1764633600' "$tmp/m2u.eml"
+# Folded: the seal (its b= broken too) and the results within 78 octets a
+# line; the message signature's b= is hashed into the next seal as it is,
+# so it is never broken, and its line is the longest.
+lines "$tmp/m2.eml" >"$tmp/lines"
+check seal-folded sh -c "[ \$(grep -c '^ARC-Seal ' '$tmp/lines') -gt 3 ] &&
+	! grep -E '^(ARC-Seal|ARC-Authentication-Results) ([8-9][0-9]|79|[0-9]{3,})\$' '$tmp/lines' &&
+	head -1 '$tmp/lines' | grep -qE '^ARC-Message-Signature [0-9]+\$'"
 run verify-pass 0 arc verify --dns "$dns" "$tmp/m2.eml" &&
 	check verify-pass-text grep -q 'arc=pass (2 ARC sets verified)' "$tmp/out"
 # The first hop's message signature no longer verifies (the footer came
@@ -67,7 +91,8 @@ run verify-lf 0 arc verify --dns "$dns" "$tmp/m2lf.eml"
 sed 's/^list footer/list f00ter/' "$tmp/m2.eml" >"$tmp/body.eml"
 run body-changed 1 arc verify --dns "$dns" "$tmp/body.eml" &&
 	check body-changed-why grep -q 'arc=fail (instance 2: ARC-Message-Signature: body hash mismatch)' "$tmp/out"
-awk 'NR > 1 || !/^ARC-Seal:/' "$tmp/m2.eml" >"$tmp/noseal.eml"
+awk 'NR == 1 && /^ARC-Seal:/ {skip = 1; next} skip && /^[ \t]/ {next} {skip = 0; print}' \
+	"$tmp/m2.eml" >"$tmp/noseal.eml"
 run seal-removed 1 arc verify --dns "$dns" "$tmp/noseal.eml" &&
 	check seal-removed-why grep -q 'instance 2 has no ARC-Seal' "$tmp/out"
 sed '0,/cv=none/s//cv=pass/' "$tmp/m2.eml" >"$tmp/forged.eml"
@@ -83,7 +108,8 @@ run no-key 1 arc verify --dns "zone:$tmp/hop1.zone" "$tmp/m2.eml" &&
 { printf 'Authentication-Results: mx.hop3.example; arc=fail\r\n'; cat "$tmp/body.eml"; } >"$tmp/pre3.eml"
 run seal-fail-chain 0 arc seal --domain hop2.example --selector arc --key "$tmp/hop2.private" \
 	--authserv-id mx.hop3.example --dns "$dns" "$tmp/pre3.eml" &&
-	check seal-fail-chain-cv grep -q '^ARC-Seal: .*cv=fail; d=hop2.example; i=3' "$tmp/out" &&
+	unfold "$tmp/out" >"$tmp/outu" &&
+	check seal-fail-chain-cv grep -q '^ARC-Seal: .*cv=fail; d=hop2.example; i=3' "$tmp/outu" &&
 	cp "$tmp/out" "$tmp/m3.eml"
 # A chain that says it failed is not verified, but its sets are shown.
 run verify-cv-fail-json 1 arc verify --dns "$dns" --json "$tmp/m3.eml" &&
@@ -102,7 +128,33 @@ run seal-after-fail 0 arc seal --domain hop2.example --selector arc --key "$tmp/
 # Without our Authentication-Results the message is verified first.
 run seal-computes 0 arc seal --domain hop2.example --selector arc --key "$tmp/hop2.private" \
 	--authserv-id other.example --dns "$dns" "$tmp/m2.eml" &&
-	check seal-computes-aar grep -q '^ARC-Authentication-Results: i=3; other.example; arc=pass header.oldest-pass=2; dkim=none' "$tmp/out"
+	unfold "$tmp/out" >"$tmp/outu" &&
+	check seal-computes-aar grep -q '^ARC-Authentication-Results: i=3; other.example; arc=pass header.oldest-pass=2; dkim=none' "$tmp/outu"
+
+# Long results are folded where they have blanks: the set verifies, and no
+# line is over 78 octets but the message signature's.
+{
+	printf 'Authentication-Results: mx.hop1.example; arc=none'
+	for i in $(seq 1 40); do printf '; dkim=pass header.d=signer%s.example header.s=sel%s' "$i" "$i"; done
+	printf '\r\n'
+	cat "$tmp/m0.eml"
+} >"$tmp/long.eml"
+run seal-long-results 0 arc seal --domain hop1.example --selector arc --key "$tmp/hop1.private" \
+	--authserv-id mx.hop1.example --dns "$dns" "$tmp/long.eml" &&
+	cp "$tmp/out" "$tmp/long-sealed.eml" &&
+	lines "$tmp/long-sealed.eml" >"$tmp/lines" &&
+	check seal-long-results-folded sh -c "[ \$(grep -c '^ARC-Authentication-Results ' '$tmp/lines') -gt 20 ] &&
+		! grep -E '^ARC-(Seal|Authentication-Results) ([8-9][0-9]|79|[0-9]{3,})\$' '$tmp/lines'" &&
+	run seal-long-results-verify 0 arc verify --dns "$dns" "$tmp/long-sealed.eml"
+# A word of 1,000 octets cannot be folded: refused, nothing written.
+{
+	printf 'Authentication-Results: mx.hop1.example; dkim=pass header.d=%s.example\r\n' "$(printf 'a%.0s' $(seq 1 1000))"
+	cat "$tmp/m0.eml"
+} >"$tmp/word.eml"
+run seal-word-too-long 2 arc seal --domain hop1.example --selector arc --key "$tmp/hop1.private" \
+	--authserv-id mx.hop1.example --dns "$dns" "$tmp/word.eml" &&
+	check seal-word-too-long-why grep -q 'ARC-Authentication-Results.*line over 998 octets' "$tmp/err" &&
+	check seal-word-too-long-nothing test ! -s "$tmp/out"
 
 # emauth verify: arc= in Authentication-Results; a trusted forwarder's
 # passing chain overrides the DMARC failure (example.com: p=reject), and

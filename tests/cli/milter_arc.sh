@@ -152,8 +152,12 @@ SyslogSuccess yes"; then
 	/usr/bin/python3 "$top/tests/milter/send.py" "$sock" "$tmp/noar.eml" 127.0.0.1 \
 		"<bounce@list.example>" "$tmp/unsealed.eml" >/dev/null 2>&1
 	stop
-	check arcsign-set-on-top sh -c "head -3 '$tmp/sealed.eml' | cut -d: -f1 | tr '\r\n' '  ' | grep -q '^ARC-Seal ARC-Message-Signature ARC-Authentication-Results'"
-	check arcsign-aar grep -q '^ARC-Authentication-Results: i=1; mx.list.example; arc=none; dkim=pass header.d=bank.example' "$tmp/sealed.eml"
+	unfold "$tmp/sealed.eml" >"$tmp/sealed-unfolded.eml"
+	check arcsign-set-on-top sh -c "head -3 '$tmp/sealed-unfolded.eml' | cut -d: -f1 | tr '\r\n' '  ' | grep -q '^ARC-Seal ARC-Message-Signature ARC-Authentication-Results'"
+	check arcsign-aar grep -q '^ARC-Authentication-Results: i=1; mx.list.example; arc=none; dkim=pass header.d=bank.example' "$tmp/sealed-unfolded.eml"
+	# Folded as it goes into the message: a line of the seal within 78
+	# octets.
+	check arcsign-folded sh -c "awk '/^ARC-Seal:/ {s = 1} s && NR > 1 && !/^[ \t]/ {exit} s {n++; if (length(\$0) > 79) bad = 1} END {exit !(n > 1 && !bad)}' '$tmp/sealed.eml'"
 	check arcsign-verifies sh -c "\"\$1\" arc verify --dns \"\$2\" \"\$3\" | grep -q 'arc=pass (1 ARC set verified)'" sh "$emauth" "$zones" "$tmp/sealed.eml"
 	check arcsign-logged grep -q 'sealed (ARC i=1)' "$tmp/milter.log"
 	check arcsign-not-without-ar sh -c "test -s '$tmp/unsealed.eml' && ! grep -q '^ARC-Seal' '$tmp/unsealed.eml'"

@@ -7,6 +7,9 @@
 #                                (a script for another program sets emauth)
 #   check NAME COMMAND...        ok when COMMAND succeeds
 #   jfield PATH VALUE            $tmp/out's JSON at PATH (a.b.0.c) is VALUE
+#   unfold FILE                  FILE with its header fields unfolded (a
+#                                line break and the blank after it joined;
+#                                CRLF or LF), one line a field
 # A script ends with: [ "$fails" -eq 0 ]
 set -u
 build=${1:?build dir}
@@ -28,6 +31,15 @@ run() {
 		return 1
 	fi
 	return 0
+}
+
+unfold() {
+	/usr/bin/python3 -c '
+import re, sys
+d = open(sys.argv[1], "rb").read()
+m = re.search(rb"\r?\n\r?\n", d)
+h, b = (d[:m.start()], d[m.start():]) if m else (d, b"")
+sys.stdout.buffer.write(re.sub(rb"\r?\n([ \t])", rb"\1", h) + b)' "$1"
 }
 
 check() {

@@ -317,6 +317,7 @@ arc_seal_cmd(int argc, char **argv)
 	};
 	struct emauth_arc_seal_spec sp;
 	emauth_arc_seal_spec_init(&sp);
+	sp.fold = 1; /* into a message: lines of at most 78 where they can */
 	const char *keyfile = NULL, *dns = NULL, *alg = NULL;
 	int c;
 	opterr = 0;

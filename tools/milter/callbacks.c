@@ -943,6 +943,7 @@ start_sealer(SMFICTX *ctx, struct conn *c)
 	sp.selector = key.selector;
 	sp.key = k;
 	sp.authserv_id = cfg->authserv_id;
+	sp.fold = 1; /* no line over 998 octets, whatever the results */
 	/* The chain's status comes from the arc= of our own
 	 * Authentication-Results; without one the chain was none. */
 	sp.cv = EMAUTH_ARC_NONE;
@@ -1068,6 +1069,23 @@ x_body(SMFICTX *ctx, unsigned char *p, size_t len)
 	return noreply(ctx, body_step(ctx, p, len), c && c->nr_body);
 }
 
+/* The value of a field we made ("Name: value", folded with CRLF) as the
+ * MTA takes it: after the colon, with LF line breaks (Postfix and
+ * Sendmail want them so). NULL when out of memory. */
+static char *
+mta_value(const char *field)
+{
+	char *v = strdup(strchr(field, ':') + 1);
+	if (v == NULL)
+		return NULL;
+	size_t o = 0;
+	for (size_t k = 0; v[k]; k++)
+		if (v[k] != '\r')
+			v[o++] = v[k];
+	v[o] = '\0';
+	return v;
+}
+
 static sfsistat
 eom_dkim(SMFICTX *ctx, struct conn *c)
 {
@@ -1084,16 +1102,9 @@ eom_dkim(SMFICTX *ctx, struct conn *c)
 		const char *f = emauth_dkim_signer_field(m->s, i);
 		if (f == NULL)
 			break;
-		const char *colon = strchr(f, ':');
-		/* Postfix and Sendmail want LF line breaks inside. */
-		char *v = strdup(colon + 1);
+		char *v = mta_value(f);
 		if (v == NULL)
 			return SMFIS_TEMPFAIL;
-		size_t o = 0;
-		for (size_t k = 0; v[k]; k++)
-			if (v[k] != '\r')
-				v[o++] = v[k];
-		v[o] = '\0';
 		int rc = smfi_insheader(ctx, 0, "DKIM-Signature",
 		    c->leadspc ? v : v + (v[0] == ' '));
 		free(v);
@@ -1134,14 +1145,15 @@ eom_seal(SMFICTX *ctx, struct conn *c)
 	    "ARC-Seal", "ARC-Message-Signature", "ARC-Authentication-Results"};
 	for (int w = 2; w >= 0; w--) {
 		const char *f = emauth_arc_sealer_field(m->seal, (unsigned)w);
-		const char *v = f ? strchr(f, ':') : NULL;
-		if (v == NULL)
+		if (f == NULL || strchr(f, ':') == NULL)
 			return SMFIS_ACCEPT;
-		v++;
-		if (smfi_insheader(ctx, 0, (char *)(uintptr_t)names[w],
-		        (char *)(uintptr_t)(c->leadspc ? v
-		                                       : v + (v[0] == ' '))) !=
-		    MI_SUCCESS) {
+		char *v = mta_value(f);
+		if (v == NULL)
+			return SMFIS_TEMPFAIL;
+		int ir = smfi_insheader(ctx, 0, (char *)(uintptr_t)names[w],
+		    c->leadspc ? v : v + (v[0] == ' '));
+		free(v);
+		if (ir != MI_SUCCESS) {
 			mlog(ML_ERR, "%s: the MTA refused the %s", qid(ctx),
 			    names[w]);
 			return SMFIS_TEMPFAIL;
