@@ -128,12 +128,11 @@ struct emauth_arc_seal_spec {
 	const char *headers;
 	int64_t timestamp; /* t=; 0: now; -1: no t= */
 	/* 1: the new fields folded as they go into a message (CRLF and a
-	 * space where they have blanks, and inside the seal's own b=, so
-	 * that lines keep to 78 octets where they can; relaxed
-	 * canonicalization, which the set is signed with, reads them the
-	 * same); a field that would still have a line over 998 octets
-	 * (RFC 5322 §2.1.1) is EMAUTH_ETOOBIG. 0 (the default): one line
-	 * each. */
+	 * space where they have blanks, and inside b=, so that lines keep
+	 * to 78 octets where they can; relaxed canonicalization, which the
+	 * set is signed with, reads them the same); a field that would
+	 * still have a line over 998 octets (RFC 5322 §2.1.1) is
+	 * EMAUTH_ETOOBIG. 0 (the default): one line each. */
 	int fold;
 };
 

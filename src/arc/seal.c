@@ -72,17 +72,18 @@ dup_str(const char *s)
 /*
  * @f (one line, "Name: value") folded: a run of blanks becomes CRLF SP
  * where the line would grow past FOLD_WIDTH, which relaxed
- * canonicalization reads as the original. With @split_b (the ARC-Seal
- * only) the base64 of b= is broken likewise: the seal's own b= is emptied
- * before hashing and its blanks are ignored (RFC 6376 §3.5); the
- * ARC-Message-Signature's b= is hashed into the seal as it is, so it is
- * never broken. A space, not a TAB, starts each new line: dkimpy finds the
- * ARC-Message-Signature of an instance by the text " i=N;" in it (1.1.4,
- * Debian 12). Sets *@over when a line is still over LINE_MAX_OCTETS.
+ * canonicalization reads as the original; the base64 of b= is broken
+ * likewise (RFC 6376 §3.5 allows blanks in it, and a signature empties its
+ * own b= before hashing). A field the seal signs (the AAR, the AMS) is
+ * folded before the seal is computed, since relaxed canonicalization reads
+ * a blank inside the AMS's b= as a space. A space, not a TAB, starts each
+ * new line: dkimpy finds the ARC-Message-Signature of an instance by the
+ * text " i=N;" in it (1.1.4, Debian 12). Sets *@over when a line is still
+ * over LINE_MAX_OCTETS.
  * @return the new field, or NULL (no memory).
  */
 static char *
-fold_field(const char *f, bool split_b, bool *over)
+fold_field(const char *f, bool *over)
 {
 	struct ea_buf b;
 	size_t n = strlen(f), col = 0, i = 0;
@@ -106,8 +107,7 @@ fold_field(const char *f, bool split_b, bool *over)
 			col += bl;
 		}
 		/* b= (not bh=): its base64 broken to fit. */
-		bool sig =
-		    split_b && wl > 2 && f[w0] == 'b' && f[w0 + 1] == '=';
+		bool sig = wl > 2 && f[w0] == 'b' && f[w0 + 1] == '=';
 		size_t k = 0;
 		while (sig && col + (wl - k) > FOLD_WIDTH && wl - k > 8) {
 			size_t room =
@@ -123,6 +123,28 @@ fold_field(const char *f, bool split_b, bool *over)
 			*over = true;
 	}
 	return b.err ? (ea_buf_release(&b), NULL) : ea_buf_steal(&b);
+}
+
+/* *@f folded (fold_field), replacing it. @return 0, EMAUTH_ENOMEM, or
+ * EMAUTH_ETOOBIG with @diag when a line is still over 998 octets. */
+static int
+fold_in_place(char **f, struct emauth_diag *diag)
+{
+	bool over;
+	char *folded = fold_field(*f, &over);
+	if (folded == NULL)
+		return EMAUTH_ENOMEM;
+	ea_free(*f);
+	*f = folded;
+	if (!over)
+		return 0;
+	char name[32];
+	size_t n = strcspn(folded, ":");
+	snprintf(name, sizeof(name), "%.*s", (int)(n < 31 ? n : 31), folded);
+	ea_diag_set(diag, EMAUTH_ETOOBIG, name, ea_span(NULL, 0), 0,
+	    "the new field would have a line over 998 octets (a word too "
+	    "long to fold)");
+	return EMAUTH_ETOOBIG;
 }
 
 EMAUTH_API void
@@ -512,6 +534,11 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 	char *aar_final = rc == 0 ? dup_str(ea_buf_str(&aar)) : NULL;
 	if (rc == 0 && (ams_final == NULL || aar_final == NULL))
 		rc = EMAUTH_ENOMEM;
+	/* Folded before the seal hashes them, as they will be read. */
+	if (rc == 0 && s->spec.fold)
+		rc = fold_in_place(&aar_final, diag);
+	if (rc == 0 && s->spec.fold)
+		rc = fold_in_place(&ams_final, diag);
 	/* The seal over the sets. */
 	if (rc == 0)
 		rc = ea_buf_adds(&as, "ARC-Seal: ");
@@ -567,28 +594,8 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 	char *as_final = rc == 0 ? with_b(&as, as_b, b64) : NULL;
 	if (rc == 0 && as_final == NULL)
 		rc = EMAUTH_ENOMEM;
-	if (rc == 0 && s->spec.fold) {
-		char **fs[3] = {&as_final, &ams_final, &aar_final};
-		static const char *const fnames[3] = {"ARC-Seal",
-		    "ARC-Message-Signature", "ARC-Authentication-Results"};
-		for (int w = 0; w < 3 && rc == 0; w++) {
-			bool over;
-			char *folded = fold_field(*fs[w], w == 0, &over);
-			if (folded == NULL) {
-				rc = EMAUTH_ENOMEM;
-				break;
-			}
-			ea_free(*fs[w]);
-			*fs[w] = folded;
-			if (over) {
-				rc = EMAUTH_ETOOBIG;
-				ea_diag_set(diag, EMAUTH_ETOOBIG, fnames[w],
-				    ea_span(NULL, 0), 0,
-				    "the new field would have a line over 998 "
-				    "octets (a word too long to fold)");
-			}
-		}
-	}
+	if (rc == 0 && s->spec.fold)
+		rc = fold_in_place(&as_final, diag);
 	if (rc == 0) {
 		s->field[0] = as_final;
 		s->field[1] = ams_final;
