@@ -72,18 +72,19 @@ dup_str(const char *s)
 /*
  * @f (one line, "Name: value") folded: a run of blanks becomes CRLF SP
  * where the line would grow past FOLD_WIDTH, which relaxed
- * canonicalization reads as the original; the base64 of b= is broken
- * likewise (RFC 6376 §3.5 allows blanks in it, and a signature empties its
- * own b= before hashing). A field the seal signs (the AAR, the AMS) is
- * folded before the seal is computed, since relaxed canonicalization reads
- * a blank inside the AMS's b= as a space. A space, not a TAB, starts each
- * new line: dkimpy finds the ARC-Message-Signature of an instance by the
- * text " i=N;" in it (1.1.4, Debian 12). Sets *@over when a line is still
- * over LINE_MAX_OCTETS.
+ * canonicalization reads as the original; with @split_b (the seal and
+ * the message signature, never the results, whose words are not base64)
+ * the base64 of b= is broken likewise (RFC 6376 §3.5 allows blanks in it,
+ * and a signature empties its own b= before hashing). A field the seal signs
+ * (the AAR, the AMS) is folded before the seal is computed, since relaxed
+ * canonicalization reads a blank inside the AMS's b= as a space. A space, not a
+ * TAB, starts each new line: dkimpy finds the ARC-Message-Signature of an
+ * instance by the text " i=N;" in it (1.1.4, Debian 12). Sets *@over when a
+ * line is still over LINE_MAX_OCTETS.
  * @return the new field, or NULL (no memory).
  */
 static char *
-fold_field(const char *f, bool *over)
+fold_field(const char *f, bool split_b, bool *over)
 {
 	struct ea_buf b;
 	size_t n = strlen(f), col = 0, i = 0;
@@ -107,7 +108,8 @@ fold_field(const char *f, bool *over)
 			col += bl;
 		}
 		/* b= (not bh=): its base64 broken to fit. */
-		bool sig = wl > 2 && f[w0] == 'b' && f[w0 + 1] == '=';
+		bool sig =
+		    split_b && wl > 2 && f[w0] == 'b' && f[w0 + 1] == '=';
 		size_t k = 0;
 		while (sig && col + (wl - k) > FOLD_WIDTH && wl - k > 8) {
 			size_t room =
@@ -125,13 +127,14 @@ fold_field(const char *f, bool *over)
 	return b.err ? (ea_buf_release(&b), NULL) : ea_buf_steal(&b);
 }
 
-/* *@f folded (fold_field), replacing it. @return 0, EMAUTH_ENOMEM, or
- * EMAUTH_ETOOBIG with @diag when a line is still over 998 octets. */
+/* *@f folded (fold_field, @split_b as there), replacing it. @return 0,
+ * EMAUTH_ENOMEM, or EMAUTH_ETOOBIG with @diag when a line is still over 998
+ * octets. */
 static int
-fold_in_place(char **f, struct emauth_diag *diag)
+fold_in_place(char **f, bool split_b, struct emauth_diag *diag)
 {
 	bool over;
-	char *folded = fold_field(*f, &over);
+	char *folded = fold_field(*f, split_b, &over);
 	if (folded == NULL)
 		return EMAUTH_ENOMEM;
 	ea_free(*f);
@@ -536,9 +539,9 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 		rc = EMAUTH_ENOMEM;
 	/* Folded before the seal hashes them, as they will be read. */
 	if (rc == 0 && s->spec.fold)
-		rc = fold_in_place(&aar_final, diag);
+		rc = fold_in_place(&aar_final, false, diag);
 	if (rc == 0 && s->spec.fold)
-		rc = fold_in_place(&ams_final, diag);
+		rc = fold_in_place(&ams_final, true, diag);
 	/* The seal over the sets. */
 	if (rc == 0)
 		rc = ea_buf_adds(&as, "ARC-Seal: ");
@@ -595,7 +598,7 @@ emauth_arc_sealer_finish(struct emauth_arc_sealer *s, struct emauth_diag *diag)
 	if (rc == 0 && as_final == NULL)
 		rc = EMAUTH_ENOMEM;
 	if (rc == 0 && s->spec.fold)
-		rc = fold_in_place(&as_final, diag);
+		rc = fold_in_place(&as_final, true, diag);
 	if (rc == 0) {
 		s->field[0] = as_final;
 		s->field[1] = ams_final;

@@ -144,6 +144,14 @@ run seal-long-results 0 arc seal --domain hop1.example --selector arc --key "$tm
 	check seal-long-results-folded sh -c "[ \$(grep -c '^ARC-Authentication-Results ' '$tmp/lines') -gt 20 ] &&
 		! grep -E '^ARC-[A-Za-z-]+ ([8-9][0-9]|79|[0-9]{3,})\$' '$tmp/lines'" &&
 	run seal-long-results-verify 0 arc verify --dns "$dns" "$tmp/long-sealed.eml"
+# A word of the results is never broken, even one that starts like b=.
+tok=b=$(printf 'Q%.0s' $(seq 1 120))
+printf 'Authentication-Results: mx.hop1.example; arc=none; x-note=pass %s\r\n' "$tok" |
+	cat - "$tmp/m0.eml" >"$tmp/btok.eml"
+run seal-results-word-whole 0 arc seal --domain hop1.example --selector arc --key "$tmp/hop1.private" \
+	--authserv-id mx.hop1.example --dns "$dns" "$tmp/btok.eml" &&
+	unfold "$tmp/out" >"$tmp/outu" &&
+	check seal-results-word-whole-aar grep -q "^ARC-Authentication-Results: i=1; .* $tok" "$tmp/outu"
 # A word of 1,000 octets cannot be folded: refused, nothing written.
 {
 	printf 'Authentication-Results: mx.hop1.example; dkim=pass header.d=%s.example\r\n' "$(printf 'a%.0s' $(seq 1 1000))"
