@@ -7,6 +7,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 
 #include <emauth/emauth.h>
 
@@ -18,8 +20,6 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 /* snprintf where truncating a message for people is acceptable. */
 void cli_fmt(char *out, size_t size, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-#include <stdint.h>
-#include <stdio.h>
 /* Reads @f to its end into a new buffer (free()). More than @max bytes
  * is EMAUTH_ETOOBIG (nothing given: never a cut copy); EMAUTH_EIO,
  * EMAUTH_ENOMEM. */

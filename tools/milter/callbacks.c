@@ -696,6 +696,24 @@ start_signer(SMFICTX *ctx, struct conn *c)
 	m->hlen = m->hcap = 0;
 }
 
+/* RFC 5322 §2.1.1: the longest line of a header field. */
+#define LINE_MAX_OCTETS 998
+
+/* Whether the lines of the field value @v (LF between folded lines), the
+ * first after @first octets of name, are of at most 998 octets. */
+static bool
+lines_fit(const char *v, size_t first)
+{
+	size_t line = first;
+	for (; *v; v++) {
+		if (*v == '\n')
+			line = 0;
+		else if (*v != '\r' && ++line > LINE_MAX_OCTETS)
+			return false;
+	}
+	return true;
+}
+
 /* Appends @s to @b (of @size, at *@o) as a quoted-string's content:
  * '"' and '\\' escaped, controls dropped. False when it does not fit. */
 static bool
@@ -827,9 +845,15 @@ rewrite_from(SMFICTX *ctx, struct conn *c)
 	int w = ok ? snprintf(nv + o, sizeof(nv) - o, "\" <%.*s=%s@%s>",
 	                 (int)(at - from), from, dom, cfg->rewrite_domain)
 	           : -1;
-	if (w < 0 || (size_t)w >= sizeof(nv) - o) {
+	/* "From: " and the value on one line, of at most 998 octets; the
+	 * old value keeps its folds in X-Original-From. */
+	const char *ov = m->from[0][0] == ' ' ? m->from[0] + 1 : m->from[0];
+	if (w < 0 || (size_t)w >= sizeof(nv) - o ||
+	    o + (size_t)w + 6 > LINE_MAX_OCTETS ||
+	    !lines_fit(ov, strlen("X-Original-From: "))) {
 		mlog(ML_NOTICE,
-		    "%s: RewriteFrom: %s: the new From is too long: "
+		    "%s: RewriteFrom: %s: a line of the new From or of "
+		    "X-Original-From would be over 998 octets: "
 		    "not rewritten",
 		    qid(ctx), from);
 		return 0;
@@ -858,19 +882,21 @@ rewrite_from(SMFICTX *ctx, struct conn *c)
 	if (!m->has_reply_to)
 		n +=
 		    (size_t)snprintf(nh + n, cap - n, "Reply-To: %s", from) + 1;
-	/* The old value unfolded (it goes into a field of its own). */
-	const char *ov = m->from[0][0] == ' ' ? m->from[0] + 1 : m->from[0];
-	char *old1 = malloc(strlen(ov) + 1);
+	/* The old value as it came, folds and all: unfolded, a long one
+	 * would make a line over 998 octets. The kept header has the MTA's
+	 * CRLF in the folds. */
+	char *old1 = strdup(ov);
 	if (old1 == NULL) {
 		free(nh);
 		return -1;
 	}
-	size_t ol = 0;
-	for (const char *p = ov; *p; p++)
-		if (*p != '\r' && *p != '\n')
-			old1[ol++] = *p;
-	old1[ol] = '\0';
-	n += (size_t)snprintf(nh + n, cap - n, "X-Original-From: %s", old1) + 1;
+	n += (size_t)snprintf(nh + n, cap - n, "X-Original-From: ");
+	for (const char *p = old1; *p; p++) {
+		if (*p == '\n' && (p == old1 || p[-1] != '\r'))
+			nh[n++] = '\r';
+		nh[n++] = *p;
+	}
+	nh[n++] = '\0';
 	free(m->hdr);
 	m->hdr = nh;
 	m->hlen = n;

@@ -1401,8 +1401,9 @@ milter_config_parse(FILE *f, const char *path, struct milter_config *c,
 	struct mc_key ak;
 	if (c->arc_sign[0] && !milter_config_arc_key(c, &ak)) {
 		snprintf(err, errsize,
-		    "%s:%u: ARCSign: the KeyTable has no key '%s' (ARCSign "
-		    "names a KeyTable key, or no)",
+		    "%s:%u: ARCSign: the KeyTable has no key '%s' with a "
+		    "domain of its own (ARCSign names a KeyTable key, or "
+		    "no)",
 		    path, c->arc_sign_line, c->arc_sign);
 		milter_config_free(c);
 		return -1;
